@@ -1,0 +1,66 @@
+# Installs what Purser needs to build (and, with `test`, to run its tests), only what is missing.
+# Sourced by run-app.sh and test.sh; safe to run again.
+
+set -euo pipefail
+
+# Builds are kept outside the clone, so a fresh clone or a CI re-run is not a cold build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/purser-target}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_apt_packages() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "Installing ${missing[*]}"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    [ -x "$HOME/.cargo/bin/cargo" ] || {
+      say "Installing Rust (rustup)"
+      curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    }
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+}
+
+# ensure_deps [test]
+ensure_deps() {
+  local want_tests="${1:-}"
+  case "$(uname -s)" in
+    Linux)
+      if command -v apt-get >/dev/null 2>&1; then
+        ensure_apt_packages build-essential pkg-config curl libwebkit2gtk-4.1-dev
+        if [ "$want_tests" = test ]; then
+          ensure_apt_packages xvfb webkit2gtk-driver
+        fi
+      else
+        say "Not a Debian/Ubuntu system: install WebKitGTK 4.1 development files yourself (see README)."
+      fi
+      ;;
+    Darwin)
+      xcode-select -p >/dev/null 2>&1 || {
+        say "Install the Xcode command line tools first: xcode-select --install"
+        exit 1
+      }
+      ;;
+  esac
+  ensure_rust
+  if [ "$want_tests" = test ] && [ "$(uname -s)" = Linux ]; then
+    command -v tauri-driver >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/tauri-driver" ] || {
+      say "Installing tauri-driver (WebDriver bridge for the end-to-end tests)"
+      cargo install tauri-driver --locked
+    }
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+}

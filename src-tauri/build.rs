@@ -1,0 +1,15 @@
+//! Build script: generates Tauri's context from the top-level `tauri.conf.json` and declares
+//! Purser's own commands, so the capability file can allow exactly these and nothing else.
+
+/// Every `#[tauri::command]` Purser registers. A command missing here cannot be called.
+const COMMANDS: &[&str] = &["app_status", "update_settings", "dismiss_notice"];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        // Build scripts report failure by panicking; print the cause first.
+        eprintln!("tauri-build failed: {error:#}");
+        std::process::exit(1);
+    }
+}

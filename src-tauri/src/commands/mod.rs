@@ -1,0 +1,4 @@
+//! `#[tauri::command]` adapters: take typed arguments and `State`, call one core function, map
+//! the error into [`crate::error::AppError`]. Logic belongs in the core modules, not here.
+
+pub mod app;

@@ -1,0 +1,70 @@
+//! Purser: keeps OpenAI and AWS credentials in the OS keychain, deploys and scales an app on a
+//! chosen Kubernetes context, and shows monthly AWS cost against a budget.
+//!
+//! Only this file (app wiring) and `commands/` know about Tauri; every other module is plain Rust.
+
+pub mod commands;
+pub mod error;
+pub mod logging;
+pub mod settings;
+pub mod state;
+
+use tauri::{Builder, Manager, Runtime};
+
+pub use error::AppError;
+pub use state::{AppDirs, AppState, AppStatus};
+
+/// Starts the desktop app. Called by `main`.
+pub fn run() {
+    let result = build_app(Builder::default()).run(tauri::generate_context!());
+    if let Err(error) = result {
+        // Nothing else can show this: the window failed to open.
+        eprintln!("Purser could not start: {error}");
+        std::process::exit(1);
+    }
+}
+
+/// Registers Purser's commands and start-up on a builder. The real app and the mock-runtime
+/// tests share this, so both see the same commands.
+pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder
+        .setup(|app| init(app.handle(), None).map_err(Into::into))
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_status,
+            commands::app::update_settings,
+            commands::app::dismiss_notice,
+        ])
+}
+
+/// Start-up: logging, then settings and state. Runs once, from the app's setup hook (tests on
+/// the mock runtime, where that hook does not run, call it themselves with their own folders).
+/// `dirs` = `None` uses the OS's standard folders.
+pub fn init<R: Runtime>(app: &tauri::AppHandle<R>, dirs: Option<AppDirs>) -> tauri::Result<()> {
+    let dirs = match dirs {
+        Some(dirs) => dirs,
+        None => os_dirs(app)?,
+    };
+    match logging::init(&dirs.log) {
+        Ok(guard) => {
+            app.manage(guard);
+        }
+        Err(error) => {
+            logging::init_stderr_only();
+            tracing::warn!(%error, dir = %dirs.log.display(), "cannot log to a file");
+        }
+    }
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "Purser starting");
+    app.manage(AppState::load(dirs, sys_locale::get_locale()));
+    Ok(())
+}
+
+/// The OS's standard folders for this app (e.g. `~/.config/dev.purser.desktop` on Linux).
+fn os_dirs<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<AppDirs> {
+    let path = app.path();
+    Ok(AppDirs {
+        config: path.app_config_dir()?,
+        data: path.app_data_dir()?,
+        cache: path.app_cache_dir()?,
+        log: path.app_log_dir()?,
+    })
+}

@@ -1,0 +1,438 @@
+//! Non-secret preferences, kept as versioned JSON in the app config dir.
+//!
+//! The file is written atomically (temp file in the same folder, then rename), read tolerantly
+//! (unknown fields are kept and written back, unknown values fall back to defaults), and a file
+//! that cannot be parsed is renamed aside as `*.bak` and reported — never silently overwritten.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// Format version written by this build. Older files are read and upgraded on the next save.
+pub const SETTINGS_VERSION: u32 = 1;
+
+/// Name of the settings file inside the app config dir.
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// Everything Purser remembers that is not a secret. Secrets live only in the OS keychain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Format version of the file this was read from (or [`SETTINGS_VERSION`] for new settings).
+    pub version: u32,
+    /// Interface language: follow the OS, or a fixed choice.
+    #[serde(deserialize_with = "or_default")]
+    pub language: LanguagePreference,
+    /// Colour theme: follow the OS, or a fixed light or dark theme.
+    #[serde(deserialize_with = "or_default")]
+    pub theme: ThemePreference,
+    /// Fields written by a newer Purser; kept so that saving here does not erase them.
+    #[serde(flatten)]
+    pub unknown: Map<String, Value>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            version: SETTINGS_VERSION,
+            language: LanguagePreference::default(),
+            theme: ThemePreference::default(),
+            unknown: Map::new(),
+        }
+    }
+}
+
+/// The user's language choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LanguagePreference {
+    /// Follow the operating system's language (English when it is neither English nor Spanish).
+    #[default]
+    System,
+    En,
+    Es,
+}
+
+/// A language the interface is translated into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    En,
+    Es,
+}
+
+impl LanguagePreference {
+    /// The language to show, given the OS locale (a BCP 47 tag such as `es-MX`, or a POSIX one
+    /// such as `es_ES.UTF-8`). Anything that is not Spanish falls back to English.
+    pub fn resolve(self, os_locale: Option<&str>) -> Language {
+        match self {
+            Self::En => Language::En,
+            Self::Es => Language::Es,
+            Self::System => {
+                let primary = os_locale
+                    .and_then(|tag| tag.split(['-', '_', '.', '@']).next())
+                    .map(str::to_ascii_lowercase);
+                match primary.as_deref() {
+                    Some("es") => Language::Es,
+                    _ => Language::En,
+                }
+            }
+        }
+    }
+}
+
+/// The user's theme choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemePreference {
+    /// Follow the operating system's light or dark appearance.
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// Why settings could not be changed or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("Could not save settings to {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error("\"{value}\" is not a valid value for the setting \"{field}\"")]
+    InvalidValue {
+        field: String,
+        value: String,
+        allowed: &'static str,
+    },
+    #[error("There is no setting called \"{0}\"")]
+    UnknownField(String),
+    #[error("Settings changes must be a set of name/value pairs")]
+    NotAnObject,
+    #[error("Settings are not saved while {path} cannot be read")]
+    SaveBlocked { path: PathBuf },
+}
+
+/// Something the user should know about how the settings were loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadNotice {
+    /// The file could not be parsed; it was renamed to `backup` and defaults are in use.
+    CorruptSetAside { backup: PathBuf, reason: String },
+    /// The file exists but could not be read (permissions, I/O); defaults are in use and the
+    /// file is left untouched.
+    Unreadable { path: PathBuf, reason: String },
+}
+
+/// The outcome of reading the settings file at start-up.
+#[derive(Debug)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub notice: Option<LoadNotice>,
+}
+
+/// Reads `dir/settings.json`. A missing file gives defaults; a corrupt one is set aside.
+pub fn load(dir: &Path) -> Loaded {
+    let path = dir.join(SETTINGS_FILE);
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return Loaded {
+                settings: Settings::default(),
+                notice: None,
+            };
+        }
+        Err(error) => {
+            return Loaded {
+                settings: Settings::default(),
+                notice: Some(LoadNotice::Unreadable {
+                    path,
+                    reason: error.to_string(),
+                }),
+            };
+        }
+    };
+    match parse(&bytes) {
+        Ok(settings) => Loaded {
+            settings,
+            notice: None,
+        },
+        Err(reason) => {
+            let notice = match set_aside(&path) {
+                Ok(backup) => LoadNotice::CorruptSetAside { backup, reason },
+                // Could not rename it: leave it in place rather than overwrite it later.
+                Err(error) => LoadNotice::Unreadable {
+                    path,
+                    reason: format!("{reason}; it could not be set aside either: {error}"),
+                },
+            };
+            Loaded {
+                settings: Settings::default(),
+                notice: Some(notice),
+            }
+        }
+    }
+}
+
+/// Parses the file's bytes. Only a file that is not a JSON object is rejected; individual
+/// fields with unexpected values fall back to their defaults.
+fn parse(bytes: &[u8]) -> Result<Settings, String> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if !value.is_object() {
+        return Err("the file does not hold a settings object".into());
+    }
+    let mut settings: Settings = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    if settings.version == 0 {
+        settings.version = SETTINGS_VERSION;
+    }
+    Ok(settings)
+}
+
+/// Renames a corrupt file to a `.bak` name that does not overwrite an earlier backup.
+fn set_aside(path: &Path) -> io::Result<PathBuf> {
+    let mut backup = path.with_extension("json.bak");
+    if backup.exists() {
+        let stamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        backup = path.with_extension(format!("json.{stamp}.bak"));
+    }
+    fs::rename(path, &backup)?;
+    Ok(backup)
+}
+
+/// Writes `dir/settings.json` atomically: a reader sees the old file or the new one, never half.
+pub fn save(dir: &Path, settings: &Settings) -> Result<(), SettingsError> {
+    let path = dir.join(SETTINGS_FILE);
+    let write_error = |source| SettingsError::Write {
+        path: path.clone(),
+        source,
+    };
+    fs::create_dir_all(dir).map_err(write_error)?;
+    let mut to_write = settings.clone();
+    // A file from an older Purser is upgraded; one from a newer Purser keeps its number.
+    to_write.version = to_write.version.max(SETTINGS_VERSION);
+    let mut json = serde_json::to_vec_pretty(&to_write)
+        .map_err(|e| write_error(io::Error::new(io::ErrorKind::InvalidData, e)))?;
+    json.push(b'\n');
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
+    temp.write_all(&json).map_err(write_error)?;
+    temp.as_file().sync_all().map_err(write_error)?;
+    temp.persist(&path).map_err(|e| write_error(e.error))?;
+    Ok(())
+}
+
+/// Applies a change sent by the UI (`{"language": "es"}`) to `current`, validating every field.
+/// Nothing is changed unless every field is valid.
+pub fn apply_patch(current: &Settings, patch: &Value) -> Result<Settings, SettingsError> {
+    let fields = patch.as_object().ok_or(SettingsError::NotAnObject)?;
+    let mut next = current.clone();
+    for (field, value) in fields {
+        match field.as_str() {
+            "language" => next.language = parse_choice(field, value, "system, en, es")?,
+            "theme" => next.theme = parse_choice(field, value, "system, light, dark")?,
+            other => return Err(SettingsError::UnknownField(other.to_string())),
+        }
+    }
+    Ok(next)
+}
+
+fn parse_choice<T: DeserializeOwned>(
+    field: &str,
+    value: &Value,
+    allowed: &'static str,
+) -> Result<T, SettingsError> {
+    T::deserialize(value).map_err(|_| SettingsError::InvalidValue {
+        field: field.to_string(),
+        value: shorten(&value.to_string()),
+        allowed,
+    })
+}
+
+/// Keeps an echoed user value short enough for a message.
+fn shorten(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(MAX).collect();
+        format!("{head}…")
+    }
+}
+
+/// Reads a field, falling back to its default when the stored value is not understood
+/// (for example a language added by a newer Purser).
+fn or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    let value = Value::deserialize(deserializer)?;
+    Ok(T::deserialize(value).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn temp_dir() -> tempfile::TempDir {
+        tempfile::tempdir().expect("temp dir")
+    }
+
+    #[test]
+    fn missing_file_gives_defaults_without_notice() {
+        let dir = temp_dir();
+        let loaded = load(dir.path());
+        assert_eq!(loaded.settings, Settings::default());
+        assert_eq!(loaded.notice, None);
+    }
+
+    #[test]
+    fn save_then_load_round_trips() {
+        let dir = temp_dir();
+        let settings = Settings {
+            language: LanguagePreference::Es,
+            theme: ThemePreference::Dark,
+            ..Settings::default()
+        };
+        save(dir.path(), &settings).expect("save");
+        let loaded = load(dir.path());
+        assert_eq!(loaded.settings, settings);
+        assert_eq!(loaded.notice, None);
+        // Only the settings file is left: the temp file was renamed over it.
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(SETTINGS_FILE)]);
+    }
+
+    #[test]
+    fn corrupt_file_is_set_aside_and_reported() {
+        let dir = temp_dir();
+        let path = dir.path().join(SETTINGS_FILE);
+        fs::write(&path, b"{ this is not json").unwrap();
+        let loaded = load(dir.path());
+        assert_eq!(loaded.settings, Settings::default());
+        let Some(LoadNotice::CorruptSetAside { backup, reason }) = loaded.notice else {
+            panic!("expected a corrupt-file notice, got {:?}", loaded.notice);
+        };
+        assert!(!path.exists(), "the corrupt file must be moved, not left in place");
+        assert_eq!(fs::read(&backup).unwrap(), b"{ this is not json");
+        assert!(backup.to_string_lossy().ends_with(".bak"));
+        assert!(!reason.is_empty());
+    }
+
+    #[test]
+    fn a_second_corrupt_file_does_not_overwrite_the_first_backup() {
+        let dir = temp_dir();
+        let path = dir.path().join(SETTINGS_FILE);
+        fs::write(&path, b"first").unwrap();
+        let first = load(dir.path());
+        fs::write(&path, b"second").unwrap();
+        let second = load(dir.path());
+        let backup_of = |loaded: Loaded| match loaded.notice {
+            Some(LoadNotice::CorruptSetAside { backup, .. }) => backup,
+            other => panic!("unexpected notice {other:?}"),
+        };
+        let (a, b) = (backup_of(first), backup_of(second));
+        assert_ne!(a, b);
+        assert_eq!(fs::read(a).unwrap(), b"first");
+        assert_eq!(fs::read(b).unwrap(), b"second");
+    }
+
+    #[test]
+    fn non_object_json_is_corrupt() {
+        let dir = temp_dir();
+        fs::write(dir.path().join(SETTINGS_FILE), b"[1, 2]").unwrap();
+        assert!(matches!(
+            load(dir.path()).notice,
+            Some(LoadNotice::CorruptSetAside { .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_fields_and_values_are_tolerated_and_kept() {
+        let dir = temp_dir();
+        let newer = json!({
+            "version": 7,
+            "language": "fr",
+            "theme": "dark",
+            "budget": {"amount": 100}
+        });
+        fs::write(dir.path().join(SETTINGS_FILE), newer.to_string()).unwrap();
+        let loaded = load(dir.path());
+        assert_eq!(loaded.notice, None);
+        assert_eq!(loaded.settings.language, LanguagePreference::System);
+        assert_eq!(loaded.settings.theme, ThemePreference::Dark);
+        save(dir.path(), &loaded.settings).unwrap();
+        let written: Value =
+            serde_json::from_slice(&fs::read(dir.path().join(SETTINGS_FILE)).unwrap()).unwrap();
+        assert_eq!(written["budget"], json!({"amount": 100}));
+        assert_eq!(written["version"], json!(7));
+    }
+
+    #[test]
+    fn an_older_file_is_upgraded_on_save() {
+        let dir = temp_dir();
+        fs::write(dir.path().join(SETTINGS_FILE), br#"{"language":"es"}"#).unwrap();
+        let loaded = load(dir.path());
+        assert_eq!(loaded.settings.language, LanguagePreference::Es);
+        save(dir.path(), &loaded.settings).unwrap();
+        let written: Value =
+            serde_json::from_slice(&fs::read(dir.path().join(SETTINGS_FILE)).unwrap()).unwrap();
+        assert_eq!(written["version"], json!(SETTINGS_VERSION));
+    }
+
+    #[test]
+    fn save_creates_the_folder() {
+        let dir = temp_dir();
+        let nested = dir.path().join("a/b");
+        save(&nested, &Settings::default()).unwrap();
+        assert!(nested.join(SETTINGS_FILE).exists());
+    }
+
+    #[test]
+    fn patch_changes_only_named_fields() {
+        let next = apply_patch(&Settings::default(), &json!({"language": "es"})).unwrap();
+        assert_eq!(next.language, LanguagePreference::Es);
+        assert_eq!(next.theme, ThemePreference::System);
+    }
+
+    #[test]
+    fn bad_patches_are_refused_naming_the_problem() {
+        let current = Settings::default();
+        let cases = [
+            (json!({"language": "fr"}), "language"),
+            (json!({"language": 3}), "language"),
+            (json!({"theme": null}), "theme"),
+            (json!({"theme": "x".repeat(10_000)}), "theme"),
+            (json!({"colour": "red"}), "colour"),
+            (json!("es"), "name/value"),
+            (json!({"language": "es", "theme": "neon"}), "theme"),
+        ];
+        for (patch, named) in cases {
+            let error = apply_patch(&current, &patch).expect_err("must be refused");
+            let message = error.to_string();
+            assert!(message.contains(named), "{message:?} should name {named:?}");
+            assert!(message.chars().count() < 200, "message too long: {message}");
+        }
+    }
+
+    #[test]
+    fn system_language_follows_the_os_locale() {
+        let system = LanguagePreference::System;
+        assert_eq!(system.resolve(Some("es-MX")), Language::Es);
+        assert_eq!(system.resolve(Some("es_ES.UTF-8")), Language::Es);
+        assert_eq!(system.resolve(Some("ES")), Language::Es);
+        assert_eq!(system.resolve(Some("en-GB")), Language::En);
+        assert_eq!(system.resolve(Some("de-DE")), Language::En);
+        assert_eq!(system.resolve(None), Language::En);
+        assert_eq!(LanguagePreference::Es.resolve(Some("en-US")), Language::Es);
+        assert_eq!(LanguagePreference::En.resolve(Some("es-ES")), Language::En);
+    }
+}

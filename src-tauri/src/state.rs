@@ -1,0 +1,214 @@
+//! `AppState`: what the commands need, registered once with `manage`. Plain Rust, no Tauri,
+//! so it can be exercised directly in tests.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::AppError;
+use crate::settings::{self, Language, LoadNotice, Settings, SettingsError};
+
+/// Where Purser keeps its files. Resolved from the OS by the app, chosen freely by tests.
+#[derive(Debug, Clone)]
+pub struct AppDirs {
+    /// Settings (`settings.json`).
+    pub config: PathBuf,
+    /// Audit log and other durable data.
+    pub data: PathBuf,
+    /// Re-creatable data such as cached cost reports.
+    pub cache: PathBuf,
+    /// Rolling log files.
+    pub log: PathBuf,
+}
+
+/// What the status bar and the shell need to draw themselves.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppStatus {
+    /// Purser's version, shown in Settings.
+    pub version: &'static str,
+    /// The language the interface should use now (preference resolved against the OS).
+    pub language: Language,
+    /// The stored preferences.
+    pub settings: Settings,
+    /// Active Kubernetes context; `None` until one is chosen.
+    pub kube_context: Option<String>,
+    /// AWS identity (account and ARN) from the last successful check; `None` until then.
+    pub aws_identity: Option<String>,
+    /// When cost data was last refreshed (RFC 3339); `None` until then.
+    pub last_cost_refresh: Option<String>,
+    /// Things the user must be told about, e.g. a settings file that was set aside.
+    pub notices: Vec<AppError>,
+}
+
+/// Shared state behind the commands. Locks guard only what mutates.
+#[derive(Debug)]
+pub struct AppState {
+    dirs: AppDirs,
+    os_locale: Option<String>,
+    settings: Mutex<Settings>,
+    notices: Mutex<Vec<AppError>>,
+    /// Set when the settings file exists but could not be read: saving would overwrite it.
+    save_blocked_by: Option<PathBuf>,
+    started: Instant,
+    ui_answered: AtomicBool,
+}
+
+impl AppState {
+    /// Loads settings from `dirs.config`. Never fails: problems become notices for the user.
+    pub fn load(dirs: AppDirs, os_locale: Option<String>) -> Self {
+        let loaded = settings::load(&dirs.config);
+        let save_blocked_by = match &loaded.notice {
+            Some(LoadNotice::Unreadable { path, .. }) => Some(path.clone()),
+            _ => None,
+        };
+        if let Some(notice) = &loaded.notice {
+            tracing::warn!(?notice, "settings file problem at start-up");
+        }
+        Self {
+            dirs,
+            os_locale,
+            settings: Mutex::new(loaded.settings),
+            notices: Mutex::new(loaded.notice.iter().map(AppError::from).collect()),
+            save_blocked_by,
+            started: Instant::now(),
+            ui_answered: AtomicBool::new(false),
+        }
+    }
+
+    pub fn dirs(&self) -> &AppDirs {
+        &self.dirs
+    }
+
+    /// A snapshot for the UI. The first call is logged with the time since start-up, which the
+    /// start-up benchmark reads as "UI ready".
+    pub fn status(&self) -> AppStatus {
+        if !self.ui_answered.swap(true, Ordering::Relaxed) {
+            tracing::info!(
+                elapsed_ms = self.started.elapsed().as_millis() as u64,
+                "ui-ready: first status request answered"
+            );
+        }
+        let settings = lock(&self.settings).clone();
+        AppStatus {
+            version: env!("CARGO_PKG_VERSION"),
+            language: settings.language.resolve(self.os_locale.as_deref()),
+            settings,
+            kube_context: None,
+            aws_identity: None,
+            last_cost_refresh: None,
+            notices: lock(&self.notices).clone(),
+        }
+    }
+
+    /// Validates and saves a change from the UI. On any error nothing changes, in memory or on disk.
+    pub fn update_settings(&self, patch: &Value) -> Result<AppStatus, SettingsError> {
+        {
+            let mut current = lock(&self.settings);
+            let next = settings::apply_patch(&current, patch)?;
+            if let Some(path) = &self.save_blocked_by {
+                return Err(SettingsError::SaveBlocked { path: path.clone() });
+            }
+            settings::save(&self.dirs.config, &next)?;
+            tracing::info!(?patch, "settings changed");
+            *current = next;
+        }
+        Ok(self.status())
+    }
+
+    /// Removes a notice once the user has read it.
+    pub fn dismiss_notice(&self, code: &str) -> AppStatus {
+        lock(&self.notices).retain(|notice| notice.code != code);
+        self.status()
+    }
+}
+
+/// Locks a mutex, recovering the data if another thread panicked while holding it: the values
+/// behind these locks are always left consistent (they are replaced whole).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{LanguagePreference, SETTINGS_FILE};
+    use serde_json::json;
+
+    fn dirs(root: &std::path::Path) -> AppDirs {
+        AppDirs {
+            config: root.join("config"),
+            data: root.join("data"),
+            cache: root.join("cache"),
+            log: root.join("log"),
+        }
+    }
+
+    #[test]
+    fn language_follows_os_until_chosen() {
+        let root = tempfile::tempdir().unwrap();
+        let state = AppState::load(dirs(root.path()), Some("es-AR".into()));
+        assert_eq!(state.status().language, Language::Es);
+        let status = state.update_settings(&json!({"language": "en"})).unwrap();
+        assert_eq!(status.language, Language::En);
+        assert_eq!(status.settings.language, LanguagePreference::En);
+    }
+
+    #[test]
+    fn refused_change_leaves_memory_and_disk_alone() {
+        let root = tempfile::tempdir().unwrap();
+        let state = AppState::load(dirs(root.path()), None);
+        state.update_settings(&json!({"theme": "dark"})).unwrap();
+        let file = root.path().join("config").join(SETTINGS_FILE);
+        let before = std::fs::read(&file).unwrap();
+        assert!(state
+            .update_settings(&json!({"theme": "light", "language": "klingon"}))
+            .is_err());
+        assert_eq!(std::fs::read(&file).unwrap(), before);
+        assert_eq!(
+            state.status().settings.theme,
+            crate::settings::ThemePreference::Dark
+        );
+    }
+
+    #[test]
+    fn corrupt_settings_become_a_dismissable_notice() {
+        let root = tempfile::tempdir().unwrap();
+        let config = root.path().join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(config.join(SETTINGS_FILE), "garbage").unwrap();
+        let state = AppState::load(dirs(root.path()), None);
+        let status = state.status();
+        assert_eq!(status.notices.len(), 1);
+        assert_eq!(status.notices[0].code, "settings_corrupt");
+        assert!(status.notices[0].message.contains(".bak"));
+        assert!(state.dismiss_notice("settings_corrupt").notices.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_settings_are_never_overwritten() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let config = root.path().join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        let file = config.join(SETTINGS_FILE);
+        std::fs::write(&file, r#"{"language":"es"}"#).unwrap();
+        // A directory where the file should be cannot be read as a file, even by root.
+        std::fs::remove_file(&file).unwrap();
+        std::fs::create_dir(&file).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let state = AppState::load(dirs(root.path()), None);
+        assert_eq!(state.status().notices[0].code, "settings_unreadable");
+        let error = state
+            .update_settings(&json!({"language": "en"}))
+            .unwrap_err();
+        assert!(matches!(error, SettingsError::SaveBlocked { .. }));
+        assert!(file.is_dir());
+    }
+}

@@ -1,0 +1,272 @@
+//! Drives the real Purser window: Xvfb (unless a display is already there), `tauri-driver`
+//! (which runs `WebKitWebDriver`, which runs Purser) and a WebDriver session through fantoccini.
+//!
+//! Each [`Desktop`] gets its own config/data/cache folders through the XDG variables, so tests
+//! never touch the user's real settings and can look at exactly what Purser wrote.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// Tauri's identifier for Purser; the name of its folders under the XDG dirs.
+pub const APP_ID: &str = "dev.purser.desktop";
+
+/// One app instance costs ~450 MB and a CPU core while starting: run one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// How long to wait for the UI to answer (covers a slow, loaded CI machine).
+pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A private X display, a `tauri-driver` and a WebDriver session on a running Purser.
+pub struct Desktop {
+    pub client: Client,
+    pub home: tempfile::TempDir,
+    driver: ProcessGroup,
+    _xvfb: Option<ProcessGroup>,
+    driver_url: String,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Desktop {
+    /// Starts Purser with fresh, empty folders.
+    pub async fn launch() -> Desktop {
+        Self::launch_with(|_| {}).await
+    }
+
+    /// Starts Purser after `prepare` has had a chance to put files in its (empty) folders.
+    pub async fn launch_with(prepare: impl FnOnce(&Path)) -> Desktop {
+        let turn = ONE_AT_A_TIME.lock().await;
+        let home = tempfile::tempdir().expect("temp dir for the app's folders");
+        prepare(home.path());
+        let (display, xvfb) = match std::env::var("DISPLAY") {
+            Ok(display) if !display.is_empty() => (display, None),
+            _ => {
+                let (display, xvfb) = start_xvfb();
+                (display, Some(xvfb))
+            }
+        };
+        let port = free_port();
+        let native_port = free_port();
+        let mut command = Command::new(tauri_driver());
+        command
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display)
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("XDG_STATE_HOME", home.path().join("state"))
+            .env("LANG", "en_US.UTF-8")
+            .env("LC_ALL", "en_US.UTF-8")
+            .env("LANGUAGE", "en_US")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0);
+        let driver = ProcessGroup::spawn(command, "tauri-driver");
+        wait_for_port(port, "tauri-driver");
+        let driver_url = format!("http://127.0.0.1:{port}");
+        let client = new_session(&driver_url).await;
+        let desktop = Desktop {
+            client,
+            home,
+            driver,
+            _xvfb: xvfb,
+            driver_url,
+            _turn: turn,
+        };
+        desktop.wait_until_ready().await;
+        desktop
+    }
+
+    /// Quits Purser and starts it again with the same folders.
+    pub async fn restart(&mut self) {
+        let fresh = new_session_after_close(&self.client, &self.driver_url).await;
+        self.client = fresh;
+        self.wait_until_ready().await;
+    }
+
+    /// Purser's config folder (where `settings.json` lives).
+    pub fn config_dir(&self) -> PathBuf {
+        config_dir(self.home.path())
+    }
+
+    async fn wait_until_ready(&self) {
+        self.client
+            .wait()
+            .at_most(UI_TIMEOUT)
+            .for_element(Locator::Css("body[data-ready='true']"))
+            .await
+            .expect("the Purser window should render and answer its first command");
+    }
+
+    /// The button in the left navigation whose visible label is `label`.
+    pub async fn nav_button(&self, label: &str) -> fantoccini::elements::Element {
+        let xpath = format!("//nav//button[normalize-space(.)='{label}']");
+        self.client
+            .wait()
+            .at_most(UI_TIMEOUT)
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no navigation button labelled {label:?}: {e}"))
+    }
+
+    /// The heading of the section that is showing now.
+    pub async fn visible_heading(&self) -> String {
+        for heading in self.client.find_all(Locator::Css("main h1")).await.expect("headings") {
+            if heading.is_displayed().await.unwrap_or(false) {
+                return heading.text().await.expect("heading text");
+            }
+        }
+        panic!("no section heading is visible");
+    }
+
+    /// Waits until `check` returns true (the UI updates asynchronously after a click).
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while Instant::now() < deadline {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting for: {what}");
+    }
+
+    /// Ends the session and every process behind it.
+    pub async fn quit(self) {
+        let _ = self.client.close().await;
+        drop(self.driver);
+    }
+}
+
+/// Purser's config folder under a test home.
+pub fn config_dir(home: &Path) -> PathBuf {
+    home.join("config").join(APP_ID)
+}
+
+async fn new_session_after_close(old: &Client, driver_url: &str) -> Client {
+    // Closing the session quits the app; the driver stays up for the next one.
+    old.clone()
+        .close()
+        .await
+        .expect("closing the WebDriver session should quit Purser");
+    new_session(driver_url).await
+}
+
+async fn new_session(driver_url: &str) -> Client {
+    let capabilities = json!({
+        "browserName": "wry",
+        "tauri:options": { "application": env!("CARGO_BIN_EXE_purser") },
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!("a JSON object literal")
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(driver_url)
+        .await
+        .unwrap_or_else(|e| panic!("could not open the Purser window through tauri-driver: {e}"))
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return path.into();
+    }
+    let in_cargo_bin = std::env::var_os("HOME")
+        .map(|home| PathBuf::from(home).join(".cargo/bin/tauri-driver"))
+        .filter(|path| path.exists());
+    in_cargo_bin.unwrap_or_else(|| "tauri-driver".into())
+}
+
+fn start_xvfb() -> (String, ProcessGroup) {
+    for number in 90..190 {
+        if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+            continue;
+        }
+        let display = format!(":{number}");
+        let mut command = Command::new("Xvfb");
+        command
+            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
+        let mut xvfb = ProcessGroup::spawn(command, "Xvfb (package xvfb)");
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if socket.exists() {
+                return (display, xvfb);
+            }
+            if let Ok(Some(_)) = xvfb.child.try_wait() {
+                break; // lost a race for this display number; try the next one
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    panic!("could not start Xvfb on any display :90..:189");
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free local port")
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("{what} did not start listening on port {port}");
+}
+
+/// A child started in its own process group; dropping it ends the whole group, so the app and
+/// its WebKit processes never outlive the test.
+struct ProcessGroup {
+    child: Child,
+}
+
+impl ProcessGroup {
+    fn spawn(mut command: Command, what: &str) -> ProcessGroup {
+        let child = command.spawn().unwrap_or_else(|e| {
+            panic!("could not start {what}: {e}. Run ./scripts/test.sh, which installs it.")
+        });
+        ProcessGroup { child }
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        let group = -(self.child.id() as i32);
+        // SAFETY: kill(2) with a negative pid signals the process group we created; no memory
+        // is shared with the callee.
+        unsafe {
+            libc::kill(group, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: as above; SIGKILL whatever ignored SIGTERM.
+        unsafe {
+            libc::kill(group, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}

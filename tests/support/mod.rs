@@ -1,0 +1,4 @@
+//! Shared helpers for the integration suites.
+#![allow(dead_code)]
+
+pub mod desktop;

@@ -1,0 +1,109 @@
+// The shell: navigation, language and theme, status bar, notices. Section views live in
+// their own modules; this one wires them together.
+
+import { api } from './api.js';
+import { setLanguage, t, has } from './i18n.js';
+import { initSettings, showSettings } from './settings.js';
+
+const sections = ['credentials', 'deployment', 'cost', 'settings'];
+
+function navButtons() {
+  return [...document.querySelectorAll('.nav-item')];
+}
+
+/** Shows one section and marks its button as the current page. */
+export function showSection(name, { focus = true } = {}) {
+  if (!sections.includes(name)) return;
+  for (const panel of document.querySelectorAll('[data-panel]')) {
+    panel.hidden = panel.dataset.panel !== name;
+  }
+  for (const button of navButtons()) {
+    if (button.dataset.section === name) button.setAttribute('aria-current', 'page');
+    else button.removeAttribute('aria-current');
+  }
+  if (focus) document.querySelector(`[data-panel="${name}"] h1`)?.focus();
+}
+
+function initNavigation() {
+  for (const button of navButtons()) {
+    button.addEventListener('click', () => showSection(button.dataset.section));
+  }
+  // Arrow keys move between sections, as in any list of tabs; Tab still leaves the list.
+  document.querySelector('.sidebar').addEventListener('keydown', (event) => {
+    if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(event.key)) return;
+    const buttons = navButtons();
+    const index = buttons.indexOf(document.activeElement);
+    if (index < 0) return;
+    event.preventDefault();
+    const last = buttons.length - 1;
+    const next = { ArrowDown: Math.min(index + 1, last), ArrowUp: Math.max(index - 1, 0), Home: 0, End: last }[event.key];
+    buttons[next].focus();
+  });
+}
+
+function applyTheme(theme) {
+  if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
+  else delete document.documentElement.dataset.theme;
+}
+
+function setStatusValue(id, value) {
+  const el = document.getElementById(id);
+  if (value) {
+    el.removeAttribute('data-i18n');
+    el.textContent = value;
+  } else {
+    el.dataset.i18n = 'status.notSet';
+    el.textContent = t('status.notSet');
+  }
+}
+
+function renderNotices(notices) {
+  const box = document.getElementById('notices');
+  box.replaceChildren(
+    ...notices.map((notice) => {
+      const item = document.createElement('div');
+      item.className = 'notice';
+      item.setAttribute('role', 'alert');
+      item.dataset.code = notice.code;
+      const title = document.createElement('strong');
+      title.textContent = has(`notice.${notice.code}`) ? t(`notice.${notice.code}`) : t('error.title');
+      const message = document.createElement('p');
+      message.textContent = notice.message;
+      const hint = document.createElement('p');
+      hint.className = 'hint';
+      hint.textContent = notice.hint;
+      const dismiss = document.createElement('button');
+      dismiss.type = 'button';
+      dismiss.textContent = t('notice.dismiss');
+      dismiss.addEventListener('click', async () => render(await api.dismissNotice(notice.code)));
+      item.append(title, message, hint, dismiss);
+      return item;
+    }),
+  );
+}
+
+/** Draws everything that depends on the app status. */
+export function render(status) {
+  setLanguage(status.language);
+  applyTheme(status.settings.theme);
+  setStatusValue('status-context', status.kube_context);
+  setStatusValue('status-aws', status.aws_identity);
+  setStatusValue('status-cost', status.last_cost_refresh);
+  document.getElementById('app-version').textContent = status.version;
+  renderNotices(status.notices);
+  showSettings(status.settings);
+}
+
+async function start() {
+  initNavigation();
+  initSettings(render);
+  showSection('credentials', { focus: false });
+  try {
+    render(await api.appStatus());
+  } catch (error) {
+    renderNotices([error]);
+  }
+  document.body.dataset.ready = 'true';
+}
+
+start();

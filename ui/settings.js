@@ -1,0 +1,35 @@
+// The Settings section: language and appearance, saved as soon as they change.
+
+import { api } from './api.js';
+import { t } from './i18n.js';
+
+const form = () => document.getElementById('settings-form');
+const message = () => document.getElementById('settings-message');
+
+/** Fills the form from stored settings. */
+export function showSettings(settings) {
+  form().elements.language.value = settings.language;
+  form().elements.theme.value = settings.theme;
+}
+
+/** Saves each change; `render` redraws the shell with the status the backend returns. */
+export function initSettings(render) {
+  form().addEventListener('submit', (event) => event.preventDefault());
+  form().addEventListener('change', async (event) => {
+    const { name, value } = event.target;
+    message().className = 'field-message';
+    try {
+      render(await api.updateSettings({ [name]: value }));
+      message().textContent = t('settings.saved');
+    } catch (error) {
+      message().className = 'field-message error';
+      message().textContent = `${error.message} ${error.hint}`;
+      // The backend changed nothing: put the form back as it is stored.
+      try {
+        render(await api.appStatus());
+      } catch {
+        // The message above already tells the user what failed.
+      }
+    }
+  });
+}
