@@ -21,7 +21,11 @@ async fn the_window_opens_with_three_sections_and_an_empty_status_bar() {
     assert_eq!(empty.text().await.unwrap(), "No keys stored yet.");
     for id in ["status-context", "status-aws", "status-cost"] {
         let value = app.client.find(Locator::Id(id)).await.unwrap();
-        assert_eq!(value.text().await.unwrap(), "not set", "status bar item {id}");
+        assert_eq!(
+            value.text().await.unwrap(),
+            "not set",
+            "status bar item {id}"
+        );
     }
     app.quit().await;
 }
@@ -53,7 +57,10 @@ async fn arrow_keys_and_enter_navigate_from_the_keyboard() {
     let credentials = app.nav_button("Credentials").await;
     // Focus the first section the way Tab would, then use the keyboard only.
     app.client
-        .execute("arguments[0].focus()", vec![serde_json::to_value(&credentials).unwrap()])
+        .execute(
+            "arguments[0].focus()",
+            vec![serde_json::to_value(&credentials).unwrap()],
+        )
         .await
         .unwrap();
     credentials.send_keys("\u{E015}").await.unwrap(); // ArrowDown
@@ -71,7 +78,11 @@ async fn arrow_keys_and_enter_navigate_from_the_keyboard() {
 async fn switching_language_changes_visible_text_and_survives_a_restart() {
     let mut app = Desktop::launch().await;
     app.nav_button("Settings").await.click().await.unwrap();
-    let language = app.client.find(Locator::Id("setting-language")).await.unwrap();
+    let language = app
+        .client
+        .find(Locator::Id("setting-language"))
+        .await
+        .unwrap();
     language.select_by_value("es").await.unwrap();
     app.nav_button("Credenciales").await;
     assert_eq!(app.visible_heading().await, "Ajustes");
@@ -91,14 +102,26 @@ async fn switching_language_changes_visible_text_and_survives_a_restart() {
     assert_eq!(saved["language"], "es");
 
     app.restart().await;
-    app.nav_button("Coste y presupuesto").await.click().await.unwrap();
+    app.nav_button("Coste y presupuesto")
+        .await
+        .click()
+        .await
+        .unwrap();
     assert_eq!(app.visible_heading().await, "Coste y presupuesto");
-    let status = app.client.find(Locator::Id("status-context")).await.unwrap();
+    let status = app
+        .client
+        .find(Locator::Id("status-context"))
+        .await
+        .unwrap();
     assert_eq!(status.text().await.unwrap(), "sin configurar");
 
     // And back to English.
     app.nav_button("Ajustes").await.click().await.unwrap();
-    let language = app.client.find(Locator::Id("setting-language")).await.unwrap();
+    let language = app
+        .client
+        .find(Locator::Id("setting-language"))
+        .await
+        .unwrap();
     assert_eq!(language.prop("value").await.unwrap().as_deref(), Some("es"));
     language.select_by_value("en").await.unwrap();
     app.nav_button("Credentials").await;
@@ -108,7 +131,7 @@ async fn switching_language_changes_visible_text_and_survives_a_restart() {
 #[tokio::test]
 async fn a_corrupt_settings_file_is_reported_and_set_aside() {
     let garbage = "{\"language\": \"es\", oops";
-    let app = Desktop::launch_with(|home| {
+    let app = Desktop::launch_with("C.UTF-8", |home| {
         let dir = config_dir(home);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("settings.json"), garbage).unwrap();
@@ -135,10 +158,23 @@ async fn a_corrupt_settings_file_is_reported_and_set_aside() {
         .unwrap();
     dismiss.click().await.unwrap();
     app.eventually("the notice to go away", || async {
-        app.client.find_all(Locator::Css(".notice")).await.unwrap().is_empty()
+        app.client
+            .find_all(Locator::Css(".notice"))
+            .await
+            .unwrap()
+            .is_empty()
     })
     .await;
     // The backup is still there after the notice is dismissed.
     assert!(backup.exists());
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn the_language_follows_the_os_until_chosen() {
+    let app = Desktop::launch_with("es_ES.UTF-8", |_| {}).await;
+    assert_eq!(app.visible_heading().await, "Credenciales");
+    app.nav_button("Despliegue").await.click().await.unwrap();
+    assert_eq!(app.visible_heading().await, "Despliegue");
     app.quit().await;
 }

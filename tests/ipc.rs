@@ -5,7 +5,6 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::Manager;
 
 use purser_lib::{build_app, init, AppDirs};
 
@@ -68,7 +67,12 @@ fn app_status_starts_with_nothing_set() {
 #[test]
 fn update_settings_saves_and_returns_the_new_status() {
     let app = launch(|_| {});
-    let status = invoke(&app, "update_settings", json!({"patch": {"language": "es"}})).unwrap();
+    let status = invoke(
+        &app,
+        "update_settings",
+        json!({"patch": {"language": "es"}}),
+    )
+    .unwrap();
     assert_eq!(status["language"], "es");
     assert_eq!(status["settings"]["language"], "es");
     let on_disk: Value = serde_json::from_slice(
@@ -106,7 +110,10 @@ fn commands_outside_the_capability_are_refused() {
     let app = launch(|_| {});
     // A core command Purser's capability does not grant.
     let refused = invoke(&app, "plugin:window|close", json!({"label": "main"}));
-    assert!(refused.is_err(), "window closing must not be allowed from the page");
+    assert!(
+        refused.is_err(),
+        "window closing must not be allowed from the page"
+    );
     let unknown = invoke(&app, "delete_everything", json!({}));
     assert!(unknown.is_err());
 }

@@ -321,7 +321,10 @@ mod tests {
         let Some(LoadNotice::CorruptSetAside { backup, reason }) = loaded.notice else {
             panic!("expected a corrupt-file notice, got {:?}", loaded.notice);
         };
-        assert!(!path.exists(), "the corrupt file must be moved, not left in place");
+        assert!(
+            !path.exists(),
+            "the corrupt file must be moved, not left in place"
+        );
         assert_eq!(fs::read(&backup).unwrap(), b"{ this is not json");
         assert!(backup.to_string_lossy().ends_with(".bak"));
         assert!(!reason.is_empty());

@@ -26,20 +26,28 @@ pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Desktop {
     pub client: Client,
     pub home: tempfile::TempDir,
-    driver: ProcessGroup,
+    driver: Driver,
+    display: String,
+    os_locale: String,
     _xvfb: Option<ProcessGroup>,
-    driver_url: String,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
+/// A running `tauri-driver` and its URL.
+struct Driver {
+    url: String,
+    _processes: ProcessGroup,
+}
+
 impl Desktop {
-    /// Starts Purser with fresh, empty folders.
+    /// Starts Purser with fresh, empty folders, on an English-speaking OS.
     pub async fn launch() -> Desktop {
-        Self::launch_with(|_| {}).await
+        Self::launch_with("C.UTF-8", |_| {}).await
     }
 
-    /// Starts Purser after `prepare` has had a chance to put files in its (empty) folders.
-    pub async fn launch_with(prepare: impl FnOnce(&Path)) -> Desktop {
+    /// Starts Purser with the OS locale `os_locale` (e.g. `es_ES.UTF-8`), after `prepare` has
+    /// had a chance to put files in its (empty) folders.
+    pub async fn launch_with(os_locale: &str, prepare: impl FnOnce(&Path)) -> Desktop {
         let turn = ONE_AT_A_TIME.lock().await;
         let home = tempfile::tempdir().expect("temp dir for the app's folders");
         prepare(home.path());
@@ -50,32 +58,15 @@ impl Desktop {
                 (display, Some(xvfb))
             }
         };
-        let port = free_port();
-        let native_port = free_port();
-        let mut command = Command::new(tauri_driver());
-        command
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("DISPLAY", &display)
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env("XDG_DATA_HOME", home.path().join("data"))
-            .env("XDG_CACHE_HOME", home.path().join("cache"))
-            .env("XDG_STATE_HOME", home.path().join("state"))
-            .env("LANG", "en_US.UTF-8")
-            .env("LC_ALL", "en_US.UTF-8")
-            .env("LANGUAGE", "en_US")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .process_group(0);
-        let driver = ProcessGroup::spawn(command, "tauri-driver");
-        wait_for_port(port, "tauri-driver");
-        let driver_url = format!("http://127.0.0.1:{port}");
-        let client = new_session(&driver_url).await;
+        let driver = start_driver(home.path(), &display, os_locale);
+        let client = new_session(&driver.url).await;
         let desktop = Desktop {
             client,
             home,
             driver,
+            display,
+            os_locale: os_locale.to_string(),
             _xvfb: xvfb,
-            driver_url,
             _turn: turn,
         };
         desktop.wait_until_ready().await;
@@ -84,8 +75,14 @@ impl Desktop {
 
     /// Quits Purser and starts it again with the same folders.
     pub async fn restart(&mut self) {
-        let fresh = new_session_after_close(&self.client, &self.driver_url).await;
-        self.client = fresh;
+        // Closing the session quits the app; a fresh driver makes sure nothing of it is left.
+        self.client
+            .clone()
+            .close()
+            .await
+            .expect("closing the WebDriver session should quit Purser");
+        self.driver = start_driver(self.home.path(), &self.display, &self.os_locale);
+        self.client = new_session(&self.driver.url).await;
         self.wait_until_ready().await;
     }
 
@@ -116,7 +113,12 @@ impl Desktop {
 
     /// The heading of the section that is showing now.
     pub async fn visible_heading(&self) -> String {
-        for heading in self.client.find_all(Locator::Css("main h1")).await.expect("headings") {
+        for heading in self
+            .client
+            .find_all(Locator::Css("main h1"))
+            .await
+            .expect("headings")
+        {
             if heading.is_displayed().await.unwrap_or(false) {
                 return heading.text().await.expect("heading text");
             }
@@ -142,8 +144,7 @@ impl Desktop {
 
     /// Ends the session and every process behind it.
     pub async fn quit(self) {
-        let _ = self.client.close().await;
-        drop(self.driver);
+        let _ = self.client.clone().close().await;
     }
 }
 
@@ -152,13 +153,39 @@ pub fn config_dir(home: &Path) -> PathBuf {
     home.join("config").join(APP_ID)
 }
 
-async fn new_session_after_close(old: &Client, driver_url: &str) -> Client {
-    // Closing the session quits the app; the driver stays up for the next one.
-    old.clone()
-        .close()
-        .await
-        .expect("closing the WebDriver session should quit Purser");
-    new_session(driver_url).await
+/// Starts `tauri-driver` with Purser's folders and locale in its environment (the driver starts
+/// `WebKitWebDriver`, which starts Purser, so the app inherits them).
+fn start_driver(home: &Path, display: &str, os_locale: &str) -> Driver {
+    let port = free_port();
+    let native_port = free_port();
+    let mut command = Command::new(tauri_driver());
+    command
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("LANG", os_locale)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANGUAGE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .process_group(0);
+    let processes = ProcessGroup::spawn(command, "tauri-driver");
+    wait_for_port(port, "tauri-driver");
+    wait_for_port(native_port, "WebKitWebDriver (package webkit2gtk-driver)");
+    Driver {
+        url: format!("http://127.0.0.1:{port}"),
+        _processes: processes,
+    }
 }
 
 async fn new_session(driver_url: &str) -> Client {
@@ -170,11 +197,24 @@ async fn new_session(driver_url: &str) -> Client {
         unreachable!("a JSON object literal")
     };
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(capabilities)
-        .connect(driver_url)
-        .await
-        .unwrap_or_else(|e| panic!("could not open the Purser window through tauri-driver: {e}"))
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(capabilities.clone())
+            .connect(driver_url)
+            .await
+        {
+            Ok(client) => return client,
+            // tauri-driver accepts connections before WebKitWebDriver behind it is listening.
+            Err(
+                fantoccini::error::NewSessionError::Lost(_)
+                | fantoccini::error::NewSessionError::FailedC(_),
+            ) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("could not open the Purser window through tauri-driver: {e}"),
+        }
+    }
 }
 
 fn tauri_driver() -> PathBuf {
@@ -195,7 +235,14 @@ fn start_xvfb() -> (String, ProcessGroup) {
         let display = format!(":{number}");
         let mut command = Command::new("Xvfb");
         command
-            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0);
