@@ -31,7 +31,17 @@ ensure_rust() {
       curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
     }
     export PATH="$HOME/.cargo/bin:$PATH"
+    ensure_moto
   fi
+}
+
+# moto (a real AWS-protocol server) in its own virtualenv, for the AWS tests.
+ensure_moto() {
+  local venv="$HOME/.cache/purser-venv"
+  [ -x "$venv/bin/moto_server" ] && return 0
+  say "Installing moto (local AWS server for the tests) into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet 'moto[server]>=5.1,<6'
 }
 
 # ensure_deps [test]
@@ -42,7 +52,8 @@ ensure_deps() {
       if command -v apt-get >/dev/null 2>&1; then
         ensure_apt_packages build-essential pkg-config curl libwebkit2gtk-4.1-dev
         if [ "$want_tests" = test ]; then
-          ensure_apt_packages xvfb webkit2gtk-driver
+          ensure_apt_packages xvfb webkit2gtk-driver gnome-keyring libsecret-tools dbus-daemon dbus-bin \
+            python3-venv
         fi
       else
         say "Not a Debian/Ubuntu system: install WebKitGTK 4.1 development files yourself (see README)."
@@ -62,5 +73,15 @@ ensure_deps() {
       cargo install tauri-driver --locked
     }
     export PATH="$HOME/.cargo/bin:$PATH"
+    ensure_moto
   fi
+}
+
+# moto (a real AWS-protocol server) in its own virtualenv, for the AWS tests.
+ensure_moto() {
+  local venv="$HOME/.cache/purser-venv"
+  [ -x "$venv/bin/moto_server" ] && return 0
+  say "Installing moto (local AWS server for the tests) into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet 'moto[server]>=5.1,<6'
 }

@@ -2,7 +2,17 @@
 //! Purser's own commands, so the capability file can allow exactly these and nothing else.
 
 /// Every `#[tauri::command]` Purser registers. A command missing here cannot be called.
-const COMMANDS: &[&str] = &["app_status", "update_settings", "dismiss_notice"];
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "update_settings",
+    "dismiss_notice",
+    "credentials_overview",
+    "store_secret",
+    "delete_secret",
+    "check_openai",
+    "check_aws",
+    "list_aws_profiles",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

@@ -13,12 +13,12 @@ async fn the_window_opens_with_three_sections_and_an_empty_status_bar() {
         assert!(app.nav_button(label).await.is_displayed().await.unwrap());
     }
     assert_eq!(app.visible_heading().await, "Credentials");
-    let empty = app
+    let lead = app
         .client
-        .find(Locator::Css("[data-panel='credentials'] .empty-lead"))
+        .find(Locator::Css("[data-panel='credentials'] .lead"))
         .await
         .unwrap();
-    assert_eq!(empty.text().await.unwrap(), "No keys stored yet.");
+    assert!(lead.text().await.unwrap().starts_with("Start here."));
     for id in ["status-context", "status-aws", "status-cost"] {
         let value = app.client.find(Locator::Id(id)).await.unwrap();
         assert_eq!(
@@ -27,6 +27,15 @@ async fn the_window_opens_with_three_sections_and_an_empty_status_bar() {
             "status bar item {id}"
         );
     }
+    // What the user sees is a real, non-empty picture of the window.
+    let png = app.client.screenshot().await.unwrap();
+    let (width, height) = png_size(&png);
+    assert!(width >= 760 && height >= 520, "window is {width}x{height}");
+    std::fs::write(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("main-window.png"),
+        &png,
+    )
+    .unwrap();
     app.quit().await;
 }
 
@@ -159,7 +168,7 @@ async fn a_corrupt_settings_file_is_reported_and_set_aside() {
     dismiss.click().await.unwrap();
     app.eventually("the notice to go away", || async {
         app.client
-            .find_all(Locator::Css(".notice"))
+            .find_all(Locator::Css("#notices .notice"))
             .await
             .unwrap()
             .is_empty()
@@ -177,4 +186,13 @@ async fn the_language_follows_the_os_until_chosen() {
     app.nav_button("Despliegue").await.click().await.unwrap();
     assert_eq!(app.visible_heading().await, "Despliegue");
     app.quit().await;
+}
+
+/// Width and height from a PNG's IHDR chunk (panics if the bytes are not a PNG).
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&png[12..16], b"IHDR");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    (width, height)
 }

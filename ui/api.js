@@ -29,4 +29,16 @@ export const api = {
   updateSettings: (patch) => call('update_settings', { patch }),
   /** Forgets a notice the user has read; resolves with the new status. */
   dismissNotice: (code) => call('dismiss_notice', { code }),
+  /** Which secrets are stored (masked) and the last check results. */
+  credentialsOverview: () => call('credentials_overview'),
+  /** Stores or replaces a secret; resolves with the new overview. */
+  storeSecret: (kind, value) => call('store_secret', { kind, value }),
+  /** Deletes a secret; resolves with the new overview. */
+  deleteSecret: (kind) => call('delete_secret', { kind }),
+  /** Checks the stored OpenAI key; resolves with the check record. */
+  checkOpenai: () => call('check_openai'),
+  /** Checks AWS access with STS; resolves with the check record. */
+  checkAws: () => call('check_aws'),
+  /** AWS profile names from the user's AWS config. */
+  listAwsProfiles: () => call('list_aws_profiles'),
 };

@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { setLanguage, t, has } from './i18n.js';
 import { initSettings, showSettings } from './settings.js';
+import { initCredentials, loadCredentials, redrawCredentials } from './credentials.js';
 
 const sections = ['credentials', 'deployment', 'cost', 'settings'];
 
@@ -92,14 +93,27 @@ export function render(status) {
   document.getElementById('app-version').textContent = status.version;
   renderNotices(status.notices);
   showSettings(status.settings);
+  redrawCredentials(status.settings);
+}
+
+/** Redraws the shell with `status`, or fetches it first. */
+async function refreshStatus(status) {
+  try {
+    render(status ?? (await api.appStatus()));
+  } catch (error) {
+    renderNotices([error]);
+  }
 }
 
 async function start() {
   initNavigation();
   initSettings(render);
+  initCredentials(refreshStatus);
   showSection('credentials', { focus: false });
   try {
-    render(await api.appStatus());
+    const status = await api.appStatus();
+    render(status);
+    await loadCredentials(status.settings);
   } catch (error) {
     renderNotices([error]);
   }

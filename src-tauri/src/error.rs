@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::secrets::{CheckError, SecretError};
 use crate::settings::{LoadNotice, SettingsError};
 
 /// An error (or notice) as shown to the user.
@@ -65,6 +66,121 @@ impl From<SettingsError> for AppError {
                 "Nothing was changed. This looks like a bug in Purser; please report it.",
             ),
         }
+    }
+}
+
+impl From<SecretError> for AppError {
+    fn from(error: SecretError) -> Self {
+        let hint = match &error {
+            SecretError::InvalidInput { .. } => {
+                "Copy the value again from where it was issued and paste it. Nothing was stored."
+                    .to_string()
+            }
+            SecretError::KeychainUnavailable { .. } => keychain_unavailable_hint().to_string(),
+            SecretError::KeychainLocked { .. } => keychain_locked_hint().to_string(),
+            SecretError::KeychainFailed { .. } => {
+                "Try again. If it keeps failing, open your keychain app to check that it works; \
+                 nothing was changed and Purser never falls back to a file."
+                    .to_string()
+            }
+        };
+        AppError::new(error.code(), error.to_string(), hint)
+    }
+}
+
+fn keychain_unavailable_hint() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "Purser keeps secrets only in the system keychain (the Secret Service). Install and start \
+         one — GNOME Keyring (package gnome-keyring) or KWallet — from a desktop session, then \
+         restart Purser. Purser never stores secrets in a file instead."
+    } else if cfg!(target_os = "macos") {
+        "Open Keychain Access and check that your login keychain exists, then restart Purser."
+    } else {
+        "Check that the Windows Credential Manager service is running, then restart Purser."
+    }
+}
+
+fn keychain_locked_hint() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "Unlock your keyring (for example in Passwords and Keys / Seahorse, or by logging in to \
+         the desktop again), then try again. Nothing was changed."
+    } else if cfg!(target_os = "macos") {
+        "Unlock your login keychain in Keychain Access and allow Purser when macOS asks, then try \
+         again. Nothing was changed."
+    } else {
+        "Sign in to Windows again to unlock the Credential Manager, then try again."
+    }
+}
+
+impl From<CheckError> for AppError {
+    fn from(error: CheckError) -> Self {
+        let hint = match &error {
+            CheckError::Keychain(inner) => return AppError::from(inner.clone()),
+            CheckError::InvalidKey { .. } => {
+                "Create a new key in the OpenAI dashboard (API keys), \
+                 paste it here with Replace, and check again."
+                    .to_string()
+            }
+            CheckError::Forbidden { service } => format!(
+                "The key works but lacks permission. Check its permissions or project in the \
+                 {service} console."
+            ),
+            CheckError::NotThatService { .. } => "Check the API address in the OpenAI card; for \
+                 the public API it is https://api.openai.com/v1."
+                .to_string(),
+            CheckError::NoQuota => "Add credit or raise the usage limit in the OpenAI billing \
+                 settings; the key itself is fine."
+                .to_string(),
+            CheckError::RateLimited { .. } => "The key was accepted. Wait a minute and check \
+                 again."
+                .to_string(),
+            CheckError::ServerError { .. } => "This is on the service's side. Try again in a few \
+                 minutes."
+                .to_string(),
+            CheckError::Timeout { .. } => "Check your internet connection (and any proxy or VPN), \
+                 then try again."
+                .to_string(),
+            CheckError::Unreachable { .. } => "Check your internet connection, and the API \
+                 address if you changed it."
+                .to_string(),
+            CheckError::BadAddress { .. } => {
+                "Type the full address, starting with https://.".to_string()
+            }
+            CheckError::UnknownAccessKey => "Check the access key ID in the AWS console (IAM → \
+                 Users → Security credentials); it may have been deleted or deactivated. Store \
+                 the right one with Replace."
+                .to_string(),
+            CheckError::WrongSecret => "Paste the secret access key that belongs to this key ID \
+                 (it is shown only once when the key is created; create a new key if it is \
+                 lost)."
+                .to_string(),
+            CheckError::Rejected => "Check both the access key ID and the secret access key, \
+                 then store them again."
+                .to_string(),
+            CheckError::ExpiredToken => "Get new temporary credentials and store all three \
+                 values again, or use an AWS profile instead."
+                .to_string(),
+            CheckError::SsoExpired { profile } => format!(
+                "Sign in again: run `aws sso login --profile {profile}` in a terminal (or ask your \
+                 administrator to), then press Check again."
+            ),
+            CheckError::ProfileNotUsable { .. } => "Check the profile in ~/.aws/config, or choose \
+                 another one."
+                .to_string(),
+            CheckError::NoCredentials { .. } => "Store an access key in Purser, or choose an AWS \
+                 profile that has credentials."
+                .to_string(),
+            CheckError::NoProfileChosen => "Choose a profile from the list, or switch to access \
+                 keys."
+                .to_string(),
+            CheckError::NotStored(kind) => {
+                format!("Paste the {} and press Store first.", kind.label())
+            }
+            CheckError::Unexpected { .. } => "Try again. If it keeps happening, the log file has \
+                 the details."
+                .to_string(),
+        };
+        AppError::new(error.code(), error.to_string(), hint)
     }
 }
 

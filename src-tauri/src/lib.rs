@@ -4,12 +4,19 @@
 //! Only this file (app wiring) and `commands/` know about Tauri; every other module is plain Rust.
 
 pub mod commands;
+pub mod credentials;
 pub mod error;
+pub mod files;
 pub mod logging;
+pub mod secrets;
 pub mod settings;
 pub mod state;
 
+use std::sync::Arc;
+
 use tauri::{Builder, Manager, Runtime};
+
+use secrets::{KeychainStore, SecretStore};
 
 pub use error::AppError;
 pub use state::{AppDirs, AppState, AppStatus};
@@ -33,13 +40,28 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::app::app_status,
             commands::app::update_settings,
             commands::app::dismiss_notice,
+            commands::credentials::credentials_overview,
+            commands::credentials::store_secret,
+            commands::credentials::delete_secret,
+            commands::credentials::check_openai,
+            commands::credentials::check_aws,
+            commands::credentials::list_aws_profiles,
         ])
 }
 
 /// Start-up: logging, then settings and state. Runs once, from the app's setup hook (tests on
 /// the mock runtime, where that hook does not run, call it themselves with their own folders).
-/// `dirs` = `None` uses the OS's standard folders.
+/// `dirs` = `None` uses the OS's standard folders. Secrets go to the OS keychain.
 pub fn init<R: Runtime>(app: &tauri::AppHandle<R>, dirs: Option<AppDirs>) -> tauri::Result<()> {
+    init_with_store(app, dirs, Arc::new(KeychainStore::new()))
+}
+
+/// [`init`] with another secret store (tests keep their keychain entries apart this way).
+pub fn init_with_store<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    dirs: Option<AppDirs>,
+    secrets: Arc<dyn SecretStore>,
+) -> tauri::Result<()> {
     let dirs = match dirs {
         Some(dirs) => dirs,
         None => os_dirs(app)?,
@@ -54,7 +76,7 @@ pub fn init<R: Runtime>(app: &tauri::AppHandle<R>, dirs: Option<AppDirs>) -> tau
         }
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Purser starting");
-    app.manage(AppState::load(dirs, sys_locale::get_locale()));
+    app.manage(AppState::load(dirs, sys_locale::get_locale(), secrets));
     Ok(())
 }
 

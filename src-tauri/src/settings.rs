@@ -5,7 +5,7 @@
 //! that cannot be parsed is renamed aside as `*.bak` and reported — never silently overwritten.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -31,6 +31,18 @@ pub struct Settings {
     /// Colour theme: follow the OS, or a fixed light or dark theme.
     #[serde(deserialize_with = "or_default")]
     pub theme: ThemePreference,
+    /// Address of the OpenAI API (or an OpenAI-compatible gateway), e.g. `https://api.openai.com/v1`.
+    #[serde(deserialize_with = "or_default")]
+    pub openai_base_url: OpenAiBaseUrl,
+    /// Where AWS credentials come from: keys in the keychain, or an AWS profile.
+    #[serde(deserialize_with = "or_default")]
+    pub aws_source: AwsSource,
+    /// The AWS profile to use when `aws_source` is `profile`.
+    #[serde(deserialize_with = "or_default")]
+    pub aws_profile: Option<String>,
+    /// AWS region for API calls; `None` = the profile's region, else us-east-1.
+    #[serde(deserialize_with = "or_default")]
+    pub aws_region: Option<String>,
     /// Fields written by a newer Purser; kept so that saving here does not erase them.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
@@ -42,6 +54,10 @@ impl Default for Settings {
             version: SETTINGS_VERSION,
             language: LanguagePreference::default(),
             theme: ThemePreference::default(),
+            openai_base_url: OpenAiBaseUrl::default(),
+            aws_source: AwsSource::default(),
+            aws_profile: None,
+            aws_region: None,
             unknown: Map::new(),
         }
     }
@@ -95,6 +111,28 @@ pub enum ThemePreference {
     System,
     Light,
     Dark,
+}
+
+/// The OpenAI API address; defaults to the public API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OpenAiBaseUrl(pub String);
+
+impl Default for OpenAiBaseUrl {
+    fn default() -> Self {
+        Self(crate::secrets::DEFAULT_OPENAI_BASE_URL.to_string())
+    }
+}
+
+/// Where AWS credentials come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AwsSource {
+    /// Access keys stored in the OS keychain through Purser.
+    #[default]
+    Keys,
+    /// A profile from the user's own AWS config (`~/.aws/config`), SSO included.
+    Profile,
 }
 
 /// Why settings could not be changed or saved.
@@ -211,18 +249,13 @@ pub fn save(dir: &Path, settings: &Settings) -> Result<(), SettingsError> {
         path: path.clone(),
         source,
     };
-    fs::create_dir_all(dir).map_err(write_error)?;
     let mut to_write = settings.clone();
     // A file from an older Purser is upgraded; one from a newer Purser keeps its number.
     to_write.version = to_write.version.max(SETTINGS_VERSION);
     let mut json = serde_json::to_vec_pretty(&to_write)
         .map_err(|e| write_error(io::Error::new(io::ErrorKind::InvalidData, e)))?;
     json.push(b'\n');
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
-    temp.write_all(&json).map_err(write_error)?;
-    temp.as_file().sync_all().map_err(write_error)?;
-    temp.persist(&path).map_err(|e| write_error(e.error))?;
-    Ok(())
+    crate::files::write_atomic(&path, &json).map_err(write_error)
 }
 
 /// Applies a change sent by the UI (`{"language": "es"}`) to `current`, validating every field.
@@ -234,6 +267,22 @@ pub fn apply_patch(current: &Settings, patch: &Value) -> Result<Settings, Settin
         match field.as_str() {
             "language" => next.language = parse_choice(field, value, "system, en, es")?,
             "theme" => next.theme = parse_choice(field, value, "system, light, dark")?,
+            "openai_base_url" => {
+                let text = value.as_str().unwrap_or_default();
+                let url = crate::secrets::normalise_base_url(text).map_err(|_| {
+                    SettingsError::InvalidValue {
+                        field: field.clone(),
+                        value: shorten(&value.to_string()),
+                        allowed: "a web address such as https://api.openai.com/v1",
+                    }
+                })?;
+                next.openai_base_url = OpenAiBaseUrl(url);
+            }
+            "aws_source" => next.aws_source = parse_choice(field, value, "keys, profile")?,
+            "aws_profile" => {
+                next.aws_profile = parse_name(field, value, is_profile_name, PROFILE_RULE)?
+            }
+            "aws_region" => next.aws_region = parse_name(field, value, is_region, REGION_RULE)?,
             other => return Err(SettingsError::UnknownField(other.to_string())),
         }
     }
@@ -250,6 +299,49 @@ fn parse_choice<T: DeserializeOwned>(
         value: shorten(&value.to_string()),
         allowed,
     })
+}
+
+const PROFILE_RULE: &str =
+    "a profile name from your AWS config (letters, digits, - _ . @ +), or empty";
+const REGION_RULE: &str = "an AWS region such as us-east-1 or eu-west-2, or empty for the default";
+
+/// An optional name: empty or null clears it; otherwise `valid` must accept it.
+fn parse_name(
+    field: &str,
+    value: &Value,
+    valid: fn(&str) -> bool,
+    allowed: &'static str,
+) -> Result<Option<String>, SettingsError> {
+    let invalid = || SettingsError::InvalidValue {
+        field: field.to_string(),
+        value: shorten(&value.to_string()),
+        allowed,
+    };
+    match value {
+        Value::Null => Ok(None),
+        Value::String(text) if text.trim().is_empty() => Ok(None),
+        Value::String(text) if valid(text.trim()) => Ok(Some(text.trim().to_string())),
+        _ => Err(invalid()),
+    }
+}
+
+fn is_profile_name(name: &str) -> bool {
+    name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@+".contains(c))
+}
+
+fn is_region(name: &str) -> bool {
+    // e.g. us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4
+    let parts: Vec<&str> = name.split('-').collect();
+    name.len() <= 32
+        && parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
 }
 
 /// Keeps an echoed user value short enough for a message.
@@ -417,6 +509,15 @@ mod tests {
             (json!({"colour": "red"}), "colour"),
             (json!("es"), "name/value"),
             (json!({"language": "es", "theme": "neon"}), "theme"),
+            (
+                json!({"openai_base_url": "api.openai.com"}),
+                "openai_base_url",
+            ),
+            (json!({"openai_base_url": 42}), "openai_base_url"),
+            (json!({"aws_source": "env"}), "aws_source"),
+            (json!({"aws_profile": "my profile"}), "aws_profile"),
+            (json!({"aws_region": "Mars-1"}), "aws_region"),
+            (json!({"aws_region": "us-east"}), "aws_region"),
         ];
         for (patch, named) in cases {
             let error = apply_patch(&current, &patch).expect_err("must be refused");
@@ -424,6 +525,28 @@ mod tests {
             assert!(message.contains(named), "{message:?} should name {named:?}");
             assert!(message.chars().count() < 200, "message too long: {message}");
         }
+    }
+
+    #[test]
+    fn aws_and_openai_fields_are_validated_and_normalised() {
+        let next = apply_patch(
+            &Settings::default(),
+            &json!({
+                "openai_base_url": "http://127.0.0.1:9/v1/",
+                "aws_source": "profile",
+                "aws_profile": " work-sso ",
+                "aws_region": "eu-west-2"
+            }),
+        )
+        .unwrap();
+        assert_eq!(next.openai_base_url.0, "http://127.0.0.1:9/v1");
+        assert_eq!(next.aws_source, AwsSource::Profile);
+        assert_eq!(next.aws_profile.as_deref(), Some("work-sso"));
+        assert_eq!(next.aws_region.as_deref(), Some("eu-west-2"));
+        let cleared = apply_patch(&next, &json!({"aws_region": "", "aws_profile": null})).unwrap();
+        assert_eq!(cleared.aws_region, None);
+        assert_eq!(cleared.aws_profile, None);
+        assert!(is_region("us-gov-west-1"));
     }
 
     #[test]

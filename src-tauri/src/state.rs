@@ -3,14 +3,16 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::credentials::{AwsChoice, CheckRecord, Credentials};
 use crate::error::AppError;
-use crate::settings::{self, Language, LoadNotice, Settings, SettingsError};
+use crate::secrets::{AwsTarget, CheckError, OpenAiEndpoint, SecretStore};
+use crate::settings::{self, AwsSource, Language, LoadNotice, Settings, SettingsError};
 
 /// Where Purser keeps its files. Resolved from the OS by the app, chosen freely by tests.
 #[derive(Debug, Clone)]
@@ -55,11 +57,12 @@ pub struct AppState {
     save_blocked_by: Option<PathBuf>,
     started: Instant,
     ui_answered: AtomicBool,
+    credentials: Credentials,
 }
 
 impl AppState {
     /// Loads settings from `dirs.config`. Never fails: problems become notices for the user.
-    pub fn load(dirs: AppDirs, os_locale: Option<String>) -> Self {
+    pub fn load(dirs: AppDirs, os_locale: Option<String>, secrets: Arc<dyn SecretStore>) -> Self {
         let loaded = settings::load(&dirs.config);
         let save_blocked_by = match &loaded.notice {
             Some(LoadNotice::Unreadable { path, .. }) => Some(path.clone()),
@@ -68,7 +71,9 @@ impl AppState {
         if let Some(notice) = &loaded.notice {
             tracing::warn!(?notice, "settings file problem at start-up");
         }
+        let credentials = Credentials::new(secrets, dirs.data.clone());
         Self {
+            credentials,
             dirs,
             os_locale,
             settings: Mutex::new(loaded.settings),
@@ -98,7 +103,10 @@ impl AppState {
             language: settings.language.resolve(self.os_locale.as_deref()),
             settings,
             kube_context: None,
-            aws_identity: None,
+            aws_identity: self
+                .credentials
+                .aws_identity()
+                .map(|id| format!("{} · {}", id.account, id.arn)),
             last_cost_refresh: None,
             notices: lock(&self.notices).clone(),
         }
@@ -119,6 +127,41 @@ impl AppState {
         Ok(self.status())
     }
 
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Checks the stored OpenAI key against the configured API address.
+    pub async fn check_openai(&self) -> Result<CheckRecord, CheckError> {
+        let endpoint = OpenAiEndpoint {
+            base_url: lock(&self.settings).openai_base_url.0.clone(),
+            ..OpenAiEndpoint::default()
+        };
+        self.credentials.check_openai(&endpoint).await
+    }
+
+    /// Checks AWS access the way settings say to find it (keychain keys or a profile).
+    pub async fn check_aws(&self) -> Result<CheckRecord, CheckError> {
+        let (choice, target) = {
+            let settings = lock(&self.settings);
+            let choice = match settings.aws_source {
+                AwsSource::Keys => AwsChoice::Keys,
+                AwsSource::Profile => AwsChoice::Profile(
+                    settings
+                        .aws_profile
+                        .clone()
+                        .ok_or(CheckError::NoProfileChosen)?,
+                ),
+            };
+            let target = AwsTarget {
+                region: settings.aws_region.clone(),
+                endpoint_url: None,
+            };
+            (choice, target)
+        };
+        self.credentials.check_aws(&choice, &target).await
+    }
+
     /// Removes a notice once the user has read it.
     pub fn dismiss_notice(&self, code: &str) -> AppStatus {
         lock(&self.notices).retain(|notice| notice.code != code);
@@ -128,7 +171,7 @@ impl AppState {
 
 /// Locks a mutex, recovering the data if another thread panicked while holding it: the values
 /// behind these locks are always left consistent (they are replaced whole).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -137,7 +180,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secrets::MemoryStore;
     use crate::settings::{LanguagePreference, SETTINGS_FILE};
+
+    fn load(root: &std::path::Path, locale: Option<String>) -> AppState {
+        AppState::load(dirs(root), locale, Arc::new(MemoryStore::default()))
+    }
     use serde_json::json;
 
     fn dirs(root: &std::path::Path) -> AppDirs {
@@ -152,7 +200,7 @@ mod tests {
     #[test]
     fn language_follows_os_until_chosen() {
         let root = tempfile::tempdir().unwrap();
-        let state = AppState::load(dirs(root.path()), Some("es-AR".into()));
+        let state = load(root.path(), Some("es-AR".into()));
         assert_eq!(state.status().language, Language::Es);
         let status = state.update_settings(&json!({"language": "en"})).unwrap();
         assert_eq!(status.language, Language::En);
@@ -162,7 +210,7 @@ mod tests {
     #[test]
     fn refused_change_leaves_memory_and_disk_alone() {
         let root = tempfile::tempdir().unwrap();
-        let state = AppState::load(dirs(root.path()), None);
+        let state = load(root.path(), None);
         state.update_settings(&json!({"theme": "dark"})).unwrap();
         let file = root.path().join("config").join(SETTINGS_FILE);
         let before = std::fs::read(&file).unwrap();
@@ -182,7 +230,7 @@ mod tests {
         let config = root.path().join("config");
         std::fs::create_dir_all(&config).unwrap();
         std::fs::write(config.join(SETTINGS_FILE), "garbage").unwrap();
-        let state = AppState::load(dirs(root.path()), None);
+        let state = load(root.path(), None);
         let status = state.status();
         assert_eq!(status.notices.len(), 1);
         assert_eq!(status.notices[0].code, "settings_corrupt");
@@ -203,7 +251,7 @@ mod tests {
         std::fs::remove_file(&file).unwrap();
         std::fs::create_dir(&file).unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let state = AppState::load(dirs(root.path()), None);
+        let state = load(root.path(), None);
         assert_eq!(state.status().notices[0].code, "settings_unreadable");
         let error = state
             .update_settings(&json!({"language": "en"}))

@@ -2,3 +2,5 @@
 #![allow(dead_code)]
 
 pub mod desktop;
+pub mod keyring;
+pub mod moto;

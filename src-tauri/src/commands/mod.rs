@@ -2,3 +2,4 @@
 //! the error into [`crate::error::AppError`]. Logic belongs in the core modules, not here.
 
 pub mod app;
+pub mod credentials;

@@ -1,0 +1,386 @@
+//! Credentials as the user sees them: which secrets are stored (and how they end), store,
+//! replace, delete, and checks against the real services with their last result remembered.
+//!
+//! Secrets live only in the [`SecretStore`]; the check results (no secrets in them) are kept in
+//! `credentials.json` in the app data dir so the screen and the status bar survive a restart.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use crate::files::write_atomic;
+use crate::secrets::{
+    self, AwsAccess, AwsIdentity, AwsTarget, CheckError, OpenAiEndpoint, Secret, SecretError,
+    SecretKind, SecretStore,
+};
+use crate::state::lock;
+
+/// File name of the check records in the app data dir.
+pub const RECORDS_FILE: &str = "credentials.json";
+
+/// One secret as the UI may see it: whether it is stored and its last four characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredSecret {
+    pub kind: SecretKind,
+    pub stored: bool,
+    /// Last four characters, for "stored · ends in 4f2a"; `None` for short values.
+    pub ends_in: Option<String>,
+}
+
+/// The result of the last check of one service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRecord {
+    /// When the check finished (RFC 3339, UTC).
+    pub at: String,
+    pub ok: bool,
+    /// A stable code: `ok`, or the failure's code (`invalid_key`, `rate_limited`, …).
+    pub code: String,
+    /// What the check found, in plain words ("42 models", or what went wrong).
+    pub summary: String,
+}
+
+/// Check results that survive a restart. Holds no secrets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CheckRecords {
+    pub openai: Option<CheckRecord>,
+    pub aws: Option<CheckRecord>,
+    /// Who the AWS credentials belong to, from the last successful check.
+    pub aws_identity: Option<AwsIdentity>,
+}
+
+/// Everything the Credentials screen shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialsOverview {
+    pub secrets: Vec<StoredSecret>,
+    #[serde(flatten)]
+    pub checks: CheckRecords,
+}
+
+/// How AWS credentials are found, as chosen in settings.
+#[derive(Debug, Clone)]
+pub enum AwsChoice {
+    Keys,
+    Profile(String),
+}
+
+/// The credentials service behind the commands.
+#[derive(Debug)]
+pub struct Credentials {
+    store: Arc<dyn SecretStore>,
+    records_path: PathBuf,
+    records: Mutex<CheckRecords>,
+}
+
+impl Credentials {
+    /// `data_dir` holds the check records; a missing or unreadable records file starts empty
+    /// (it only caches check results, which the next check recreates).
+    pub fn new(store: Arc<dyn SecretStore>, data_dir: PathBuf) -> Self {
+        let records_path = data_dir.join(RECORDS_FILE);
+        let records = std::fs::read(&records_path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        Self {
+            store,
+            records_path,
+            records: Mutex::new(records),
+        }
+    }
+
+    /// Which secrets are stored, and the last check results.
+    pub async fn overview(&self) -> Result<CredentialsOverview, SecretError> {
+        let store = self.store.clone();
+        let secrets = blocking(move || {
+            SecretKind::ALL
+                .iter()
+                .map(|&kind| {
+                    let value = store.get(kind)?;
+                    Ok(StoredSecret {
+                        kind,
+                        stored: value.is_some(),
+                        ends_in: value.and_then(|v| v.ends_in()),
+                    })
+                })
+                .collect::<Result<Vec<_>, SecretError>>()
+        })
+        .await?;
+        Ok(CredentialsOverview {
+            secrets,
+            checks: self.records(),
+        })
+    }
+
+    /// Validates a pasted value and stores it (replacing any earlier one). A refused value
+    /// leaves the keychain untouched.
+    pub async fn store(
+        &self,
+        kind: SecretKind,
+        pasted: Secret,
+    ) -> Result<CredentialsOverview, SecretError> {
+        let secret = secrets::validate(kind, &pasted)?;
+        drop(pasted);
+        let store = self.store.clone();
+        blocking(move || store.set(kind, &secret)).await?;
+        tracing::info!(?kind, "secret stored");
+        self.forget_check(kind);
+        self.overview().await
+    }
+
+    /// Removes a secret from the keychain.
+    pub async fn delete(&self, kind: SecretKind) -> Result<CredentialsOverview, SecretError> {
+        let store = self.store.clone();
+        let existed = blocking(move || store.delete(kind)).await?;
+        tracing::info!(?kind, existed, "secret deleted");
+        self.forget_check(kind);
+        self.overview().await
+    }
+
+    /// Checks the stored OpenAI key by listing models. The result is remembered either way.
+    pub async fn check_openai(&self, endpoint: &OpenAiEndpoint) -> Result<CheckRecord, CheckError> {
+        let key = self
+            .get(SecretKind::OpenaiApiKey)
+            .await?
+            .ok_or(CheckError::NotStored(SecretKind::OpenaiApiKey))?;
+        let result = secrets::check_openai_key(endpoint, &key).await;
+        drop(key);
+        let record = match &result {
+            Ok(models) => record(true, "ok", format!("{models} models available")),
+            Err(error) => record(false, error.code(), error.to_string()),
+        };
+        tracing::info!(ok = record.ok, code = %record.code, "OpenAI key checked");
+        self.update_records(|records| records.openai = Some(record.clone()));
+        result.map(|_| record)
+    }
+
+    /// Checks the AWS credentials with STS `GetCallerIdentity`. The result is remembered.
+    pub async fn check_aws(
+        &self,
+        choice: &AwsChoice,
+        target: &AwsTarget,
+    ) -> Result<CheckRecord, CheckError> {
+        let access = self.aws_access(choice).await?;
+        let result = secrets::check_aws_access(&access, target).await;
+        drop(access);
+        let record = match &result {
+            Ok(identity) => record(
+                true,
+                "ok",
+                format!("account {} · {}", identity.account, identity.arn),
+            ),
+            Err(error) => record(false, error.code(), error.to_string()),
+        };
+        tracing::info!(ok = record.ok, code = %record.code, "AWS access checked");
+        self.update_records(|records| {
+            records.aws = Some(record.clone());
+            records.aws_identity = result.as_ref().ok().cloned();
+        });
+        result.map(|_| record)
+    }
+
+    /// The AWS credentials to use for a call (the cost module uses this too).
+    pub async fn aws_access(&self, choice: &AwsChoice) -> Result<AwsAccess, CheckError> {
+        match choice {
+            AwsChoice::Profile(name) => Ok(AwsAccess::Profile { name: name.clone() }),
+            AwsChoice::Keys => {
+                let access_key_id = self
+                    .get(SecretKind::AwsAccessKeyId)
+                    .await?
+                    .ok_or(CheckError::NotStored(SecretKind::AwsAccessKeyId))?;
+                let secret_access_key = self
+                    .get(SecretKind::AwsSecretAccessKey)
+                    .await?
+                    .ok_or(CheckError::NotStored(SecretKind::AwsSecretAccessKey))?;
+                let session_token = self.get(SecretKind::AwsSessionToken).await?;
+                Ok(AwsAccess::Keys {
+                    access_key_id,
+                    secret_access_key,
+                    session_token,
+                })
+            }
+        }
+    }
+
+    /// The identity from the last successful AWS check, for the status bar.
+    pub fn aws_identity(&self) -> Option<AwsIdentity> {
+        lock(&self.records).aws_identity.clone()
+    }
+
+    fn records(&self) -> CheckRecords {
+        lock(&self.records).clone()
+    }
+
+    async fn get(&self, kind: SecretKind) -> Result<Option<Secret>, SecretError> {
+        let store = self.store.clone();
+        blocking(move || store.get(kind)).await
+    }
+
+    /// A new or removed secret makes the old check result meaningless.
+    fn forget_check(&self, kind: SecretKind) {
+        self.update_records(|records| match kind {
+            SecretKind::OpenaiApiKey => records.openai = None,
+            SecretKind::OpenaiAdminKey => {}
+            SecretKind::AwsAccessKeyId
+            | SecretKind::AwsSecretAccessKey
+            | SecretKind::AwsSessionToken => {
+                records.aws = None;
+                records.aws_identity = None;
+            }
+        });
+    }
+
+    fn update_records(&self, change: impl FnOnce(&mut CheckRecords)) {
+        let mut records = lock(&self.records);
+        change(&mut records);
+        let saved = serde_json::to_vec_pretty(&*records)
+            .map_err(std::io::Error::other)
+            .and_then(|json| write_atomic(&self.records_path, &json));
+        if let Err(error) = saved {
+            // Only cached check results are lost; the next check recreates them.
+            tracing::warn!(%error, path = %self.records_path.display(), "cannot save check results");
+        }
+    }
+}
+
+fn record(ok: bool, code: &str, summary: String) -> CheckRecord {
+    CheckRecord {
+        at: now_rfc3339(),
+        ok,
+        code: code.to_string(),
+        summary,
+    }
+}
+
+/// The current time as RFC 3339 (UTC).
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Runs a blocking keychain call on the blocking pool, so the async runtime keeps serving.
+async fn blocking<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, SecretError> + Send + 'static,
+) -> Result<T, SecretError> {
+    tokio::task::spawn_blocking(call)
+        .await
+        .unwrap_or_else(|join_error| {
+            Err(SecretError::KeychainFailed {
+                reason: format!("the keychain call stopped unexpectedly ({join_error})"),
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::MemoryStore;
+
+    fn service() -> (Credentials, Arc<MemoryStore>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(MemoryStore::default());
+        let credentials = Credentials::new(store.clone(), dir.path().to_path_buf());
+        (credentials, store, dir)
+    }
+
+    #[tokio::test]
+    async fn store_replace_delete() {
+        let (credentials, store, _dir) = service();
+        let overview = credentials
+            .store(
+                SecretKind::OpenaiApiKey,
+                Secret::new(" test-key-0000000004f2a "),
+            )
+            .await
+            .unwrap();
+        let openai = &overview.secrets[0];
+        assert!(openai.stored);
+        assert_eq!(openai.ends_in.as_deref(), Some("4f2a"));
+        assert_eq!(
+            store
+                .get(SecretKind::OpenaiApiKey)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "test-key-0000000004f2a"
+        );
+        credentials
+            .store(
+                SecretKind::OpenaiApiKey,
+                Secret::new("test-key-000000000beef"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .get(SecretKind::OpenaiApiKey)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "test-key-000000000beef"
+        );
+        let overview = credentials.delete(SecretKind::OpenaiApiKey).await.unwrap();
+        assert!(!overview.secrets[0].stored);
+        assert!(store.get(SecretKind::OpenaiApiKey).unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn refused_input_leaves_the_store_alone() {
+        let (credentials, store, _dir) = service();
+        credentials
+            .store(SecretKind::AwsAccessKeyId, Secret::new("TESTACCESSKEY0001"))
+            .await
+            .unwrap();
+        let error = credentials
+            .store(SecretKind::AwsAccessKeyId, Secret::new("lowercase-key-id"))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), "invalid_input");
+        assert_eq!(
+            store
+                .get(SecretKind::AwsAccessKeyId)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "TESTACCESSKEY0001"
+        );
+    }
+
+    #[tokio::test]
+    async fn checking_without_a_key_says_what_is_missing() {
+        let (credentials, _store, _dir) = service();
+        let error = credentials
+            .check_openai(&OpenAiEndpoint::default())
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), "not_stored");
+        assert!(error.to_string().contains("OpenAI API key"));
+        let error = credentials
+            .check_aws(&AwsChoice::Keys, &AwsTarget::default())
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("AWS access key ID"));
+    }
+
+    #[tokio::test]
+    async fn check_records_survive_a_restart_and_are_forgotten_on_replace() {
+        let (credentials, store, dir) = service();
+        credentials.update_records(|records| {
+            records.openai = Some(record(true, "ok", "3 models available".into()));
+        });
+        let reopened = Credentials::new(store.clone(), dir.path().to_path_buf());
+        assert_eq!(
+            reopened.records().openai.unwrap().summary,
+            "3 models available"
+        );
+        reopened
+            .store(
+                SecretKind::OpenaiApiKey,
+                Secret::new("test-key-replaced-0001"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(reopened.records().openai, None);
+    }
+}

@@ -1,0 +1,160 @@
+//! "Does this OpenAI key work?" — lists models through `async-openai`.
+
+use std::time::Duration;
+
+use async_openai::config::OpenAIConfig;
+use async_openai::error::OpenAIError;
+
+use super::{CheckError, Secret};
+
+/// The public OpenAI API. Gateways that speak the same API (Azure front doors, LiteLLM, …)
+/// are configured with their own address.
+pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// How long a check may take in all, retries on 429/5xx included, before the user is told.
+pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Where and how long to check.
+#[derive(Debug, Clone)]
+pub struct OpenAiEndpoint {
+    pub base_url: String,
+    pub timeout: Duration,
+}
+
+impl Default for OpenAiEndpoint {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_OPENAI_BASE_URL.to_string(),
+            timeout: DEFAULT_CHECK_TIMEOUT,
+        }
+    }
+}
+
+/// Lists the models the key can see; returns how many.
+pub async fn check_openai_key(
+    endpoint: &OpenAiEndpoint,
+    key: &Secret,
+) -> Result<usize, CheckError> {
+    let base_url = normalise_base_url(&endpoint.base_url)?;
+    let config = OpenAIConfig::new()
+        .with_api_base(base_url.clone())
+        .with_api_key(key.expose());
+    let client = async_openai::Client::with_config(config);
+    // async-openai retries 429 and 5xx itself (honouring Retry-After); the deadline bounds the
+    // whole exchange so the user is never left waiting.
+    match tokio::time::timeout(endpoint.timeout, client.models().list()).await {
+        Err(_) => Err(CheckError::Timeout {
+            service: "OpenAI",
+            seconds: endpoint.timeout.as_secs(),
+        }),
+        Ok(Ok(list)) => Ok(list.data.len()),
+        Ok(Err(error)) => Err(classify(error, &base_url, endpoint.timeout)),
+    }
+}
+
+/// Accepts `https://host/v1`, with or without a trailing slash; refuses what is not http(s).
+pub fn normalise_base_url(raw: &str) -> Result<String, CheckError> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let bad = || CheckError::BadAddress {
+        address: trimmed.chars().take(80).collect(),
+    };
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    Ok(trimmed.to_string())
+}
+
+/// OpenAI's own messages for a bad key quote part of the key, so they are never passed on;
+/// the outcome is decided from the status and the error code alone.
+fn classify(error: OpenAIError, base_url: &str, timeout: Duration) -> CheckError {
+    match error {
+        OpenAIError::ApiError(response) => {
+            let status = response.status_code.as_u16();
+            let code = response.api_error.code.as_deref().unwrap_or_default();
+            let kind = response.api_error.r#type.as_deref().unwrap_or_default();
+            match status {
+                401 => CheckError::InvalidKey { service: "OpenAI" },
+                403 => CheckError::Forbidden { service: "OpenAI" },
+                404 => CheckError::NotThatService {
+                    service: "OpenAI",
+                    address: base_url.to_string(),
+                },
+                429 if kind == "insufficient_quota" || code == "insufficient_quota" => {
+                    CheckError::NoQuota
+                }
+                429 => CheckError::RateLimited { service: "OpenAI" },
+                500..=599 => CheckError::ServerError {
+                    service: "OpenAI",
+                    status,
+                },
+                _ => CheckError::Unexpected {
+                    service: "OpenAI",
+                    detail: format!("HTTP {status}"),
+                },
+            }
+        }
+        OpenAIError::Reqwest(error) if error.is_timeout() => CheckError::Timeout {
+            service: "OpenAI",
+            seconds: timeout.as_secs(),
+        },
+        OpenAIError::Reqwest(error) => {
+            // reqwest's own text names the host and the cause, never the Authorization header.
+            if let Some(status) = error.status() {
+                return match status.as_u16() {
+                    401 => CheckError::InvalidKey { service: "OpenAI" },
+                    s @ 500..=599 => CheckError::ServerError {
+                        service: "OpenAI",
+                        status: s,
+                    },
+                    s => CheckError::Unexpected {
+                        service: "OpenAI",
+                        detail: format!("HTTP {s}"),
+                    },
+                };
+            }
+            CheckError::Unreachable {
+                service: "OpenAI",
+                address: base_url.to_string(),
+            }
+        }
+        OpenAIError::JSONDeserialize(..) => CheckError::NotThatService {
+            service: "OpenAI",
+            address: base_url.to_string(),
+        },
+        other => CheckError::Unexpected {
+            service: "OpenAI",
+            detail: other.to_string().chars().take(200).collect(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalised_or_refused() {
+        assert_eq!(
+            normalise_base_url(" https://api.openai.com/v1/ ").unwrap(),
+            "https://api.openai.com/v1"
+        );
+        assert_eq!(
+            normalise_base_url("http://127.0.0.1:8080/v1").unwrap(),
+            "http://127.0.0.1:8080/v1"
+        );
+        for bad in [
+            "",
+            "api.openai.com",
+            "ftp://x/v1",
+            "https://",
+            "https://a b/v1",
+        ] {
+            assert!(normalise_base_url(bad).is_err(), "{bad:?}");
+        }
+    }
+}

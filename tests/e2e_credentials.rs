@@ -1,0 +1,156 @@
+//! End-to-end: keys in the real window — store an OpenAI key, see only its last characters,
+//! check it against a local OpenAI-compatible server, delete it. The keychain is the real
+//! Secret Service (scripts/test.sh runs the suite inside a private, unlocked gnome-keyring).
+
+mod support;
+
+use fantoccini::Locator;
+use serde_json::json;
+use support::desktop::Desktop;
+use support::keyring::lookup;
+use wiremock::matchers::{header, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY: &str = "test-e2e-openai-key-00004f2a";
+
+#[tokio::test]
+async fn store_check_and_delete_an_openai_key() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/models"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "object": "list",
+            "data": [
+                {"id": "gpt-a", "object": "model", "created": 1, "owned_by": "openai"},
+                {"id": "gpt-b", "object": "model", "created": 1, "owned_by": "openai"},
+                {"id": "gpt-c", "object": "model", "created": 1, "owned_by": "openai"}
+            ]
+        })))
+        .mount(&server)
+        .await;
+
+    let app = Desktop::launch().await;
+    let state = app
+        .client
+        .find(Locator::Id("state-openai_api_key"))
+        .await
+        .unwrap();
+    assert_eq!(state.text().await.unwrap(), "not set");
+
+    // Point Purser at the local server, as a user of an OpenAI-compatible gateway would.
+    let address = app
+        .client
+        .find(Locator::Id("openai-base-url"))
+        .await
+        .unwrap();
+    address.clear().await.unwrap();
+    address
+        .send_keys(&format!("{}/v1", server.uri()))
+        .await
+        .unwrap();
+    app.client
+        .find(Locator::Id("save-openai-base-url"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let saved = app
+        .client
+        .find(Locator::Id("openai-base-url-message"))
+        .await
+        .unwrap();
+    app.eventually("the address to be saved", || async {
+        saved.text().await.unwrap_or_default() == "Saved."
+    })
+    .await;
+
+    // A malformed paste is refused with the problem named, and nothing is stored.
+    let input = app
+        .client
+        .find(Locator::Id("secret-openai_api_key"))
+        .await
+        .unwrap();
+    input.send_keys("pasted with spaces").await.unwrap();
+    store_button(&app).await.click().await.unwrap();
+    let message = app
+        .client
+        .find(Locator::Id("message-openai_api_key"))
+        .await
+        .unwrap();
+    app.eventually("the refusal to show", || async {
+        message
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("has a space inside")
+    })
+    .await;
+    assert_eq!(lookup("purser", "openai-api-key"), None);
+
+    // Store the real one.
+    input.clear().await.unwrap();
+    input.send_keys(KEY).await.unwrap();
+    store_button(&app).await.click().await.unwrap();
+    app.eventually("the key to show as stored", || async {
+        state.text().await.unwrap_or_default() == "stored · ends in …4f2a"
+    })
+    .await;
+    assert_eq!(input.prop("value").await.unwrap().as_deref(), Some(""));
+    assert_eq!(lookup("purser", "openai-api-key").as_deref(), Some(KEY));
+    assert!(
+        !app.client.source().await.unwrap().contains(KEY),
+        "the page must not hold the key after storing it"
+    );
+
+    // Check it against the local server.
+    app.client
+        .find(Locator::Id("check-openai"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let result = app
+        .client
+        .find(Locator::Id("check-openai-result"))
+        .await
+        .unwrap();
+    app.eventually("the check to succeed", || async {
+        let text = result.text().await.unwrap_or_default();
+        text.contains("works") && text.contains("3 models available")
+    })
+    .await;
+
+    // Delete, confirming in the dialog.
+    let delete = app
+        .client
+        .find(Locator::Css(
+            "[data-kind='openai_api_key'] [data-action='delete']",
+        ))
+        .await
+        .unwrap();
+    delete.click().await.unwrap();
+    let confirm = app.client.find(Locator::Id("confirm-ok")).await.unwrap();
+    app.eventually("the confirmation dialog", || async {
+        confirm.is_displayed().await.unwrap_or(false)
+    })
+    .await;
+    assert_eq!(confirm.text().await.unwrap(), "Delete");
+    confirm.click().await.unwrap();
+    app.eventually("the key to be gone", || async {
+        state.text().await.unwrap_or_default() == "not set"
+    })
+    .await;
+    assert_eq!(lookup("purser", "openai-api-key"), None);
+    app.quit().await;
+}
+
+async fn store_button(app: &Desktop) -> fantoccini::elements::Element {
+    app.client
+        .find(Locator::Css(
+            "[data-kind='openai_api_key'] [data-action='store']",
+        ))
+        .await
+        .unwrap()
+}

@@ -1,0 +1,21 @@
+//! Looks at the real Secret Service from outside Purser's process, with `secret-tool`
+//! (package libsecret-tools), so a test sees what really landed in the keychain.
+
+use std::process::Command;
+
+/// The stored value for (service, account), or `None` when there is no such entry.
+pub fn lookup(service: &str, account: &str) -> Option<String> {
+    let output = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", account])
+        .output()
+        .expect("secret-tool (package libsecret-tools) must be installed");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// A service name no other test uses, so parallel tests never see each other's entries.
+pub fn unique_service(test: &str) -> String {
+    format!("purser-test-{test}-{}", std::process::id())
+}

@@ -1,0 +1,247 @@
+// The Credentials section: store, replace, delete and check keys. Values typed here go to the
+// keychain through the backend; the page only ever gets back "stored · ends in 4f2a".
+
+import { api } from './api.js';
+import { t, language } from './i18n.js';
+
+const OPTIONAL = new Set(['openai_admin_key', 'aws_session_token']);
+let overview = null;
+let settings = null;
+let onStatusChange = () => {};
+
+/** Builds the secret rows and wires the buttons. `refreshStatus` redraws the status bar. */
+export function initCredentials(refreshStatus) {
+  onStatusChange = refreshStatus;
+  for (const container of document.querySelectorAll('[data-secrets]')) {
+    for (const kind of container.dataset.secrets.split(' ')) container.append(secretRow(kind));
+  }
+  document.getElementById('check-openai').addEventListener('click', () => runCheck('openai'));
+  document.getElementById('check-aws').addEventListener('click', () => runCheck('aws'));
+  document.getElementById('save-openai-base-url').addEventListener('click', () =>
+    saveSetting('openai_base_url', document.getElementById('openai-base-url').value, 'openai-base-url-message'));
+  document.getElementById('save-aws-region').addEventListener('click', () =>
+    saveSetting('aws_region', document.getElementById('aws-region').value, 'aws-region-message'));
+  for (const radio of document.querySelectorAll('input[name="aws-source"]')) {
+    radio.addEventListener('change', () => saveSetting('aws_source', radio.value, 'aws-profile-message'));
+  }
+  document.getElementById('aws-profile-select').addEventListener('change', (event) =>
+    saveSetting('aws_profile', event.target.value, 'aws-profile-message'));
+}
+
+function secretRow(kind) {
+  const row = document.createElement('div');
+  row.className = 'secret-row';
+  row.dataset.kind = kind;
+  const id = `secret-${kind}`;
+  row.innerHTML = `
+    <div class="secret-head">
+      <label for="${id}" data-i18n="secret.${kind}"></label>
+      <span class="secret-state" id="state-${kind}"></span>
+    </div>
+    <div class="row">
+      <input id="${id}" type="password" autocomplete="off" spellcheck="false" autocapitalize="off">
+      <button type="button" data-action="store"></button>
+      <button type="button" data-action="delete" class="danger-outline" hidden></button>
+    </div>
+    <p class="field-message" id="message-${kind}" role="alert"></p>`;
+  const input = row.querySelector('input');
+  row.querySelector('[data-action="store"]').addEventListener('click', () => storeSecret(kind, input));
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') storeSecret(kind, input);
+  });
+  row.querySelector('[data-action="delete"]').addEventListener('click', () => deleteSecret(kind));
+  return row;
+}
+
+/** Loads the overview from the backend and draws it. */
+export async function loadCredentials(currentSettings) {
+  settings = currentSettings;
+  drawSettings();
+  try {
+    overview = await api.credentialsOverview();
+    showKeychainError(null);
+  } catch (error) {
+    overview = null;
+    showKeychainError(error);
+  }
+  draw();
+  loadProfiles();
+}
+
+/** Called when settings change elsewhere (e.g. language). */
+export function redrawCredentials(currentSettings) {
+  settings = currentSettings;
+  drawSettings();
+  draw();
+}
+
+function drawSettings() {
+  if (!settings) return;
+  document.getElementById('openai-base-url').value = settings.openai_base_url;
+  document.getElementById('aws-region').value = settings.aws_region ?? '';
+  for (const radio of document.querySelectorAll('input[name="aws-source"]')) {
+    radio.checked = radio.value === settings.aws_source;
+  }
+  document.getElementById('aws-keys').hidden = settings.aws_source !== 'keys';
+  document.getElementById('aws-profile').hidden = settings.aws_source !== 'profile';
+  const select = document.getElementById('aws-profile-select');
+  if (settings.aws_profile && ![...select.options].some((o) => o.value === settings.aws_profile)) {
+    select.append(new Option(settings.aws_profile, settings.aws_profile));
+  }
+  select.value = settings.aws_profile ?? '';
+}
+
+async function loadProfiles() {
+  const select = document.getElementById('aws-profile-select');
+  const profiles = await api.listAwsProfiles().catch(() => []);
+  const chosen = settings?.aws_profile ?? '';
+  select.replaceChildren(new Option(t('credentials.chooseProfile'), ''));
+  for (const name of new Set([...profiles, ...(chosen ? [chosen] : [])])) select.append(new Option(name, name));
+  select.value = chosen;
+  const message = document.getElementById('aws-profile-message');
+  message.textContent = profiles.length ? '' : t('credentials.noProfiles');
+}
+
+function draw() {
+  for (const row of document.querySelectorAll('.secret-row')) {
+    const kind = row.dataset.kind;
+    const secret = overview?.secrets.find((s) => s.kind === kind);
+    const state = row.querySelector('.secret-state');
+    const label = row.querySelector('label');
+    label.textContent = t(`secret.${kind}`) + (OPTIONAL.has(kind) ? ` ${t('secret.optional')}` : '');
+    if (!overview) state.textContent = '—';
+    else if (secret?.stored) {
+      state.textContent = secret.ends_in
+        ? `${t('secret.stored')} · ${t('secret.endsIn')} …${secret.ends_in}`
+        : t('secret.stored');
+    } else state.textContent = t('status.notSet');
+    state.classList.toggle('stored', Boolean(secret?.stored));
+    const store = row.querySelector('[data-action="store"]');
+    store.textContent = secret?.stored ? t('secret.replace') : t('secret.store');
+    store.setAttribute('aria-label', `${store.textContent}: ${t(`secret.${kind}`)}`);
+    const remove = row.querySelector('[data-action="delete"]');
+    remove.hidden = !secret?.stored;
+    remove.textContent = t('secret.delete');
+    remove.setAttribute('aria-label', `${t('secret.delete')}: ${t(`secret.${kind}`)}`);
+    row.querySelector('input').placeholder = secret?.stored ? t('secret.pasteNew') : t('secret.paste');
+  }
+  drawCheck('openai', overview?.openai);
+  drawCheck('aws', overview?.aws);
+}
+
+function drawCheck(service, record) {
+  const el = document.getElementById(`check-${service}-result`);
+  if (!record) {
+    el.textContent = overview ? t('check.never') : '';
+    el.className = 'check-result';
+    return;
+  }
+  const when = relativeTime(record.at);
+  el.textContent = `${record.ok ? '✓ ' + t('check.ok') : '✗ ' + t('check.failed')}: ${record.summary} (${t('check.checked')} ${when})`;
+  el.className = `check-result ${record.ok ? 'ok' : 'bad'}`;
+}
+
+function relativeTime(iso) {
+  const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
+  const format = new Intl.RelativeTimeFormat(language(), { numeric: 'auto' });
+  if (Math.abs(seconds) < 60) return format.format(seconds, 'second');
+  if (Math.abs(seconds) < 3600) return format.format(Math.round(seconds / 60), 'minute');
+  if (Math.abs(seconds) < 86400) return format.format(Math.round(seconds / 3600), 'hour');
+  return format.format(Math.round(seconds / 86400), 'day');
+}
+
+function showKeychainError(error) {
+  const box = document.getElementById('credentials-error');
+  box.hidden = !error;
+  if (!error) return;
+  box.dataset.code = error.code;
+  box.replaceChildren();
+  const title = document.createElement('strong');
+  title.textContent = error.message;
+  const hint = document.createElement('p');
+  hint.className = 'hint';
+  hint.textContent = error.hint;
+  box.append(title, hint);
+}
+
+function setMessage(id, text, isError) {
+  const el = document.getElementById(id);
+  el.textContent = text;
+  el.className = `field-message${isError ? ' error' : ''}`;
+}
+
+async function storeSecret(kind, input) {
+  const value = input.value;
+  try {
+    overview = await api.storeSecret(kind, value);
+    input.value = '';
+    setMessage(`message-${kind}`, t('secret.saved'), false);
+    showKeychainError(null);
+    draw();
+  } catch (error) {
+    // Leave what was typed so it can be corrected; nothing was stored.
+    setMessage(`message-${kind}`, `${error.message}. ${error.hint}`, true);
+  }
+}
+
+async function deleteSecret(kind) {
+  const confirmed = await confirmDialog(t('secret.confirmDelete').replace('{name}', t(`secret.${kind}`)), t('secret.delete'));
+  if (!confirmed) return;
+  try {
+    overview = await api.deleteSecret(kind);
+    setMessage(`message-${kind}`, t('secret.deleted'), false);
+    draw();
+    onStatusChange();
+  } catch (error) {
+    setMessage(`message-${kind}`, `${error.message}. ${error.hint}`, true);
+  }
+}
+
+async function runCheck(service) {
+  const button = document.getElementById(`check-${service}`);
+  const el = document.getElementById(`check-${service}-result`);
+  button.disabled = true;
+  const started = Date.now();
+  const tick = () => {
+    el.textContent = `${t('check.running')} ${Math.round((Date.now() - started) / 1000)} s`;
+  };
+  el.className = 'check-result running';
+  tick();
+  const timer = setInterval(tick, 1000);
+  try {
+    const record = service === 'openai' ? await api.checkOpenai() : await api.checkAws();
+    if (overview) overview[service] = record;
+    drawCheck(service, record);
+  } catch (error) {
+    el.textContent = `✗ ${error.message}. ${error.hint}`;
+    el.className = 'check-result bad';
+  } finally {
+    clearInterval(timer);
+    button.disabled = false;
+    onStatusChange();
+  }
+}
+
+async function saveSetting(name, value, messageId) {
+  try {
+    const status = await api.updateSettings({ [name]: value });
+    settings = status.settings;
+    setMessage(messageId, t('settings.saved'), false);
+    drawSettings();
+    onStatusChange(status);
+  } catch (error) {
+    setMessage(messageId, `${error.message}. ${error.hint}`, true);
+  }
+}
+
+/** Asks for confirmation in an in-page dialog; resolves true when confirmed. */
+function confirmDialog(message, confirmLabel) {
+  const dialog = document.getElementById('confirm-dialog');
+  document.getElementById('confirm-message').textContent = message;
+  document.getElementById('confirm-ok').textContent = confirmLabel;
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true });
+    dialog.returnValue = '';
+    dialog.showModal();
+  });
+}
