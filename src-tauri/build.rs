@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "check_openai",
     "check_aws",
     "list_aws_profiles",
+    "cost_view",
+    "export_cost",
 ];
 
 fn main() {

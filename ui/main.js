@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { setLanguage, t, has } from './i18n.js';
 import { initSettings, showSettings } from './settings.js';
 import { initCredentials, loadCredentials, redrawCredentials } from './credentials.js';
+import { initCost, loadCost, showCostSettings } from './cost.js';
 
 const sections = ['credentials', 'deployment', 'cost', 'settings'];
 
@@ -27,7 +28,10 @@ export function showSection(name, { focus = true } = {}) {
 
 function initNavigation() {
   for (const button of navButtons()) {
-    button.addEventListener('click', () => showSection(button.dataset.section));
+    button.addEventListener('click', () => {
+      showSection(button.dataset.section);
+      if (button.dataset.section === 'cost') loadCost();
+    });
   }
   // Arrow keys move between sections, as in any list of tabs; Tab still leaves the list.
   document.querySelector('.sidebar').addEventListener('keydown', (event) => {
@@ -94,6 +98,7 @@ export function render(status) {
   renderNotices(status.notices);
   showSettings(status.settings);
   redrawCredentials(status.settings);
+  showCostSettings(status.settings);
 }
 
 /** Redraws the shell with `status`, or fetches it first. */
@@ -109,6 +114,7 @@ async function start() {
   initNavigation();
   initSettings(render);
   initCredentials(refreshStatus);
+  initCost(refreshStatus);
   showSection('credentials', { focus: false });
   try {
     const status = await api.appStatus();

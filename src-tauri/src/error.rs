@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::cost::CostError;
 use crate::secrets::{CheckError, SecretError};
 use crate::settings::{LoadNotice, SettingsError};
 
@@ -53,6 +54,11 @@ impl From<SettingsError> for AppError {
                 "settings_invalid_value",
                 message,
                 format!("Choose one of: {allowed}. Nothing was changed."),
+            ),
+            SettingsError::Refused { field, .. } => AppError::new(
+                "settings_invalid_value",
+                message,
+                format!("Correct the value and save again. Nothing was changed. ({field})"),
             ),
             SettingsError::SaveBlocked { .. } => AppError::new(
                 "settings_save_blocked",
@@ -178,6 +184,38 @@ impl From<CheckError> for AppError {
             }
             CheckError::Unexpected { .. } => "Try again. If it keeps happening, the log file has \
                  the details."
+                .to_string(),
+        };
+        AppError::new(error.code(), error.to_string(), hint)
+    }
+}
+
+impl From<CostError> for AppError {
+    fn from(error: CostError) -> Self {
+        let hint = match &error {
+            CostError::Access(inner) => return AppError::from(inner.clone()),
+            CostError::MissingPermission { permission } => format!(
+                "Ask your AWS administrator to allow {permission} (and ce:GetCostForecast) for \
+                 these credentials, or use a profile that has it."
+            ),
+            CostError::NotEnabled => {
+                "Open Billing and Cost Management → Cost Explorer once in the \
+                 AWS console (as the account owner) to enable it; data appears within 24 hours."
+                    .to_string()
+            }
+            CostError::Throttled => "Wait a minute, then press Refresh. The figures shown are the \
+                 last ones Purser received."
+                .to_string(),
+            CostError::Offline { .. } => {
+                "Check your internet connection, then press Refresh.".to_string()
+            }
+            CostError::BadData { .. } => "Press Refresh later. If it persists, export the CSV and \
+                 check the figures in the AWS console."
+                .to_string(),
+            CostError::Service { .. } => "Try again later.".to_string(),
+            CostError::NothingToExport => "Open the Cost & budget view first.".to_string(),
+            CostError::Export { .. } => "Choose another folder (one you can write to) and try \
+                 again."
                 .to_string(),
         };
         AppError::new(error.code(), error.to_string(), hint)

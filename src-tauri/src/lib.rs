@@ -3,7 +3,9 @@
 //!
 //! Only this file (app wiring) and `commands/` know about Tauri; every other module is plain Rust.
 
+pub mod chart;
 pub mod commands;
+pub mod cost;
 pub mod credentials;
 pub mod error;
 pub mod files;
@@ -35,6 +37,7 @@ pub fn run() {
 /// tests share this, so both see the same commands.
 pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| init(app.handle(), None).map_err(Into::into))
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
@@ -46,6 +49,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::credentials::check_openai,
             commands::credentials::check_aws,
             commands::credentials::list_aws_profiles,
+            commands::cost::cost_view,
+            commands::cost::export_cost,
         ])
 }
 

@@ -43,6 +43,24 @@ pub struct Settings {
     /// AWS region for API calls; `None` = the profile's region, else us-east-1.
     #[serde(deserialize_with = "or_default")]
     pub aws_region: Option<String>,
+    /// Monthly budget in the currency Cost Explorer reports; `None` until the user sets one.
+    #[serde(deserialize_with = "or_default")]
+    pub budget_amount: Option<f64>,
+    /// Alert thresholds in percent of the budget (ascending, 1..=200).
+    #[serde(deserialize_with = "or_default")]
+    pub budget_thresholds: Thresholds,
+    /// Which cost metric the chart shows.
+    #[serde(deserialize_with = "or_default")]
+    pub cost_metric: crate::cost::Metric,
+    /// Closed months shown before the current one (1..=13).
+    #[serde(deserialize_with = "or_default")]
+    pub cost_months: CostMonths,
+    /// Only costs with this cost-allocation tag, as `key=value`.
+    #[serde(deserialize_with = "or_default")]
+    pub cost_tag: Option<String>,
+    /// Only this linked account (12 digits).
+    #[serde(deserialize_with = "or_default")]
+    pub cost_linked_account: Option<String>,
     /// Fields written by a newer Purser; kept so that saving here does not erase them.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
@@ -58,6 +76,12 @@ impl Default for Settings {
             aws_source: AwsSource::default(),
             aws_profile: None,
             aws_region: None,
+            budget_amount: None,
+            budget_thresholds: Thresholds::default(),
+            cost_metric: crate::cost::Metric::default(),
+            cost_months: CostMonths::default(),
+            cost_tag: None,
+            cost_linked_account: None,
             unknown: Map::new(),
         }
     }
@@ -124,6 +148,28 @@ impl Default for OpenAiBaseUrl {
     }
 }
 
+/// Budget alert thresholds in percent; 80 % and 100 % until changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Thresholds(pub Vec<u16>);
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self(crate::cost::DEFAULT_THRESHOLDS.to_vec())
+    }
+}
+
+/// How many closed months the cost view shows; 12 until changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CostMonths(pub u8);
+
+impl Default for CostMonths {
+    fn default() -> Self {
+        Self(12)
+    }
+}
+
 /// Where AWS credentials come from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -145,6 +191,12 @@ pub enum SettingsError {
         field: String,
         value: String,
         allowed: &'static str,
+    },
+    #[error("{what} {why}")]
+    Refused {
+        field: &'static str,
+        what: &'static str,
+        why: String,
     },
     #[error("There is no setting called \"{0}\"")]
     UnknownField(String),
@@ -283,6 +335,77 @@ pub fn apply_patch(current: &Settings, patch: &Value) -> Result<Settings, Settin
                 next.aws_profile = parse_name(field, value, is_profile_name, PROFILE_RULE)?
             }
             "aws_region" => next.aws_region = parse_name(field, value, is_region, REGION_RULE)?,
+            "budget_amount" => {
+                next.budget_amount = match value {
+                    Value::Null => None,
+                    Value::String(text) => {
+                        Some(crate::cost::parse_amount(text).map_err(|why| {
+                            SettingsError::Refused {
+                                field: "budget_amount",
+                                what: "The monthly budget",
+                                why,
+                            }
+                        })?)
+                    }
+                    Value::Number(number) => Some(
+                        crate::cost::parse_amount(&number.to_string()).map_err(|why| {
+                            SettingsError::Refused {
+                                field: "budget_amount",
+                                what: "The monthly budget",
+                                why,
+                            }
+                        })?,
+                    ),
+                    _ => {
+                        return Err(SettingsError::Refused {
+                            field: "budget_amount",
+                            what: "The monthly budget",
+                            why: "must be a number, e.g. 1500".into(),
+                        })
+                    }
+                }
+            }
+            "budget_thresholds" => {
+                let text = match value {
+                    Value::String(text) => text.clone(),
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|item| item.to_string().trim_matches('"').to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    other => other.to_string(),
+                };
+                next.budget_thresholds =
+                    Thresholds(crate::cost::parse_thresholds(&text).map_err(|why| {
+                        SettingsError::Refused {
+                            field: "budget_thresholds",
+                            what: "The alert thresholds",
+                            why,
+                        }
+                    })?);
+            }
+            "cost_metric" => {
+                next.cost_metric = parse_choice(
+                    field,
+                    value,
+                    "UnblendedCost, AmortizedCost, NetUnblendedCost",
+                )?
+            }
+            "cost_months" => {
+                let months = value
+                    .as_u64()
+                    .or_else(|| value.as_str().and_then(|t| t.trim().parse().ok()))
+                    .filter(|m| (1..=u64::from(crate::cost::MAX_MONTHS)).contains(m));
+                next.cost_months = CostMonths(months.ok_or_else(|| SettingsError::InvalidValue {
+                    field: field.clone(),
+                    value: shorten(&value.to_string()),
+                    allowed: "a whole number of months from 1 to 13 (Cost Explorer keeps 13)",
+                })? as u8);
+            }
+            "cost_tag" => next.cost_tag = parse_name(field, value, is_tag_filter, TAG_RULE)?,
+            "cost_linked_account" => {
+                next.cost_linked_account = parse_name(field, value, is_account_id, ACCOUNT_RULE)?
+            }
             other => return Err(SettingsError::UnknownField(other.to_string())),
         }
     }
@@ -299,6 +422,26 @@ fn parse_choice<T: DeserializeOwned>(
         value: shorten(&value.to_string()),
         allowed,
     })
+}
+
+const TAG_RULE: &str = "a tag filter written key=value, e.g. app=openai-app, or empty";
+const ACCOUNT_RULE: &str = "a 12-digit AWS account ID, or empty";
+
+fn is_tag_filter(text: &str) -> bool {
+    match text.split_once('=') {
+        Some((key, value)) => {
+            let key = key.trim();
+            !key.is_empty()
+                && key.len() <= 128
+                && value.trim().len() <= 256
+                && !text.chars().any(char::is_control)
+        }
+        None => false,
+    }
+}
+
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 const PROFILE_RULE: &str =
@@ -518,6 +661,22 @@ mod tests {
             (json!({"aws_profile": "my profile"}), "aws_profile"),
             (json!({"aws_region": "Mars-1"}), "aws_region"),
             (json!({"aws_region": "us-east"}), "aws_region"),
+            (json!({"budget_amount": "-100"}), "more than zero"),
+            (json!({"budget_amount": 0}), "more than zero"),
+            (json!({"budget_amount": "NaN"}), "not a number"),
+            (json!({"budget_amount": "lots"}), "not a number"),
+            (json!({"budget_amount": "1e12"}), "larger than"),
+            (json!({"budget_amount": true}), "must be a number"),
+            (json!({"budget_thresholds": "80, 250"}), "1–200"),
+            (json!({"budget_thresholds": [80, "x"]}), "whole percentage"),
+            (json!({"cost_months": 14}), "cost_months"),
+            (json!({"cost_months": 0}), "cost_months"),
+            (json!({"cost_tag": "no-equals-sign"}), "cost_tag"),
+            (
+                json!({"cost_linked_account": "12345"}),
+                "cost_linked_account",
+            ),
+            (json!({"cost_metric": "BlendedCostX"}), "cost_metric"),
         ];
         for (patch, named) in cases {
             let error = apply_patch(&current, &patch).expect_err("must be refused");

@@ -9,6 +9,10 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::chart::Theme;
+use crate::cost::{
+    Budget, CostEndpoints, CostError, CostExplorer, CostQuery, CostService, CostSource, CostView,
+};
 use crate::credentials::{AwsChoice, CheckRecord, Credentials};
 use crate::error::AppError;
 use crate::secrets::{AwsTarget, CheckError, OpenAiEndpoint, SecretStore};
@@ -58,6 +62,7 @@ pub struct AppState {
     started: Instant,
     ui_answered: AtomicBool,
     credentials: Credentials,
+    costs: CostService,
 }
 
 impl AppState {
@@ -72,8 +77,10 @@ impl AppState {
             tracing::warn!(?notice, "settings file problem at start-up");
         }
         let credentials = Credentials::new(secrets, dirs.data.clone());
+        let costs = CostService::new(dirs.cache.clone(), &dirs.data);
         Self {
             credentials,
+            costs,
             dirs,
             os_locale,
             settings: Mutex::new(loaded.settings),
@@ -107,7 +114,7 @@ impl AppState {
                 .credentials
                 .aws_identity()
                 .map(|id| format!("{} · {}", id.account, id.arn)),
-            last_cost_refresh: None,
+            last_cost_refresh: self.costs.last_refresh(),
             notices: lock(&self.notices).clone(),
         }
     }
@@ -140,26 +147,78 @@ impl AppState {
         self.credentials.check_openai(&endpoint).await
     }
 
+    pub fn costs(&self) -> &CostService {
+        &self.costs
+    }
+
+    /// The cost view as settings describe it: real figures when AWS access is set up, sample
+    /// figures (labelled as such) when it is not.
+    pub async fn cost_view(&self, refresh: bool, theme: Theme) -> Result<CostView, CostError> {
+        let (choice, target) = self.aws_choice_and_target();
+        let (query, budget) = {
+            let settings = lock(&self.settings);
+            let query = CostQuery {
+                months: settings.cost_months.0,
+                metric: settings.cost_metric,
+                tag: settings
+                    .cost_tag
+                    .as_deref()
+                    .and_then(|t| t.split_once('='))
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string())),
+                linked_account: settings.cost_linked_account.clone(),
+            };
+            let budget = settings.budget_amount.map(|amount| Budget {
+                amount,
+                thresholds: settings.budget_thresholds.0.clone(),
+            });
+            (query, budget)
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let access = match choice {
+            Ok(choice) => match self.credentials.aws_access(&choice).await {
+                Ok(access) => Some(access),
+                Err(CheckError::NotStored(_)) => None,
+                Err(other) => return Err(other.into()),
+            },
+            Err(CheckError::NoProfileChosen) => None,
+            Err(other) => return Err(other.into()),
+        };
+        let Some(access) = access else {
+            return self
+                .costs
+                .view(None, &query, budget, now, refresh, theme)
+                .await;
+        };
+        let config = crate::secrets::sdk_config(&access, &target).await;
+        drop(access);
+        let explorer = CostExplorer::new(&config, &CostEndpoints::default());
+        let source: &dyn CostSource = &explorer;
+        self.costs
+            .view(Some(source), &query, budget, now, refresh, theme)
+            .await
+    }
+
+    fn aws_choice_and_target(&self) -> (Result<AwsChoice, CheckError>, AwsTarget) {
+        let settings = lock(&self.settings);
+        let choice = match settings.aws_source {
+            AwsSource::Keys => Ok(AwsChoice::Keys),
+            AwsSource::Profile => settings
+                .aws_profile
+                .clone()
+                .map(AwsChoice::Profile)
+                .ok_or(CheckError::NoProfileChosen),
+        };
+        let target = AwsTarget {
+            region: settings.aws_region.clone(),
+            endpoint_url: None,
+        };
+        (choice, target)
+    }
+
     /// Checks AWS access the way settings say to find it (keychain keys or a profile).
     pub async fn check_aws(&self) -> Result<CheckRecord, CheckError> {
-        let (choice, target) = {
-            let settings = lock(&self.settings);
-            let choice = match settings.aws_source {
-                AwsSource::Keys => AwsChoice::Keys,
-                AwsSource::Profile => AwsChoice::Profile(
-                    settings
-                        .aws_profile
-                        .clone()
-                        .ok_or(CheckError::NoProfileChosen)?,
-                ),
-            };
-            let target = AwsTarget {
-                region: settings.aws_region.clone(),
-                endpoint_url: None,
-            };
-            (choice, target)
-        };
-        self.credentials.check_aws(&choice, &target).await
+        let (choice, target) = self.aws_choice_and_target();
+        self.credentials.check_aws(&choice?, &target).await
     }
 
     /// Removes a notice once the user has read it.

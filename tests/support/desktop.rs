@@ -86,6 +86,11 @@ impl Desktop {
         self.wait_until_ready().await;
     }
 
+    /// The X display the window is on (for driving native dialogs with xdotool).
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
     /// Purser's config folder (where `settings.json` lives).
     pub fn config_dir(&self) -> PathBuf {
         config_dir(self.home.path())

@@ -51,6 +51,11 @@ impl Moto {
         );
     }
 
+    /// POSTs JSON to one of moto's control endpoints.
+    pub async fn control_json(&self, path: &str, body: &serde_json::Value) {
+        self.control(path, &body.to_string()).await;
+    }
+
     /// Calls an AWS Query-protocol API (IAM, STS) unsigned, as moto allows while its IAM checks
     /// are off; returns the XML body.
     pub async fn query(&self, params: &[(&str, &str)]) -> String {

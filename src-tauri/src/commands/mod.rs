@@ -2,4 +2,5 @@
 //! the error into [`crate::error::AppError`]. Logic belongs in the core modules, not here.
 
 pub mod app;
+pub mod cost;
 pub mod credentials;

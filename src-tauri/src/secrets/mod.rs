@@ -5,6 +5,10 @@
 //! back to the UI, into a file, a log line or an error message.
 
 mod aws;
+/// AWS error classification shared with the cost module.
+pub(crate) mod aws_errors {
+    pub(crate) use super::aws::{classify, code_from_body, HasStatus};
+}
 mod keychain;
 mod kind;
 mod openai;

@@ -1,0 +1,124 @@
+//! Cost benchmarks (`cargo bench --bench cost`): prints figures, asserts nothing.
+//!
+//! - chart render: 36 months × 25 services to SVG (goal ≤ 20 ms), and the PNG export;
+//! - Cost Explorer requests on a cold open of 12 months and on a warm re-open (goal ≤ 2 and 0),
+//!   counted at a local server that answers as Cost Explorer does.
+
+use std::time::Duration;
+
+use std::hint::black_box;
+
+use criterion::Criterion;
+use purser_lib::chart::{render_png, render_svg, ChartInput, Theme};
+use purser_lib::cost::{
+    load_report, CostCache, CostEndpoints, CostExplorer, CostQuery, CostSeries, Forecast, Month,
+    MonthCost, RequestMeter,
+};
+use purser_lib::secrets::{sdk_config, AwsAccess, AwsTarget, Secret};
+
+fn big_series() -> CostSeries {
+    let start = Month {
+        year: 2023,
+        month: 12,
+    };
+    CostSeries {
+        currency: "USD".into(),
+        months: (0..36)
+            .map(|i| MonthCost {
+                month: start.plus(i).iso_start(),
+                services: (0..25)
+                    .map(|s| {
+                        (
+                            format!("Service number {s:02}"),
+                            10.0 + f64::from(s * 7 + i % 5),
+                        )
+                    })
+                    .collect(),
+                estimated: i == 35,
+            })
+            .collect(),
+    }
+}
+
+fn chart_benches(c: &mut Criterion) {
+    let series = big_series();
+    let forecast = Forecast {
+        remaining_mean: 300.0,
+        remaining_low: 250.0,
+        remaining_high: 380.0,
+    };
+    let input = ChartInput {
+        series: &series,
+        forecast: Some(&forecast),
+        budget: Some(3000.0),
+        current_month: &series.months[35].month,
+        theme: Theme::Light,
+    };
+    c.bench_function("chart_svg_36_months_25_services", |b| {
+        b.iter(|| render_svg(black_box(&input)).unwrap())
+    });
+    let svg = render_svg(&input).unwrap();
+    let mut group = c.benchmark_group("export");
+    group.sample_size(10);
+    group.bench_function("chart_png_1600x800", |b| {
+        b.iter(|| render_png(black_box(&svg)).unwrap())
+    });
+    group.finish();
+}
+
+fn request_counts() {
+    use wiremock::matchers::header;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let server = MockServer::start().await;
+        let body = serde_json::json!({"ResultsByTime": (0..13).map(|i| {
+            let month = Month { year: 2025, month: 11 }.plus(i);
+            serde_json::json!({
+                "TimePeriod": {"Start": month.iso_start(), "End": month.plus(1).iso_start()},
+                "Groups": [{"Keys": ["Amazon EC2"], "Metrics": {"UnblendedCost": {"Amount": "10", "Unit": "USD"}}}],
+                "Estimated": i == 12
+            })
+        }).collect::<Vec<_>>()});
+        Mock::given(header("x-amz-target", "AWSInsightsIndexService.GetCostAndUsage"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1"))
+            .mount(&server)
+            .await;
+        Mock::given(header("x-amz-target", "AWSInsightsIndexService.GetCostForecast"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                r#"{"Total":{"Amount":"5","Unit":"USD"},"ForecastResultsByTime":[]}"#,
+                "application/x-amz-json-1.1",
+            ))
+            .mount(&server)
+            .await;
+        let access = AwsAccess::Keys {
+            access_key_id: Secret::new("TESTACCESSKEY0001"),
+            secret_access_key: Secret::new("test-secret"),
+            session_token: None,
+        };
+        let config = sdk_config(&access, &AwsTarget { region: Some("us-east-1".into()), endpoint_url: None }).await;
+        let source = CostExplorer::new(
+            &config,
+            &CostEndpoints { usage: Some(server.uri()), forecast: Some(server.uri()) },
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CostCache::new(dir.path().join("cache"));
+        let meter = RequestMeter::new(dir.path());
+        let now = time::OffsetDateTime::now_utc();
+        let ttl = Duration::from_secs(6 * 3600);
+        let query = CostQuery::default();
+        load_report(&source, &cache, &meter, &query, now, ttl, false).await.unwrap();
+        let cold = server.received_requests().await.unwrap().len();
+        load_report(&source, &cache, &meter, &query, now, ttl, false).await.unwrap();
+        let warm = server.received_requests().await.unwrap().len() - cold;
+        println!("Cost Explorer requests, cold open of 12 months (usage + forecast): {cold}");
+        println!("Cost Explorer requests, warm re-open: {warm}");
+    });
+}
+
+fn main() {
+    request_counts();
+    let mut criterion = Criterion::default().configure_from_args();
+    chart_benches(&mut criterion);
+    criterion.final_summary();
+}

@@ -1,0 +1,60 @@
+//! Cost & budget commands: the view (chart included) and exports through a save dialog.
+
+use std::path::PathBuf;
+
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::chart::Theme;
+use crate::cost::{CostView, ExportFormat};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Costs against the budget, from the cache or Cost Explorer (`refresh` forces a request), or
+/// sample data while AWS is not connected.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "warn"))]
+pub async fn cost_view(
+    state: State<'_, AppState>,
+    refresh: bool,
+    theme: Theme,
+) -> Result<CostView, AppError> {
+    Ok(state.cost_view(refresh, theme).await?)
+}
+
+/// Saves the chart (PNG or SVG) or its numbers (CSV) where the user chooses. Resolves with the
+/// path written, or `None` if the user cancelled.
+#[tauri::command]
+#[tracing::instrument(skip(app, state), err(level = "warn"))]
+pub async fn export_cost<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    format: ExportFormat,
+    theme: Theme,
+) -> Result<Option<String>, AppError> {
+    let costs = state.costs();
+    let bytes = costs.export(format, theme)?;
+    let Some(path) = ask_where_to_save(&app, &costs.export_file_name(format), format).await else {
+        return Ok(None);
+    };
+    costs.write_export(&path, &bytes)?;
+    tracing::info!(path = %path.display(), "cost export written");
+    Ok(Some(path.display().to_string()))
+}
+
+async fn ask_where_to_save<R: Runtime>(
+    app: &AppHandle<R>,
+    file_name: &str,
+    format: ExportFormat,
+) -> Option<PathBuf> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Export cost chart")
+        .set_file_name(file_name)
+        .add_filter(format.extension().to_uppercase(), &[format.extension()])
+        .save_file(move |path| {
+            let _ = sender.send(path.and_then(|p| p.into_path().ok()));
+        });
+    receiver.await.ok().flatten()
+}

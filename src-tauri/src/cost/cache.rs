@@ -1,0 +1,160 @@
+//! The on-disk cache of Cost Explorer answers and the meter of requests made this month.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::report::CachedReport;
+use crate::files::write_atomic;
+use crate::state::lock;
+
+/// Cost Explorer refreshes its data a few times a day; asking more often only costs money.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(6 * 60 * 60);
+
+/// What AWS charges per Cost Explorer API request (each page counts).
+pub const PRICE_PER_REQUEST_USD: f64 = 0.01;
+
+const CACHE_VERSION: u32 = 1;
+
+/// Cached answers, one JSON file per query, in the app cache dir. A file that cannot be read
+/// is treated as missing (and replaced on the next refresh).
+#[derive(Debug, Clone)]
+pub struct CostCache {
+    dir: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    version: u32,
+    key: String,
+    report: CachedReport,
+}
+
+impl CostCache {
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    /// The cached report for `key`, whatever its age.
+    pub fn get(&self, key: &str) -> Option<CachedReport> {
+        let bytes = std::fs::read(self.path(key)).ok()?;
+        match serde_json::from_slice::<Entry>(&bytes) {
+            Ok(entry) if entry.version == CACHE_VERSION && entry.key == key => Some(entry.report),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::warn!(%error, "discarding unreadable cost cache file");
+                let _ = std::fs::remove_file(self.path(key));
+                None
+            }
+        }
+    }
+
+    pub fn put(&self, key: &str, report: &CachedReport) {
+        let entry = Entry {
+            version: CACHE_VERSION,
+            key: key.to_string(),
+            report: report.clone(),
+        };
+        let saved = serde_json::to_vec(&entry)
+            .map_err(std::io::Error::other)
+            .and_then(|json| write_atomic(&self.path(key), &json));
+        if let Err(error) = saved {
+            // The figures are still shown; only the next open will have to ask again.
+            tracing::warn!(%error, "cannot write the cost cache");
+        }
+    }
+
+    /// The file for a key: a stable hash, so any query maps to a safe file name.
+    pub fn path(&self, key: &str) -> PathBuf {
+        self.dir
+            .join(format!("cost-{:016x}.json", fnv1a(key.as_bytes())))
+    }
+}
+
+/// FNV-1a: stable across builds and platforms, unlike `DefaultHasher`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Counts Cost Explorer requests per calendar month, kept in the app data dir.
+#[derive(Debug)]
+pub struct RequestMeter {
+    path: PathBuf,
+    state: Mutex<MeterState>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct MeterState {
+    /// `YYYY-MM`.
+    month: String,
+    requests: u32,
+}
+
+impl RequestMeter {
+    pub fn new(data_dir: &Path) -> Self {
+        let path = data_dir.join("cost-requests.json");
+        let state = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        Self {
+            path,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// Counts one request made in `month` (`YYYY-MM`).
+    pub fn record(&self, month: &str) {
+        let mut state = lock(&self.state);
+        if state.month != month {
+            *state = MeterState {
+                month: month.to_string(),
+                requests: 0,
+            };
+        }
+        state.requests += 1;
+        if let Err(error) = serde_json::to_vec(&*state)
+            .map_err(std::io::Error::other)
+            .and_then(|json| write_atomic(&self.path, &json))
+        {
+            tracing::warn!(%error, "cannot save the Cost Explorer request count");
+        }
+    }
+
+    /// Requests made in `month` (`YYYY-MM`).
+    pub fn requests_in(&self, month: &str) -> u32 {
+        let state = lock(&self.state);
+        if state.month == month {
+            state.requests
+        } else {
+            0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meter_counts_per_month_and_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let meter = RequestMeter::new(dir.path());
+        meter.record("2026-11");
+        meter.record("2026-11");
+        assert_eq!(RequestMeter::new(dir.path()).requests_in("2026-11"), 2);
+        meter.record("2026-12");
+        assert_eq!(meter.requests_in("2026-12"), 1);
+        assert_eq!(meter.requests_in("2026-11"), 0);
+    }
+
+    #[test]
+    fn hash_is_stable() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}

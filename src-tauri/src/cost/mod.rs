@@ -1,0 +1,158 @@
+//! Monthly AWS cost against a budget: Cost Explorer queries (monthly, by service, paginated),
+//! the month-end forecast, an on-disk cache with a TTL and a request meter, and the pure
+//! arithmetic that turns answers into a [`CostSeries`] and a [`BudgetStatus`].
+//!
+//! Cost Explorer charges $0.01 per request page, so every request is counted and answers are
+//! cached (default 6 h); a failed refresh keeps the cached figures, marked stale.
+
+mod aggregate;
+mod budget;
+mod cache;
+mod explorer;
+mod months;
+mod report;
+mod sample;
+mod view;
+
+pub use aggregate::top_services;
+pub use aggregate::{build_series, to_csv, RawGroup, RawMonth};
+pub use budget::{parse_amount, parse_thresholds, Budget, BudgetStatus, DEFAULT_THRESHOLDS};
+pub use cache::{CostCache, RequestMeter, DEFAULT_TTL, PRICE_PER_REQUEST_USD};
+pub use explorer::{CostEndpoints, CostExplorer, CostSource, ForecastAnswer, UsagePage};
+pub use months::{month_start, Month};
+pub use report::{load_report, CostReport, DataOrigin};
+pub use report::{ForecastState, Stale};
+pub use sample::sample_series;
+pub use view::{CostService, CostView, ExportFormat};
+
+use serde::{Deserialize, Serialize};
+
+/// Which cost Cost Explorer reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Metric {
+    #[default]
+    UnblendedCost,
+    AmortizedCost,
+    NetUnblendedCost,
+}
+
+impl Metric {
+    /// The name `GetCostAndUsage` expects.
+    pub fn usage_name(self) -> &'static str {
+        match self {
+            Metric::UnblendedCost => "UnblendedCost",
+            Metric::AmortizedCost => "AmortizedCost",
+            Metric::NetUnblendedCost => "NetUnblendedCost",
+        }
+    }
+
+    /// The name `GetCostForecast` expects.
+    pub fn forecast_name(self) -> &'static str {
+        match self {
+            Metric::UnblendedCost => "UNBLENDED_COST",
+            Metric::AmortizedCost => "AMORTIZED_COST",
+            Metric::NetUnblendedCost => "NET_UNBLENDED_COST",
+        }
+    }
+}
+
+/// Cost Explorer keeps 13 months of history (plus the current month).
+pub const MAX_MONTHS: u8 = 13;
+
+/// What to ask Cost Explorer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CostQuery {
+    /// Full months before the current one (1..=13).
+    pub months: u8,
+    pub metric: Metric,
+    /// Only costs carrying this cost-allocation tag, e.g. (`app`, `openai-app`).
+    pub tag: Option<(String, String)>,
+    /// Only this linked account (12 digits).
+    pub linked_account: Option<String>,
+}
+
+impl Default for CostQuery {
+    fn default() -> Self {
+        Self {
+            months: 12,
+            metric: Metric::default(),
+            tag: None,
+            linked_account: None,
+        }
+    }
+}
+
+/// One month's cost by service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthCost {
+    /// First day of the month, `YYYY-MM-01`.
+    pub month: String,
+    /// Cost per service, largest first.
+    pub services: Vec<(String, f64)>,
+    /// Cost Explorer marks months that have not closed as estimated.
+    pub estimated: bool,
+}
+
+impl MonthCost {
+    pub fn total(&self) -> f64 {
+        self.services.iter().map(|(_, amount)| amount).sum()
+    }
+}
+
+/// Monthly costs, oldest first, in one currency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostSeries {
+    /// ISO currency code from Cost Explorer's unit, e.g. `USD`.
+    pub currency: String,
+    pub months: Vec<MonthCost>,
+}
+
+/// The month-end forecast for the current month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// Expected cost from today to the end of the month (not including what is already spent).
+    pub remaining_mean: f64,
+    /// 80 % prediction interval for the remaining cost.
+    pub remaining_low: f64,
+    pub remaining_high: f64,
+}
+
+/// What went wrong getting costs, in words a user can act on.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CostError {
+    #[error("These AWS credentials are not allowed to read costs (they lack the permission {permission})")]
+    MissingPermission { permission: &'static str },
+    #[error("Cost Explorer is not enabled for this AWS account")]
+    NotEnabled,
+    #[error("Cost Explorer is throttling requests (it still did after several retries)")]
+    Throttled,
+    #[error("Could not reach Cost Explorer ({reason})")]
+    Offline { reason: String },
+    #[error("Cost Explorer returned data Purser cannot read: {detail}")]
+    BadData { detail: String },
+    #[error("{0}")]
+    Access(#[from] crate::secrets::CheckError),
+    #[error("Cost Explorer failed: {detail}")]
+    Service { detail: String },
+    #[error("There is nothing to export yet")]
+    NothingToExport,
+    #[error("The export failed: {detail}")]
+    Export { detail: String },
+}
+
+impl CostError {
+    /// A stable identifier the UI branches on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CostError::MissingPermission { .. } => "cost_missing_permission",
+            CostError::NotEnabled => "cost_not_enabled",
+            CostError::Throttled => "cost_throttled",
+            CostError::Offline { .. } => "cost_offline",
+            CostError::BadData { .. } => "cost_bad_data",
+            CostError::Access(inner) => inner.code(),
+            CostError::Service { .. } => "cost_service_error",
+            CostError::NothingToExport => "cost_nothing_to_export",
+            CostError::Export { .. } => "cost_export_failed",
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! One refresh of the cost view: cache first, Cost Explorer when the cache is old (or the user
+//! asks), stale cached figures when Cost Explorer cannot be reached.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::aggregate::build_series;
+use super::cache::{CostCache, RequestMeter, PRICE_PER_REQUEST_USD};
+use super::explorer::{CostSource, ForecastAnswer};
+use super::months::{iso_date, Month};
+use super::{CostError, CostQuery, CostSeries, Forecast};
+
+/// A guard against a server that never stops paging (each page costs money).
+const MAX_PAGES: usize = 40;
+
+/// Where the figures come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataOrigin {
+    Aws,
+    /// Made-up figures shown until AWS is connected, clearly labelled in the UI.
+    Sample,
+}
+
+/// The forecast part of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ForecastState {
+    Available(Forecast),
+    NotEnoughHistory,
+    Unavailable { reason: String },
+}
+
+impl ForecastState {
+    pub fn forecast(&self) -> Option<&Forecast> {
+        match self {
+            ForecastState::Available(forecast) => Some(forecast),
+            _ => None,
+        }
+    }
+}
+
+/// What is kept in the cache for one query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CachedReport {
+    /// Unix seconds when Cost Explorer answered.
+    pub fetched_at: i64,
+    pub series: CostSeries,
+    pub forecast: ForecastState,
+}
+
+/// Why cached figures are shown instead of fresh ones.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stale {
+    pub code: String,
+    pub message: String,
+}
+
+/// Everything the Cost & budget view shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostReport {
+    pub origin: DataOrigin,
+    pub series: CostSeries,
+    pub forecast: ForecastState,
+    /// When Cost Explorer answered (RFC 3339), `None` for sample data.
+    pub fetched_at: Option<String>,
+    /// True when these figures came from the cache rather than a request just now.
+    pub from_cache: bool,
+    /// Set when a refresh failed and older figures are shown.
+    pub stale: Option<Stale>,
+    /// Cost Explorer requests Purser made this calendar month, and what they cost.
+    pub requests_this_month: u32,
+    pub requests_cost_usd: f64,
+    /// `YYYY-MM-01` of today: the month still open (estimated).
+    pub current_month: String,
+}
+
+/// Loads the report for `query` as of `now`: from the cache if younger than `ttl` (and not
+/// `force`), else from `source`, falling back to the cache (marked stale) if that fails.
+pub async fn load_report(
+    source: &dyn CostSource,
+    cache: &CostCache,
+    meter: &RequestMeter,
+    query: &CostQuery,
+    now: OffsetDateTime,
+    ttl: Duration,
+    force: bool,
+) -> Result<CostReport, CostError> {
+    let today = now.date();
+    let this_month = Month::of(today);
+    let start = this_month
+        .plus(-i32::from(query.months.clamp(1, super::MAX_MONTHS)))
+        .first_day();
+    let end = this_month.plus(1).first_day();
+    let key = format!("{query:?}|{}|{}", iso_date(start), iso_date(end));
+    let meter_month = this_month.iso_start()[..7].to_string();
+    let cached = cache.get(&key);
+    let age = |report: &CachedReport| now.unix_timestamp() - report.fetched_at;
+
+    let report = |cached: CachedReport, from_cache: bool, stale: Option<Stale>| {
+        let requests = meter.requests_in(&meter_month);
+        CostReport {
+            origin: DataOrigin::Aws,
+            fetched_at: OffsetDateTime::from_unix_timestamp(cached.fetched_at)
+                .ok()
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                }),
+            series: cached.series,
+            forecast: cached.forecast,
+            from_cache,
+            stale,
+            requests_this_month: requests,
+            requests_cost_usd: f64::from(requests) * PRICE_PER_REQUEST_USD,
+            current_month: this_month.iso_start(),
+        }
+    };
+
+    if let Some(cached) = &cached {
+        let fresh = u64::try_from(age(cached)).is_ok_and(|secs| secs < ttl.as_secs());
+        if fresh && !force {
+            return Ok(report(cached.clone(), true, None));
+        }
+    }
+
+    match fetch(source, meter, &meter_month, query, today, start, end).await {
+        Ok((series, forecast)) => {
+            let fetched = CachedReport {
+                fetched_at: now.unix_timestamp(),
+                series,
+                forecast,
+            };
+            cache.put(&key, &fetched);
+            Ok(report(fetched, false, None))
+        }
+        Err(error) => match cached {
+            Some(cached) => {
+                tracing::warn!(
+                    code = error.code(),
+                    "cost refresh failed; showing cached figures"
+                );
+                let stale = Stale {
+                    code: error.code().to_string(),
+                    message: error.to_string(),
+                };
+                Ok(report(cached, true, Some(stale)))
+            }
+            None => Err(error),
+        },
+    }
+}
+
+async fn fetch(
+    source: &dyn CostSource,
+    meter: &RequestMeter,
+    meter_month: &str,
+    query: &CostQuery,
+    today: time::Date,
+    start: time::Date,
+    end: time::Date,
+) -> Result<(CostSeries, ForecastState), CostError> {
+    let (start, end) = (iso_date(start), iso_date(end));
+    let mut months = Vec::new();
+    let mut token = None;
+    for page in 1.. {
+        if page > MAX_PAGES {
+            return Err(CostError::BadData {
+                detail: format!("more than {MAX_PAGES} pages for one query"),
+            });
+        }
+        meter.record(meter_month);
+        let answer = source.usage_page(query, &start, &end, token.take()).await?;
+        months.extend(answer.months);
+        match answer.next_page_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    let series = build_series(&months)?;
+    meter.record(meter_month);
+    let forecast = match source.forecast(query.metric, &iso_date(today), &end).await {
+        Ok(ForecastAnswer::Forecast(forecast)) => ForecastState::Available(forecast),
+        Ok(ForecastAnswer::NotEnoughHistory) => ForecastState::NotEnoughHistory,
+        // The actual figures are still worth showing without a forecast.
+        Err(error) => ForecastState::Unavailable {
+            reason: error.to_string(),
+        },
+    };
+    Ok((series, forecast))
+}

@@ -1,0 +1,171 @@
+//! End-to-end: the Cost & budget view in the real window — sample data while AWS is not
+//! connected, set a budget (a bad one is refused), see it on the chart, look at one month, and
+//! export a PNG through the native save dialog (typed into with xdotool, as a user would).
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use fantoccini::Locator;
+use support::desktop::Desktop;
+
+#[tokio::test]
+async fn set_a_budget_see_the_chart_and_export_a_png() {
+    let app = Desktop::launch().await;
+    app.nav_button("Cost & budget").await.click().await.unwrap();
+    app.client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("#cost-chart svg"))
+        .await
+        .expect("the chart is drawn");
+    let banner = app.client.find(Locator::Id("cost-sample")).await.unwrap();
+    assert!(banner.is_displayed().await.unwrap());
+    assert!(banner.text().await.unwrap().starts_with("Sample data"));
+
+    // A budget that makes no sense is refused, naming the problem.
+    let amount = app.client.find(Locator::Id("budget-amount")).await.unwrap();
+    amount.send_keys("-5").await.unwrap();
+    click(&app, "budget-save").await;
+    let message = app
+        .client
+        .find(Locator::Id("budget-message"))
+        .await
+        .unwrap();
+    app.eventually("the refusal", || async {
+        message
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("must be more than zero")
+    })
+    .await;
+
+    // A real one shows on the chart and in the summary.
+    amount.clear().await.unwrap();
+    amount.send_keys("1500").await.unwrap();
+    click(&app, "budget-save").await;
+    app.eventually("the budget line on the chart", || async {
+        chart_texts(&app).await.iter().any(|t| t == "Budget $1,500")
+    })
+    .await;
+    let summary = app.client.find(Locator::Id("cost-summary")).await.unwrap();
+    assert!(summary
+        .text()
+        .await
+        .unwrap()
+        .contains("of your $1,500 budget"));
+    let saved = std::fs::read_to_string(app.config_dir().join("settings.json")).unwrap();
+    assert!(saved.contains("\"budget_amount\": 1500.0"), "{saved}");
+
+    // One month's breakdown by service.
+    let first_month = app
+        .client
+        .find(Locator::Css("#cost-months-list button"))
+        .await
+        .unwrap();
+    let chosen = first_month.attr("data-month").await.unwrap();
+    first_month.click().await.unwrap();
+    // The list is redrawn with the chosen month pressed.
+    let pressed = app
+        .client
+        .find(Locator::Css(
+            "#cost-months-list button[aria-pressed='true']",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(pressed.attr("data-month").await.unwrap(), chosen);
+    let rows = app
+        .client
+        .find_all(Locator::Css("#cost-breakdown tbody tr"))
+        .await
+        .unwrap();
+    assert!(rows.len() >= 5, "{} services listed", rows.len());
+
+    // Export a PNG through the save dialog.
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("meeting-chart.png");
+    click(&app, "cost-export-png").await;
+    type_into_save_dialog(
+        app.display(),
+        "Export cost chart",
+        &target.display().to_string(),
+    );
+    let exported = app
+        .client
+        .find(Locator::Id("cost-export-message"))
+        .await
+        .unwrap();
+    app.eventually("the export to be confirmed", || async {
+        exported
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("meeting-chart.png")
+    })
+    .await;
+    let png = std::fs::read(&target).expect("the PNG was written where chosen");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1600, 800));
+    app.quit().await;
+}
+
+async fn click(app: &Desktop, id: &str) {
+    app.client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn chart_texts(app: &Desktop) -> Vec<String> {
+    let mut texts = Vec::new();
+    for text in app
+        .client
+        .find_all(Locator::Css("#cost-chart svg text"))
+        .await
+        .unwrap_or_default()
+    {
+        texts.push(text.text().await.unwrap_or_default().trim().to_string());
+    }
+    texts
+}
+
+/// Waits for the GTK save dialog titled `title`, replaces the file name with `path` and
+/// presses Enter — keyboard only, as a user would.
+fn type_into_save_dialog(display: &str, title: &str, path: &str) {
+    let xdotool = |args: &[&str]| {
+        let status = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", display)
+            .status()
+            .expect("xdotool (package xdotool) must be installed");
+        assert!(status.success(), "xdotool {args:?} failed");
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", title])
+            .env("DISPLAY", display)
+            .output()
+            .expect("xdotool");
+        let window = String::from_utf8_lossy(&found.stdout);
+        if let Some(id) = window.lines().next() {
+            xdotool(&["windowfocus", "--sync", id]);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no save dialog appeared"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
+    xdotool(&["type", "--delay", "15", path]);
+    xdotool(&["key", "Return"]);
+}

@@ -1,0 +1,220 @@
+// The Cost & budget section: chart, summary against the budget, exports, budget and query
+// settings, and a month-by-month breakdown. All figures come from the backend; sample data is
+// labelled as such.
+
+import { api } from './api.js';
+import { t, language } from './i18n.js';
+
+let view = null;
+let selectedMonth = null;
+let onStatusChange = () => {};
+
+const theme = () =>
+  document.documentElement.dataset.theme ??
+  (window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+
+/** Wires the buttons; `refreshStatus` redraws the status bar. */
+export function initCost(refreshStatus) {
+  onStatusChange = refreshStatus;
+  document.getElementById('cost-refresh').addEventListener('click', () => loadCost({ refresh: true }));
+  for (const format of ['png', 'svg', 'csv']) {
+    document.getElementById(`cost-export-${format}`).addEventListener('click', () => exportCost(format));
+  }
+  document.getElementById('budget-save').addEventListener('click', saveBudget);
+  document.getElementById('budget-clear').addEventListener('click', () =>
+    save({ budget_amount: null }, 'budget-message'));
+  document.getElementById('query-save').addEventListener('click', saveQuery);
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => view && loadCost());
+}
+
+/** Fills the forms from settings. */
+export function showCostSettings(settings) {
+  document.getElementById('budget-amount').value = settings.budget_amount ?? '';
+  document.getElementById('budget-thresholds').value = settings.budget_thresholds.join(', ');
+  document.getElementById('cost-metric').value = settings.cost_metric;
+  document.getElementById('cost-months').value = settings.cost_months;
+  document.getElementById('cost-tag').value = settings.cost_tag ?? '';
+  document.getElementById('cost-account').value = settings.cost_linked_account ?? '';
+}
+
+/** Loads (from cache or Cost Explorer) and draws the view. */
+export async function loadCost({ refresh = false } = {}) {
+  const button = document.getElementById('cost-refresh');
+  button.disabled = true;
+  try {
+    view = await api.costView(refresh, theme());
+    showError(null);
+  } catch (error) {
+    showError(error);
+  } finally {
+    button.disabled = false;
+  }
+  draw();
+  onStatusChange();
+}
+
+function money(amount, currency) {
+  try {
+    return new Intl.NumberFormat(language(), { style: 'currency', currency, maximumFractionDigits: 0 }).format(amount);
+  } catch {
+    return `${Math.round(amount)} ${currency}`;
+  }
+}
+
+function draw() {
+  const chart = document.getElementById('cost-chart');
+  document.getElementById('cost-sample').hidden = view?.report.origin !== 'sample';
+  if (!view) {
+    chart.replaceChildren();
+    return;
+  }
+  const svg = new DOMParser().parseFromString(view.chart_svg, 'image/svg+xml').documentElement;
+  chart.replaceChildren(document.importNode(svg, true));
+  drawSummary();
+  drawMeta();
+  drawMonths();
+}
+
+function drawSummary() {
+  const { report, status } = view;
+  const currency = report.series.currency;
+  const box = document.getElementById('cost-summary');
+  const lines = [];
+  const current = report.series.months.find((m) => m.month === report.current_month);
+  const spent = current ? current.services.reduce((sum, [, amount]) => sum + amount, 0) : 0;
+  if (status) {
+    lines.push(t('cost.spentOfBudget')
+      .replace('{spent}', money(status.spent, currency))
+      .replace('{budget}', money(status.budget, currency))
+      .replace('{percent}', Math.round(status.spent_percent)));
+  } else {
+    lines.push(t('cost.spentNoBudget').replace('{spent}', money(spent, currency)));
+  }
+  const forecast = report.forecast;
+  if (forecast.state === 'available') {
+    const end = spent + forecast.remaining_mean;
+    lines.push(t('cost.forecastLine')
+      .replace('{end}', money(end, currency))
+      .replace('{low}', money(spent + forecast.remaining_low, currency))
+      .replace('{high}', money(spent + forecast.remaining_high, currency)));
+  } else if (forecast.state === 'not_enough_history') {
+    lines.push(t('cost.noHistory'));
+  } else {
+    lines.push(`${t('cost.noForecast')} ${forecast.reason}`);
+  }
+  box.replaceChildren(...lines.map((text) => Object.assign(document.createElement('p'), { textContent: text })));
+  if (status && (status.crossed.length || status.forecast_to_cross.length)) {
+    const warn = document.createElement('p');
+    warn.className = 'budget-warning';
+    warn.textContent = status.crossed.length
+      ? t('cost.crossed').replace('{percent}', status.crossed[status.crossed.length - 1])
+      : t('cost.willCross').replace('{percent}', status.forecast_to_cross[0]);
+    box.append(warn);
+  }
+}
+
+function drawMeta() {
+  const { report } = view;
+  const parts = [];
+  if (report.fetched_at) {
+    parts.push(`${t('cost.refreshedAt')} ${new Date(report.fetched_at).toLocaleString(language())}`);
+  }
+  parts.push(t('cost.estimated'));
+  parts.push(t('cost.requests')
+    .replace('{n}', report.requests_this_month)
+    .replace('{cost}', money(report.requests_cost_usd, 'USD').replace(/\.00$/, '')));
+  document.getElementById('cost-meta').textContent = parts.join(' · ');
+  const stale = document.getElementById('cost-stale');
+  stale.hidden = !report.stale;
+  if (report.stale) stale.textContent = `${t('cost.stale')} ${report.stale.message}`;
+}
+
+function drawMonths() {
+  const list = document.getElementById('cost-months-list');
+  const months = view.report.series.months;
+  if (!months.some((m) => m.month === selectedMonth)) selectedMonth = months.at(-1)?.month ?? null;
+  list.replaceChildren(...months.map((month) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = new Date(`${month.month}T00:00:00Z`).toLocaleDateString(language(), { month: 'short', year: 'numeric', timeZone: 'UTC' });
+    button.setAttribute('aria-pressed', String(month.month === selectedMonth));
+    button.dataset.month = month.month;
+    button.addEventListener('click', () => {
+      selectedMonth = month.month;
+      drawMonths();
+    });
+    return button;
+  }));
+  const month = months.find((m) => m.month === selectedMonth);
+  const body = document.querySelector('#cost-breakdown tbody');
+  const currency = view.report.series.currency;
+  document.getElementById('cost-breakdown-caption').textContent = month
+    ? `${list.querySelector('[aria-pressed="true"]')?.textContent ?? ''}${month.estimated ? ` (${t('cost.estimatedShort')})` : ''}`
+    : '';
+  body.replaceChildren(...(month?.services ?? []).map(([service, amount]) => {
+    const row = document.createElement('tr');
+    const name = document.createElement('td');
+    name.textContent = service;
+    const cost = document.createElement('td');
+    cost.className = 'num';
+    cost.textContent = new Intl.NumberFormat(language(), { style: 'currency', currency }).format(amount);
+    row.append(name, cost);
+    return row;
+  }));
+}
+
+function showError(error) {
+  const box = document.getElementById('cost-error');
+  box.hidden = !error;
+  if (!error) return;
+  box.dataset.code = error.code;
+  const title = document.createElement('strong');
+  title.textContent = error.message;
+  const hint = document.createElement('p');
+  hint.className = 'hint';
+  hint.textContent = error.hint;
+  box.replaceChildren(title, hint);
+}
+
+async function exportCost(format) {
+  const message = document.getElementById('cost-export-message');
+  message.className = 'field-message';
+  message.textContent = '';
+  try {
+    const path = await api.exportCost(format, theme());
+    if (path) message.textContent = t('cost.exported').replace('{path}', path);
+  } catch (error) {
+    message.className = 'field-message error';
+    message.textContent = `${error.message}. ${error.hint}`;
+  }
+}
+
+async function save(patch, messageId) {
+  const message = document.getElementById(messageId);
+  try {
+    const status = await api.updateSettings(patch);
+    message.className = 'field-message';
+    message.textContent = t('settings.saved');
+    showCostSettings(status.settings);
+    await loadCost();
+  } catch (error) {
+    message.className = 'field-message error';
+    message.textContent = `${error.message}. ${error.hint}`;
+  }
+}
+
+function saveBudget() {
+  save({
+    budget_amount: document.getElementById('budget-amount').value,
+    budget_thresholds: document.getElementById('budget-thresholds').value,
+  }, 'budget-message');
+}
+
+function saveQuery() {
+  save({
+    cost_metric: document.getElementById('cost-metric').value,
+    cost_months: document.getElementById('cost-months').value,
+    cost_tag: document.getElementById('cost-tag').value,
+    cost_linked_account: document.getElementById('cost-account').value,
+  }, 'query-message');
+}
