@@ -8,14 +8,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use purser_lib::secrets::KeychainStore;
-use purser_lib::{build_app, init_with_store, AppDirs};
+use support::ipc::MockApp;
 use support::keyring::{lookup, unique_service};
 use support::moto::Moto;
 
@@ -60,40 +57,12 @@ fn no_secret_reaches_a_file_a_log_or_the_webview() {
     });
 
     let root = tempfile::tempdir().unwrap();
-    let dirs = AppDirs {
-        config: root.path().join("config"),
-        data: root.path().join("data"),
-        cache: root.path().join("cache"),
-        log: root.path().join("log"),
-    };
     let service = unique_service("canary");
-    let app = build_app(mock_builder())
-        .build(tauri::generate_context!())
-        .unwrap();
-    init_with_store(
-        app.handle(),
-        Some(dirs),
-        Arc::new(KeychainStore::with_service(&service)),
-    )
-    .unwrap();
-    let config = app.config().app.windows[0].clone();
-    let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)
-        .unwrap()
-        .build()
-        .unwrap();
+    let app = MockApp::launch(root.path(), Arc::new(KeychainStore::with_service(&service)));
 
     let mut answers: Vec<String> = Vec::new();
     let mut call = |command: &str, args: Value| -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: command.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        let answer = get_ipc_response(&window, request).map(|b| b.deserialize::<Value>().unwrap());
+        let answer = app.invoke(command, args);
         answers.push(match &answer {
             Ok(value) | Err(value) => value.to_string(),
         });

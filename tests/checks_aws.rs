@@ -62,14 +62,9 @@ async fn with_iam_checks_on_an_unknown_key_and_a_wrong_secret_are_told_apart() {
 
 #[tokio::test]
 async fn nothing_listening_is_no_network() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let target = AwsTarget {
         region: Some("us-east-1".into()),
-        endpoint_url: Some(format!("http://127.0.0.1:{port}")),
+        endpoint_url: Some(support::net::dead_address()),
     };
     let error = check_aws_access(&keys("TESTACCESSKEY0001", "test-secret-key"), &target)
         .await

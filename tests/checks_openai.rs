@@ -1,6 +1,8 @@
 //! OpenAI key checks through the real async-openai client against a local server answering as
 //! the OpenAI API documents (wiremock on 127.0.0.1).
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use purser_lib::secrets::{check_openai_key, CheckError, OpenAiEndpoint, Secret};
@@ -176,13 +178,8 @@ async fn a_server_that_hangs_times_out() {
 
 #[tokio::test]
 async fn nothing_listening_is_no_network() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let endpoint = OpenAiEndpoint {
-        base_url: format!("http://127.0.0.1:{port}/v1"),
+        base_url: format!("{}/v1", support::net::dead_address()),
         timeout: Duration::from_secs(10),
     };
     let error = check_openai_key(&endpoint, &Secret::new(KEY))

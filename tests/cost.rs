@@ -463,14 +463,7 @@ async fn offline_keeps_the_cached_chart_marked_stale() {
     .await
     .unwrap();
 
-    let dead = format!(
-        "http://127.0.0.1:{}",
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    );
+    let dead = support::net::dead_address();
     let offline = explorer(&access, &dead, &dead).await;
     let report = load_report(
         &offline,

@@ -1,55 +1,33 @@
 //! Command-layer tests through Tauri's mock runtime: the real context (capabilities and all),
 //! the real command registration, no window on screen.
 
-use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
+mod support;
 
-use purser_lib::{build_app, init, AppDirs};
+use std::sync::Arc;
+
+use purser_lib::secrets::KeychainStore;
+use serde_json::{json, Value};
+use support::ipc::MockApp as App;
 
 struct MockApp {
-    _app: tauri::App<tauri::test::MockRuntime>,
-    window: tauri::WebviewWindow<tauri::test::MockRuntime>,
+    app: App,
     root: tempfile::TempDir,
 }
 
 fn launch(prepare: impl FnOnce(&std::path::Path)) -> MockApp {
     let root = tempfile::tempdir().unwrap();
     prepare(root.path());
-    let dirs = AppDirs {
-        config: root.path().join("config"),
-        data: root.path().join("data"),
-        cache: root.path().join("cache"),
-        log: root.path().join("log"),
-    };
-    let app = build_app(mock_builder())
-        .build(tauri::generate_context!())
-        .expect("the app builds on the mock runtime");
-    init(app.handle(), Some(dirs)).expect("start-up with test folders");
-    // The window as tauri.conf.json declares it (label "main", which the capability names).
-    let config = app.config().app.windows[0].clone();
-    let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)
-        .and_then(|builder| builder.build())
-        .expect("the main window opens on the mock runtime");
     MockApp {
-        _app: app,
-        window,
+        app: App::launch(
+            root.path(),
+            Arc::new(KeychainStore::with_service("purser-ipc-test")),
+        ),
         root,
     }
 }
 
 fn invoke(app: &MockApp, command: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: command.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(&app.window, request).map(|body| body.deserialize::<Value>().unwrap())
+    app.app.invoke(command, args)
 }
 
 #[test]

@@ -2,5 +2,7 @@
 #![allow(dead_code)]
 
 pub mod desktop;
+pub mod ipc;
 pub mod keyring;
 pub mod moto;
+pub mod net;

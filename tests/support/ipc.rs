@@ -1,0 +1,54 @@
+//! Calls Purser's commands through Tauri's mock runtime, as the webview would.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+
+use purser_lib::secrets::SecretStore;
+use purser_lib::{build_app, init_with_store, AppDirs};
+
+/// The real app (real context, capabilities and commands) on the mock runtime, with its folders
+/// under `root` and secrets in `secrets`.
+pub struct MockApp {
+    _app: tauri::App<MockRuntime>,
+    window: tauri::WebviewWindow<MockRuntime>,
+}
+
+impl MockApp {
+    pub fn launch(root: &Path, secrets: Arc<dyn SecretStore>) -> MockApp {
+        let dirs = AppDirs {
+            config: root.join("config"),
+            data: root.join("data"),
+            cache: root.join("cache"),
+            log: root.join("log"),
+        };
+        let app = build_app(mock_builder())
+            .build(tauri::generate_context!())
+            .expect("the app builds on the mock runtime");
+        init_with_store(app.handle(), Some(dirs), secrets).expect("start-up with test folders");
+        // The window as tauri.conf.json declares it (label "main", which the capability names).
+        let config = app.config().app.windows[0].clone();
+        let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)
+            .and_then(|builder| builder.build())
+            .expect("the main window opens on the mock runtime");
+        MockApp { _app: app, window }
+    }
+
+    /// Invokes `command` with `args`; `Err` holds the error the page would get.
+    pub fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: command.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.window, request).map(|body| body.deserialize::<Value>().unwrap())
+    }
+}
