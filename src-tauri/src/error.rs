@@ -266,7 +266,6 @@ mod tests {
     fn invalid_setting_names_field_and_choices() {
         let error: AppError = SettingsError::InvalidValue {
             field: "language".into(),
-            value: "\"fr\"".into(),
             allowed: "system, en, es",
         }
         .into();

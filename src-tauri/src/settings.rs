@@ -186,10 +186,11 @@ pub enum AwsSource {
 pub enum SettingsError {
     #[error("Could not save settings to {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
-    #[error("\"{value}\" is not a valid value for the setting \"{field}\"")]
+    /// The rejected value is deliberately not part of the message: a user may paste a key into
+    /// the wrong box, and messages are shown and logged.
+    #[error("That is not a valid value for the setting \"{field}\"")]
     InvalidValue {
         field: String,
-        value: String,
         allowed: &'static str,
     },
     #[error("{what} {why}")]
@@ -324,7 +325,6 @@ pub fn apply_patch(current: &Settings, patch: &Value) -> Result<Settings, Settin
                 let url = crate::secrets::normalise_base_url(text).map_err(|_| {
                     SettingsError::InvalidValue {
                         field: field.clone(),
-                        value: shorten(&value.to_string()),
                         allowed: "a web address such as https://api.openai.com/v1",
                     }
                 })?;
@@ -398,7 +398,6 @@ pub fn apply_patch(current: &Settings, patch: &Value) -> Result<Settings, Settin
                     .filter(|m| (1..=u64::from(crate::cost::MAX_MONTHS)).contains(m));
                 next.cost_months = CostMonths(months.ok_or_else(|| SettingsError::InvalidValue {
                     field: field.clone(),
-                    value: shorten(&value.to_string()),
                     allowed: "a whole number of months from 1 to 13 (Cost Explorer keeps 13)",
                 })? as u8);
             }
@@ -419,7 +418,6 @@ fn parse_choice<T: DeserializeOwned>(
 ) -> Result<T, SettingsError> {
     T::deserialize(value).map_err(|_| SettingsError::InvalidValue {
         field: field.to_string(),
-        value: shorten(&value.to_string()),
         allowed,
     })
 }
@@ -457,7 +455,6 @@ fn parse_name(
 ) -> Result<Option<String>, SettingsError> {
     let invalid = || SettingsError::InvalidValue {
         field: field.to_string(),
-        value: shorten(&value.to_string()),
         allowed,
     };
     match value {
@@ -485,17 +482,6 @@ fn is_region(name: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
         && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty()
-}
-
-/// Keeps an echoed user value short enough for a message.
-fn shorten(text: &str) -> String {
-    const MAX: usize = 40;
-    if text.chars().count() <= MAX {
-        text.to_string()
-    } else {
-        let head: String = text.chars().take(MAX).collect();
-        format!("{head}…")
-    }
 }
 
 /// Reads a field, falling back to its default when the stored value is not understood
@@ -668,7 +654,7 @@ mod tests {
             (json!({"budget_amount": "1e12"}), "larger than"),
             (json!({"budget_amount": true}), "must be a number"),
             (json!({"budget_thresholds": "80, 250"}), "1–200"),
-            (json!({"budget_thresholds": [80, "x"]}), "whole percentage"),
+            (json!({"budget_thresholds": [80, "x"]}), "whole percentages"),
             (json!({"cost_months": 14}), "cost_months"),
             (json!({"cost_months": 0}), "cost_months"),
             (json!({"cost_tag": "no-equals-sign"}), "cost_tag"),
@@ -683,6 +669,23 @@ mod tests {
             let message = error.to_string();
             assert!(message.contains(named), "{message:?} should name {named:?}");
             assert!(message.chars().count() < 200, "message too long: {message}");
+        }
+    }
+
+    #[test]
+    fn a_key_pasted_into_the_wrong_box_is_not_echoed() {
+        let canary = "canary key pasted in the wrong box";
+        for field in [
+            "openai_base_url",
+            "aws_profile",
+            "aws_region",
+            "cost_linked_account",
+            "budget_amount",
+            "budget_thresholds",
+            "theme",
+        ] {
+            let error = apply_patch(&Settings::default(), &json!({ field: canary })).unwrap_err();
+            assert!(!error.to_string().contains("canary"), "{field}: {error}");
         }
     }
 

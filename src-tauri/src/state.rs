@@ -128,7 +128,12 @@ impl AppState {
                 return Err(SettingsError::SaveBlocked { path: path.clone() });
             }
             settings::save(&self.dirs.config, &next)?;
-            tracing::info!(?patch, "settings changed");
+            // Names only: values are the user's and may be pasted by mistake into a wrong box.
+            let fields: Vec<&String> = patch
+                .as_object()
+                .map(|o| o.keys().collect())
+                .unwrap_or_default();
+            tracing::info!(?fields, "settings changed");
             *current = next;
         }
         Ok(self.status())

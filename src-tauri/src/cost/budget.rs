@@ -51,11 +51,9 @@ pub fn parse_amount(text: &str) -> Result<f64, String> {
     if cleaned.is_empty() {
         return Err("is empty; type the monthly amount, e.g. 1500".into());
     }
-    let amount: f64 = cleaned
-        .parse()
-        .map_err(|_| format!("\"{}\" is not a number", short(text)))?;
+    let amount: f64 = cleaned.parse().map_err(|_| "is not a number".to_string())?;
     if !amount.is_finite() {
-        return Err(format!("\"{}\" is not a number", short(text)));
+        return Err("is not a number".into());
     }
     if amount <= 0.0 {
         return Err("must be more than zero".into());
@@ -74,7 +72,7 @@ pub fn parse_thresholds(text: &str) -> Result<Vec<u16>, String> {
             .trim()
             .trim_end_matches('%')
             .parse()
-            .map_err(|_| format!("\"{}\" is not a whole percentage", short(part)))?;
+            .map_err(|_| "must be whole percentages such as 80, 100".to_string())?;
         if !(1..=200).contains(&value) {
             return Err(format!("{value} % is outside 1–200 %"));
         }
@@ -141,10 +139,6 @@ impl Budget {
                 .collect(),
         }
     }
-}
-
-fn short(text: &str) -> String {
-    text.trim().chars().take(30).collect()
 }
 
 #[cfg(test)]
