@@ -4,6 +4,7 @@
 
 import { api } from './api.js';
 import { t, language } from './i18n.js';
+import { describe, showErrorBox } from './messages.js';
 
 let view = null;
 let selectedMonth = null;
@@ -164,16 +165,7 @@ function drawMonths() {
 }
 
 function showError(error) {
-  const box = document.getElementById('cost-error');
-  box.hidden = !error;
-  if (!error) return;
-  box.dataset.code = error.code;
-  const title = document.createElement('strong');
-  title.textContent = error.message;
-  const hint = document.createElement('p');
-  hint.className = 'hint';
-  hint.textContent = error.hint;
-  box.replaceChildren(title, hint);
+  showErrorBox(document.getElementById('cost-error'), error);
 }
 
 async function exportCost(format) {
@@ -185,7 +177,7 @@ async function exportCost(format) {
     if (path) message.textContent = t('cost.exported').replace('{path}', path);
   } catch (error) {
     message.className = 'field-message error';
-    message.textContent = `${error.message}. ${error.hint}`;
+    message.textContent = describe(error);
   }
 }
 
@@ -199,7 +191,7 @@ async function save(patch, messageId) {
     await loadCost();
   } catch (error) {
     message.className = 'field-message error';
-    message.textContent = `${error.message}. ${error.hint}`;
+    message.textContent = describe(error);
   }
 }
 

@@ -3,6 +3,7 @@
 
 import { api } from './api.js';
 import { t, language } from './i18n.js';
+import { describe, showErrorBox } from './messages.js';
 
 const OPTIONAL = new Set(['openai_admin_key', 'aws_session_token']);
 let overview = null;
@@ -151,17 +152,7 @@ function relativeTime(iso) {
 }
 
 function showKeychainError(error) {
-  const box = document.getElementById('credentials-error');
-  box.hidden = !error;
-  if (!error) return;
-  box.dataset.code = error.code;
-  box.replaceChildren();
-  const title = document.createElement('strong');
-  title.textContent = error.message;
-  const hint = document.createElement('p');
-  hint.className = 'hint';
-  hint.textContent = error.hint;
-  box.append(title, hint);
+  showErrorBox(document.getElementById('credentials-error'), error);
 }
 
 function setMessage(id, text, isError) {
@@ -180,7 +171,7 @@ async function storeSecret(kind, input) {
     draw();
   } catch (error) {
     // Leave what was typed so it can be corrected; nothing was stored.
-    setMessage(`message-${kind}`, `${error.message}. ${error.hint}`, true);
+    setMessage(`message-${kind}`, describe(error), true);
   }
 }
 
@@ -193,7 +184,7 @@ async function deleteSecret(kind) {
     draw();
     onStatusChange();
   } catch (error) {
-    setMessage(`message-${kind}`, `${error.message}. ${error.hint}`, true);
+    setMessage(`message-${kind}`, describe(error), true);
   }
 }
 
@@ -213,7 +204,7 @@ async function runCheck(service) {
     if (overview) overview[service] = record;
     drawCheck(service, record);
   } catch (error) {
-    el.textContent = `✗ ${error.message}. ${error.hint}`;
+    el.textContent = `✗ ${describe(error)}`;
     el.className = 'check-result bad';
   } finally {
     clearInterval(timer);
@@ -230,7 +221,7 @@ async function saveSetting(name, value, messageId) {
     drawSettings();
     onStatusChange(status);
   } catch (error) {
-    setMessage(messageId, `${error.message}. ${error.hint}`, true);
+    setMessage(messageId, describe(error), true);
   }
 }
 

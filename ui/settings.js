@@ -2,6 +2,7 @@
 
 import { api } from './api.js';
 import { t } from './i18n.js';
+import { describe } from './messages.js';
 
 const form = () => document.getElementById('settings-form');
 const message = () => document.getElementById('settings-message');
@@ -23,7 +24,7 @@ export function initSettings(render) {
       message().textContent = t('settings.saved');
     } catch (error) {
       message().className = 'field-message error';
-      message().textContent = `${error.message} ${error.hint}`;
+      message().textContent = describe(error);
       // The backend changed nothing: put the form back as it is stored.
       try {
         render(await api.appStatus());
