@@ -4,5 +4,6 @@
 pub mod desktop;
 pub mod ipc;
 pub mod keyring;
+pub mod kube;
 pub mod moto;
 pub mod net;

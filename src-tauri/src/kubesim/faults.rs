@@ -1,0 +1,109 @@
+//! Fault switches for tests and demonstrations: deny a verb (403), fail the next requests with
+//! a status code, drop every open watch, or kill the server when a chosen request arrives.
+
+use std::sync::Mutex;
+
+use tokio::sync::watch;
+
+#[derive(Debug, Default)]
+struct FaultState {
+    denied: Vec<(String, String)>,
+    failing: Vec<(String, String, u16, u32)>,
+    kill_on: Option<(String, String)>,
+}
+
+/// Shared switches; every method takes `&self`.
+#[derive(Debug)]
+pub struct Faults {
+    state: Mutex<FaultState>,
+    watch_epoch: watch::Sender<u64>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            state: Mutex::new(FaultState::default()),
+            watch_epoch: watch::Sender::new(0),
+        }
+    }
+}
+
+/// What the request handler must do before serving a request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Serve,
+    Forbidden,
+    Fail(u16),
+    Kill,
+}
+
+impl Faults {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `verb` as RBAC names it (`get`, `list`, `watch`, `create`, `update`, `patch`, `delete`);
+    /// `resource` such as `deployments` or `deployments/scale`.
+    pub fn deny(&self, verb: &str, resource: &str) {
+        self.lock().denied.push((verb.into(), resource.into()));
+    }
+
+    /// The next `times` matching requests fail with `code`.
+    pub fn fail_next(&self, verb: &str, resource: &str, code: u16, times: u32) {
+        self.lock()
+            .failing
+            .push((verb.into(), resource.into(), code, times));
+    }
+
+    /// The server stops (connections dropped, port closed) when a matching request arrives,
+    /// before it is served. [`super::KubeSim::revive`] brings it back with its objects.
+    pub fn kill_on(&self, verb: &str, resource: &str) {
+        self.lock().kill_on = Some((verb.into(), resource.into()));
+    }
+
+    /// Ends every open watch stream now, as a load balancer timing out would.
+    pub fn drop_watches(&self) {
+        self.watch_epoch.send_modify(|epoch| *epoch += 1);
+    }
+
+    pub fn clear(&self) {
+        *self.lock() = FaultState::default();
+    }
+
+    pub(crate) fn watch_epoch(&self) -> watch::Receiver<u64> {
+        self.watch_epoch.subscribe()
+    }
+
+    pub(crate) fn is_denied(&self, verb: &str, resource: &str) -> bool {
+        self.lock()
+            .denied
+            .iter()
+            .any(|(v, r)| (v == verb || v == "*") && (r == resource || r == "*"))
+    }
+
+    pub(crate) fn verdict(&self, verb: &str, resource: &str) -> Verdict {
+        let mut state = self.lock();
+        if let Some((v, r)) = &state.kill_on {
+            if v == verb && r == resource {
+                state.kill_on = None;
+                return Verdict::Kill;
+            }
+        }
+        if state
+            .denied
+            .iter()
+            .any(|(v, r)| (v == verb || v == "*") && (r == resource || r == "*"))
+        {
+            return Verdict::Forbidden;
+        }
+        for entry in state.failing.iter_mut() {
+            if entry.0 == verb && entry.1 == resource && entry.3 > 0 {
+                entry.3 -= 1;
+                return Verdict::Fail(entry.2);
+            }
+        }
+        Verdict::Serve
+    }
+}

@@ -1,0 +1,127 @@
+//! The simulated API server checked with the real `kubectl`: what kubectl writes, the kube
+//! client reads back, and the other way round.
+
+mod support;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::api::{Api, Patch, PatchParams};
+use support::kube::Cluster;
+
+const MANIFESTS: &str = r#"
+apiVersion: v1
+kind: Secret
+metadata:
+  name: demo-openai
+  labels: {app.kubernetes.io/name: demo, app.kubernetes.io/managed-by: kubectl-test}
+stringData:
+  OPENAI_API_KEY: not-a-real-key
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: demo
+  labels: {app.kubernetes.io/name: demo}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app.kubernetes.io/name: demo}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: demo}
+    spec:
+      containers:
+      - name: app
+        image: ghcr.io/example/demo:1.0
+        ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: demo
+spec:
+  selector: {app.kubernetes.io/name: demo}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_apply_scale_rollout_get_delete_round_trip() {
+    let cluster = Cluster::start().await;
+    let file = cluster.dir.path().join("demo.yaml");
+    std::fs::write(&file, MANIFESTS).unwrap();
+    let file = file.to_str().unwrap();
+
+    let out = cluster
+        .kubectl_ok(&["apply", "--server-side", "--validate=false", "-f", file])
+        .await;
+    assert!(
+        out.contains("deployment.apps/demo serverside-applied"),
+        "{out}"
+    );
+    let out = cluster
+        .kubectl_ok(&["rollout", "status", "deployment/demo", "--timeout=30s"])
+        .await;
+    assert!(out.contains("successfully rolled out"), "{out}");
+
+    // kube reads what kubectl wrote.
+    let deployments: Api<Deployment> = Api::default_namespaced(cluster.client().await);
+    let live = deployments.get("demo").await.unwrap();
+    assert_eq!(live.spec.as_ref().unwrap().replicas, Some(2));
+    let managers: Vec<_> = live
+        .metadata
+        .managed_fields
+        .unwrap()
+        .into_iter()
+        .map(|m| m.manager.unwrap())
+        .collect();
+    assert!(managers.contains(&"kubectl".to_string()), "{managers:?}");
+
+    let out = cluster
+        .kubectl_ok(&["scale", "deployment/demo", "--replicas=4"])
+        .await;
+    assert!(out.contains("scaled"), "{out}");
+    cluster
+        .kubectl_ok(&["rollout", "status", "deployment/demo", "--timeout=30s"])
+        .await;
+    let yaml = cluster
+        .kubectl_ok(&["get", "deployment", "demo", "-o", "yaml"])
+        .await;
+    assert!(
+        yaml.contains("replicas: 4") && yaml.contains("readyReplicas: 4"),
+        "{yaml}"
+    );
+
+    // kubectl reads what kube wrote.
+    let patch = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "demo"},
+        "spec": {"template": {"metadata": {"annotations": {"purser.dev/note": "from-kube"}}}}});
+    deployments
+        .patch("demo", &PatchParams::apply("purser"), &Patch::Apply(&patch))
+        .await
+        .unwrap();
+    let jsonpath = cluster
+        .kubectl_ok(&[
+            "get",
+            "deployment",
+            "demo",
+            "-o",
+            "jsonpath={.spec.template.metadata.annotations.purser\\.dev/note}",
+        ])
+        .await;
+    assert_eq!(jsonpath, "from-kube");
+    cluster
+        .kubectl_ok(&["rollout", "status", "deployment/demo", "--timeout=30s"])
+        .await;
+    let rs = cluster
+        .kubectl_ok(&["get", "replicasets", "-o", "name"])
+        .await;
+    assert_eq!(
+        rs.lines().count(),
+        2,
+        "a new template makes a second ReplicaSet: {rs}"
+    );
+
+    let out = cluster.kubectl_ok(&["delete", "-f", file]).await;
+    assert!(out.contains("deployment.apps \"demo\" deleted"), "{out}");
+    assert!(deployments.get_opt("demo").await.unwrap().is_none());
+    let pods = cluster.kubectl_ok(&["get", "pods", "-o", "name"]).await;
+    assert_eq!(pods.trim(), "", "pods go with their deployment");
+}
