@@ -3,7 +3,9 @@
 //!
 //! Only this file (app wiring) and `commands/` know about Tauri; every other module is plain Rust.
 
+pub mod audit;
 pub mod chart;
+pub mod cluster;
 pub mod commands;
 pub mod cost;
 pub mod credentials;

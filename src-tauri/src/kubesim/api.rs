@@ -643,7 +643,10 @@ fn watch(shared: Arc<Shared>, target: Target, query: Query) -> Response<Body> {
                     // Lagged or closed: end the stream; clients re-watch from their last version.
                     Err(_) => return,
                 },
-                _ = dropped.changed() => return,
+                _ = dropped.changed() => {
+                    shared.faults.count_dropped();
+                    return;
+                }
                 _ = killed.changed() => return,
                 _ = &mut deadline => return,
                 _ = tx.closed() => return,

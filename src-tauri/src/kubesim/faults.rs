@@ -17,6 +17,7 @@ struct FaultState {
 pub struct Faults {
     state: Mutex<FaultState>,
     watch_epoch: watch::Sender<u64>,
+    dropped: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Faults {
@@ -24,6 +25,7 @@ impl Default for Faults {
         Self {
             state: Mutex::new(FaultState::default()),
             watch_epoch: watch::Sender::new(0),
+            dropped: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
@@ -66,6 +68,16 @@ impl Faults {
     /// Ends every open watch stream now, as a load balancer timing out would.
     pub fn drop_watches(&self) {
         self.watch_epoch.send_modify(|epoch| *epoch += 1);
+    }
+
+    /// How many watch streams [`Self::drop_watches`] has ended so far.
+    pub fn dropped_watches(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_dropped(&self) {
+        self.dropped
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn clear(&self) {

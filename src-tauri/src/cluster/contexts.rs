@@ -1,0 +1,199 @@
+//! Kubeconfig, read the way kubectl reads it, and clients built from it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use serde::Serialize;
+
+use super::error::ClusterError;
+use super::KubeconfigSource;
+
+/// The built-in simulated cluster.
+pub const SANDBOX_CONTEXT: &str = "purser-sandbox";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextInfo {
+    pub name: String,
+    pub cluster: String,
+    pub server: String,
+    /// The namespace the context names, if any.
+    pub namespace: Option<String>,
+    /// kubeconfig's `current-context`.
+    pub current: bool,
+    /// The built-in simulation, not a real cluster.
+    pub sandbox: bool,
+    /// How it signs in: `exec: aws`, `token`, `client certificate`, …
+    pub auth: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextList {
+    pub contexts: Vec<ContextInfo>,
+    /// Which files were read.
+    pub files: Vec<String>,
+    /// Why the user's kubeconfig could not be used, if it could not (the sandbox still is).
+    pub problem: Option<String>,
+}
+
+/// The files kubectl would read, in order: `KUBECONFIG`'s existing entries, else the default.
+pub fn files(source: &KubeconfigSource) -> Vec<PathBuf> {
+    match source {
+        KubeconfigSource::Files(files) => files.clone(),
+        KubeconfigSource::Environment => {
+            match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+                Some(list) => std::env::split_paths(&list)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect(),
+                None => std::env::home_dir()
+                    .map(|h| h.join(".kube").join("config"))
+                    .into_iter()
+                    .collect(),
+            }
+        }
+    }
+}
+
+/// The merged kubeconfig. Missing files are skipped, as kubectl does; a file that exists
+/// but does not parse is an error naming it.
+pub fn load(source: &KubeconfigSource) -> Result<Kubeconfig, ClusterError> {
+    let paths = files(source);
+    let mut merged: Option<Kubeconfig> = None;
+    for path in paths.iter().filter(|p| p.exists()) {
+        let config =
+            Kubeconfig::read_from(path).map_err(|e| ClusterError::KubeconfigUnreadable {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })?;
+        merged = Some(match merged {
+            None => config,
+            Some(m) => m
+                .merge(config)
+                .map_err(|e| ClusterError::KubeconfigUnreadable {
+                    path: path.display().to_string(),
+                    detail: e.to_string(),
+                })?,
+        });
+    }
+    merged.ok_or_else(|| ClusterError::NoKubeconfig {
+        looked_at: paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+pub fn server_of(config: &Kubeconfig, context: &str) -> Option<String> {
+    let cluster = config
+        .contexts
+        .iter()
+        .find(|c| c.name == context)?
+        .context
+        .as_ref()?
+        .cluster
+        .clone();
+    Some(
+        config
+            .clusters
+            .iter()
+            .find(|c| c.name == cluster)
+            .and_then(|c| c.cluster.as_ref())
+            .and_then(|c| c.server.clone())
+            .unwrap_or_default(),
+    )
+}
+
+fn auth_of(config: &Kubeconfig, user: Option<&str>) -> String {
+    let info = config
+        .auth_infos
+        .iter()
+        .find(|a| Some(a.name.as_str()) == user)
+        .and_then(|a| a.auth_info.as_ref());
+    match info {
+        Some(i) if i.exec.is_some() => {
+            let command = i
+                .exec
+                .as_ref()
+                .and_then(|e| e.command.clone())
+                .unwrap_or_default();
+            let name = std::path::Path::new(&command)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(&command)
+                .to_string();
+            format!("exec: {name}")
+        }
+        Some(i) if i.token.is_some() || i.token_file.is_some() => "token".into(),
+        Some(i) if i.client_certificate.is_some() || i.client_certificate_data.is_some() => {
+            "client certificate".into()
+        }
+        Some(i) if i.auth_provider.is_some() => "auth provider".into(),
+        _ => "none".into(),
+    }
+}
+
+/// Every context, the sandbox last.
+pub fn list(source: &KubeconfigSource) -> ContextList {
+    let paths = files(source);
+    let (config, problem) = match load(source) {
+        Ok(config) => (Some(config), None),
+        Err(error) => (None, Some(error.to_string())),
+    };
+    let mut contexts: Vec<ContextInfo> = config
+        .iter()
+        .flat_map(|config| {
+            config
+                .contexts
+                .iter()
+                .filter(|c| c.name != SANDBOX_CONTEXT)
+                .map(move |c| {
+                    let ctx = c.context.as_ref();
+                    ContextInfo {
+                        name: c.name.clone(),
+                        cluster: ctx.map(|x| x.cluster.clone()).unwrap_or_default(),
+                        server: server_of(config, &c.name).unwrap_or_default(),
+                        namespace: ctx.and_then(|x| x.namespace.clone()),
+                        current: config.current_context.as_deref() == Some(c.name.as_str()),
+                        sandbox: false,
+                        auth: auth_of(config, ctx.and_then(|x| x.user.as_deref())),
+                    }
+                })
+        })
+        .collect();
+    contexts.push(ContextInfo {
+        name: SANDBOX_CONTEXT.into(),
+        cluster: "simulation".into(),
+        server: "runs inside Purser on this computer".into(),
+        namespace: Some("default".into()),
+        current: false,
+        sandbox: true,
+        auth: "built in".into(),
+    });
+    ContextList {
+        contexts,
+        files: paths.iter().map(|p| p.display().to_string()).collect(),
+        problem,
+    }
+}
+
+/// A client for one context of a kubeconfig.
+pub async fn client(kubeconfig: Kubeconfig, context: &str) -> Result<kube::Client, ClusterError> {
+    let options = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..KubeConfigOptions::default()
+    };
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| ClusterError::BadContext {
+            context: context.into(),
+            detail: e.to_string(),
+        })?;
+    config.connect_timeout = Some(Duration::from_secs(10));
+    kube::Client::try_from(config).map_err(|e| ClusterError::BadContext {
+        context: context.into(),
+        detail: e.to_string(),
+    })
+}

@@ -1,0 +1,64 @@
+//! What a server-side dry-run says would change: live and would-be objects, stripped of what
+//! the server manages, as YAML, compared line by line.
+
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+use super::manifests::mask_secret;
+use super::ops::DiffLine;
+
+/// Removes server-managed noise so only what a person cares about is compared.
+pub fn comparable(mut value: Value) -> Value {
+    if let Some(map) = value.as_object_mut() {
+        map.remove("status");
+    }
+    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        for field in [
+            "managedFields",
+            "resourceVersion",
+            "uid",
+            "creationTimestamp",
+            "generation",
+            "selfLink",
+        ] {
+            meta.remove(field);
+        }
+        if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            annotations.remove("deployment.kubernetes.io/revision");
+            if annotations.is_empty() {
+                meta.remove("annotations");
+            }
+        }
+    }
+    mask_secret(&mut value);
+    value
+}
+
+/// Changed lines with a little context; empty when nothing differs.
+pub fn lines(live: Option<&Value>, would: &Value) -> Vec<DiffLine> {
+    let old = live
+        .map(|l| serde_yaml::to_string(l).unwrap_or_default())
+        .unwrap_or_default();
+    let new = serde_yaml::to_string(would).unwrap_or_default();
+    if old == new {
+        return Vec::new();
+    }
+    let diff = TextDiff::from_lines(&old, &new);
+    let mut out = Vec::new();
+    for group in diff.grouped_ops(2) {
+        for op in group {
+            for change in diff.iter_changes(&op) {
+                let sign = match change.tag() {
+                    ChangeTag::Delete => "-",
+                    ChangeTag::Insert => "+",
+                    ChangeTag::Equal => " ",
+                };
+                out.push(DiffLine {
+                    sign: sign.into(),
+                    text: change.value().trim_end_matches('\n').to_string(),
+                });
+            }
+        }
+    }
+    out
+}

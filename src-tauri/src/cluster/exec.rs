@@ -1,0 +1,268 @@
+//! Exec-auth plugins (`aws eks get-token`, `aws-iam-authenticator`, `gke-gcloud-auth-plugin`).
+//! An app started from a desktop launcher does not get the user's shell `PATH`, so the plugin
+//! is looked up with the login shell's `PATH` as well, and run with it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kube::config::Kubeconfig;
+
+use super::error::ClusterError;
+
+/// The `PATH` a login shell of the user's sets up (e.g. Homebrew's or the AWS CLI's folders),
+/// or `None` if there is no such shell or it did not answer within 3 seconds.
+pub async fn login_shell_path() -> Option<String> {
+    if cfg!(windows) {
+        // Windows apps inherit the user's PATH from the registry; nothing to add.
+        return None;
+    }
+    let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty())?;
+    let run = tokio::process::Command::new(shell)
+        .args(["-l", "-c", "printf '__PURSER_PATH__%s__END__' \"$PATH\""])
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(3), run)
+        .await
+        .ok()?
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let start = text.find("__PURSER_PATH__")? + "__PURSER_PATH__".len();
+    let end = text[start..].find("__END__")? + start;
+    Some(text[start..end].to_string()).filter(|p| !p.is_empty())
+}
+
+/// The directories of `PATH` and then of `extra` (the login shell's), without repeats.
+pub fn search_path(current: Option<&str>, extra: Option<&str>) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for list in [current, extra].into_iter().flatten() {
+        for dir in std::env::split_paths(list) {
+            if !dir.as_os_str().is_empty() && !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    dirs
+}
+
+fn find_in(dirs: &[PathBuf], command: &str) -> Option<PathBuf> {
+    let names: Vec<String> = if cfg!(windows) {
+        vec![
+            command.to_string(),
+            format!("{command}.exe"),
+            format!("{command}.cmd"),
+        ]
+    } else {
+        vec![command.to_string()]
+    };
+    dirs.iter()
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+/// How to install a missing plugin, by its name.
+fn install_hint(command: &str, from_kubeconfig: Option<&str>) -> String {
+    let name = Path::new(command)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(command);
+    let known = match name {
+        "aws" => "Install the AWS CLI v2 (https://aws.amazon.com/cli/), then press Retry.",
+        "aws-iam-authenticator" => "Install aws-iam-authenticator (e.g. `brew install aws-iam-authenticator`), or switch the context to `aws eks get-token` with `aws eks update-kubeconfig`.",
+        "gke-gcloud-auth-plugin" => "Install it with `gcloud components install gke-gcloud-auth-plugin`, then press Retry.",
+        "kubelogin" => "Install kubelogin (`az aks install-cli`), then press Retry.",
+        _ => "",
+    };
+    match (known, from_kubeconfig) {
+        ("", Some(hint)) => hint.trim().to_string(),
+        ("", None) => {
+            format!("Install \"{name}\" or fix the context in your kubeconfig, then press Retry.")
+        }
+        (known, _) => known.to_string(),
+    }
+}
+
+/// What re-signing-in looks like for a plugin, from its command and arguments.
+fn session_fix(command: &str, args: &[String], env_profile: Option<&str>) -> String {
+    let name = Path::new(command)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(command);
+    let profile = args
+        .iter()
+        .position(|a| a == "--profile")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+        .or(env_profile);
+    match name {
+        "aws" | "aws-iam-authenticator" => match profile {
+            Some(p) => format!("Sign in again: run `aws sso login --profile {p}` in a terminal, then press Retry."),
+            None => "Sign in again: run `aws sso login` (or refresh your AWS keys) in a terminal, then press Retry.".into(),
+        },
+        "gke-gcloud-auth-plugin" | "gcloud" => "Sign in again: run `gcloud auth login` in a terminal, then press Retry.".into(),
+        _ => format!("Sign in again with the tool behind \"{name}\", then press Retry."),
+    }
+}
+
+/// Points a context's exec plugin at an absolute path found with both `PATH`s, and gives the
+/// plugin the combined `PATH`. Returns how to sign in again if the plugin's session expires.
+pub fn resolve(
+    kubeconfig: &mut Kubeconfig,
+    context: &str,
+    shell_path: Option<&str>,
+) -> Result<Option<String>, ClusterError> {
+    let user = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| c.user.clone());
+    let Some(user) = user else { return Ok(None) };
+    let Some(auth) = kubeconfig
+        .auth_infos
+        .iter_mut()
+        .find(|a| a.name == user)
+        .and_then(|a| a.auth_info.as_mut())
+    else {
+        return Ok(None);
+    };
+    let Some(exec) = auth.exec.as_mut() else {
+        return Ok(None);
+    };
+    let Some(command) = exec.command.clone() else {
+        return Ok(None);
+    };
+    let current = std::env::var("PATH").ok();
+    let dirs = search_path(current.as_deref(), shell_path);
+    let env_profile = exec
+        .env
+        .iter()
+        .flatten()
+        .find(|e| e.get("name").map(String::as_str) == Some("AWS_PROFILE"))
+        .and_then(|e| e.get("value").cloned());
+    let fix = session_fix(
+        &command,
+        exec.args.as_deref().unwrap_or_default(),
+        env_profile.as_deref(),
+    );
+    let is_path = command.contains('/') || command.contains('\\');
+    let found = if is_path {
+        Some(PathBuf::from(&command)).filter(|p| is_executable(p))
+    } else {
+        find_in(&dirs, &command)
+    };
+    let Some(found) = found else {
+        return Err(ClusterError::ExecPluginMissing {
+            command: command.clone(),
+            install_hint: install_hint(&command, exec.install_hint.as_deref()),
+        });
+    };
+    exec.command = Some(found.to_string_lossy().into_owned());
+    if let Ok(joined) = std::env::join_paths(&dirs) {
+        let mut env = exec.env.take().unwrap_or_default();
+        env.retain(|e| e.get("name").map(String::as_str) != Some("PATH"));
+        env.push(std::collections::HashMap::from([
+            ("name".to_string(), "PATH".to_string()),
+            ("value".to_string(), joined.to_string_lossy().into_owned()),
+        ]));
+        exec.env = Some(env);
+    }
+    Ok(Some(fix))
+}
+
+/// Turns a kube auth error into what the user needs to know.
+pub fn classify_auth_error(error: kube::client::AuthError) -> ClusterError {
+    use kube::client::AuthError;
+    match error {
+        AuthError::AuthExecStart(io) => ClusterError::ExecPluginMissing {
+            command: "the sign-in helper".into(),
+            install_hint: format!(
+                "It could not be started ({io}). Install it or fix the context, then press Retry."
+            ),
+        },
+        AuthError::AuthExecRun { cmd, out } => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let lower = stderr.to_lowercase();
+            let expired = [
+                "expired",
+                "sso session",
+                "token has expired",
+                "refresh",
+                "login",
+                "reauthenticate",
+            ]
+            .iter()
+            .any(|needle| lower.contains(needle));
+            let detail = stderr
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("it exited with an error")
+                .chars()
+                .take(300)
+                .collect();
+            ClusterError::ExecPluginFailed {
+                command: Path::new(&cmd)
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or(&cmd)
+                    .to_string(),
+                detail,
+                expired,
+                fix: String::new(),
+            }
+        }
+        other => ClusterError::ExecPluginFailed {
+            command: "the sign-in helper".into(),
+            detail: other.to_string(),
+            expired: false,
+            fix: String::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_fix_names_the_profile() {
+        let args = vec![
+            "eks".into(),
+            "get-token".into(),
+            "--cluster-name".into(),
+            "prod".into(),
+            "--profile".into(),
+            "team".into(),
+        ];
+        assert!(session_fix("aws", &args, None).contains("aws sso login --profile team"));
+        assert!(session_fix("/usr/local/bin/aws", &[], Some("ops")).contains("--profile ops"));
+        assert!(session_fix("gke-gcloud-auth-plugin", &[], None).contains("gcloud auth login"));
+    }
+
+    #[test]
+    fn search_path_keeps_order_and_drops_repeats() {
+        let dirs = search_path(Some("/usr/bin:/bin"), Some("/opt/homebrew/bin:/usr/bin"));
+        assert_eq!(
+            dirs,
+            vec![
+                PathBuf::from("/usr/bin"),
+                PathBuf::from("/bin"),
+                PathBuf::from("/opt/homebrew/bin")
+            ]
+        );
+    }
+}

@@ -1,0 +1,240 @@
+//! The three objects Purser manages for an app — a `Secret` with the OpenAI key, a
+//! `Deployment` that reads it through `secretKeyRef`, and a `Service` — and their YAML preview,
+//! in which the key never appears.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, Secret, SecretKeySelector, Service, ServicePort, ServiceSpec,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use k8s_openapi::ByteString;
+use serde_json::Value;
+
+use super::spec::{ServiceType, ValidSpec, OPENAI_ENV};
+use crate::secrets::Secret as KeychainSecret;
+
+pub const NAME_LABEL: &str = "app.kubernetes.io/name";
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+pub const MANAGER: &str = "purser";
+/// What the preview shows instead of the key.
+pub const MASK: &str = "•••• from keychain";
+
+/// The objects for one app.
+#[derive(Clone)]
+pub struct Manifests {
+    pub secret: Secret,
+    pub deployment: Deployment,
+    pub service: Service,
+}
+
+impl std::fmt::Debug for Manifests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The Secret holds the key: never printed.
+        f.debug_struct("Manifests")
+            .field("deployment", &self.deployment.metadata.name)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn secret_name(app: &str) -> String {
+    format!("{app}-openai")
+}
+
+pub fn labels(app: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (NAME_LABEL.to_string(), app.to_string()),
+        (MANAGED_BY_LABEL.to_string(), MANAGER.to_string()),
+    ])
+}
+
+fn meta(name: &str, app: &str, namespace: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: Some(namespace.to_string()),
+        labels: Some(labels(app)),
+        ..ObjectMeta::default()
+    }
+}
+
+pub fn build(spec: &ValidSpec, namespace: &str, key: &KeychainSecret) -> Manifests {
+    let app = spec.name.as_str();
+    let secret = Secret {
+        metadata: meta(&secret_name(app), app, namespace),
+        type_: Some("Opaque".into()),
+        data: Some(BTreeMap::from([(
+            OPENAI_ENV.to_string(),
+            ByteString(key.expose().as_bytes().to_vec()),
+        )])),
+        ..Secret::default()
+    };
+    let selector = BTreeMap::from([(NAME_LABEL.to_string(), app.to_string())]);
+    let mut env = vec![EnvVar {
+        name: OPENAI_ENV.into(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: secret_name(app),
+                key: OPENAI_ENV.into(),
+                optional: Some(false),
+            }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    }];
+    env.extend(spec.env.iter().map(|v| EnvVar {
+        name: v.name.clone(),
+        value: Some(v.value.clone()),
+        ..EnvVar::default()
+    }));
+    let quantities = |cpu: &Option<String>, memory: &Option<String>| {
+        let mut map = BTreeMap::new();
+        if let Some(cpu) = cpu {
+            map.insert("cpu".to_string(), Quantity(cpu.clone()));
+        }
+        if let Some(memory) = memory {
+            map.insert("memory".to_string(), Quantity(memory.clone()));
+        }
+        Some(map).filter(|m| !m.is_empty())
+    };
+    let resources = ResourceRequirements {
+        requests: quantities(&spec.cpu_request, &spec.memory_request),
+        limits: quantities(&spec.cpu_limit, &spec.memory_limit),
+        ..ResourceRequirements::default()
+    };
+    let container = Container {
+        name: "app".into(),
+        image: Some(spec.image.clone()),
+        ports: Some(vec![ContainerPort {
+            name: Some("http".into()),
+            container_port: spec.port,
+            ..ContainerPort::default()
+        }]),
+        env: Some(env),
+        resources: Some(resources),
+        readiness_probe: spec.readiness_path.as_ref().map(|path| Probe {
+            http_get: Some(HTTPGetAction {
+                path: Some(path.clone()),
+                port: IntOrString::Int(spec.port),
+                ..HTTPGetAction::default()
+            }),
+            period_seconds: Some(5),
+            ..Probe::default()
+        }),
+        ..Container::default()
+    };
+    let deployment = Deployment {
+        metadata: meta(app, app, namespace),
+        spec: Some(DeploymentSpec {
+            replicas: Some(spec.replicas),
+            selector: LabelSelector {
+                match_labels: Some(selector.clone()),
+                ..LabelSelector::default()
+            },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(app)),
+                    ..ObjectMeta::default()
+                }),
+                spec: Some(PodSpec {
+                    containers: vec![container],
+                    ..PodSpec::default()
+                }),
+            },
+            ..DeploymentSpec::default()
+        }),
+        ..Deployment::default()
+    };
+    let service = Service {
+        metadata: meta(app, app, namespace),
+        spec: Some(ServiceSpec {
+            type_: Some(match spec.service_type {
+                ServiceType::ClusterIP => "ClusterIP".into(),
+                ServiceType::LoadBalancer => "LoadBalancer".into(),
+            }),
+            selector: Some(selector),
+            ports: Some(vec![ServicePort {
+                name: Some("http".into()),
+                port: 80,
+                target_port: Some(IntOrString::Int(spec.port)),
+                ..ServicePort::default()
+            }]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    };
+    Manifests {
+        secret,
+        deployment,
+        service,
+    }
+}
+
+/// Replaces every value of a Secret's `data`/`stringData` with [`MASK`].
+pub fn mask_secret(value: &mut Value) {
+    for field in ["data", "stringData"] {
+        if let Some(map) = value.get_mut(field).and_then(Value::as_object_mut) {
+            for v in map.values_mut() {
+                *v = Value::String(MASK.into());
+            }
+        }
+    }
+}
+
+/// As YAML documents for the preview, the key masked.
+pub fn preview_yaml(manifests: &Manifests) -> String {
+    let mut secret = serde_json::to_value(&manifests.secret).unwrap_or_default();
+    mask_secret(&mut secret);
+    let docs = [
+        secret,
+        serde_json::to_value(&manifests.deployment).unwrap_or_default(),
+        serde_json::to_value(&manifests.service).unwrap_or_default(),
+    ];
+    docs.iter()
+        .map(|doc| serde_yaml::to_string(doc).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::spec::AppSpec;
+
+    fn spec() -> ValidSpec {
+        AppSpec {
+            name: "assistant".into(),
+            image: "ghcr.io/acme/assistant:1.0".into(),
+            replicas: Some(2),
+            port: Some(8080),
+            service_type: ServiceType::ClusterIP,
+            cpu_request: "250m".into(),
+            cpu_limit: String::new(),
+            memory_request: "256Mi".into(),
+            memory_limit: "512Mi".into(),
+            env: vec![],
+            readiness_path: "/healthz".into(),
+        }
+        .validate()
+        .unwrap()
+    }
+
+    #[test]
+    fn the_key_reaches_the_deployment_only_through_secret_key_ref_and_never_the_preview() {
+        let key = KeychainSecret::new("sk-proj-CANARY0123456789abcdef");
+        let manifests = build(&spec(), "default", &key);
+        let deployment = serde_json::to_string(&manifests.deployment).unwrap();
+        assert!(!deployment.contains("CANARY"));
+        assert!(deployment.contains("secretKeyRef"));
+        let yaml = preview_yaml(&manifests);
+        assert!(
+            !yaml.contains("CANARY") && !yaml.contains("c2stcHJvai1DQU5BUlk"),
+            "{yaml}"
+        );
+        assert!(yaml.contains(MASK));
+        assert!(!format!("{manifests:?}").contains("CANARY"));
+    }
+}
