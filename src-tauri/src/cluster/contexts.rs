@@ -192,8 +192,7 @@ pub async fn client(kubeconfig: Kubeconfig, context: &str) -> Result<kube::Clien
             detail: e.to_string(),
         })?;
     config.connect_timeout = Some(Duration::from_secs(10));
-    kube::Client::try_from(config).map_err(|e| ClusterError::BadContext {
-        context: context.into(),
-        detail: e.to_string(),
-    })
+    let server = config.cluster_url.to_string();
+    // Building the client runs the context's exec plugin, if any: classify its failure.
+    kube::Client::try_from(config).map_err(|e| ClusterError::from_kube(e, &server, ""))
 }

@@ -117,13 +117,20 @@ fn session_fix(command: &str, args: &[String], env_profile: Option<&str>) -> Str
     }
 }
 
+/// A context's exec plugin: its name and how to sign in again when its session expires.
+#[derive(Debug, Clone)]
+pub struct ExecPlugin {
+    pub name: String,
+    pub fix: String,
+}
+
 /// Points a context's exec plugin at an absolute path found with both `PATH`s, and gives the
-/// plugin the combined `PATH`. Returns how to sign in again if the plugin's session expires.
+/// plugin the combined `PATH`.
 pub fn resolve(
     kubeconfig: &mut Kubeconfig,
     context: &str,
     shell_path: Option<&str>,
-) -> Result<Option<String>, ClusterError> {
+) -> Result<Option<ExecPlugin>, ClusterError> {
     let user = kubeconfig
         .contexts
         .iter()
@@ -180,7 +187,12 @@ pub fn resolve(
         ]));
         exec.env = Some(env);
     }
-    Ok(Some(fix))
+    let name = Path::new(&command)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(&command)
+        .to_string();
+    Ok(Some(ExecPlugin { name, fix }))
 }
 
 /// Turns a kube auth error into what the user needs to know.
@@ -193,7 +205,8 @@ pub fn classify_auth_error(error: kube::client::AuthError) -> ClusterError {
                 "It could not be started ({io}). Install it or fix the context, then press Retry."
             ),
         },
-        AuthError::AuthExecRun { cmd, out } => {
+        // `cmd` spells out the plugin's environment: not for the user's eyes.
+        AuthError::AuthExecRun { out, .. } => {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let lower = stderr.to_lowercase();
             let expired = [
@@ -215,11 +228,7 @@ pub fn classify_auth_error(error: kube::client::AuthError) -> ClusterError {
                 .take(300)
                 .collect();
             ClusterError::ExecPluginFailed {
-                command: Path::new(&cmd)
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or(&cmd)
-                    .to_string(),
+                command: "the sign-in helper".into(),
                 detail,
                 expired,
                 fix: String::new(),

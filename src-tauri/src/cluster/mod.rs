@@ -48,8 +48,8 @@ pub enum KubeconfigSource {
 struct Connection {
     client: kube::Client,
     server: String,
-    /// How to sign in again if the context's exec plugin reports an expired session.
-    session_fix: Option<String>,
+    /// The context's exec plugin, if it signs in with one.
+    plugin: Option<exec::ExecPlugin>,
     sandbox: bool,
 }
 
@@ -75,6 +75,24 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Names the plugin and the way to sign in again in a plugin failure.
+fn with_plugin(error: ClusterError, plugin: Option<&exec::ExecPlugin>) -> ClusterError {
+    match (error, plugin) {
+        (
+            ClusterError::ExecPluginFailed {
+                detail, expired, ..
+            },
+            Some(plugin),
+        ) => ClusterError::ExecPluginFailed {
+            command: plugin.name.clone(),
+            detail,
+            expired,
+            fix: plugin.fix.clone(),
+        },
+        (other, _) => other,
+    }
 }
 
 impl ClusterService {
@@ -129,7 +147,7 @@ impl ClusterService {
             Connection {
                 client,
                 server: sim.url(),
-                session_fix: None,
+                plugin: None,
                 sandbox: true,
             }
         } else {
@@ -137,12 +155,14 @@ impl ClusterService {
             let server = contexts::server_of(&kubeconfig, context)
                 .ok_or_else(|| ClusterError::UnknownContext(context.to_string()))?;
             let shell_path = self.shell_path.get_or_init(exec::login_shell_path).await;
-            let session_fix = exec::resolve(&mut kubeconfig, context, shell_path.as_deref())?;
-            let client = contexts::client(kubeconfig, context).await?;
+            let plugin = exec::resolve(&mut kubeconfig, context, shell_path.as_deref())?;
+            let client = contexts::client(kubeconfig, context)
+                .await
+                .map_err(|error| with_plugin(error, plugin.as_ref()))?;
             Connection {
                 client,
                 server,
-                session_fix,
+                plugin,
                 sandbox: false,
             }
         };
@@ -160,22 +180,11 @@ impl ClusterService {
         namespace: &str,
     ) -> impl Fn(kube::Error) -> ClusterError + 'a {
         let namespace = namespace.to_string();
-        move |error| match ClusterError::from_kube(error, &connection.server, &namespace) {
-            ClusterError::ExecPluginFailed {
-                command,
-                detail,
-                expired,
-                ..
-            } => ClusterError::ExecPluginFailed {
-                command,
-                detail,
-                expired,
-                fix: connection
-                    .session_fix
-                    .clone()
-                    .unwrap_or_else(|| "Sign in again, then press Retry.".into()),
-            },
-            other => other,
+        move |error| {
+            with_plugin(
+                ClusterError::from_kube(error, &connection.server, &namespace),
+                connection.plugin.as_ref(),
+            )
         }
     }
 
