@@ -32,7 +32,16 @@ ensure_rust() {
     }
     export PATH="$HOME/.cargo/bin:$PATH"
     ensure_moto
+    ensure_kubectl
   fi
+}
+
+# The real kubectl checks that Purser's Kubernetes API test server speaks the protocol real
+# clients use. It is not in Debian's archive; it comes from Kubernetes' own packages.
+ensure_kubectl() {
+  command -v kubectl >/dev/null 2>&1 && return 0
+  say "kubectl is missing. Install it from https://kubernetes.io/docs/tasks/tools/ (any 1.27-1.33), then run this again."
+  exit 1
 }
 
 # moto (a real AWS-protocol server) in its own virtualenv, for the AWS tests.
@@ -74,7 +83,16 @@ ensure_deps() {
     }
     export PATH="$HOME/.cargo/bin:$PATH"
     ensure_moto
+    ensure_kubectl
   fi
+}
+
+# The real kubectl checks that Purser's Kubernetes API test server speaks the protocol real
+# clients use. It is not in Debian's archive; it comes from Kubernetes' own packages.
+ensure_kubectl() {
+  command -v kubectl >/dev/null 2>&1 && return 0
+  say "kubectl is missing. Install it from https://kubernetes.io/docs/tasks/tools/ (any 1.27-1.33), then run this again."
+  exit 1
 }
 
 # moto (a real AWS-protocol server) in its own virtualenv, for the AWS tests.

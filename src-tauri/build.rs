@@ -14,6 +14,20 @@ const COMMANDS: &[&str] = &[
     "list_aws_profiles",
     "cost_view",
     "export_cost",
+    "kube_contexts",
+    "kube_connect",
+    "kube_choose_namespace",
+    "kube_permissions",
+    "kube_apps",
+    "deploy_preview",
+    "deploy_app",
+    "watch_rollout",
+    "scale_app",
+    "set_autoscaler",
+    "restart_app",
+    "rollback_app",
+    "uninstall_app",
+    "audit_entries",
 ];
 
 fn main() {

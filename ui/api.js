@@ -1,7 +1,7 @@
 // The only module that talks to the Rust side. Every call resolves with data or rejects with
 // an error shaped { code, message, hint }, whatever went wrong.
 
-const { invoke } = window.__TAURI__.core;
+const { invoke, Channel } = window.__TAURI__.core;
 
 async function call(command, args) {
   try {
@@ -45,4 +45,31 @@ export const api = {
   costView: (refresh, theme) => call('cost_view', { refresh, theme }),
   /** Exports via a save dialog; resolves with the path, or null if cancelled. */
   exportCost: (format, theme) => call('export_cost', { format, theme }),
+  /** Contexts from the kubeconfig, plus the built-in sandbox. */
+  kubeContexts: () => call('kube_contexts'),
+  /** Connects to a context: server version and namespaces (null when not listable). */
+  kubeConnect: (context) => call('kube_connect', { context }),
+  /** Remembers the namespace for the current context. */
+  kubeChooseNamespace: (namespace) => call('kube_choose_namespace', { namespace }),
+  /** Which permissions Purser needs the user has in { context, namespace }. */
+  kubePermissions: (target) => call('kube_permissions', { target }),
+  /** Purser's apps in the namespace. */
+  kubeApps: (target) => call('kube_apps', { target }),
+  /** Server-side dry run of the form: changes, conflicts, YAML (key masked). */
+  deployPreview: (target, spec) => call('deploy_preview', { target, spec }),
+  /** Deploys the form; resolves with the first rollout status. */
+  deployApp: (target, spec, takeOver) => call('deploy_app', { target, spec, takeOver }),
+  /** Streams rollout statuses of `app` to `onStatus` until another watch starts. */
+  watchRollout: (target, app, onStatus) => {
+    const channel = new Channel();
+    channel.onmessage = onStatus;
+    return call('watch_rollout', { target, app, onStatus: channel });
+  },
+  scaleApp: (target, app, replicas) => call('scale_app', { target, app, replicas }),
+  setAutoscaler: (target, app, min, max) => call('set_autoscaler', { target, app, min, max }),
+  restartApp: (target, app) => call('restart_app', { target, app }),
+  rollbackApp: (target, app) => call('rollback_app', { target, app }),
+  uninstallApp: (target, app) => call('uninstall_app', { target, app }),
+  /** Newest audit entries first. */
+  auditEntries: (limit) => call('audit_entries', { limit }),
 };

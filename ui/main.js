@@ -6,6 +6,7 @@ import { setLanguage, t, has } from './i18n.js';
 import { initSettings, showSettings } from './settings.js';
 import { initCredentials, loadCredentials, redrawCredentials } from './credentials.js';
 import { initCost, loadCost, showCostSettings } from './cost.js';
+import { initDeployment, loadDeployment, showDeploymentSettings, contextLabel } from './deployment.js';
 
 const sections = ['credentials', 'deployment', 'cost', 'settings'];
 
@@ -31,6 +32,7 @@ function initNavigation() {
     button.addEventListener('click', () => {
       showSection(button.dataset.section);
       if (button.dataset.section === 'cost') loadCost();
+      if (button.dataset.section === 'deployment') loadDeployment().catch((error) => renderNotices([error]));
     });
   }
   // Arrow keys move between sections, as in any list of tabs; Tab still leaves the list.
@@ -91,7 +93,7 @@ function renderNotices(notices) {
 export function render(status) {
   setLanguage(status.language);
   applyTheme(status.settings.theme);
-  setStatusValue('status-context', status.kube_context);
+  setStatusValue('status-context', status.kube_context && contextLabel(status.kube_context));
   setStatusValue('status-aws', status.aws_identity);
   setStatusValue('status-cost', status.last_cost_refresh);
   document.getElementById('app-version').textContent = status.version;
@@ -99,6 +101,7 @@ export function render(status) {
   showSettings(status.settings);
   redrawCredentials(status.settings);
   showCostSettings(status.settings);
+  showDeploymentSettings(status.settings);
 }
 
 /** Redraws the shell with `status`, or fetches it first. */
@@ -115,6 +118,7 @@ async function start() {
   initSettings(render);
   initCredentials(refreshStatus);
   initCost(refreshStatus);
+  initDeployment(refreshStatus);
   showSection('credentials', { focus: false });
   try {
     const status = await api.appStatus();

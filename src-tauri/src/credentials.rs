@@ -128,6 +128,12 @@ impl Credentials {
         self.overview().await
     }
 
+    /// The stored OpenAI key, for the cluster's Secret (never for the UI).
+    pub async fn openai_key(&self) -> Result<Option<Secret>, SecretError> {
+        let store = self.store.clone();
+        blocking(move || store.get(SecretKind::OpenaiApiKey)).await
+    }
+
     /// Removes a secret from the keychain.
     pub async fn delete(&self, kind: SecretKind) -> Result<CredentialsOverview, SecretError> {
         let store = self.store.clone();

@@ -17,6 +17,9 @@ pub struct AppError {
     pub message: String,
     /// What the user can do about it.
     pub hint: String,
+    /// Form fields at fault (the app form), so the UI can mark each one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<crate::cluster::FieldProblem>,
 }
 
 impl AppError {
@@ -25,6 +28,7 @@ impl AppError {
             code: code.to_string(),
             message: message.into(),
             hint: hint.into(),
+            fields: Vec::new(),
         }
     }
 }
@@ -272,5 +276,73 @@ mod tests {
         assert_eq!(error.code, "settings_invalid_value");
         assert!(error.message.contains("language"));
         assert!(error.hint.contains("system, en, es"));
+    }
+}
+
+impl From<crate::cluster::ClusterError> for AppError {
+    fn from(error: crate::cluster::ClusterError) -> Self {
+        use crate::cluster::ClusterError as E;
+        let message = error.to_string();
+        let (code, hint): (&str, String) = match &error {
+            E::NoKubeconfig { .. } => (
+                "kube_no_kubeconfig",
+                "Ask your cluster administrator for a kubeconfig (for EKS: `aws eks update-kubeconfig --name <cluster>`), or try Purser with the purser-sandbox context.".into(),
+            ),
+            E::KubeconfigUnreadable { path, .. } => (
+                "kube_kubeconfig_unreadable",
+                format!("Fix or replace {path} (kubectl will report the same problem). The sandbox still works."),
+            ),
+            E::UnknownContext(_) => ("kube_unknown_context", "Pick a context from the list; the kubeconfig may have changed since.".into()),
+            E::BadContext { .. } => ("kube_bad_context", "Check this context's cluster and user entries in your kubeconfig.".into()),
+            E::ExecPluginMissing { install_hint, .. } => ("kube_exec_plugin_missing", install_hint.clone()),
+            E::ExecPluginFailed { expired: true, fix, .. } => ("kube_session_expired", fix.clone()),
+            E::ExecPluginFailed { fix, .. } => ("kube_exec_plugin_failed", fix.clone()),
+            E::Unreachable { .. } => (
+                "kube_unreachable",
+                "Check your network or VPN and that the cluster is running, then try again. Purser's changes are safe to repeat: deploying again picks up where it stopped.".into(),
+            ),
+            E::Unauthorized => ("kube_unauthorized", "Sign in again or refresh this context's credentials, then press Retry.".into()),
+            E::Forbidden { verb, resource, namespace, .. } => (
+                "kube_forbidden",
+                format!("Ask your cluster administrator for permission to {verb} {resource} in namespace {namespace}. Nothing was changed."),
+            ),
+            E::NotFound(_) => ("kube_not_found", "Refresh the list; it may have been removed by someone else.".into()),
+            E::InvalidSpec(problems) => (
+                "kube_invalid_form",
+                problems.iter().map(|p| format!("{}: {}", p.field, p.problem)).collect::<Vec<_>>().join("\n") + "\nNothing was changed.",
+            ),
+            E::NoOpenAiKey => ("kube_no_openai_key", "Store your OpenAI API key under Credentials first; the app receives it as a Kubernetes Secret.".into()),
+            E::Conflict(_) => (
+                "kube_conflict",
+                "Nothing was changed. If Purser should own these settings from now on, choose \"Take over\"; otherwise ask whoever manages them.".into(),
+            ),
+            E::Autoscaled { .. } => ("kube_autoscaled", "Change the autoscaler's minimum and maximum instead; it would undo a manual scale.".into()),
+            E::Refused(_) => ("kube_not_purser", "Manage it with the tool that created it.".into()),
+            E::NoPreviousRevision(_) => ("kube_no_previous_revision", "Rollback needs an earlier deploy of this app in this namespace.".into()),
+            E::Throttled => ("kube_throttled", "Wait a few seconds and try again. Nothing was lost.".into()),
+            E::Api { .. } => ("kube_api_error", "Try again; if it persists, show this message to your cluster administrator.".into()),
+            E::Sandbox(_) => ("kube_sandbox_failed", "Restart Purser; if it persists, check that another program is not blocking local network ports.".into()),
+            E::Keychain(_) => ("kube_keychain", "Unlock your keychain, then try again.".into()),
+            E::Audit(_) => ("kube_audit_unwritable", "Nothing was changed. Check that Purser's data folder is writable and the disk is not full.".into()),
+        };
+        let mut app_error = AppError::new(code, message, hint);
+        if let E::InvalidSpec(problems) = &error {
+            app_error.message = format!(
+                "The app form has {} problem(s); nothing was changed.",
+                problems.len()
+            );
+            app_error.fields = problems.clone();
+        }
+        app_error
+    }
+}
+
+impl From<crate::audit::AuditError> for AppError {
+    fn from(error: crate::audit::AuditError) -> Self {
+        AppError::new(
+            "audit_unreadable",
+            error.to_string(),
+            "Check that Purser's data folder is readable.",
+        )
     }
 }

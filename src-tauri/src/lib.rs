@@ -55,6 +55,20 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::credentials::list_aws_profiles,
             commands::cost::cost_view,
             commands::cost::export_cost,
+            commands::cluster::kube_contexts,
+            commands::cluster::kube_connect,
+            commands::cluster::kube_choose_namespace,
+            commands::cluster::kube_permissions,
+            commands::cluster::kube_apps,
+            commands::cluster::deploy_preview,
+            commands::cluster::deploy_app,
+            commands::cluster::watch_rollout,
+            commands::cluster::scale_app,
+            commands::cluster::set_autoscaler,
+            commands::cluster::restart_app,
+            commands::cluster::rollback_app,
+            commands::cluster::uninstall_app,
+            commands::cluster::audit_entries,
         ])
 }
 

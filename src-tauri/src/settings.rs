@@ -61,6 +61,12 @@ pub struct Settings {
     /// Only this linked account (12 digits).
     #[serde(deserialize_with = "or_default")]
     pub cost_linked_account: Option<String>,
+    /// The Kubernetes context chosen on the Deployment screen.
+    #[serde(default, deserialize_with = "or_default")]
+    pub kube_context: Option<String>,
+    /// The namespace chosen in that context.
+    #[serde(default, deserialize_with = "or_default")]
+    pub kube_namespace: Option<String>,
     /// Fields written by a newer Purser; kept so that saving here does not erase them.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
@@ -82,6 +88,8 @@ impl Default for Settings {
             cost_months: CostMonths::default(),
             cost_tag: None,
             cost_linked_account: None,
+            kube_context: None,
+            kube_namespace: None,
             unknown: Map::new(),
         }
     }
@@ -405,6 +413,12 @@ pub fn apply_patch(current: &Settings, patch: &Value) -> Result<Settings, Settin
             "cost_linked_account" => {
                 next.cost_linked_account = parse_name(field, value, is_account_id, ACCOUNT_RULE)?
             }
+            "kube_context" => {
+                next.kube_context = parse_name(field, value, is_context_name, CONTEXT_RULE)?
+            }
+            "kube_namespace" => {
+                next.kube_namespace = parse_name(field, value, is_namespace, NAMESPACE_RULE)?
+            }
             other => return Err(SettingsError::UnknownField(other.to_string())),
         }
     }
@@ -420,6 +434,23 @@ fn parse_choice<T: DeserializeOwned>(
         field: field.to_string(),
         allowed,
     })
+}
+
+const CONTEXT_RULE: &str = "the name of a context from your kubeconfig (at most 253 characters)";
+const NAMESPACE_RULE: &str =
+    "a Kubernetes namespace: lowercase letters, digits and '-', at most 63 characters";
+
+fn is_context_name(name: &str) -> bool {
+    name.len() <= 253 && !name.chars().any(char::is_control)
+}
+
+fn is_namespace(name: &str) -> bool {
+    name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 const TAG_RULE: &str = "a tag filter written key=value, e.g. app=openai-app, or empty";

@@ -63,6 +63,7 @@ pub struct AppState {
     ui_answered: AtomicBool,
     credentials: Credentials,
     costs: CostService,
+    cluster: crate::cluster::ClusterService,
 }
 
 impl AppState {
@@ -78,9 +79,14 @@ impl AppState {
         }
         let credentials = Credentials::new(secrets, dirs.data.clone());
         let costs = CostService::new(dirs.cache.clone(), &dirs.data);
+        let cluster = crate::cluster::ClusterService::new(
+            crate::cluster::KubeconfigSource::Environment,
+            &dirs.data,
+        );
         Self {
             credentials,
             costs,
+            cluster,
             dirs,
             os_locale,
             settings: Mutex::new(loaded.settings),
@@ -108,8 +114,8 @@ impl AppState {
         AppStatus {
             version: env!("CARGO_PKG_VERSION"),
             language: settings.language.resolve(self.os_locale.as_deref()),
+            kube_context: settings.kube_context.clone(),
             settings,
-            kube_context: None,
             aws_identity: self
                 .credentials
                 .aws_identity()
@@ -150,6 +156,10 @@ impl AppState {
             ..OpenAiEndpoint::default()
         };
         self.credentials.check_openai(&endpoint).await
+    }
+
+    pub fn cluster(&self) -> &crate::cluster::ClusterService {
+        &self.cluster
     }
 
     pub fn costs(&self) -> &CostService {

@@ -178,6 +178,8 @@ fn start_driver(home: &Path, display: &str, os_locale: &str) -> Driver {
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env("XDG_STATE_HOME", home.join("state"))
         .env("LANG", os_locale)
+        // No kubeconfig: only the built-in sandbox is offered, whatever this machine has.
+        .env("KUBECONFIG", home.join("no-kubeconfig"))
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env_remove("LANGUAGE")

@@ -9,7 +9,7 @@ mod diff;
 pub mod error;
 pub mod exec;
 pub mod manifests;
-mod ops;
+pub mod ops;
 pub mod rollout;
 pub mod spec;
 

@@ -2,5 +2,6 @@
 //! the error into [`crate::error::AppError`]. Logic belongs in the core modules, not here.
 
 pub mod app;
+pub mod cluster;
 pub mod cost;
 pub mod credentials;

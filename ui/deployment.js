@@ -1,0 +1,505 @@
+// The Deployment section: pick a context and namespace, fill in the app form, preview the
+// server-side dry run, deploy, follow the rollout live, scale, restart, roll back, uninstall,
+// and read the Activity (audit log). Every decision is made in Rust; this draws and asks.
+
+import { api } from './api.js';
+import { t } from './i18n.js';
+import { showErrorBox } from './messages.js';
+
+const $ = (id) => document.getElementById(id);
+let target = null; // { context, namespace }
+let settings = {};
+let contexts = [];
+let apps = [];
+let current = null; // name of the app whose status is shown
+let lastStatus = null;
+let pendingSpec = null;
+let onStatusChange = () => {};
+let sandbox = false;
+const SANDBOX = 'purser-sandbox';
+
+/** A context name as shown anywhere: the sandbox always says it is a simulation. */
+export function contextLabel(name) {
+  return name === SANDBOX ? `${name} (${t('deployment.simulation')})` : name;
+}
+
+const fill = (text, vars) => text.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
+
+/** Wires the controls; `refreshStatus` redraws the status bar. */
+export function initDeployment(refreshStatus) {
+  onStatusChange = refreshStatus;
+  $('kube-connect').addEventListener('click', () => connect($('kube-context').value));
+  $('kube-namespace').addEventListener('change', () => chooseNamespace($('kube-namespace').value));
+  $('kube-namespace-typed').addEventListener('change', () => chooseNamespace($('kube-namespace-typed').value.trim()));
+  $('app-existing').addEventListener('change', () => pickApp($('app-existing').value));
+  $('env-add').addEventListener('click', () => addEnvRow({ name: '', value: '' }));
+  $('app-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    preview();
+  });
+  $('deploy-apply').addEventListener('click', deploy);
+  $('deploy-cancel').addEventListener('click', () => ($('preview-card').hidden = true));
+  $('scale-slider').addEventListener('input', () => ($('scale-number').value = $('scale-slider').value));
+  $('scale-number').addEventListener('input', () => ($('scale-slider').value = $('scale-number').value));
+  $('scale-apply').addEventListener('click', scale);
+  $('autoscaler-apply').addEventListener('click', setAutoscaler);
+  $('app-restart').addEventListener('click', () => action('restart', () => api.restartApp(target, current)));
+  $('app-rollback').addEventListener('click', () => action('rollback', () => api.rollbackApp(target, current)));
+  $('app-uninstall').addEventListener('click', askUninstall);
+  $('uninstall-no').addEventListener('click', () => ($('uninstall-confirm').hidden = true));
+  $('uninstall-yes').addEventListener('click', uninstall);
+}
+
+/** Remembers settings (last context and namespace). */
+export function showDeploymentSettings(next) {
+  settings = next;
+}
+
+function showError(error) {
+  showErrorBox($('deploy-error'), error);
+}
+
+/** Loads the context list (on first visit, and when asked). */
+export async function loadDeployment() {
+  if (contexts.length) return;
+  const list = await api.kubeContexts();
+  contexts = list.contexts;
+  const select = $('kube-context');
+  select.replaceChildren(
+    ...contexts.map((c) => {
+      const option = document.createElement('option');
+      option.value = c.name;
+      option.textContent = c.sandbox
+        ? `${c.name} — ${t('deployment.sandboxOption')}`
+        : `${c.name}${c.current ? ` (${t('deployment.currentContext')})` : ''} — ${c.server}`;
+      return option;
+    }),
+  );
+  const remembered = contexts.find((c) => c.name === settings.kube_context);
+  const preferred = remembered ?? contexts.find((c) => c.current) ?? contexts[0];
+  select.value = preferred.name;
+  $('kube-files').textContent = list.problem
+    ? fill(t('deployment.kubeconfigProblem'), { problem: list.problem })
+    : fill(t('deployment.kubeconfigFiles'), { files: list.files.join(', ') });
+  if (remembered) await connect(remembered.name);
+  loadActivity();
+}
+
+async function connect(context) {
+  const button = $('kube-connect');
+  button.disabled = true;
+  $('kube-server').textContent = t('deployment.connecting');
+  showError(null);
+  try {
+    const info = await api.kubeConnect(context);
+    $('sandbox-banner').hidden = !info.sandbox;
+    sandbox = info.sandbox;
+    $('kube-server').textContent = fill(t('deployment.connected'), {
+      server: info.sandbox ? t('deployment.sandboxOption') : info.server,
+      version: info.version,
+    });
+    const ctx = contexts.find((c) => c.name === context);
+    const wanted = settings.kube_context === context && settings.kube_namespace
+      ? settings.kube_namespace
+      : ctx?.namespace ?? 'default';
+    const select = $('kube-namespace');
+    const typed = $('kube-namespace-typed');
+    $('namespace-field').hidden = false;
+    if (info.namespaces) {
+      select.hidden = false;
+      typed.hidden = true;
+      select.replaceChildren(...info.namespaces.map((n) => new Option(n, n)));
+      select.value = info.namespaces.includes(wanted) ? wanted : info.namespaces[0];
+      $('kube-namespace-message').textContent = '';
+    } else {
+      select.hidden = true;
+      typed.hidden = false;
+      typed.value = wanted;
+      $('kube-namespace-message').textContent = t('deployment.typeNamespace');
+    }
+    settings = { ...settings, kube_context: context };
+    await chooseNamespace(info.namespaces ? select.value : wanted);
+    onStatusChange();
+  } catch (error) {
+    $('kube-server').textContent = '';
+    showError(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function chooseNamespace(namespace) {
+  if (!namespace) return;
+  target = { context: $('kube-context').value, namespace };
+  try {
+    await api.kubeChooseNamespace(namespace);
+    $('kube-namespace-message').textContent = '';
+  } catch (error) {
+    $('kube-namespace-message').textContent = `${error.message} ${error.hint}`;
+    return;
+  }
+  settings = { ...settings, kube_namespace: namespace };
+  await Promise.all([checkPermissions(), loadApps()]);
+}
+
+async function checkPermissions() {
+  const box = $('kube-permissions');
+  try {
+    const permissions = await api.kubePermissions(target);
+    const missing = permissions.filter((p) => !p.allowed);
+    if (!missing.length) {
+      box.textContent = t('deployment.permissionsOk');
+      box.className = 'permissions ok';
+      return;
+    }
+    const title = document.createElement('strong');
+    title.textContent = t('deployment.permissionsMissing');
+    const list = document.createElement('ul');
+    list.append(...missing.map((p) => {
+      const item = document.createElement('li');
+      item.textContent = `${p.verb} ${p.resource} — ${p.purpose}`;
+      return item;
+    }));
+    box.className = 'permissions missing';
+    box.replaceChildren(title, list);
+  } catch (error) {
+    box.className = 'permissions';
+    box.textContent = `${error.message}. ${error.hint}`;
+  }
+}
+
+async function loadApps() {
+  try {
+    apps = await api.kubeApps(target);
+  } catch (error) {
+    showError(error);
+    apps = [];
+  }
+  const select = $('app-existing');
+  const keep = select.value;
+  select.replaceChildren(new Option(t('deployment.newApp'), ''), ...apps.map((a) => new Option(`${a.name} — ${a.image}`, a.name)));
+  select.value = apps.some((a) => a.name === keep) ? keep : '';
+}
+
+function pickApp(name) {
+  const app = apps.find((a) => a.name === name);
+  fillForm(app?.spec ?? { name: '', image: '', replicas: 2, port: 8080, serviceType: 'ClusterIP', env: [] });
+  $('preview-card').hidden = true;
+  if (app) watch(app.name);
+  else $('rollout-card').hidden = true;
+}
+
+function fillForm(spec) {
+  $('app-name').value = spec.name ?? '';
+  $('app-image').value = spec.image ?? '';
+  $('app-replicas').value = spec.replicas ?? '';
+  $('app-port').value = spec.port ?? '';
+  $('app-service-type').value = spec.serviceType ?? 'ClusterIP';
+  $('app-cpu-request').value = spec.cpuRequest ?? '';
+  $('app-cpu-limit').value = spec.cpuLimit ?? '';
+  $('app-memory-request').value = spec.memoryRequest ?? '';
+  $('app-memory-limit').value = spec.memoryLimit ?? '';
+  $('app-readiness-path').value = spec.readinessPath ?? '';
+  $('env-rows').replaceChildren();
+  for (const v of spec.env ?? []) addEnvRow(v);
+}
+
+function addEnvRow({ name, value }) {
+  const rows = $('env-rows');
+  const index = rows.children.length;
+  const row = document.createElement('div');
+  row.className = 'env-row';
+  const nameInput = Object.assign(document.createElement('input'), { type: 'text', value: name, placeholder: 'LOG_LEVEL', className: 'env-name' });
+  nameInput.setAttribute('aria-label', fill(t('deployment.envName'), { n: index + 1 }));
+  const valueInput = Object.assign(document.createElement('input'), { type: 'text', value, placeholder: 'info', className: 'env-value' });
+  valueInput.setAttribute('aria-label', fill(t('deployment.envValue'), { n: index + 1 }));
+  const remove = Object.assign(document.createElement('button'), { type: 'button', textContent: t('deployment.remove') });
+  remove.addEventListener('click', () => row.remove());
+  const nameMessage = Object.assign(document.createElement('p'), { className: 'field-message' });
+  nameMessage.dataset.field = `env[${index}].name`;
+  const valueMessage = Object.assign(document.createElement('p'), { className: 'field-message' });
+  valueMessage.dataset.field = `env[${index}].value`;
+  row.append(nameInput, valueInput, remove, nameMessage, valueMessage);
+  rows.append(row);
+}
+
+function number(id) {
+  const text = $(id).value.trim();
+  return text === '' || Number.isNaN(Number(text)) || !Number.isInteger(Number(text)) ? null : Number(text);
+}
+
+function formSpec() {
+  return {
+    name: $('app-name').value,
+    image: $('app-image').value,
+    replicas: number('app-replicas'),
+    port: number('app-port'),
+    serviceType: $('app-service-type').value,
+    cpuRequest: $('app-cpu-request').value,
+    cpuLimit: $('app-cpu-limit').value,
+    memoryRequest: $('app-memory-request').value,
+    memoryLimit: $('app-memory-limit').value,
+    env: [...document.querySelectorAll('#env-rows .env-row')].map((row) => ({
+      name: row.querySelector('.env-name').value,
+      value: row.querySelector('.env-value').value,
+    })),
+    readinessPath: $('app-readiness-path').value,
+  };
+}
+
+function showFieldProblems(problems = []) {
+  for (const message of document.querySelectorAll('#app-form [data-field]')) {
+    const problem = problems.find((p) => p.field === message.dataset.field);
+    message.textContent = problem ? problem.problem : '';
+    message.classList.toggle('error', Boolean(problem));
+  }
+}
+
+function requireTarget() {
+  if (target) return true;
+  showError({ code: 'kube_no_target', message: t('deployment.connectFirst'), hint: t('deployment.connectFirstHint') });
+  return false;
+}
+
+async function preview() {
+  if (!requireTarget()) return;
+  const spec = formSpec();
+  const button = $('deploy-preview');
+  button.disabled = true;
+  showError(null);
+  showFieldProblems();
+  try {
+    const result = await api.deployPreview(target, spec);
+    pendingSpec = spec;
+    drawPreview(result);
+  } catch (error) {
+    $('preview-card').hidden = true;
+    showFieldProblems(error.fields);
+    showError(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function drawPreview(result) {
+  $('preview-target').textContent = fill(t('deployment.previewTarget'), target);
+  $('preview-changes').replaceChildren(
+    ...result.changes.map((change) => {
+      const item = document.createElement('li');
+      item.className = `change ${change.action}`;
+      const head = document.createElement('strong');
+      head.textContent = `${change.kind} ${change.name}: ${t(`deployment.action.${change.action}`)}`;
+      item.append(head);
+      if (change.diff.length) {
+        const pre = document.createElement('pre');
+        pre.className = 'diff';
+        for (const line of change.diff) {
+          const span = document.createElement('span');
+          span.className = { '+': 'add', '-': 'del', '~': 'chg' }[line.sign] ?? 'ctx';
+          span.textContent = `${line.sign} ${line.text}\n`;
+          pre.append(span);
+        }
+        item.append(pre);
+      }
+      return item;
+    }),
+  );
+  $('preview-yaml').textContent = result.yaml;
+  $('preview-conflicts').hidden = !result.conflicts.length;
+  $('take-over').checked = false;
+  $('preview-conflict-list').replaceChildren(
+    ...result.conflicts.map((c) => {
+      const item = document.createElement('li');
+      item.textContent = fill(t('deployment.conflictLine'), c);
+      return item;
+    }),
+  );
+  $('preview-card').hidden = false;
+  $('preview-card').scrollIntoView({ block: 'nearest' });
+}
+
+async function deploy() {
+  if (!pendingSpec || !requireTarget()) return;
+  const button = $('deploy-apply');
+  button.disabled = true;
+  showError(null);
+  try {
+    const status = await api.deployApp(target, pendingSpec, $('take-over').checked);
+    $('preview-card').hidden = true;
+    await loadApps();
+    $('app-existing').value = status.app;
+    watch(status.app, status);
+  } catch (error) {
+    showFieldProblems(error.fields);
+    showError(error);
+  } finally {
+    button.disabled = false;
+    loadActivity();
+  }
+}
+
+function watch(app, first) {
+  current = app;
+  lastStatus = null;
+  $('rollout-app').textContent = sandbox ? `${app} · ${t('deployment.simulation')}` : app;
+  $('rollout-card').hidden = false;
+  $('uninstall-confirm').hidden = true;
+  $('action-message').textContent = '';
+  $('scale-message').textContent = '';
+  const summary = apps.find((a) => a.name === app);
+  showAutoscaler(summary?.autoscaler ?? null);
+  if (first) drawStatus(first);
+  api.watchRollout(target, app, (status) => {
+    if (status.app === current) drawStatus(status);
+  }).catch(showError);
+}
+
+function phaseText(s) {
+  if (s.reconnecting) return t('rollout.reconnecting');
+  const vars = { ready: s.ready, desired: s.desired, updated: s.updated };
+  return fill(t(`rollout.${s.phase}`), vars);
+}
+
+function drawStatus(status) {
+  const firstDraw = lastStatus === null;
+  lastStatus = status;
+  const summary = $('rollout-summary');
+  summary.textContent = phaseText(status);
+  summary.dataset.phase = status.phase;
+  $('rollout-progress').max = Math.max(status.desired, 1);
+  $('rollout-progress').value = status.desired === 0 ? 1 : status.ready;
+  $('count-desired').textContent = status.desired;
+  $('count-updated').textContent = status.updated;
+  $('count-ready').textContent = status.ready;
+  $('count-available').textContent = status.available;
+  $('rollout-problems').replaceChildren(
+    ...status.problems.map((p) => {
+      const item = document.createElement('li');
+      item.dataset.code = p.code;
+      const message = document.createElement('strong');
+      message.textContent = p.message;
+      const hint = document.createElement('p');
+      hint.className = 'hint';
+      hint.textContent = p.hint;
+      item.append(message, hint);
+      return item;
+    }),
+  );
+  const editing = document.activeElement === $('scale-slider') || document.activeElement === $('scale-number');
+  if (firstDraw || !editing) {
+    $('scale-slider').value = status.desired;
+    $('scale-number').value = status.desired;
+  }
+}
+
+function showAutoscaler(autoscaler) {
+  $('autoscaler-box').hidden = !autoscaler;
+  $('scale-box').hidden = Boolean(autoscaler);
+  if (!autoscaler) return;
+  const [name, min, max] = autoscaler;
+  $('autoscaler-note').textContent = fill(t('deployment.autoscalerNote'), { name, min, max });
+  $('autoscaler-min').value = min;
+  $('autoscaler-max').value = max;
+}
+
+async function scale() {
+  const replicas = number('scale-number');
+  const message = $('scale-message');
+  if (replicas === null) {
+    message.textContent = t('deployment.wholeNumber');
+    return;
+  }
+  $('scale-apply').disabled = true;
+  message.textContent = t('deployment.working');
+  try {
+    const outcome = await api.scaleApp(target, current, replicas);
+    message.textContent = fill(t('deployment.scaled'), { n: outcome.replicas });
+  } catch (error) {
+    message.textContent = `${error.message}. ${error.hint}`;
+    if (error.code === 'kube_autoscaled') {
+      await loadApps();
+      showAutoscaler(apps.find((a) => a.name === current)?.autoscaler ?? null);
+    }
+  } finally {
+    $('scale-apply').disabled = false;
+    loadActivity();
+  }
+}
+
+async function setAutoscaler() {
+  const message = $('autoscaler-message');
+  try {
+    await api.setAutoscaler(target, current, number('autoscaler-min') ?? -1, number('autoscaler-max') ?? -1);
+    message.textContent = t('deployment.saved');
+  } catch (error) {
+    message.textContent = `${error.message}. ${error.hint}`;
+  } finally {
+    loadActivity();
+  }
+}
+
+async function action(name, run) {
+  const message = $('action-message');
+  message.textContent = t('deployment.working');
+  try {
+    await run();
+    message.textContent = t(`deployment.done.${name}`);
+  } catch (error) {
+    message.textContent = `${error.message}. ${error.hint}`;
+  } finally {
+    loadActivity();
+  }
+}
+
+function askUninstall() {
+  $('uninstall-question').textContent = fill(t('deployment.uninstallQuestion'), { app: current, ...target });
+  $('uninstall-confirm').hidden = false;
+  $('uninstall-no').focus();
+}
+
+async function uninstall() {
+  $('uninstall-confirm').hidden = true;
+  const message = $('action-message');
+  try {
+    const report = await api.uninstallApp(target, current);
+    const removed = report.removed.length ? report.removed.join(', ') : t('deployment.nothing');
+    let text = fill(t('deployment.removed'), { removed });
+    if (report.left_alone.length) text += ` ${fill(t('deployment.leftAlone'), { left: report.left_alone.join(', ') })}`;
+    $('rollout-card').hidden = true;
+    await loadApps();
+    fillForm({ name: '', image: '', replicas: 2, port: 8080, env: [] });
+    showError(null);
+    $('deploy-error').hidden = false;
+    $('deploy-error').className = 'notice info';
+    $('deploy-error').textContent = text;
+    current = null;
+  } catch (error) {
+    message.textContent = `${error.message}. ${error.hint}`;
+  } finally {
+    loadActivity();
+  }
+}
+
+/** Redraws the Activity table from the audit log. */
+export async function loadActivity() {
+  try {
+    const entries = await api.auditEntries(100);
+    $('activity-rows').replaceChildren(
+      ...entries.map((e) => {
+        const row = document.createElement('tr');
+        const cells = [
+          new Date(e.time).toLocaleString(),
+          e.user,
+          `${contextLabel(e.context)} / ${e.namespace}`,
+          `${t(`activity.${e.action}`)} · ${e.target}`,
+          e.result === 'ok' ? t('deployment.ok') : e.result,
+        ];
+        row.append(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
+        if (e.result !== 'ok') row.className = 'failed';
+        return row;
+      }),
+    );
+  } catch (error) {
+    showError(error);
+  }
+}
