@@ -252,33 +252,6 @@ impl From<&LoadNotice> for AppError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serialises_as_code_message_hint() {
-        let error = AppError::new("x_y", "What happened", "What to do");
-        let json = serde_json::to_value(&error).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"code": "x_y", "message": "What happened", "hint": "What to do"})
-        );
-    }
-
-    #[test]
-    fn invalid_setting_names_field_and_choices() {
-        let error: AppError = SettingsError::InvalidValue {
-            field: "language".into(),
-            allowed: "system, en, es",
-        }
-        .into();
-        assert_eq!(error.code, "settings_invalid_value");
-        assert!(error.message.contains("language"));
-        assert!(error.hint.contains("system, en, es"));
-    }
-}
-
 impl From<crate::cluster::ClusterError> for AppError {
     fn from(error: crate::cluster::ClusterError) -> Self {
         use crate::cluster::ClusterError as E;
@@ -344,5 +317,32 @@ impl From<crate::audit::AuditError> for AppError {
             error.to_string(),
             "Check that Purser's data folder is readable.",
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_code_message_hint() {
+        let error = AppError::new("x_y", "What happened", "What to do");
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "x_y", "message": "What happened", "hint": "What to do"})
+        );
+    }
+
+    #[test]
+    fn invalid_setting_names_field_and_choices() {
+        let error: AppError = SettingsError::InvalidValue {
+            field: "language".into(),
+            allowed: "system, en, es",
+        }
+        .into();
+        assert_eq!(error.code, "settings_invalid_value");
+        assert!(error.message.contains("language"));
+        assert!(error.hint.contains("system, en, es"));
     }
 }

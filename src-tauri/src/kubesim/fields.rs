@@ -117,24 +117,21 @@ pub fn get<'a>(value: &'a Value, path: &[String]) -> Option<&'a Value> {
     Some(current)
 }
 
-/// Removes the leaf at `path`, then any object or list element left empty above it.
+/// Removes the leaf at `path`, or the highest object or list element that only holds it (an
+/// element must go before its key field does, or it could no longer be found by key).
 pub fn remove(value: &mut Value, path: &[String]) {
-    let Some((last, parents)) = path.split_last() else {
+    let mut cut = path.len();
+    while cut > 1 {
+        match get(value, &path[..cut - 1]) {
+            Some(Value::Object(map)) if map.len() == 1 => cut -= 1,
+            _ => break,
+        }
+    }
+    let Some((last, parents)) = path[..cut].split_last() else {
         return;
     };
     if let Some(parent) = get_mut(value, parents) {
         remove_child(parent, last);
-    }
-    for depth in (1..parents.len() + 1).rev() {
-        let (up, segment) = (&path[..depth - 1], &path[depth - 1]);
-        let empty =
-            matches!(get(value, &path[..depth]), Some(Value::Object(map)) if map.is_empty());
-        if !empty {
-            break;
-        }
-        if let Some(parent) = get_mut(value, up) {
-            remove_child(parent, segment);
-        }
     }
 }
 

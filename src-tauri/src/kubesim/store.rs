@@ -521,10 +521,8 @@ impl Store {
                     }
                 }
             }
-            "Secret" => {
-                if obj.get("type").is_none() {
-                    obj["type"] = json!("Opaque");
-                }
+            "Secret" if obj.get("type").is_none() => {
+                obj["type"] = json!("Opaque");
             }
             _ => {}
         }
