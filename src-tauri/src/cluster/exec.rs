@@ -117,6 +117,33 @@ fn session_fix(command: &str, args: &[String], env_profile: Option<&str>) -> Str
     }
 }
 
+/// The exec command of a context's user, if it signs in with one.
+fn exec_command(kubeconfig: &Kubeconfig, context: &str) -> Option<String> {
+    let user = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)?
+        .context
+        .as_ref()?
+        .user
+        .clone()?;
+    kubeconfig
+        .auth_infos
+        .iter()
+        .find(|a| a.name == user)?
+        .auth_info
+        .as_ref()?
+        .exec
+        .as_ref()?
+        .command
+        .clone()
+}
+
+/// True when the context runs an exec plugin given by name only (found through `PATH`).
+pub fn needs_lookup(kubeconfig: &Kubeconfig, context: &str) -> bool {
+    exec_command(kubeconfig, context).is_some_and(|c| !c.contains('/') && !c.contains('\\'))
+}
+
 /// A context's exec plugin: its name and how to sign in again when its session expires.
 #[derive(Debug, Clone)]
 pub struct ExecPlugin {

@@ -154,7 +154,15 @@ impl ClusterService {
             let mut kubeconfig = contexts::load(&self.source)?;
             let server = contexts::server_of(&kubeconfig, context)
                 .ok_or_else(|| ClusterError::UnknownContext(context.to_string()))?;
-            let shell_path = self.shell_path.get_or_init(exec::login_shell_path).await;
+            // Asking the login shell takes a moment: only when a plugin must be looked up.
+            let shell_path = if exec::needs_lookup(&kubeconfig, context) {
+                self.shell_path
+                    .get_or_init(exec::login_shell_path)
+                    .await
+                    .clone()
+            } else {
+                None
+            };
             let plugin = exec::resolve(&mut kubeconfig, context, shell_path.as_deref())?;
             let client = contexts::client(kubeconfig, context)
                 .await

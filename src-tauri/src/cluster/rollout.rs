@@ -410,16 +410,17 @@ pub async fn snapshot(
             })
         })
         .collect();
-    let event_list = events.list(&ListParams::default()).await?.items;
-    let related: Vec<&Event> = event_list
+    // Events only refine a failing pod's story: read just those pods' events.
+    let mut event_list = Vec::new();
+    for pod in current
         .iter()
-        .filter(|e| {
-            e.involved_object
-                .name
-                .as_deref()
-                .is_some_and(|n| n == app || n.starts_with(&format!("{app}-")))
-        })
-        .collect();
+        .filter(|p| !pod_problems(&[p], &[], &BTreeMap::new()).is_empty())
+    {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let selector = ListParams::default().fields(&format!("involvedObject.name={name}"));
+        event_list.extend(events.list(&selector).await?.items);
+    }
+    let related: Vec<&Event> = event_list.iter().collect();
     let mut logs = BTreeMap::new();
     for pod in current.iter().filter(|p| crashing(p)) {
         let name = pod.metadata.name.clone().unwrap_or_default();

@@ -218,7 +218,13 @@ pub async fn handle(
         body,
     };
     let result = serve(&shared, verb, request);
-    shared.wake.notify_one();
+    if matches!(
+        verb,
+        "create" | "update" | "patch" | "delete" | "deletecollection"
+    ) {
+        // Only writes give the controller something to do.
+        shared.wake.notify_one();
+    }
     Ok(match result {
         Ok(Reply::Json(value)) => json_response(200, &value),
         Ok(Reply::Created(value)) => json_response(201, &value),

@@ -197,14 +197,35 @@ fn deployments(store: &mut Store, state: &mut ControllerState, next: &mut Option
         };
         let new_name = new_rs["metadata"]["name"].clone();
         let new_available = new_rs["status"]["availableReplicas"].as_i64().unwrap_or(0);
-        // Old ReplicaSets keep serving until the new one is fully available.
-        if new_available >= desired {
-            for rs in owned.iter().filter(|rs| rs["metadata"]["name"] != new_name) {
-                if rs["spec"]["replicas"].as_i64().unwrap_or(0) != 0 {
-                    let mut rs = rs.clone();
-                    rs["spec"]["replicas"] = json!(0);
-                    store.controller_write(rs_def, &ns, rs);
-                }
+        // Like the real controller, keep only `revisionHistoryLimit` old, scaled-down sets.
+        let limit = d["spec"]["revisionHistoryLimit"].as_u64().unwrap_or(10) as usize;
+        let mut idle: Vec<&Value> = owned
+            .iter()
+            .filter(|rs| rs["metadata"]["name"] != new_rs["metadata"]["name"])
+            .filter(|rs| {
+                rs["spec"]["replicas"].as_i64() == Some(0)
+                    && rs["status"]["replicas"].as_i64().unwrap_or(0) == 0
+            })
+            .collect();
+        idle.sort_by_key(|rs| std::cmp::Reverse(revision(rs)));
+        for rs in idle.into_iter().skip(limit) {
+            let name = rs["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let _ = store.delete(rs_def, &ns, &name, false);
+        }
+        // Old ReplicaSets keep serving until the new one is fully available; those serving
+        // nothing (e.g. an earlier rollout that never became ready) go at once, as the real
+        // controller cleans up unhealthy replicas first.
+        for rs in owned.iter().filter(|rs| rs["metadata"]["name"] != new_name) {
+            let serving = rs["status"]["availableReplicas"].as_i64().unwrap_or(0);
+            if (new_available >= desired || serving == 0)
+                && rs["spec"]["replicas"].as_i64().unwrap_or(0) != 0
+            {
+                let mut rs = rs.clone();
+                rs["spec"]["replicas"] = json!(0);
+                store.controller_write(rs_def, &ns, rs);
             }
         }
         deployment_status(store, state, &d, &new_name, desired, next);

@@ -141,10 +141,16 @@ impl Store {
 
     /// Objects of a type, in one namespace or (ns = None) all of them.
     pub fn list(&self, def: &ResDef, ns: Option<&str>) -> Vec<&Value> {
+        // Keys sort by type, then namespace, then name: read just the matching range.
         let res = def.plural_key();
+        let start = ObjKey {
+            res,
+            ns: ns.unwrap_or_default().to_string(),
+            name: String::new(),
+        };
         self.objects
-            .iter()
-            .filter(|(k, _)| k.res == res && ns.is_none_or(|ns| k.ns == ns))
+            .range(start..)
+            .take_while(|(k, _)| k.res == res && ns.is_none_or(|ns| k.ns == ns))
             .map(|(_, s)| &s.obj)
             .collect()
     }
