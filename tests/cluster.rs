@@ -807,3 +807,54 @@ async fn a_dropped_watch_resumes() {
         .await
         .expect("the watch resumed and saw the change");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_error_is_told_plainly_throttling_is_retried_and_a_rerun_succeeds() {
+    let w = world().await;
+    w.cluster
+        .sim
+        .faults()
+        .fail_next("patch", "deployments", 500, 1);
+    let error = w
+        .service
+        .deploy(
+            &w.target,
+            &form("assistant", "ghcr.io/acme/assistant:1.0", 2),
+            Some(&key()),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ClusterError::Api { code: 500, .. }),
+        "{error:?}"
+    );
+    // Throttling is retried (kube's retry policy) and the user sees the result, not the 429s.
+    w.cluster.sim.faults().fail_next("get", "secrets", 429, 2);
+    let preview = w
+        .service
+        .preview(
+            &w.target,
+            &form("assistant", "ghcr.io/acme/assistant:1.0", 2),
+            Some(&key()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(preview.changes.len(), 3);
+    w.service
+        .deploy(
+            &w.target,
+            &form("assistant", "ghcr.io/acme/assistant:1.0", 2),
+            Some(&key()),
+            false,
+        )
+        .await
+        .unwrap();
+    w.until("assistant", |s| s.phase == Phase::Complete).await;
+    let results: Vec<String> = w.audit().iter().rev().map(|e| e.result.clone()).collect();
+    assert!(
+        results[0].starts_with("failed: the cluster answered with an error (500)"),
+        "{results:?}"
+    );
+    assert_eq!(results.last().map(String::as_str), Some("ok"));
+}

@@ -68,8 +68,9 @@ pub struct Preview {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScaleOutcome {
+    /// The number of copies the cluster accepted. Progress towards it arrives through the
+    /// rollout watch, so the answer does not wait for another round of reads.
     pub replicas: i32,
-    pub status: RolloutStatus,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -478,13 +479,11 @@ impl ClusterService {
             &result,
         );
         let scale = result?;
-        let status = self.status(target, app).await?;
         Ok(ScaleOutcome {
             replicas: scale
                 .spec
                 .and_then(|s| s.replicas)
                 .unwrap_or(replicas as i32),
-            status,
         })
     }
 
