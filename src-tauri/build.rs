@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "export_cost",
     "kube_contexts",
     "kube_connect",
+    "kube_disconnect",
     "kube_choose_namespace",
     "kube_permissions",
     "kube_apps",

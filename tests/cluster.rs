@@ -45,6 +45,10 @@ async fn world() -> World {
         context: CONTEXT.into(),
         namespace: "default".into(),
     };
+    service
+        .connect(CONTEXT)
+        .await
+        .expect("connects to the test server");
     World {
         cluster,
         service,
@@ -263,7 +267,11 @@ async fn deploy_watch_scale_rollback_uninstall_with_kubectl_reading_back() {
     assert_eq!(restarted.app, "assistant");
     w.until("assistant", |s| s.phase == Phase::Complete).await;
 
-    let report = w.service.uninstall(&w.target, "assistant").await.unwrap();
+    let report = w
+        .service
+        .uninstall(&w.target, "assistant", false)
+        .await
+        .unwrap();
     assert_eq!(
         report.removed,
         vec![
@@ -332,7 +340,11 @@ async fn uninstall_leaves_what_purser_did_not_create() {
             file.to_str().unwrap(),
         ])
         .await;
-    let report = w.service.uninstall(&w.target, "assistant").await.unwrap();
+    let report = w
+        .service
+        .uninstall(&w.target, "assistant", false)
+        .await
+        .unwrap();
     assert!(report.removed.is_empty());
     assert_eq!(report.left_alone, vec!["Service/assistant"]);
     w.cluster.kubectl_ok(&["get", "service", "assistant"]).await;
@@ -731,6 +743,8 @@ async fn server_killed_mid_deploy_is_reported_and_a_rerun_converges() {
     );
 
     w.cluster.sim.revive().await.unwrap();
+    // A failed connect leaves nothing to act on: the user connects again, then deploys.
+    w.service.connect(CONTEXT).await.unwrap();
     w.service
         .deploy(
             &w.target,
@@ -829,7 +843,7 @@ async fn a_server_error_is_told_plainly_throttling_is_retried_and_a_rerun_succee
         matches!(error, ClusterError::Api { code: 500, .. }),
         "{error:?}"
     );
-    // Throttling is retried (kube's retry policy) and the user sees the result, not the 429s.
+    // Throttling is retried (Purser's bounded policy) and the user sees the result, not the 429s.
     w.cluster.sim.faults().fail_next("get", "secrets", 429, 2);
     let preview = w
         .service

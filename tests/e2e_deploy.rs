@@ -174,7 +174,8 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
         .unwrap()
         .unwrap_or_default();
     assert!(
-        yaml.contains("•••• from keychain") && yaml.contains("secretKeyRef"),
+        yaml.contains("placeholder (the sandbox never gets your key)")
+            && yaml.contains("secretKeyRef"),
         "{yaml}"
     );
     assert!(
@@ -206,7 +207,7 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
     scale_to(&app, 5).await;
     wait_text(&app, "rollout-summary", "Ready: 5 of 5 copies").await;
     scale_to(&app, 0).await;
-    wait_text(&app, "rollout-summary", "Stopped: 0 copies running.").await;
+    wait_text(&app, "rollout-summary", "Stopped: no copy running.").await;
 
     // A new version (back to 3 copies), then roll back to the first one.
     type_into(&app, "app-image", "ghcr.io/acme/assistant:2.0").await;
@@ -231,7 +232,7 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
     click(&app, "uninstall-yes").await;
     wait_text(
         &app,
-        "deploy-error",
+        "app-message",
         "Removed: Deployment/assistant, Service/assistant, Secret/assistant-openai.",
     )
     .await;
@@ -267,4 +268,88 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
     let _ = std::process::Command::new("secret-tool")
         .args(["clear", "service", "purser", "account", "openai-api-key"])
         .status();
+}
+
+/// A kubeconfig with one context whose cluster nothing answers for.
+const UNREACHABLE: &str = "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: gone\n  user: {token: x}\ncontexts:\n- name: gone\n  context: {cluster: gone, user: gone}\n";
+
+#[tokio::test]
+async fn after_a_failed_connect_nothing_can_act_on_the_previous_cluster() {
+    let app = Desktop::launch_with("C.UTF-8", |home| {
+        std::fs::write(home.join("kubeconfig"), UNREACHABLE).unwrap();
+    })
+    .await;
+    app.nav_button("Deployment").await.click().await.unwrap();
+    app.choose("Cluster", "purser-sandbox").await;
+    app.click_button("Connect").await;
+    app.wait_text("kube-server", "Connected to simulation")
+        .await;
+    // No key is stored: the sandbox gets a placeholder, never the keychain's key.
+    app.type_in("Name", "assistant").await;
+    app.type_in("Image", "ghcr.io/acme/assistant:1.0").await;
+    app.type_in("Copies (0–100)", "1").await;
+    app.click_button("Preview changes").await;
+    app.wait_text(
+        "preview-changes",
+        "Secret assistant-openai: will be created",
+    )
+    .await;
+    assert!(app.shown("preview-sandbox-key").await);
+    app.click_button("Deploy").await;
+    app.wait_text("rollout-summary", "Ready: 1 of 1 copy running")
+        .await;
+
+    // Choosing another cluster already takes the first one off the screen.
+    app.choose("Cluster", "gone").await;
+    app.wait_text("kube-server", "Not connected").await;
+    assert!(!app.shown("rollout-card").await, "A's status card is gone");
+    app.wait_text("status-context", "not set").await;
+
+    app.click_button("Connect").await;
+    app.wait_text("deploy-error", "cannot be reached").await;
+    app.wait_text("kube-server", "Not connected").await;
+    assert!(!app.shown("namespace-field").await, "no namespace of A");
+    assert!(!app.shown("rollout-card").await, "no status card of A");
+    assert_eq!(
+        app.text_of("kube-permissions").await,
+        "",
+        "no permissions of A"
+    );
+    for id in [
+        "deploy-preview",
+        "scale-apply",
+        "app-uninstall",
+        "app-existing",
+    ] {
+        let disabled = el(&app, id).await.prop("disabled").await.unwrap();
+        assert_eq!(disabled.as_deref(), Some("true"), "#{id} is disabled");
+    }
+    app.wait_text("status-context", "not set").await;
+    let message = app.text_of("deploy-error").await;
+    assert!(
+        message.starts_with("The cluster at") && !message.contains("deploying"),
+        "a connect error reads as a sentence about connecting: {message}"
+    );
+    // Even a page that still knew A could not act on it: the backend refuses.
+    let answer = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI__.core.invoke('scale_app', {target: {context: 'purser-sandbox', namespace: 'default'}, app: 'assistant', replicas: 3})
+               .then(() => done('scaled'), (e) => done(e.code));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer, serde_json::json!("kube_not_connected"));
+
+    // Back on the sandbox, the app is as it was.
+    app.choose("Cluster", "purser-sandbox").await;
+    app.click_button("Connect").await;
+    app.wait_text("kube-server", "Connected to simulation")
+        .await;
+    app.choose("App", "assistant").await;
+    app.wait_text("rollout-summary", "Ready: 1 of 1 copy running")
+        .await;
+    app.quit().await;
 }

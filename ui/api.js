@@ -49,6 +49,8 @@ export const api = {
   kubeContexts: () => call('kube_contexts'),
   /** Connects to a context: server version and namespaces (null when not listable). */
   kubeConnect: (context) => call('kube_connect', { context }),
+  /** Forgets the connection: nothing can act on a cluster until the next connect. */
+  kubeDisconnect: () => call('kube_disconnect'),
   /** Remembers the namespace for the current context. */
   kubeChooseNamespace: (namespace) => call('kube_choose_namespace', { namespace }),
   /** Which permissions Purser needs the user has in { context, namespace }. */
@@ -69,7 +71,7 @@ export const api = {
   setAutoscaler: (target, app, min, max) => call('set_autoscaler', { target, app, min, max }),
   restartApp: (target, app) => call('restart_app', { target, app }),
   rollbackApp: (target, app) => call('rollback_app', { target, app }),
-  uninstallApp: (target, app) => call('uninstall_app', { target, app }),
+  uninstallApp: (target, app, removeAdopted) => call('uninstall_app', { target, app, removeAdopted }),
   /** Newest audit entries first. */
   auditEntries: (limit) => call('audit_entries', { limit }),
 };

@@ -3,7 +3,7 @@
 // and read the Activity (audit log). Every decision is made in Rust; this draws and asks.
 
 import { api } from './api.js';
-import { t } from './i18n.js';
+import { t, tn } from './i18n.js';
 import { showErrorBox } from './messages.js';
 
 const $ = (id) => document.getElementById(id);
@@ -25,10 +25,45 @@ export function contextLabel(name) {
 
 const fill = (text, vars) => text.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
 
+/** Every control that changes something on a cluster: usable only while connected. */
+const ACTIONS = ['deploy-preview', 'deploy-apply', 'scale-apply', 'autoscaler-apply', 'app-restart',
+  'app-rollback', 'app-uninstall', 'uninstall-yes', 'app-existing'];
+
+/** Forgets everything about the cluster on screen: nothing can act on it any more. */
+function showDisconnected(reason) {
+  target = null;
+  current = null;
+  apps = [];
+  lastStatus = null;
+  $('namespace-field').hidden = true;
+  $('kube-namespace').replaceChildren();
+  $('kube-permissions').replaceChildren();
+  $('kube-permissions').className = 'permissions';
+  $('app-existing').replaceChildren(new Option(t('deployment.newApp'), ''));
+  $('preview-card').hidden = true;
+  $('rollout-card').hidden = true;
+  $('sandbox-banner').hidden = true;
+  $('app-message').textContent = '';
+  $('kube-server').textContent = reason ?? t('deployment.notConnected');
+  $('kube-server').className = 'check-result';
+  for (const id of ACTIONS) $(id).disabled = true;
+}
+
+function showConnected() {
+  for (const id of ACTIONS) $(id).disabled = false;
+}
+
 /** Wires the controls; `refreshStatus` redraws the status bar. */
 export function initDeployment(refreshStatus) {
   onStatusChange = refreshStatus;
+  showDisconnected();
   $('kube-connect').addEventListener('click', () => connect($('kube-context').value));
+  $('kube-context').addEventListener('change', async () => {
+    // Another cluster is chosen: the one on screen must not stay actionable.
+    showDisconnected();
+    await api.kubeDisconnect().catch(showError);
+    onStatusChange();
+  });
   $('kube-namespace').addEventListener('change', () => chooseNamespace($('kube-namespace').value));
   $('kube-namespace-typed').addEventListener('change', () => chooseNamespace($('kube-namespace-typed').value.trim()));
   $('app-existing').addEventListener('change', () => pickApp($('app-existing').value));
@@ -88,10 +123,11 @@ export async function loadDeployment() {
 async function connect(context) {
   const button = $('kube-connect');
   button.disabled = true;
-  $('kube-server').textContent = t('deployment.connecting');
+  showDisconnected(t('deployment.connecting'));
   showError(null);
   try {
     const info = await api.kubeConnect(context);
+    showConnected();
     $('sandbox-banner').hidden = !info.sandbox;
     sandbox = info.sandbox;
     $('kube-server').textContent = fill(t('deployment.connected'), {
@@ -119,12 +155,12 @@ async function connect(context) {
     }
     settings = { ...settings, kube_context: context };
     await chooseNamespace(info.namespaces ? select.value : wanted);
-    onStatusChange();
   } catch (error) {
-    $('kube-server').textContent = '';
+    showDisconnected();
     showError(error);
   } finally {
     button.disabled = false;
+    onStatusChange();
   }
 }
 
@@ -290,6 +326,13 @@ function drawPreview(result) {
       const head = document.createElement('strong');
       head.textContent = `${change.kind} ${change.name}: ${t(`deployment.action.${change.action}`)}`;
       item.append(head);
+      if (change.notManaged) {
+        item.classList.add('not-managed');
+        const warning = document.createElement('p');
+        warning.className = 'warning';
+        warning.textContent = t('deployment.notManaged');
+        item.append(warning);
+      }
       if (change.diff.length) {
         const pre = document.createElement('pre');
         pre.className = 'diff';
@@ -305,9 +348,15 @@ function drawPreview(result) {
     }),
   );
   $('preview-yaml').textContent = result.yaml;
-  $('preview-conflicts').hidden = !result.conflicts.length;
+  $('preview-sandbox-key').hidden = !result.sandbox;
+  $('preview-conflicts').hidden = !result.conflicts.length && !result.notManaged.length;
   $('take-over').checked = false;
   $('preview-conflict-list').replaceChildren(
+    ...result.notManaged.map((object) => {
+      const item = document.createElement('li');
+      item.textContent = fill(t('deployment.notManagedLine'), { object });
+      return item;
+    }),
     ...result.conflicts.map((c) => {
       const item = document.createElement('li');
       item.textContent = fill(t('deployment.conflictLine'), c);
@@ -346,6 +395,7 @@ function watch(app, first) {
   $('uninstall-confirm').hidden = true;
   $('action-message').textContent = '';
   $('scale-message').textContent = '';
+  $('app-message').textContent = '';
   const summary = apps.find((a) => a.name === app);
   showAutoscaler(summary?.autoscaler ?? null);
   if (first) drawStatus(first);
@@ -357,7 +407,7 @@ function watch(app, first) {
 function phaseText(s) {
   if (s.reconnecting) return t('rollout.reconnecting');
   const vars = { ready: s.ready, desired: s.desired, updated: s.updated };
-  return fill(t(`rollout.${s.phase}`), vars);
+  return tn(`rollout.${s.phase}`, s.desired, vars);
 }
 
 function drawStatus(status) {
@@ -413,7 +463,7 @@ async function scale() {
   message.textContent = t('deployment.working');
   try {
     const outcome = await api.scaleApp(target, current, replicas);
-    message.textContent = fill(t('deployment.scaled'), { n: outcome.replicas });
+    message.textContent = tn('deployment.scaled', outcome.replicas, { n: outcome.replicas });
   } catch (error) {
     message.textContent = `${error.message}. ${error.hint}`;
     if (error.code === 'kube_autoscaled') {
@@ -453,6 +503,10 @@ async function action(name, run) {
 
 function askUninstall() {
   $('uninstall-question').textContent = fill(t('deployment.uninstallQuestion'), { app: current, ...target });
+  const adopted = apps.find((a) => a.name === current)?.adopted ?? [];
+  $('uninstall-adopted').hidden = !adopted.length;
+  $('uninstall-adopted-box').checked = false;
+  $('uninstall-adopted-list').textContent = adopted.join(', ');
   $('uninstall-confirm').hidden = false;
   $('uninstall-no').focus();
 }
@@ -461,18 +515,20 @@ async function uninstall() {
   $('uninstall-confirm').hidden = true;
   const message = $('action-message');
   try {
-    const report = await api.uninstallApp(target, current);
+    const report = await api.uninstallApp(target, current, $('uninstall-adopted-box').checked);
     const removed = report.removed.length ? report.removed.join(', ') : t('deployment.nothing');
     let text = fill(t('deployment.removed'), { removed });
     if (report.left_alone.length) text += ` ${fill(t('deployment.leftAlone'), { left: report.left_alone.join(', ') })}`;
+    if (report.kept_adopted.length) text += ` ${fill(t('deployment.keptAdopted'), { kept: report.kept_adopted.join(', ') })}`;
     $('rollout-card').hidden = true;
     await loadApps();
     fillForm({ name: '', image: '', replicas: 2, port: 8080, env: [] });
     showError(null);
-    $('deploy-error').hidden = false;
-    $('deploy-error').className = 'notice info';
-    $('deploy-error').textContent = text;
     current = null;
+    // Said where the user is looking: next to the app picker, which now lacks the app.
+    const done = $('app-message');
+    done.textContent = text;
+    done.scrollIntoView({ block: 'center' });
   } catch (error) {
     message.textContent = `${error.message}. ${error.hint}`;
   } finally {

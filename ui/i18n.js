@@ -72,8 +72,8 @@ const STRINGS = {
     'deployment.addEnv': "Add a variable",
     'deployment.preview': "Preview changes",
     'deployment.previewTitle': "What will change",
-    'deployment.conflictTitle': "Some of these settings are managed by another tool",
-    'deployment.takeOver': "Take over these settings (Purser will manage them from now on)",
+    'deployment.conflictTitle': "Some of this belongs to another tool",
+    'deployment.takeOver': "Take these over: Purser manages them from now on (uninstall still keeps them unless you ask)",
     'deployment.yaml': "Show the manifests (YAML)",
     'deployment.deploy': "Deploy",
     'deployment.cancel': "Cancel",
@@ -119,7 +119,13 @@ const STRINGS = {
     'deployment.autoscalerNote': "The autoscaler {name} sets the number of copies (now between {min} and {max}). Change its range instead.",
     'deployment.wholeNumber': "Enter a whole number from 0 to 100.",
     'deployment.working': "Working…",
-    'deployment.scaled': "Asked for {n} copies.",
+    'deployment.scaled': { one: "Asked for 1 copy.", other: "Asked for {n} copies." },
+    'deployment.notConnected': "Not connected. Choose a cluster and press Connect.",
+    'deployment.notManaged': "It exists and is not managed by Purser.",
+    'deployment.notManagedLine': "{object} exists and is not managed by Purser",
+    'deployment.sandboxKey': "The sandbox gets a placeholder instead of your OpenAI key: it never leaves the keychain for a simulation.",
+    'deployment.uninstallAdopted': "Also remove what Purser took over from other tools:",
+    'deployment.keptAdopted': "Kept (taken over from another tool): {kept}.",
     'deployment.saved': "Saved.",
     'deployment.done.restart': "Restarting every copy, one after the other.",
     'deployment.done.rollback': "Going back to the previous version.",
@@ -130,11 +136,11 @@ const STRINGS = {
     'deployment.ok': "ok",
     'deployment.simulation': "simulation",
     'rollout.missing': "Not deployed in this namespace.",
-    'rollout.progressing': "Updating: {ready} of {desired} copies ready, {updated} on the new version.",
-    'rollout.complete': "Ready: {desired} of {desired} copies running the current version.",
-    'rollout.stopped': "Stopped: 0 copies running.",
-    'rollout.trouble': "Something is wrong: {ready} of {desired} copies ready. See below.",
-    'rollout.failed': "The update failed: {ready} of {desired} copies ready.",
+    'rollout.progressing': { one: "Updating: {ready} of 1 copy ready, {updated} on the new version.", other: "Updating: {ready} of {desired} copies ready, {updated} on the new version." },
+    'rollout.complete': { one: "Ready: 1 of 1 copy running the current version.", other: "Ready: {desired} of {desired} copies running the current version." },
+    'rollout.stopped': "Stopped: no copy running.",
+    'rollout.trouble': { one: "Something is wrong: {ready} of 1 copy ready. See below.", other: "Something is wrong: {ready} of {desired} copies ready. See below." },
+    'rollout.failed': { one: "The update failed: {ready} of 1 copy ready.", other: "The update failed: {ready} of {desired} copies ready." },
     'rollout.reconnecting': "Connection lost; reconnecting… (the figures below may be out of date)",
     'activity.deploy': "Deploy",
     'activity.scale': "Scale",
@@ -269,8 +275,8 @@ const STRINGS = {
     'deployment.addEnv': "Añadir una variable",
     'deployment.preview': "Ver los cambios",
     'deployment.previewTitle': "Qué cambiará",
-    'deployment.conflictTitle': "Algunos de estos ajustes los gestiona otra herramienta",
-    'deployment.takeOver': "Hacerse cargo de estos ajustes (Purser los gestionará a partir de ahora)",
+    'deployment.conflictTitle': "Parte de esto pertenece a otra herramienta",
+    'deployment.takeOver': "Hacerse cargo: Purser lo gestionará a partir de ahora (al desinstalar se conserva salvo que lo pida)",
     'deployment.yaml': "Mostrar los manifiestos (YAML)",
     'deployment.deploy': "Desplegar",
     'deployment.cancel': "Cancelar",
@@ -316,7 +322,13 @@ const STRINGS = {
     'deployment.autoscalerNote': "El escalador automático {name} fija el número de copias (ahora entre {min} y {max}). Cambie su rango.",
     'deployment.wholeNumber': "Escriba un número entero de 0 a 100.",
     'deployment.working': "Trabajando…",
-    'deployment.scaled': "Pedidas {n} copias.",
+    'deployment.scaled': { one: "Pedida 1 copia.", other: "Pedidas {n} copias." },
+    'deployment.notConnected': "Sin conexión. Elija un clúster y pulse Conectar.",
+    'deployment.notManaged': "Ya existe y no lo gestiona Purser.",
+    'deployment.notManagedLine': "{object} ya existe y no lo gestiona Purser",
+    'deployment.sandboxKey': "El entorno de pruebas recibe un marcador en lugar de su clave de OpenAI: la clave nunca sale del llavero hacia una simulación.",
+    'deployment.uninstallAdopted': "Quitar también lo que Purser tomó de otras herramientas:",
+    'deployment.keptAdopted': "Se conserva (tomado de otra herramienta): {kept}.",
     'deployment.saved': "Guardado.",
     'deployment.done.restart': "Reiniciando cada copia, una tras otra.",
     'deployment.done.rollback': "Volviendo a la versión anterior.",
@@ -327,11 +339,11 @@ const STRINGS = {
     'deployment.ok': "correcto",
     'deployment.simulation': "simulación",
     'rollout.missing': "No está desplegada en este espacio de nombres.",
-    'rollout.progressing': "Actualizando: {ready} de {desired} copias listas, {updated} con la versión nueva.",
-    'rollout.complete': "Lista: {desired} de {desired} copias con la versión actual.",
-    'rollout.stopped': "Detenida: 0 copias en marcha.",
-    'rollout.trouble': "Algo va mal: {ready} de {desired} copias listas. Vea abajo.",
-    'rollout.failed': "La actualización ha fallado: {ready} de {desired} copias listas.",
+    'rollout.progressing': { one: "Actualizando: {ready} de 1 copia lista, {updated} con la versión nueva.", other: "Actualizando: {ready} de {desired} copias listas, {updated} con la versión nueva." },
+    'rollout.complete': { one: "Lista: 1 de 1 copia con la versión actual.", other: "Lista: {desired} de {desired} copias con la versión actual." },
+    'rollout.stopped': "Detenida: ninguna copia en marcha.",
+    'rollout.trouble': { one: "Algo va mal: {ready} de 1 copia lista. Vea abajo.", other: "Algo va mal: {ready} de {desired} copias listas. Vea abajo." },
+    'rollout.failed': { one: "La actualización ha fallado: {ready} de 1 copia lista.", other: "La actualización ha fallado: {ready} de {desired} copias listas." },
     'rollout.reconnecting': "Se perdió la conexión; reconectando… (las cifras pueden estar desfasadas)",
     'activity.deploy': "Despliegue",
     'activity.scale': "Escalado",
@@ -407,7 +419,20 @@ export function language() {
 
 /** Text for `key` in the current language (English, then the key itself, as fallbacks). */
 export function t(key) {
-  return STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  const entry = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  return typeof entry === 'string' ? entry : entry.other;
+}
+
+/**
+ * Text for `key` with a number: entries may be { one, other } (chosen by the language's plural
+ * rules); `{name}` placeholders are filled from `vars`.
+ */
+export function tn(key, n, vars = {}) {
+  const entry = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  const text = typeof entry === 'string'
+    ? entry
+    : entry[new Intl.PluralRules(current).select(n)] ?? entry.other;
+  return text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
 }
 
 /** True when a translation exists for `key`. */

@@ -1,6 +1,11 @@
-//! The local audit log: one JSON line per cluster change or budget-guard action, appended to
-//! `audit.jsonl` in the app data folder and never rewritten.
+//! The local audit log: JSON lines appended to `audit.jsonl` in the app data folder, never
+//! rewritten, readable only by the user (0600).
+//!
+//! Every cluster change and budget-guard action is two lines: its intent, written (and synced)
+//! before anything is sent, and its result after. A crash between them leaves the intent,
+//! shown as unfinished. A change whose intent cannot be written is not made.
 
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -9,8 +14,24 @@ use serde::{Deserialize, Serialize};
 
 pub const FILE: &str = "audit.jsonl";
 
+/// Which of a change's two lines this is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Written before the change is sent.
+    Intent,
+    /// Written once the outcome is known (lines from before intents existed are results).
+    #[default]
+    Result,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    /// Pairs an intent with its result.
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub phase: Phase,
     /// RFC 3339, UTC.
     pub time: String,
     /// The OS user who ran Purser.
@@ -21,7 +42,8 @@ pub struct AuditEntry {
     pub action: String,
     /// What was acted on and with what, e.g. `assistant → 5 copies`. Never a secret.
     pub target: String,
-    /// `ok`, or `failed: <why>`.
+    /// `intended` on an intent; on a result `ok`, `refused: <why>` or `failed: <why>`;
+    /// `unfinished` when [`AuditLog::recent`] finds an intent without a result.
     pub result: String,
 }
 
@@ -39,18 +61,25 @@ pub enum AuditError {
     },
 }
 
+/// A change whose intent is on disk; [`AuditLog::finish`] writes its result.
+#[derive(Debug)]
+#[must_use = "a change's result must be written with AuditLog::finish"]
+pub struct Intent {
+    entry: AuditEntry,
+}
+
 #[derive(Debug)]
 pub struct AuditLog {
     path: PathBuf,
-    /// One writer at a time, so lines never interleave.
-    write: Mutex<()>,
+    /// The open file, kept between writes; one writer at a time, so lines never interleave.
+    file: Mutex<Option<File>>,
 }
 
 impl AuditLog {
     pub fn new(data_dir: &Path) -> Self {
         Self {
             path: data_dir.join(FILE),
-            write: Mutex::new(()),
+            file: Mutex::new(None),
         }
     }
 
@@ -58,52 +87,74 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one entry (time and user filled in here).
-    pub fn record(
+    /// Writes the intent of a change. Fails (and the change must not be made) when the log
+    /// cannot be written.
+    pub fn begin(
         &self,
         context: &str,
         namespace: &str,
         action: &str,
         target: &str,
-        result: &str,
-    ) -> Result<AuditEntry, AuditError> {
+    ) -> Result<Intent, AuditError> {
         let entry = AuditEntry {
-            time: crate::credentials::now_rfc3339(),
+            id: new_id(),
+            phase: Phase::Intent,
+            time: crate::clock::now_rfc3339(),
             user: whoami::username(),
             context: context.into(),
             namespace: namespace.into(),
             action: action.into(),
             target: target.into(),
-            result: result.into(),
+            result: "intended".into(),
         };
-        let mut line = serde_json::to_string(&entry).unwrap_or_default();
+        self.append(&entry)?;
+        Ok(Intent { entry })
+    }
+
+    /// Writes the result of a change begun with [`Self::begin`]. The change has happened (or
+    /// not) by now, so a failure to write is logged rather than returned.
+    pub fn finish(&self, intent: Intent, result: &str) {
+        let entry = AuditEntry {
+            phase: Phase::Result,
+            time: crate::clock::now_rfc3339(),
+            result: result.into(),
+            ..intent.entry
+        };
+        if let Err(error) = self.append(&entry) {
+            tracing::error!(%error, action = %entry.action, "audit result not written");
+        }
+    }
+
+    fn append(&self, entry: &AuditEntry) -> Result<(), AuditError> {
+        let mut line = serde_json::to_string(entry).unwrap_or_default();
         line.push('\n');
         let fail = |source| AuditError::Write {
             path: self.path.clone(),
             source,
         };
-        let _guard = self.write.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(fail)?;
+        let mut slot = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            let mut file = open_private(&self.path).map_err(fail)?;
+            if ends_mid_line(&mut file).map_err(fail)? {
+                // A torn last line (e.g. after a power cut) stays on its own line.
+                line.insert(0, '\n');
+            }
+            *slot = Some(file);
         }
-        let mut options = std::fs::OpenOptions::new();
-        options.create(true).append(true).read(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+        let file = slot.as_mut().expect("opened above");
+        let written = file
+            .write_all(line.as_bytes())
+            .and_then(|()| file.sync_data());
+        if let Err(source) = written {
+            // Reopen next time: the file may have been moved or its disk replaced.
+            *slot = None;
+            return Err(fail(source));
         }
-        let mut file = options.open(&self.path).map_err(fail)?;
-        if ends_mid_line(&mut file).map_err(fail)? {
-            // A torn last line (e.g. after a power cut) stays on its own line.
-            line.insert(0, '\n');
-        }
-        file.write_all(line.as_bytes()).map_err(fail)?;
-        file.sync_data().map_err(fail)?;
-        Ok(entry)
+        Ok(())
     }
 
-    /// The newest `limit` entries, newest first. Lines that do not parse are skipped (a torn
+    /// The newest `limit` changes, newest first: each change's result, or its intent marked
+    /// `unfinished` when no result was written. Lines that do not parse are skipped (a torn
     /// last line after a power cut must not hide the rest).
     pub fn recent(&self, limit: usize) -> Result<Vec<AuditEntry>, AuditError> {
         let text = match std::fs::read_to_string(&self.path) {
@@ -116,16 +167,69 @@ impl AuditLog {
                 })
             }
         };
-        Ok(text
+        let entries: Vec<AuditEntry> = text
             .lines()
-            .rev()
             .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let finished: std::collections::HashSet<&str> = entries
+            .iter()
+            .filter(|e| e.phase == Phase::Result && !e.id.is_empty())
+            .map(|e| e.id.as_str())
+            .collect();
+        Ok(entries
+            .iter()
+            .rev()
+            .filter_map(|e| match e.phase {
+                Phase::Result => Some(e.clone()),
+                Phase::Intent if finished.contains(e.id.as_str()) => None,
+                Phase::Intent => Some(AuditEntry {
+                    result: "unfinished".into(),
+                    ..e.clone()
+                }),
+            })
             .take(limit)
             .collect())
     }
 }
 
-fn ends_mid_line(file: &mut std::fs::File) -> std::io::Result<bool> {
+/// Opens (creating if needed) for appending, readable and writable by the user only.
+fn open_private(path: &Path) -> std::io::Result<File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true).read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        // A file created by an older Purser (or another program) may be wider.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    {
+        options.open(path)
+    }
+}
+
+/// Unique enough to pair two lines of one log: time and a process-wide counter.
+fn new_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{nanos:x}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn ends_mid_line(file: &mut File) -> std::io::Result<bool> {
     use std::io::{Read, Seek, SeekFrom};
     let len = file.metadata()?.len();
     if len == 0 {
@@ -141,25 +245,68 @@ fn ends_mid_line(file: &mut std::fs::File) -> std::io::Result<bool> {
 mod tests {
     use super::*;
 
+    fn record(log: &AuditLog, action: &str, result: &str) {
+        let intent = log.begin("prod", "default", action, "assistant").unwrap();
+        log.finish(intent, result);
+    }
+
     #[test]
     fn appends_and_reads_back_newest_first() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::new(dir.path());
-        log.record("prod", "default", "deploy", "assistant", "ok")
-            .unwrap();
-        log.record("prod", "default", "scale", "assistant → 5 copies", "ok")
-            .unwrap();
+        record(&log, "deploy", "ok");
+        record(&log, "scale", "ok");
+        // A second writer (another process, or a crash mid-write) leaves a torn line.
         std::fs::OpenOptions::new()
             .append(true)
             .open(log.path())
             .unwrap()
             .write_all(b"{torn")
             .unwrap();
-        log.record("prod", "default", "restart", "assistant", "ok")
-            .unwrap();
-        let entries = log.recent(10).unwrap();
-        assert_eq!(entries.len(), 3);
-        assert_eq!(entries[0].action, "restart");
+        let reopened = AuditLog::new(dir.path());
+        record(&reopened, "restart", "refused: not Purser's");
+        let entries = reopened.recent(10).unwrap();
+        let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["restart", "scale", "deploy"]);
+        assert_eq!(entries[0].result, "refused: not Purser's");
         assert!(!entries[0].user.is_empty());
+    }
+
+    #[test]
+    fn an_intent_without_a_result_is_shown_unfinished() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path());
+        record(&log, "deploy", "ok");
+        let crashed = log.begin("prod", "default", "scale", "assistant → 5 copies");
+        drop(crashed);
+        let entries = log.recent(10).unwrap();
+        assert_eq!(entries[0].action, "scale");
+        assert_eq!(entries[0].result, "unfinished");
+        assert_eq!(entries[1].result, "ok");
+        let lines = std::fs::read_to_string(log.path()).unwrap();
+        assert_eq!(lines.lines().count(), 3, "intent, result, intent: {lines}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_log_is_private_even_if_it_existed_wider() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        record(&AuditLog::new(dir.path()), "deploy", "ok");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn an_unwritable_log_refuses_the_change() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the file should be cannot be opened for writing, even by root.
+        std::fs::create_dir(dir.path().join(FILE)).unwrap();
+        assert!(AuditLog::new(dir.path())
+            .begin("prod", "default", "deploy", "assistant")
+            .is_err());
     }
 }

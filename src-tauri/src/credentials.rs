@@ -14,7 +14,7 @@ use crate::secrets::{
     self, AwsAccess, AwsIdentity, AwsTarget, CheckError, OpenAiEndpoint, Secret, SecretError,
     SecretKind, SecretStore,
 };
-use crate::state::lock;
+use crate::sync::lock;
 
 /// File name of the check records in the app data dir.
 pub const RECORDS_FILE: &str = "credentials.json";
@@ -251,18 +251,11 @@ impl Credentials {
 
 fn record(ok: bool, code: &str, summary: String) -> CheckRecord {
     CheckRecord {
-        at: now_rfc3339(),
+        at: crate::clock::now_rfc3339(),
         ok,
         code: code.to_string(),
         summary,
     }
-}
-
-/// The current time as RFC 3339 (UTC).
-pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Runs a blocking keychain call on the blocking pool, so the async runtime keeps serving.

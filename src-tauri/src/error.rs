@@ -272,8 +272,12 @@ impl From<crate::cluster::ClusterError> for AppError {
             E::ExecPluginFailed { fix, .. } => ("kube_exec_plugin_failed", fix.clone()),
             E::Unreachable { .. } => (
                 "kube_unreachable",
-                "Check your network or VPN and that the cluster is running, then try again. Purser's changes are safe to repeat: deploying again picks up where it stopped.".into(),
+                "Check your network or VPN and that the cluster is running, then try again.".into(),
             ),
+            E::ExecPluginTimedOut { fix, .. } => ("kube_exec_plugin_timeout", format!("It may be waiting for a sign-in that needs a terminal or a browser. {fix}")),
+            E::NotConnected { .. } => ("kube_not_connected", "Choose the cluster and press Connect, then try again. Nothing was changed.".into()),
+            E::TooSlow { .. } => ("kube_too_slow", "The cluster is busy or slow. Wait a minute and try again; look under Activity for what was sent.".into()),
+            E::NotManaged(_) => ("kube_not_managed", "Nothing was changed. Tick \"Take over\" only if Purser should manage them from now on (uninstall will still keep them unless you ask); otherwise choose another name for the app.".into()),
             E::Unauthorized => ("kube_unauthorized", "Sign in again or refresh this context's credentials, then press Retry.".into()),
             E::Forbidden { verb, resource, namespace, .. } => (
                 "kube_forbidden",
@@ -292,13 +296,13 @@ impl From<crate::cluster::ClusterError> for AppError {
             E::Autoscaled { .. } => ("kube_autoscaled", "Change the autoscaler's minimum and maximum instead; it would undo a manual scale.".into()),
             E::Refused(_) => ("kube_not_purser", "Manage it with the tool that created it.".into()),
             E::NoPreviousRevision(_) => ("kube_no_previous_revision", "Rollback needs an earlier deploy of this app in this namespace.".into()),
-            E::Throttled => ("kube_throttled", "Wait a few seconds and try again. Nothing was lost.".into()),
+            E::Throttled { .. } => ("kube_throttled", "Wait a minute and try again. If it keeps happening, tell your cluster administrator that the API server is overloaded.".into()),
             E::Api { .. } => ("kube_api_error", "Try again; if it persists, show this message to your cluster administrator.".into()),
             E::Sandbox(_) => ("kube_sandbox_failed", "Restart Purser; if it persists, check that another program is not blocking local network ports.".into()),
             E::Keychain(_) => ("kube_keychain", "Unlock your keychain, then try again.".into()),
             E::Audit(_) => ("kube_audit_unwritable", "Nothing was changed. Check that Purser's data folder is writable and the disk is not full.".into()),
         };
-        let mut app_error = AppError::new(code, message, hint);
+        let mut app_error = AppError::new(code, sentence(&message), hint);
         if let E::InvalidSpec(problems) = &error {
             app_error.message = format!(
                 "The app form has {} problem(s); nothing was changed.",
@@ -307,6 +311,15 @@ impl From<crate::cluster::ClusterError> for AppError {
             app_error.fields = problems.clone();
         }
         app_error
+    }
+}
+
+/// A message as a sentence: capital first letter (errors read "the cluster…" inside logs).
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

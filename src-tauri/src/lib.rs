@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod chart;
+pub mod clock;
 pub mod cluster;
 pub mod commands;
 pub mod cost;
@@ -17,6 +18,7 @@ pub mod quantity;
 pub mod secrets;
 pub mod settings;
 pub mod state;
+pub mod sync;
 
 use std::sync::Arc;
 
@@ -57,6 +59,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::cost::export_cost,
             commands::cluster::kube_contexts,
             commands::cluster::kube_connect,
+            commands::cluster::kube_disconnect,
             commands::cluster::kube_choose_namespace,
             commands::cluster::kube_permissions,
             commands::cluster::kube_apps,

@@ -3,19 +3,22 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+
+use crate::sync::lock;
 use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::chart::Theme;
+use crate::cluster::{AppSpec, ClusterService, ConnectionInfo, Preview, RolloutStatus, Target};
 use crate::cost::{
     Budget, CostEndpoints, CostError, CostExplorer, CostQuery, CostService, CostSource, CostView,
 };
 use crate::credentials::{AwsChoice, CheckRecord, Credentials};
 use crate::error::AppError;
-use crate::secrets::{AwsTarget, CheckError, OpenAiEndpoint, SecretStore};
+use crate::secrets::{AwsTarget, CheckError, OpenAiEndpoint, Secret, SecretStore};
 use crate::settings::{self, AwsSource, Language, LoadNotice, Settings, SettingsError};
 
 /// Where Purser keeps its files. Resolved from the OS by the app, chosen freely by tests.
@@ -40,7 +43,8 @@ pub struct AppStatus {
     pub language: Language,
     /// The stored preferences.
     pub settings: Settings,
-    /// Active Kubernetes context; `None` until one is chosen.
+    /// The Kubernetes context Purser is connected to now; `None` when not connected (even
+    /// if one was chosen before: a failed connect leaves no cluster to act on).
     pub kube_context: Option<String>,
     /// AWS identity (account and ARN) from the last successful check; `None` until then.
     pub aws_identity: Option<String>,
@@ -63,7 +67,7 @@ pub struct AppState {
     ui_answered: AtomicBool,
     credentials: Credentials,
     costs: CostService,
-    cluster: crate::cluster::ClusterService,
+    cluster: ClusterService,
 }
 
 impl AppState {
@@ -79,10 +83,8 @@ impl AppState {
         }
         let credentials = Credentials::new(secrets, dirs.data.clone());
         let costs = CostService::new(dirs.cache.clone(), &dirs.data);
-        let cluster = crate::cluster::ClusterService::new(
-            crate::cluster::KubeconfigSource::Environment,
-            &dirs.data,
-        );
+        let cluster =
+            ClusterService::new(crate::cluster::KubeconfigSource::Environment, &dirs.data);
         Self {
             credentials,
             costs,
@@ -114,7 +116,7 @@ impl AppState {
         AppStatus {
             version: env!("CARGO_PKG_VERSION"),
             language: settings.language.resolve(self.os_locale.as_deref()),
-            kube_context: settings.kube_context.clone(),
+            kube_context: self.cluster.connected_context(),
             settings,
             aws_identity: self
                 .credentials
@@ -160,6 +162,52 @@ impl AppState {
 
     pub fn cluster(&self) -> &crate::cluster::ClusterService {
         &self.cluster
+    }
+
+    /// Connects to a context and remembers the choice. A failed connect leaves Purser
+    /// connected to nothing (the choice is still remembered, to retry).
+    pub async fn kube_connect(&self, context: &str) -> Result<ConnectionInfo, AppError> {
+        self.update_settings(&serde_json::json!({ "kube_context": context }))?;
+        Ok(self.cluster.connect(context).await?)
+    }
+
+    /// Remembers the namespace chosen (or typed) for the current context.
+    pub fn choose_namespace(&self, namespace: &str) -> Result<(), AppError> {
+        self.update_settings(&serde_json::json!({ "kube_namespace": namespace }))?;
+        Ok(())
+    }
+
+    /// The OpenAI key an app on `target` gets: none is read for the sandbox, which gets a
+    /// placeholder.
+    async fn key_for(&self, target: &Target) -> Result<Option<Secret>, AppError> {
+        if ClusterService::is_sandbox(&target.context) {
+            return Ok(None);
+        }
+        Ok(self.credentials.openai_key().await?)
+    }
+
+    /// What deploying the form would change. Changes nothing.
+    pub async fn deploy_preview(
+        &self,
+        target: &Target,
+        spec: &AppSpec,
+    ) -> Result<Preview, AppError> {
+        let key = self.key_for(target).await?;
+        Ok(self.cluster.preview(target, spec, key.as_ref()).await?)
+    }
+
+    /// Deploys the form with the keychain's key (a placeholder in the sandbox).
+    pub async fn deploy(
+        &self,
+        target: &Target,
+        spec: &AppSpec,
+        take_over: bool,
+    ) -> Result<RolloutStatus, AppError> {
+        let key = self.key_for(target).await?;
+        Ok(self
+            .cluster
+            .deploy(target, spec, key.as_ref(), take_over)
+            .await?)
     }
 
     pub fn costs(&self) -> &CostService {
@@ -241,14 +289,6 @@ impl AppState {
         lock(&self.notices).retain(|notice| notice.code != code);
         self.status()
     }
-}
-
-/// Locks a mutex, recovering the data if another thread panicked while holding it: the values
-/// behind these locks are always left consistent (they are replaced whole).
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

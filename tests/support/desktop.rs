@@ -147,9 +147,161 @@ impl Desktop {
         panic!("timed out waiting for: {what}");
     }
 
+    /// The visible button whose text (or aria-label) is `label`, as a user finds it.
+    pub async fn button(&self, label: &str) -> fantoccini::elements::Element {
+        let xpath = format!(
+            "//button[(normalize-space(.)={q} or @aria-label={q})]",
+            q = xpath_literal(label)
+        );
+        self.visible(&xpath, &format!("a button labelled {label:?}"))
+            .await
+    }
+
+    /// The visible form control whose `<label>` (or aria-label) reads `label`, or failing
+    /// that starts with it ("Cluster" for "Cluster (context from your kubeconfig)").
+    pub async fn field(&self, label: &str) -> fantoccini::elements::Element {
+        let q = xpath_literal(label);
+        let control = "self::input or self::select or self::textarea";
+        let exact = format!(
+            "//*[({control}) and (@id=//label[normalize-space(.)={q}]/@for or @aria-label={q})]"
+        );
+        if let Some(found) = self.first_visible(&exact).await {
+            return found;
+        }
+        let prefix =
+            format!("//*[({control}) and @id=//label[starts-with(normalize-space(.), {q})]/@for]");
+        self.visible(&prefix, &format!("a field labelled {label:?}"))
+            .await
+    }
+
+    async fn first_visible(&self, xpath: &str) -> Option<fantoccini::elements::Element> {
+        for element in self
+            .client
+            .find_all(Locator::XPath(xpath))
+            .await
+            .unwrap_or_default()
+        {
+            if element.is_displayed().await.unwrap_or(false) {
+                return Some(element);
+            }
+        }
+        None
+    }
+
+    /// Clicks the visible button labelled `label` (scrolled into view first, as a user would).
+    pub async fn click_button(&self, label: &str) {
+        let button = self.button(label).await;
+        self.scroll_into_view(&button).await;
+        button
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {label:?}: {e:?}"));
+    }
+
+    /// Replaces the text of the field labelled `label`.
+    pub async fn type_in(&self, label: &str, text: &str) {
+        let field = self.field(label).await;
+        self.scroll_into_view(&field).await;
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("{label:?}: {e:?}"));
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into {label:?}: {e:?}"));
+    }
+
+    /// Chooses the option whose visible text starts with `option` in the list labelled `label`.
+    pub async fn choose(&self, label: &str, option: &str) {
+        let select = self.field(label).await;
+        self.scroll_into_view(&select).await;
+        let xpath = format!(
+            ".//option[starts-with(normalize-space(.), {})]",
+            xpath_literal(option)
+        );
+        select
+            .find(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("{label:?} offers no {option:?}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose {option:?}: {e:?}"));
+    }
+
+    async fn scroll_into_view(&self, element: &fantoccini::elements::Element) {
+        let arg = serde_json::to_value(element).expect("an element serialises");
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+            .await
+            .expect("scrolling works");
+    }
+
+    /// Waits for a displayed element matching `xpath`.
+    async fn visible(&self, xpath: &str, what: &str) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            if let Some(found) = self.first_visible(xpath).await {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "no visible {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The text of the element with `id` (for reading results, not for finding controls).
+    pub async fn text_of(&self, id: &str) -> String {
+        match self.client.find(Locator::Id(id)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Waits until the element with `id` says `wanted`.
+    pub async fn wait_text(&self, id: &str, wanted: &str) {
+        let mut last = String::new();
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while Instant::now() < deadline {
+            last = self.text_of(id).await;
+            if last.contains(wanted) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("#{id} never said {wanted:?}; it says {last:?}");
+    }
+
+    /// Whether the element with `id` is shown.
+    pub async fn shown(&self, id: &str) -> bool {
+        match self.client.find(Locator::Id(id)).await {
+            Ok(element) => element.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Saves a screenshot under the test's target directory and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        std::fs::write(&path, png).expect("screenshot written");
+        path
+    }
+
     /// Ends the session and every process behind it.
     pub async fn quit(self) {
         let _ = self.client.clone().close().await;
+    }
+}
+
+/// `text` as an XPath string literal (XPath 1.0 has no escapes: quotes are concatenated).
+pub fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
     }
 }
 
@@ -178,8 +330,9 @@ fn start_driver(home: &Path, display: &str, os_locale: &str) -> Driver {
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env("XDG_STATE_HOME", home.join("state"))
         .env("LANG", os_locale)
-        // No kubeconfig: only the built-in sandbox is offered, whatever this machine has.
-        .env("KUBECONFIG", home.join("no-kubeconfig"))
+        // Only what the test writes to `kubeconfig` in its home (usually nothing: then only the
+        // built-in sandbox is offered), whatever this machine has.
+        .env("KUBECONFIG", home.join("kubeconfig"))
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
         .env_remove("LANGUAGE")

@@ -1,10 +1,8 @@
 //! Kubeconfig, read the way kubectl reads it, and clients built from it.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::Kubeconfig;
 use serde::Serialize;
+use std::path::PathBuf;
 
 use super::error::ClusterError;
 use super::KubeconfigSource;
@@ -177,22 +175,4 @@ pub fn list(source: &KubeconfigSource) -> ContextList {
         files: paths.iter().map(|p| p.display().to_string()).collect(),
         problem,
     }
-}
-
-/// A client for one context of a kubeconfig.
-pub async fn client(kubeconfig: Kubeconfig, context: &str) -> Result<kube::Client, ClusterError> {
-    let options = KubeConfigOptions {
-        context: Some(context.to_string()),
-        ..KubeConfigOptions::default()
-    };
-    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .map_err(|e| ClusterError::BadContext {
-            context: context.into(),
-            detail: e.to_string(),
-        })?;
-    config.connect_timeout = Some(Duration::from_secs(10));
-    let server = config.cluster_url.to_string();
-    // Building the client runs the context's exec plugin, if any: classify its failure.
-    kube::Client::try_from(config).map_err(|e| ClusterError::from_kube(e, &server, ""))
 }

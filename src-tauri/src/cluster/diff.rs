@@ -4,11 +4,17 @@
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
-use super::manifests::mask_secret;
-use super::ops::DiffLine;
+use super::apply::DiffLine;
+use super::manifests::{mask_secret, MASK};
 
-/// Removes server-managed noise so only what a person cares about is compared.
+/// Annotations that repeat the whole object: on a Secret they carry its data in plain text.
+const COPY_ANNOTATIONS: [&str; 1] = ["kubectl.kubernetes.io/last-applied-configuration"];
+
+/// Removes server-managed noise so only what a person cares about is compared, and whatever
+/// could carry a Secret's value: its data is masked and its annotations dropped (kubectl's
+/// `last-applied-configuration` holds the data in plain text; other tools store similar copies).
 pub fn comparable(mut value: Value) -> Value {
+    let secret = value.get("kind").and_then(Value::as_str) == Some("Secret");
     if let Some(map) = value.as_object_mut() {
         map.remove("status");
     }
@@ -25,12 +31,18 @@ pub fn comparable(mut value: Value) -> Value {
         }
         if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
             annotations.remove("deployment.kubernetes.io/revision");
+            for copy in COPY_ANNOTATIONS {
+                annotations.remove(copy);
+            }
+            if secret {
+                annotations.clear();
+            }
             if annotations.is_empty() {
                 meta.remove("annotations");
             }
         }
     }
-    mask_secret(&mut value);
+    mask_secret(&mut value, MASK);
     value
 }
 
@@ -61,4 +73,28 @@ pub fn lines(live: Option<&Value>, would: &Value) -> Vec<DiffLine> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_secret_shows_neither_its_data_nor_its_annotations() {
+        let live = json!({
+            "kind": "Secret",
+            "metadata": {"name": "x", "annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": "{\"data\":{\"K\":\"c2VjcmV0\"}}",
+                "other-tool/backup": "secret"
+            }},
+            "data": {"K": "c2VjcmV0"}
+        });
+        let text = serde_json::to_string(&comparable(live)).unwrap();
+        assert!(
+            !text.contains("c2VjcmV0") && !text.contains("secret\""),
+            "{text}"
+        );
+        assert!(text.contains(MASK));
+    }
 }

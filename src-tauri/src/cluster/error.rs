@@ -1,6 +1,7 @@
 //! What can go wrong between Purser and a cluster, classified so the user is told what
 //! happened and what to do.
 
+use super::exec_auth::ExecAuthError;
 use super::spec::FieldProblem;
 
 /// A field another manager owns, which this apply would change.
@@ -32,6 +33,20 @@ pub enum ClusterError {
         expired: bool,
         fix: String,
     },
+    #[error(
+        "the sign-in helper \"{command}\" did not finish within {seconds} seconds and was stopped"
+    )]
+    ExecPluginTimedOut {
+        command: String,
+        seconds: u64,
+        fix: String,
+    },
+    #[error("Purser is not connected to \"{context}\"")]
+    NotConnected { context: String },
+    #[error("the cluster did not finish answering within {seconds} seconds")]
+    TooSlow { seconds: u64 },
+    #[error("{} already exist(s) in this namespace and {} not managed by Purser", .0.join(", "), if .0.len() == 1 { "is" } else { "are" })]
+    NotManaged(Vec<String>),
     #[error("the cluster at {server} cannot be reached: {detail}")]
     Unreachable { server: String, detail: String },
     #[error("the cluster refused the credentials of this context")]
@@ -57,8 +72,8 @@ pub enum ClusterError {
     Refused(String),
     #[error("there is no earlier version of \"{0}\" to roll back to")]
     NoPreviousRevision(String),
-    #[error("the cluster is busy (too many requests)")]
-    Throttled,
+    #[error("the cluster is busy: it asked Purser to wait (HTTP {code}) and still did after Purser tried again")]
+    Throttled { code: u16 },
     #[error("the cluster answered with an error ({code}): {message}")]
     Api { code: u16, message: String },
     #[error("the sandbox could not start: {0}")]
@@ -78,6 +93,18 @@ fn describe(conflicts: &[FieldConflict]) -> String {
 }
 
 impl ClusterError {
+    /// Purser (or the cluster) declined the change, as opposed to it failing on the way.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            ClusterError::Refused(_)
+                | ClusterError::Autoscaled { .. }
+                | ClusterError::NotManaged(_)
+                | ClusterError::Conflict(_)
+                | ClusterError::NoPreviousRevision(_)
+        )
+    }
+
     /// Classifies an error from the kube client. `server` names the cluster in messages.
     pub fn from_kube(error: kube::Error, server: &str, namespace: &str) -> Self {
         match error {
@@ -104,7 +131,7 @@ impl ClusterError {
                         ClusterError::Conflict(conflicts)
                     }
                 }
-                429 => ClusterError::Throttled,
+                code @ (429 | 503 | 504) => ClusterError::Throttled { code },
                 code => ClusterError::Api {
                     code,
                     message: status.message.clone(),
@@ -116,11 +143,25 @@ impl ClusterError {
                 detail: plain_io(&e.to_string()),
             },
             kube::Error::Service(e) => {
+                // A sign-in failure mid-session arrives wrapped by the client's layers; find it
+                // before anything is turned into text (kube's own auth errors spell out the
+                // plugin's command line and environment).
                 let mut detail = e.to_string();
-                let mut source = e.source();
-                while let Some(inner) = source {
+                let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e.as_ref());
+                while let Some(inner) = current {
+                    if let Some(auth) = inner.downcast_ref::<ExecAuthError>() {
+                        return Self::from(auth.clone());
+                    }
+                    if inner.downcast_ref::<kube::client::AuthError>().is_some() {
+                        return ClusterError::ExecPluginFailed {
+                            command: "the sign-in helper".into(),
+                            detail: "it did not give Purser a token".into(),
+                            expired: false,
+                            fix: String::new(),
+                        };
+                    }
                     detail = inner.to_string();
-                    source = inner.source();
+                    current = inner.source();
                 }
                 ClusterError::Unreachable {
                     server: server.into(),
@@ -130,6 +171,45 @@ impl ClusterError {
             other => ClusterError::Api {
                 code: 0,
                 message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<ExecAuthError> for ClusterError {
+    fn from(error: ExecAuthError) -> Self {
+        match error {
+            ExecAuthError::Start { plugin, reason } => ClusterError::ExecPluginMissing {
+                install_hint: format!(
+                    "It could not be started ({reason}). Install it or fix the context, then press Retry."
+                ),
+                command: plugin,
+            },
+            ExecAuthError::Failed {
+                plugin,
+                detail,
+                expired,
+                fix,
+            } => ClusterError::ExecPluginFailed {
+                command: plugin,
+                detail,
+                expired,
+                fix,
+            },
+            ExecAuthError::TimedOut {
+                plugin,
+                seconds,
+                fix,
+            } => ClusterError::ExecPluginTimedOut {
+                command: plugin,
+                seconds,
+                fix,
+            },
+            ExecAuthError::BadOutput { plugin, detail } => ClusterError::ExecPluginFailed {
+                command: plugin,
+                detail,
+                expired: false,
+                fix: String::new(),
             },
         }
     }

@@ -15,14 +15,56 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::ByteString;
 use serde_json::Value;
 
-use super::spec::{ServiceType, ValidSpec, OPENAI_ENV};
+use super::spec::{AppSpec, EnvVar as FormEnvVar, ServiceType, ValidSpec, OPENAI_ENV};
 use crate::secrets::Secret as KeychainSecret;
 
 pub const NAME_LABEL: &str = "app.kubernetes.io/name";
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const MANAGER: &str = "purser";
+/// Marks an object Purser took over from another tool (with the user's consent).
+pub const ADOPTED_ANNOTATION: &str = "purser.dev/adopted";
 /// What the preview shows instead of the key.
 pub const MASK: &str = "•••• from keychain";
+/// What the preview shows in the sandbox, which never gets the key.
+pub const SANDBOX_MASK: &str = "placeholder (the sandbox never gets your key)";
+
+/// Who an existing object belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    /// Created by Purser.
+    Purser,
+    /// Created by another tool, taken over by Purser when the user asked.
+    Adopted,
+    /// Not Purser's.
+    Foreign,
+}
+
+impl Ownership {
+    pub fn of(meta: &ObjectMeta) -> Self {
+        let labelled = meta
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(MANAGED_BY_LABEL))
+            .map(String::as_str)
+            == Some(MANAGER);
+        let adopted = meta
+            .annotations
+            .as_ref()
+            .is_some_and(|a| a.contains_key(ADOPTED_ANNOTATION));
+        match (labelled, adopted) {
+            (true, true) => Ownership::Adopted,
+            (true, false) => Ownership::Purser,
+            (false, _) => Ownership::Foreign,
+        }
+    }
+}
+
+/// Marks an object as taken over, so uninstall keeps it unless asked.
+pub fn mark_adopted(meta: &mut ObjectMeta) {
+    meta.annotations
+        .get_or_insert_with(BTreeMap::new)
+        .insert(ADOPTED_ANNOTATION.into(), "true".into());
+}
 
 /// The objects for one app.
 #[derive(Clone)]
@@ -173,21 +215,21 @@ pub fn build(spec: &ValidSpec, namespace: &str, key: &KeychainSecret) -> Manifes
     }
 }
 
-/// Replaces every value of a Secret's `data`/`stringData` with [`MASK`].
-pub fn mask_secret(value: &mut Value) {
+/// Replaces every value of a Secret's `data`/`stringData` with `mask`.
+pub fn mask_secret(value: &mut Value, mask: &str) {
     for field in ["data", "stringData"] {
         if let Some(map) = value.get_mut(field).and_then(Value::as_object_mut) {
             for v in map.values_mut() {
-                *v = Value::String(MASK.into());
+                *v = Value::String(mask.into());
             }
         }
     }
 }
 
 /// As YAML documents for the preview, the key masked.
-pub fn preview_yaml(manifests: &Manifests) -> String {
+pub fn preview_yaml(manifests: &Manifests, sandbox: bool) -> String {
     let mut secret = serde_json::to_value(&manifests.secret).unwrap_or_default();
-    mask_secret(&mut secret);
+    mask_secret(&mut secret, if sandbox { SANDBOX_MASK } else { MASK });
     let docs = [
         secret,
         serde_json::to_value(&manifests.deployment).unwrap_or_default(),
@@ -197,6 +239,58 @@ pub fn preview_yaml(manifests: &Manifests) -> String {
         .map(|doc| serde_yaml::to_string(doc).unwrap_or_default())
         .collect::<Vec<_>>()
         .join("---\n")
+}
+
+/// Reconstructs the form from a live Deployment and Service (for editing what is deployed):
+/// the inverse of [`build`].
+pub fn spec_of(d: &Deployment, service: Option<&Service>) -> AppSpec {
+    let pod = d.spec.as_ref().and_then(|s| s.template.spec.as_ref());
+    let container = pod.and_then(|p| p.containers.first());
+    let resources = container.and_then(|c| c.resources.as_ref());
+    let q = |map: Option<&BTreeMap<String, Quantity>>, key: &str| {
+        map.and_then(|m| m.get(key))
+            .map(|q| q.0.clone())
+            .unwrap_or_default()
+    };
+    let requests = resources.and_then(|r| r.requests.as_ref());
+    let limits = resources.and_then(|r| r.limits.as_ref());
+    AppSpec {
+        name: d.metadata.name.clone().unwrap_or_default(),
+        image: container.and_then(|c| c.image.clone()).unwrap_or_default(),
+        replicas: Some(d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1) as i64),
+        port: container
+            .and_then(|c| c.ports.as_ref())
+            .and_then(|p| p.first())
+            .map(|p| p.container_port as i64),
+        service_type: match service
+            .and_then(|s| s.spec.as_ref())
+            .and_then(|s| s.type_.as_deref())
+        {
+            Some("LoadBalancer") => ServiceType::LoadBalancer,
+            _ => ServiceType::ClusterIP,
+        },
+        cpu_request: q(requests, "cpu"),
+        cpu_limit: q(limits, "cpu"),
+        memory_request: q(requests, "memory"),
+        memory_limit: q(limits, "memory"),
+        env: container
+            .and_then(|c| c.env.as_ref())
+            .into_iter()
+            .flatten()
+            .filter(|e| e.name != OPENAI_ENV)
+            .filter_map(|e| {
+                Some(FormEnvVar {
+                    name: e.name.clone(),
+                    value: e.value.clone()?,
+                })
+            })
+            .collect(),
+        readiness_path: container
+            .and_then(|c| c.readiness_probe.as_ref())
+            .and_then(|p| p.http_get.as_ref())
+            .and_then(|h| h.path.clone())
+            .unwrap_or_default(),
+    }
 }
 
 #[cfg(test)]
@@ -229,7 +323,7 @@ mod tests {
         let deployment = serde_json::to_string(&manifests.deployment).unwrap();
         assert!(!deployment.contains("CANARY"));
         assert!(deployment.contains("secretKeyRef"));
-        let yaml = preview_yaml(&manifests);
+        let yaml = preview_yaml(&manifests, false);
         assert!(
             !yaml.contains("CANARY") && !yaml.contains("c2stcHJvai1DQU5BUlk"),
             "{yaml}"

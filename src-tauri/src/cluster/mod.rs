@@ -4,12 +4,16 @@
 //! status, scale (or the autoscaler's range), restart, rollback and uninstall. Every change is
 //! written to the audit log. Plain Rust: the Tauri commands only adapt this.
 
+pub mod apply;
+pub mod client;
+pub mod connect;
 pub mod contexts;
+pub mod day2;
 mod diff;
 pub mod error;
 pub mod exec;
+pub mod exec_auth;
 pub mod manifests;
-pub mod ops;
 pub mod rollout;
 pub mod spec;
 
@@ -21,10 +25,14 @@ use serde::Serialize;
 
 use crate::audit::AuditLog;
 use crate::kubesim::KubeSim;
+use crate::sync::lock;
 
+pub use apply::{Change, DiffLine, Preview, SANDBOX_PLACEHOLDER_KEY};
+pub use client::Timeouts;
+pub use connect::{AppSummary, Autoscaler, ConnectionInfo, Permission};
 pub use contexts::{ContextInfo, ContextList, SANDBOX_CONTEXT};
+pub use day2::{ScaleOutcome, UninstallReport};
 pub use error::{ClusterError, FieldConflict};
-pub use ops::{AppSummary, Change, DiffLine, Permission, Preview, ScaleOutcome, UninstallReport};
 pub use rollout::{Phase, Problem, RolloutStatus};
 pub use spec::{AppSpec, FieldProblem};
 
@@ -46,18 +54,30 @@ pub enum KubeconfigSource {
 /// A connected context.
 #[derive(Clone)]
 struct Connection {
-    client: kube::Client,
+    clients: client::Clients,
     server: String,
     /// The context's exec plugin, if it signs in with one.
     plugin: Option<exec::ExecPlugin>,
     sandbox: bool,
 }
 
+impl Connection {
+    /// The client for actions (reads and changes bounded by a read timeout).
+    fn client(&self) -> kube::Client {
+        self.clients.actions.clone()
+    }
+}
+
 /// What the commands use. Cheap to share behind `Arc`.
 pub struct ClusterService {
     source: KubeconfigSource,
+    timeouts: Timeouts,
     shell_path: tokio::sync::OnceCell<Option<String>>,
     connections: Mutex<HashMap<String, Connection>>,
+    /// The context the user connected to last, successfully. Every action names its context
+    /// and is refused unless it is this one, so a screen that still shows an older cluster
+    /// cannot act on it.
+    active: Mutex<Option<String>>,
     sandbox: tokio::sync::Mutex<Option<Arc<KubeSim>>>,
     audit: AuditLog,
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
@@ -69,12 +89,6 @@ impl std::fmt::Debug for ClusterService {
             .field("source", &self.source)
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Names the plugin and the way to sign in again in a plugin failure.
@@ -97,16 +111,63 @@ fn with_plugin(error: ClusterError, plugin: Option<&exec::ExecPlugin>) -> Cluste
 
 impl ClusterService {
     pub fn new(source: KubeconfigSource, data_dir: &std::path::Path) -> Self {
+        Self::with_timeouts(source, data_dir, Timeouts::default())
+    }
+
+    /// [`Self::new`] with other limits (tests shorten them).
+    pub fn with_timeouts(
+        source: KubeconfigSource,
+        data_dir: &std::path::Path,
+        timeouts: Timeouts,
+    ) -> Self {
         // kube's TLS needs a process-wide rustls provider; the AWS SDK brings a second one.
         let _ = rustls::crypto::ring::default_provider().install_default();
         Self {
             source,
+            timeouts,
             shell_path: tokio::sync::OnceCell::new(),
             connections: Mutex::new(HashMap::new()),
+            active: Mutex::new(None),
             sandbox: tokio::sync::Mutex::new(None),
             audit: AuditLog::new(data_dir),
             watcher: Mutex::new(None),
         }
+    }
+
+    /// The context actions may reach now, if any.
+    pub fn connected_context(&self) -> Option<String> {
+        lock(&self.active).clone()
+    }
+
+    /// Forgets the connection: no action reaches any cluster until the next successful
+    /// connect, the live status stops, and cached clients are dropped (a changed kubeconfig
+    /// is read again).
+    pub fn disconnect(&self) {
+        *lock(&self.active) = None;
+        self.stop_watch();
+        lock(&self.connections).clear();
+    }
+
+    /// The connection for `target`, refused unless its context is the connected one.
+    async fn connected(&self, target: &Target) -> Result<Connection, ClusterError> {
+        if lock(&self.active).as_deref() != Some(target.context.as_str()) {
+            return Err(ClusterError::NotConnected {
+                context: target.context.clone(),
+            });
+        }
+        self.connection(&target.context).await
+    }
+
+    /// Runs one user action under the overall deadline.
+    async fn within<T>(
+        &self,
+        action: impl std::future::Future<Output = Result<T, ClusterError>>,
+    ) -> Result<T, ClusterError> {
+        tokio::time::timeout(self.timeouts.action, action)
+            .await
+            .unwrap_or(Err(ClusterError::TooSlow {
+                seconds: self.timeouts.action.as_secs(),
+            }))
     }
 
     pub fn audit(&self) -> &AuditLog {
@@ -143,9 +204,9 @@ impl ClusterService {
             let kubeconfig =
                 kube::config::Kubeconfig::from_yaml(&sim.kubeconfig(SANDBOX_CONTEXT, "default"))
                     .map_err(|e| ClusterError::Sandbox(e.to_string()))?;
-            let client = contexts::client(kubeconfig, context).await?;
+            let clients = client::build(kubeconfig, context, None, &self.timeouts).await?;
             Connection {
-                client,
+                clients,
                 server: sim.url(),
                 plugin: None,
                 sandbox: true,
@@ -164,11 +225,11 @@ impl ClusterService {
                 None
             };
             let plugin = exec::resolve(&mut kubeconfig, context, shell_path.as_deref())?;
-            let client = contexts::client(kubeconfig, context)
+            let clients = client::build(kubeconfig, context, plugin.as_ref(), &self.timeouts)
                 .await
                 .map_err(|error| with_plugin(error, plugin.as_ref()))?;
             Connection {
-                client,
+                clients,
                 server,
                 plugin,
                 sandbox: false,
@@ -176,11 +237,6 @@ impl ClusterService {
         };
         lock(&self.connections).insert(context.to_string(), connection.clone());
         Ok(connection)
-    }
-
-    /// Forgets cached clients (after the kubeconfig changed, or to retry from scratch).
-    pub fn reset_connections(&self) {
-        lock(&self.connections).clear();
     }
 
     fn classify<'a>(
@@ -194,6 +250,34 @@ impl ClusterService {
                 connection.plugin.as_ref(),
             )
         }
+    }
+
+    /// Runs one change under the overall deadline, with its intent written to the audit log
+    /// before and its result after. Nothing is sent when the intent cannot be written.
+    async fn audited<T>(
+        &self,
+        target: &Target,
+        action: &str,
+        what: &str,
+        change: impl std::future::Future<Output = Result<T, ClusterError>>,
+    ) -> Result<T, ClusterError> {
+        let intent = self
+            .audit
+            .begin(&target.context, &target.namespace, action, what)
+            .map_err(|e| ClusterError::Audit(e.to_string()))?;
+        let result = self.within(change).await;
+        let outcome = match &result {
+            Ok(_) => "ok".to_string(),
+            Err(e) if e.is_refusal() => format!("refused: {e}"),
+            Err(e) => format!("failed: {e}"),
+        };
+        self.audit.finish(intent, &outcome);
+        result
+    }
+
+    /// Whether `context` is the built-in simulation.
+    pub fn is_sandbox(context: &str) -> bool {
+        context == SANDBOX_CONTEXT
     }
 
     /// Stops the live rollout watch, if one runs.
@@ -211,13 +295,14 @@ impl ClusterService {
         app: &str,
         emit: impl FnMut(RolloutStatus) -> bool + Send + 'static,
     ) -> Result<(), ClusterError> {
-        let connection = self.connection(&target.context).await?;
+        let connection = self.connected(target).await?;
         let namespace = target.namespace.clone();
         let app = app.to_string();
-        let task =
-            tokio::spawn(
-                async move { rollout::watch(connection.client, &namespace, &app, emit).await },
-            );
+        let stalled_after = self.timeouts.stalled_after;
+        let client = connection.clients.watches.clone();
+        let task = tokio::spawn(async move {
+            rollout::watch(client, &namespace, &app, stalled_after, emit).await
+        });
         if let Some(previous) = lock(&self.watcher).replace(task.abort_handle()) {
             previous.abort();
         }

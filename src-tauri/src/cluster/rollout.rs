@@ -134,7 +134,13 @@ fn pod_problems(
                     .into_iter()
                     .filter(|r| message.contains(&format!("Insufficient {r}")))
                     .collect();
-                if !lacks.is_empty() {
+                if message.contains("0/0 nodes") || message.contains("no nodes available") {
+                    push(problem(
+                        "no_nodes",
+                        "The cluster has no nodes to run the app on.".into(),
+                        "Ask your cluster administrator to add nodes (for EKS: a node group with at least one node, or a Fargate profile that matches this namespace).".into(),
+                    ));
+                } else if !lacks.is_empty() {
                     let what = lacks
                         .iter()
                         .map(|r| if *r == "cpu" { "CPU" } else { "memory" })
@@ -159,13 +165,75 @@ fn pod_problems(
     out
 }
 
+/// Why the cluster refused to create pods, from the Deployment's `ReplicaFailure` condition
+/// or, failing that, a ReplicaSet's `FailedCreate` event.
+fn refusal(deployment: &Deployment, events: &[&Event]) -> Option<Problem> {
+    let from_condition = deployment
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .into_iter()
+        .flatten()
+        .find(|c| c.type_ == "ReplicaFailure" && c.status == "True")
+        .and_then(|c| c.message.clone());
+    let from_event = || {
+        events
+            .iter()
+            .filter(|e| {
+                e.involved_object.kind.as_deref() == Some("ReplicaSet")
+                    && e.reason.as_deref() == Some("FailedCreate")
+            })
+            .max_by_key(|e| e.last_timestamp.clone().map(|t| t.0))
+            .and_then(|e| e.message.clone())
+            .map(|m| m.trim_start_matches("Error creating: ").to_string())
+    };
+    let message = from_condition.or_else(from_event)?;
+    let after = |marker: &str| {
+        message
+            .split_once(marker)
+            .map(|(_, rest)| rest.trim().to_string())
+            .unwrap_or_else(|| message.clone())
+    };
+    let lower = message.to_lowercase();
+    Some(if lower.contains("exceeded quota") {
+        problem(
+            "quota_exceeded",
+            format!("The namespace's resource quota does not allow more copies of the app ({}).", after("exceeded quota:")),
+            "Ask your cluster administrator to raise this namespace's quota, or reserve less CPU or memory per copy, or run fewer copies.".into(),
+        )
+    } else if lower.contains("admission webhook") && lower.contains("denied") {
+        problem(
+            "admission_denied",
+            format!("A policy in the cluster refused the app's copies: {}", after("denied the request:")),
+            "Change the app so it meets the policy, or ask your cluster administrator about it; then deploy again.".into(),
+        )
+    } else {
+        problem(
+            "pods_refused",
+            format!("The cluster refused to create the app's copies: {message}"),
+            "Show this message to your cluster administrator.".into(),
+        )
+    })
+}
+
+/// "1 copy", "3 copies".
+fn copies(n: i32) -> String {
+    if n == 1 {
+        "1 copy".into()
+    } else {
+        format!("{n} copies")
+    }
+}
+
 /// Summarises a Deployment with the Pods of its current template (and their Events).
+/// `stalled` says that for a while now no pod has appeared and nothing said why.
 pub fn summarize(
     app: &str,
     deployment: Option<&Deployment>,
     pods: &[&Pod],
     events: &[&Event],
     logs: &BTreeMap<String, Vec<String>>,
+    stalled: bool,
 ) -> RolloutStatus {
     let mut status = RolloutStatus {
         app: app.to_string(),
@@ -205,6 +273,17 @@ pub fn summarize(
         c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
     });
     status.problems = pod_problems(pods, events, logs);
+    if pods.is_empty() && status.desired > 0 {
+        if let Some(refused) = refusal(deployment, events) {
+            status.problems.push(refused);
+        } else if stalled {
+            status.problems.push(problem(
+                "not_started",
+                "Nothing has started: the cluster has created no copy of the app and has not said why.".into(),
+                "Check that the cluster has nodes with room for the app and that its controllers are running; ask your cluster administrator whether a quota or a policy blocks new pods in this namespace. Purser keeps watching.".into(),
+            ));
+        }
+    }
     let complete = observed
         && status.updated == status.desired
         && replicas == status.desired
@@ -232,13 +311,19 @@ pub fn summarize(
         Phase::Progressing
     };
     status.summary = match status.phase {
-        Phase::Stopped => "Stopped: 0 copies running.".into(),
-        Phase::Complete => format!("Ready: {d} of {d} copies running the current version."),
-        Phase::Failed => format!("The update failed: {} of {d} copies ready.", status.ready),
+        Phase::Stopped => "Stopped: no copy running.".into(),
+        Phase::Complete => format!("Ready: {d} of {} running the current version.", copies(d)),
+        Phase::Failed => format!(
+            "The update failed: {} of {} ready.",
+            status.ready,
+            copies(d)
+        ),
         _ if !observed => "Waiting for the cluster to pick up the change…".into(),
         _ => format!(
-            "Updating: {} of {d} copies ready, {} on the new version.",
-            status.ready, status.updated
+            "Updating: {} of {} ready, {} on the new version.",
+            status.ready,
+            copies(d),
+            status.updated
         ),
     };
     status
@@ -251,6 +336,7 @@ pub async fn watch(
     client: kube::Client,
     namespace: &str,
     app: &str,
+    stalled_after: std::time::Duration,
     mut emit: impl FnMut(RolloutStatus) -> bool + Send,
 ) {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
@@ -276,7 +362,20 @@ pub async fn watch(
     let mut changes = std::pin::pin!(futures::stream::select(d, futures::stream::select(p, e)));
     let mut last: Option<RolloutStatus> = None;
     let mut logs: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    while let Some(change) = changes.next().await {
+    // Since when copies are wanted but none exists and nothing says why.
+    let mut waiting_since: Option<tokio::time::Instant> = None;
+    let mut stall_shown = false;
+    loop {
+        let stall_at = waiting_since
+            .filter(|_| !stall_shown)
+            .map(|since| since + stalled_after);
+        let change = tokio::select! {
+            change = changes.next() => match change {
+                Some(change) => change,
+                None => return,
+            },
+            () = sleep_until(stall_at), if stall_at.is_some() => Ok(()),
+        };
         if change.is_err() {
             if let Some(mut status) = last.clone() {
                 status.reconnecting = true;
@@ -319,13 +418,36 @@ pub async fn watch(
                     .is_some_and(|n| n == app || n.starts_with(&format!("{app}-")))
             })
             .collect();
-        let status = summarize(app, deployment.as_deref(), &current, &related, &logs);
+        let stalled = waiting_since.is_some_and(|since| since.elapsed() >= stalled_after);
+        let status = summarize(
+            app,
+            deployment.as_deref(),
+            &current,
+            &related,
+            &logs,
+            stalled,
+        );
+        stall_shown = status.problems.iter().any(|p| p.code == "not_started");
+        let unexplained = status.desired > 0 && current.is_empty() && status.problems.is_empty();
+        if !(unexplained || stall_shown) {
+            waiting_since = None;
+        } else if waiting_since.is_none() {
+            waiting_since = Some(tokio::time::Instant::now());
+        }
         if last.as_ref() != Some(&status) {
             last = Some(status.clone());
             if !emit(status) {
                 return;
             }
         }
+    }
+}
+
+/// Waits until `at`, or forever when there is nothing to wait for.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -420,6 +542,17 @@ pub async fn snapshot(
         let selector = ListParams::default().fields(&format!("involvedObject.name={name}"));
         event_list.extend(events.list(&selector).await?.items);
     }
+    if current.is_empty() && deployment.is_some() {
+        // No copy exists: the ReplicaSets' events say why (quota, admission webhook).
+        let selector =
+            ListParams::default().fields("involvedObject.kind=ReplicaSet,reason=FailedCreate");
+        event_list.extend(events.list(&selector).await?.items.into_iter().filter(|e| {
+            e.involved_object
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with(&format!("{app}-")))
+        }));
+    }
     let related: Vec<&Event> = event_list.iter().collect();
     let mut logs = BTreeMap::new();
     for pod in current.iter().filter(|p| crashing(p)) {
@@ -432,5 +565,6 @@ pub async fn snapshot(
         &current,
         &related,
         &logs,
+        false,
     ))
 }

@@ -2,15 +2,13 @@
 //! scale, autoscaler range, restart, rollback, uninstall, and the audit log (Activity).
 //! The OpenAI key goes from the keychain to the cluster's Secret here; it is never returned.
 
-use serde_json::json;
 use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::audit::AuditEntry;
-use crate::cluster::ops::ConnectionInfo;
 use crate::cluster::{
-    AppSpec, AppSummary, ContextList, Permission, Preview, RolloutStatus, ScaleOutcome, Target,
-    UninstallReport,
+    AppSpec, AppSummary, ConnectionInfo, ContextList, Permission, Preview, RolloutStatus,
+    ScaleOutcome, Target, UninstallReport,
 };
 use crate::error::AppError;
 use crate::state::AppState;
@@ -29,10 +27,15 @@ pub async fn kube_connect(
     state: State<'_, AppState>,
     context: String,
 ) -> Result<ConnectionInfo, AppError> {
-    state.cluster().reset_connections();
-    let info = state.cluster().connect(&context).await?;
-    state.update_settings(&json!({ "kube_context": context }))?;
-    Ok(info)
+    state.kube_connect(&context).await
+}
+
+/// Forgets the connection (another context was chosen): nothing acts on a cluster until the
+/// next connect.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn kube_disconnect(state: State<'_, AppState>) {
+    state.cluster().disconnect();
 }
 
 /// Remembers the namespace chosen (or typed) for the current context.
@@ -42,8 +45,7 @@ pub async fn kube_choose_namespace(
     state: State<'_, AppState>,
     namespace: String,
 ) -> Result<(), AppError> {
-    state.update_settings(&json!({ "kube_namespace": namespace }))?;
-    Ok(())
+    state.choose_namespace(&namespace)
 }
 
 /// Which of the permissions Purser uses the user has in the namespace.
@@ -74,11 +76,7 @@ pub async fn deploy_preview(
     target: Target,
     spec: AppSpec,
 ) -> Result<Preview, AppError> {
-    let key = state.credentials().openai_key().await?;
-    Ok(state
-        .cluster()
-        .preview(&target, &spec, key.as_ref())
-        .await?)
+    state.deploy_preview(&target, &spec).await
 }
 
 /// Deploys the form; `take_over` resolves conflicts with other tools in Purser's favour.
@@ -90,11 +88,7 @@ pub async fn deploy_app(
     spec: AppSpec,
     take_over: bool,
 ) -> Result<RolloutStatus, AppError> {
-    let key = state.credentials().openai_key().await?;
-    Ok(state
-        .cluster()
-        .deploy(&target, &spec, key.as_ref(), take_over)
-        .await?)
+    state.deploy(&target, &spec, take_over).await
 }
 
 /// Streams the app's rollout status to the window until another watch replaces it.
@@ -161,15 +155,20 @@ pub async fn rollback_app(
     Ok(state.cluster().rollback(&target, &app).await?)
 }
 
-/// Removes what Purser created for the app (the window asks for confirmation first).
+/// Removes what Purser created for the app (the window asks for confirmation first);
+/// objects Purser took over from another tool only with `remove_adopted`.
 #[tauri::command]
 #[tracing::instrument(skip(state), err(level = "warn"))]
 pub async fn uninstall_app(
     state: State<'_, AppState>,
     target: Target,
     app: String,
+    remove_adopted: bool,
 ) -> Result<UninstallReport, AppError> {
-    Ok(state.cluster().uninstall(&target, &app).await?)
+    Ok(state
+        .cluster()
+        .uninstall(&target, &app, remove_adopted)
+        .await?)
 }
 
 /// The newest audit entries, newest first.

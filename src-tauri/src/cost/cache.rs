@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::report::CachedReport;
 use crate::files::write_atomic;
-use crate::state::lock;
+use crate::sync::lock;
 
 /// Cost Explorer refreshes its data a few times a day; asking more often only costs money.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(6 * 60 * 60);

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::chart::{self, ChartInput, Theme};
 use crate::files::write_atomic;
-use crate::state::lock;
+use crate::sync::lock;
 
 /// Everything the view draws.
 #[derive(Debug, Clone, Serialize)]

@@ -122,6 +122,13 @@ impl Query {
     }
 }
 
+/// Compares in constant time, so the answer's timing says nothing about how much of a guessed
+/// token was right.
+fn token_matches(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    given.as_bytes().ct_eq(expected.as_bytes()).into()
+}
+
 pub async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
@@ -131,7 +138,7 @@ pub async fn handle(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|token| token == shared.token);
+        .is_some_and(|token| token_matches(token, &shared.token));
     if !authorized {
         return Ok(error_response(&ApiError::new(
             401,
@@ -191,6 +198,7 @@ pub async fn handle(
             // The connection is dropped by the kill; never answer.
             std::future::pending::<()>().await;
         }
+        Verdict::Hang => std::future::pending::<()>().await,
         Verdict::Forbidden => return Ok(error_response(&forbidden(&target, verb))),
         Verdict::Fail(code) => {
             let reason = match code {
@@ -200,11 +208,18 @@ pub async fn handle(
                 503 => "ServiceUnavailable",
                 _ => "Unknown",
             };
-            return Ok(error_response(&ApiError::new(
+            let mut response = error_response(&ApiError::new(
                 code,
                 reason,
                 format!("simulated fault: {code} on {verb} {rbac_resource}"),
-            )));
+            ));
+            if matches!(code, 429 | 503) {
+                // As the API server's max-in-flight filter answers.
+                response
+                    .headers_mut()
+                    .insert("retry-after", hyper::header::HeaderValue::from_static("1"));
+            }
+            return Ok(response);
         }
     }
     if verb == "watch" {

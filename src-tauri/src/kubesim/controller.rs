@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::discovery::{find, ResDef};
+use super::faults::PodRefusal;
 use super::store::Store;
 use super::{now_rfc3339, ImageOutcome, SimConfig};
 use crate::quantity;
@@ -35,13 +36,14 @@ pub fn reconcile(
     store: &mut Store,
     state: &mut ControllerState,
     config: &SimConfig,
+    refusal: Option<&PodRefusal>,
 ) -> Option<Instant> {
     let mut next = None;
     for _ in 0..8 {
         let before = store.resource_version();
         next = None;
         deployments(store, state, &mut next);
-        replicasets(store, state);
+        replicasets(store, state, refusal);
         pods(store, state, config, &mut next);
         if store.resource_version() == before {
             break;
@@ -326,7 +328,12 @@ fn deployment_status(
             "Deployment does not have minimum availability.",
         )
     };
-    let status = json!({
+    let failure = owned
+        .iter()
+        .find(|rs| &rs["metadata"]["name"] == new_name)
+        .and_then(|rs| rs["status"]["conditions"].as_array())
+        .and_then(|c| c.iter().find(|c| c["type"] == "ReplicaFailure").cloned());
+    let mut status = json!({
         "observedGeneration": d["metadata"]["generation"],
         "replicas": replicas, "updatedReplicas": updated, "readyReplicas": ready,
         "availableReplicas": available, "unavailableReplicas": (desired - available).max(0),
@@ -337,6 +344,10 @@ fn deployment_status(
              "lastUpdateTime": stamp("Progressing", p_status), "lastTransitionTime": stamp("Progressing", p_status)}
         ]
     });
+    if let (Some(failure), Some(conditions)) = (failure, status["conditions"].as_array_mut()) {
+        // As the deployment controller copies its new ReplicaSet's failure.
+        conditions.push(failure);
+    }
     store.set_status(deploy_def, &ns, &name, status);
 }
 
@@ -349,7 +360,7 @@ fn pod_ready(pod: &Value) -> bool {
         })
 }
 
-fn replicasets(store: &mut Store, state: &mut ControllerState) {
+fn replicasets(store: &mut Store, state: &mut ControllerState, refusal: Option<&PodRefusal>) {
     let rs_def = def("apps", "v1", "replicasets");
     let pod_def = def("", "v1", "pods");
     let all: Vec<Value> = store.list(rs_def, None).into_iter().cloned().collect();
@@ -364,7 +375,23 @@ fn replicasets(store: &mut Store, state: &mut ControllerState) {
             .cloned()
             .collect();
         let have = pods.len() as i64;
-        if have < want {
+        let mut failure = Value::Null;
+        if have < want && refusal.is_some() {
+            if let Some(PodRefusal::Message(template)) = refusal {
+                let pod = format!("{}-", rs["metadata"]["name"].as_str().unwrap_or_default());
+                let message = template.replace("{pod}", &pod);
+                failure = replica_failure(&rs, &message);
+                if rs["status"]["conditions"][0]["message"] != json!(message) {
+                    event(
+                        store,
+                        &rs,
+                        "Warning",
+                        "FailedCreate",
+                        &format!("Error creating: {message}"),
+                    );
+                }
+            }
+        } else if have < want {
             for _ in have..want {
                 state.next_pod += 1;
                 let suffix =
@@ -403,17 +430,33 @@ fn replicasets(store: &mut Store, state: &mut ControllerState) {
             .cloned()
             .collect();
         let ready = pods.iter().filter(|p| pod_ready(p)).count();
-        let status = json!({
+        let mut status = json!({
             "replicas": pods.len(), "fullyLabeledReplicas": pods.len(),
             "readyReplicas": ready, "availableReplicas": ready,
             "observedGeneration": rs["metadata"]["generation"]
         });
+        if !failure.is_null() {
+            status["conditions"] = json!([failure]);
+        }
         let name = rs["metadata"]["name"]
             .as_str()
             .unwrap_or_default()
             .to_string();
         store.set_status(rs_def, &ns, &name, status);
     }
+}
+
+/// The `ReplicaFailure` condition the ReplicaSet controller sets when it cannot create pods,
+/// keeping its transition time while the message stays the same.
+fn replica_failure(rs: &Value, message: &str) -> Value {
+    let old = &rs["status"]["conditions"][0];
+    let since = if old["message"] == json!(message) {
+        old["lastTransitionTime"].clone()
+    } else {
+        json!(now_rfc3339())
+    };
+    json!({"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
+           "message": message, "lastTransitionTime": since})
 }
 
 /// Summed requests of a pod's containers: (cores, bytes).
@@ -466,6 +509,17 @@ fn pods(
             let (cpu, memory) = requests(&pod);
             let short_cpu = used_cpu + cpu > config.node_cpu;
             let short_memory = used_memory + memory > config.node_memory;
+            if !config.has_node {
+                let message = "0/0 nodes are available: no nodes available to schedule pods.";
+                if pod["status"]["conditions"][0]["message"] != json!(message) {
+                    let status = json!({"phase": "Pending", "conditions": [
+                        {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                         "message": message, "lastTransitionTime": now_rfc3339()}]});
+                    store.set_status(pod_def, &ns, &name, status);
+                    event(store, &pod, "Warning", "FailedScheduling", message);
+                }
+                continue;
+            }
             if short_cpu || short_memory {
                 let what = match (short_cpu, short_memory) {
                     (true, true) => "1 Insufficient cpu, 1 Insufficient memory",

@@ -10,6 +10,31 @@ struct FaultState {
     denied: Vec<(String, String)>,
     failing: Vec<(String, String, u16, u32)>,
     kill_on: Option<(String, String)>,
+    hang_on: Vec<(String, String)>,
+    pods_refused: Option<PodRefusal>,
+}
+
+/// How the cluster refuses to create an app's pods.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PodRefusal {
+    /// Pod creation is refused with this message, as a quota or an admission webhook does;
+    /// `{pod}` is replaced by the pod's name. The ReplicaSet and the Deployment get a
+    /// `ReplicaFailure` condition and a `FailedCreate` event says why.
+    Message(String),
+    /// No pod is created and nothing says why (a controller that is not running).
+    Silent,
+}
+
+impl PodRefusal {
+    /// What a namespace over its resource quota answers.
+    pub fn quota() -> Self {
+        Self::Message("pods \"{pod}\" is forbidden: exceeded quota: compute-resources, requested: requests.cpu=100m, used: requests.cpu=2, limited: requests.cpu=2".into())
+    }
+
+    /// What a policy webhook refusing the pod answers.
+    pub fn webhook() -> Self {
+        Self::Message("admission webhook \"validate.policies.example.com\" denied the request: images must come from the company registry".into())
+    }
 }
 
 /// Shared switches; every method takes `&self`.
@@ -37,6 +62,7 @@ pub enum Verdict {
     Forbidden,
     Fail(u16),
     Kill,
+    Hang,
 }
 
 impl Faults {
@@ -63,6 +89,20 @@ impl Faults {
     /// before it is served. [`super::KubeSim::revive`] brings it back with its objects.
     pub fn kill_on(&self, verb: &str, resource: &str) {
         self.lock().kill_on = Some((verb.into(), resource.into()));
+    }
+
+    /// From now on, new pods are refused (`None` lets them be created again).
+    pub fn refuse_pods(&self, refusal: Option<PodRefusal>) {
+        self.lock().pods_refused = refusal;
+    }
+
+    pub(crate) fn pod_refusal(&self) -> Option<PodRefusal> {
+        self.lock().pods_refused.clone()
+    }
+
+    /// Matching requests are accepted and never answered, as an overloaded server behaves.
+    pub fn hang_on(&self, verb: &str, resource: &str) {
+        self.lock().hang_on.push((verb.into(), resource.into()));
     }
 
     /// Ends every open watch stream now, as a load balancer timing out would.
@@ -102,6 +142,13 @@ impl Faults {
                 state.kill_on = None;
                 return Verdict::Kill;
             }
+        }
+        if state
+            .hang_on
+            .iter()
+            .any(|(v, r)| v == verb && r == resource)
+        {
+            return Verdict::Hang;
         }
         if state
             .denied

@@ -30,7 +30,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-pub use faults::Faults;
+pub use faults::{Faults, PodRefusal};
 
 /// The user name the simulated server reports in "forbidden" messages.
 pub const SIM_USER: &str = "purser-sandbox-user";
@@ -60,6 +60,8 @@ pub struct SimConfig {
     /// How long a scheduled pod takes to "pull" its image and start.
     pub ready_after: Duration,
     pub image_outcome: fn(&str) -> ImageOutcome,
+    /// Whether the cluster has its one node (`false`: no pod can be scheduled anywhere).
+    pub has_node: bool,
     /// The one node's allocatable CPU (cores) and memory (bytes).
     pub node_cpu: f64,
     pub node_memory: f64,
@@ -70,6 +72,7 @@ impl Default for SimConfig {
         Self {
             ready_after: Duration::from_millis(800),
             image_outcome: default_image_outcome,
+            has_node: true,
             node_cpu: 4.0,
             node_memory: 8.0 * 1024f64.powi(3),
         }
@@ -82,6 +85,8 @@ pub enum SimError {
     Certificate(String),
     #[error("could not listen on 127.0.0.1: {0}")]
     Listen(#[source] std::io::Error),
+    #[error("the operating system gave no random bytes for the sandbox's token: {0}")]
+    Random(String),
 }
 
 pub(crate) struct Cluster {
@@ -135,7 +140,7 @@ impl KubeSim {
     /// Starts a server on a free port of 127.0.0.1. Must be called inside a tokio runtime.
     pub async fn start(config: SimConfig) -> Result<Self, SimError> {
         let (ca_pem, server_config) = certificates()?;
-        let token = random_token();
+        let token = random_token()?;
         let shared = Arc::new(Shared {
             cluster: Mutex::new(Cluster {
                 store: store::Store::new(),
@@ -267,7 +272,8 @@ async fn run_controller(shared: Arc<Shared>) {
         let next = {
             let mut cluster = shared.lock();
             let Cluster { store, controller } = &mut *cluster;
-            controller::reconcile(store, controller, &shared.config)
+            let refusal = shared.faults.pod_refusal();
+            controller::reconcile(store, controller, &shared.config, refusal.as_ref())
         };
         let sleep = match next {
             Some(at) => tokio::time::sleep_until(at.into()),
@@ -315,18 +321,15 @@ fn certificates() -> Result<(String, rustls::ServerConfig), SimError> {
     Ok((ca_cert.pem(), config))
 }
 
-fn random_token() -> String {
-    use sha2::{Digest, Sha256};
-    let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
-    let digest = Sha256::digest(seed.as_bytes());
-    format!(
+/// 32 bytes from the operating system's random source, as hex: another local user cannot
+/// guess it (it is only ever in this process and in kubeconfigs Purser hands to its clients).
+fn random_token() -> Result<String, SimError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| SimError::Random(e.to_string()))?;
+    Ok(format!(
         "sim-{}",
-        digest
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
 }
 
 /// Now, as Kubernetes writes times (RFC 3339, seconds, UTC).
