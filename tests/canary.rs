@@ -1,19 +1,28 @@
-//! Canary scan: store known canary secrets, run a whole store → check → replace → check →
-//! delete journey through the real commands (mock runtime, real keychain, real HTTP peers),
-//! then look for the canaries everywhere Purser writes or answers. Zero hits required.
+//! Canary scan over a whole journey: store known canary secrets, then do everything a user does
+//! through the real commands (mock runtime, real keychain, real HTTP peers, a real Kubernetes
+//! API test server): check the keys, connect, preview a deploy over a Secret someone applied
+//! with kubectl (its value in kubectl's last-applied annotation), deploy, follow the rollout,
+//! scale, uninstall, open the cost view, export it, read the audit log. Then look for every
+//! canary — plain and base64 — in every file Purser wrote, every IPC answer, its stderr and its
+//! logs at trace level. Zero hits required; and every file Purser wrote is private (0600).
 
 mod support;
 
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
 
+use base64::Engine;
 use serde_json::{json, Value};
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use purser_lib::secrets::KeychainStore;
+use purser_lib::AppState;
 use support::ipc::MockApp;
 use support::keyring::{lookup, unique_service};
+use support::kube::{Cluster, CONTEXT};
 use support::moto::Moto;
 
 const OPENAI_FIRST: &str = "canary-openai-7f3a9c1e5b2d4f60a8e1";
@@ -21,44 +30,52 @@ const OPENAI_SECOND: &str = "canary-openai-second-91b2c3d4e5f6";
 const AWS_KEY_ID: &str = "CANARYKEYID7F3A9C1E5B";
 const AWS_SECRET: &str = "canarysecret7f3a9c1e5b2d4f60a8e1/+=";
 const AWS_TOKEN: &str = "canarytoken7f3a9c1e5b2d4f60a8e1xyz";
-const CANARIES: [&str; 5] = [
+/// The value someone else put in the app's Secret with `kubectl apply`.
+const THEIRS: &str = "canary-kubectl-applied-5d6e7f80a1b2";
+const CANARIES: [&str; 6] = [
     OPENAI_FIRST,
     OPENAI_SECOND,
     AWS_KEY_ID,
     AWS_SECRET,
     AWS_TOKEN,
+    THEIRS,
 ];
 
 #[test]
-fn no_secret_reaches_a_file_a_log_or_the_webview() {
+fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
+    let root = tempfile::tempdir().unwrap();
+    // Everything written to stderr from here on lands in a file this test reads at the end.
+    let stderr_path = root.path().join("stderr.txt");
+    let stderr = Stderr::capture(&stderr_path);
+
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let moto = Moto::start();
-    // Maximum logging from Purser itself, and the SDK pointed at moto — set before anything
-    // reads the environment (this file holds a single test, so no other thread is running).
-    std::env::set_var("PURSER_LOG", "purser_lib=trace,info");
+    let cluster = runtime.block_on(Cluster::start());
+    // Maximum logging from every crate, and the SDK pointed at moto — set before anything reads
+    // the environment (this file holds a single test, so no other thread is running).
+    std::env::set_var("PURSER_LOG", "trace");
     std::env::set_var("AWS_ENDPOINT_URL", &moto.url);
-    let openai = runtime.block_on(async {
-        let server = MockServer::start().await;
-        Mock::given(path("/v1/models"))
-            .and(header("authorization", format!("Bearer {OPENAI_FIRST}").as_str()))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
-                json!({"object": "list", "data": [{"id": "m", "object": "model", "created": 1, "owned_by": "o"}]}),
-            ))
-            .mount(&server)
+    std::env::set_var("KUBECONFIG", cluster.kubeconfig_path());
+    let openai = runtime.block_on(openai_server());
+    runtime.block_on(async {
+        let theirs = cluster.dir.path().join("theirs.yaml");
+        std::fs::write(
+            &theirs,
+            format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: assistant-openai}}\nstringData: {{OPENAI_API_KEY: {THEIRS}}}\n"),
+        )
+        .unwrap();
+        cluster
+            .kubectl_ok(&["apply", "--validate=false", "-f", theirs.to_str().unwrap()])
             .await;
-        // OpenAI's real 401 quotes (part of) the key; this one quotes all of it.
-        Mock::given(path("/v1/models"))
-            .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {
-                "message": format!("Incorrect API key provided: {OPENAI_SECOND}"),
-                "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}})))
-            .mount(&server)
+        let annotations = cluster
+            .kubectl_ok(&["get", "secret", "assistant-openai", "-o", "jsonpath={.metadata.annotations}"])
             .await;
-        server
+        assert!(annotations.contains(THEIRS), "kubectl keeps the value in its annotation: {annotations}");
     });
 
-    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("app");
     let service = unique_service("canary");
-    let app = MockApp::launch(root.path(), Arc::new(KeychainStore::with_service(&service)));
+    let app = MockApp::launch(&data, Arc::new(KeychainStore::with_service(&service)));
 
     let mut answers: Vec<String> = Vec::new();
     let mut call = |command: &str, args: Value| -> Result<Value, Value> {
@@ -71,7 +88,7 @@ fn no_secret_reaches_a_file_a_log_or_the_webview() {
 
     call(
         "update_settings",
-        json!({"patch": {"openai_base_url": format!("{}/v1", openai.uri()), "aws_source": "keys"}}),
+        json!({"patch": {"openai_base_url": format!("{}/v1", openai.uri()), "aws_source": "keys", "budget_amount": "100"}}),
     )
     .unwrap();
     for (kind, value) in [
@@ -98,7 +115,6 @@ fn no_secret_reaches_a_file_a_log_or_the_webview() {
     )
     .unwrap_err();
     assert_eq!(refused["code"], "invalid_input");
-
     call(
         "store_secret",
         json!({"kind": "openai_api_key", "value": OPENAI_SECOND}),
@@ -106,11 +122,80 @@ fn no_secret_reaches_a_file_a_log_or_the_webview() {
     .unwrap();
     let openai_bad = call("check_openai", json!({})).unwrap_err();
     assert_eq!(openai_bad["code"], "invalid_key", "{openai_bad}");
-    let overview = call("credentials_overview", json!({})).unwrap();
+    call("credentials_overview", json!({})).unwrap();
+
+    // The cluster journey, the key travelling from the keychain into the cluster's Secret.
+    let target = json!({"context": CONTEXT, "namespace": "default"});
+    let spec = json!({"name": "assistant", "image": "ghcr.io/acme/assistant:1.0", "replicas": 1,
+        "port": 8080, "cpuRequest": "100m", "memoryRequest": "128Mi"});
+    call("kube_contexts", json!({})).unwrap();
+    call("kube_connect", json!({"context": CONTEXT})).unwrap();
+    call("kube_permissions", json!({"target": target})).unwrap();
+    let preview = call("deploy_preview", json!({"target": target, "spec": spec})).unwrap();
     assert_eq!(
-        overview["secrets"][0]["ends_in"],
-        OPENAI_SECOND[OPENAI_SECOND.len() - 4..]
+        preview["notManaged"],
+        json!(["Secret/assistant-openai"]),
+        "{preview}"
     );
+    let secret_change = &preview["changes"][0];
+    assert!(
+        !secret_change["diff"].as_array().unwrap().is_empty(),
+        "the Secret's diff is shown (masked): {secret_change}"
+    );
+    call(
+        "deploy_app",
+        json!({"target": target, "spec": spec, "takeOver": true}),
+    )
+    .unwrap();
+    let stored = runtime.block_on(cluster.kubectl_ok(&[
+        "get",
+        "secret",
+        "assistant-openai",
+        "-o",
+        "jsonpath={.data.OPENAI_API_KEY}",
+    ]));
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(stored.trim())
+            .unwrap(),
+        OPENAI_SECOND.as_bytes(),
+        "the journey really carried the key into the cluster"
+    );
+    call(
+        "watch_rollout",
+        json!({"target": target, "app": "assistant", "onStatus": "__CHANNEL__:7"}),
+    )
+    .unwrap();
+    call("kube_apps", json!({"target": target})).unwrap();
+    call(
+        "scale_app",
+        json!({"target": target, "app": "assistant", "replicas": 2}),
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    call(
+        "uninstall_app",
+        json!({"target": target, "app": "assistant", "removeAdopted": true}),
+    )
+    .unwrap();
+    call("audit_entries", json!({"limit": 50})).unwrap();
+
+    // Cost: the view (through moto), then an export written as the save dialog would.
+    call("cost_view", json!({"refresh": true, "theme": "light"})).unwrap();
+    let state = app.state::<AppState>();
+    for format in [
+        purser_lib::cost::ExportFormat::Csv,
+        purser_lib::cost::ExportFormat::Svg,
+    ] {
+        let bytes = state
+            .costs()
+            .export(format, purser_lib::chart::Theme::Light)
+            .unwrap();
+        let file = data
+            .join("exports")
+            .join(state.costs().export_file_name(format));
+        state.costs().write_export(&file, &bytes).unwrap();
+    }
     call("app_status", json!({})).unwrap();
     for kind in [
         "openai_api_key",
@@ -124,11 +209,13 @@ fn no_secret_reaches_a_file_a_log_or_the_webview() {
 
     // Let the background log writer catch up, then scan everything.
     std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(app);
+    let stderr_text = stderr.finish();
     let mut files = Vec::new();
-    collect_files(root.path(), &mut files);
+    collect_files(&data, &mut files);
     let logs: Vec<_> = files
         .iter()
-        .filter(|f| f.starts_with(root.path().join("log")))
+        .filter(|f| f.starts_with(data.join("log")))
         .collect();
     assert!(
         !logs.is_empty(),
@@ -138,35 +225,137 @@ fn no_secret_reaches_a_file_a_log_or_the_webview() {
         .iter()
         .map(|f| std::fs::read_to_string(f).unwrap())
         .collect();
+    for sign in ["secret stored", "TRACE", "deploy_app", "cost_view"] {
+        assert!(
+            log_text.contains(sign),
+            "logging at trace level was active: no {sign:?}"
+        );
+    }
     assert!(
-        log_text.contains("secret stored"),
-        "logging was active during the journey"
+        stderr_text.contains("TRACE"),
+        "stderr was captured: {} bytes",
+        stderr_text.len()
     );
-    assert!(files.iter().any(|f| f.ends_with("credentials.json")));
+    for wanted in ["credentials.json", "audit.jsonl", "settings.json"] {
+        assert!(files.iter().any(|f| f.ends_with(wanted)), "no {wanted}");
+    }
 
+    let needles: Vec<(String, String)> = CANARIES
+        .iter()
+        .flat_map(|c| {
+            [
+                (c.to_string(), format!("{c} (plain)")),
+                (
+                    base64::engine::general_purpose::STANDARD.encode(c),
+                    format!("{c} (base64)"),
+                ),
+            ]
+        })
+        .collect();
     let mut hits = Vec::new();
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
-        for canary in CANARIES {
-            if contains(&bytes, canary.as_bytes()) {
-                hits.push(format!("{canary} in {}", file.display()));
+        for (needle, what) in &needles {
+            if let Some(at) = find(&bytes, needle.as_bytes()) {
+                // The canaries are fake: showing where one sits makes a leak easy to fix.
+                let line_start = bytes[..at]
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |i| i + 1);
+                let around = String::from_utf8_lossy(
+                    &bytes[line_start..(line_start + 300).min(bytes.len())],
+                )
+                .into_owned();
+                hits.push(format!("{what} in {}: …{around}…", file.display()));
             }
         }
     }
     for answer in &answers {
-        for canary in CANARIES {
-            if answer.contains(canary) {
-                hits.push(format!("{canary} in IPC answer {answer}"));
+        for (needle, what) in &needles {
+            if answer.contains(needle.as_str()) {
+                hits.push(format!("{what} in IPC answer {answer}"));
             }
         }
     }
+    for (needle, what) in &needles {
+        if stderr_text.contains(needle.as_str()) {
+            hits.push(format!("{what} on stderr"));
+        }
+    }
     assert!(
-        answers.len() >= 14,
+        answers.len() >= 25,
         "the journey made {} calls",
         answers.len()
     );
     assert_eq!(hits, Vec::<String>::new(), "secrets leaked");
+
+    // Private: nothing Purser wrote is readable by other users, exports aside (documents the
+    // user chose to save).
+    let wide: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(data.join("exports")))
+        .filter(|f| std::fs::metadata(f).unwrap().permissions().mode() & 0o077 != 0)
+        .map(|f| f.display().to_string())
+        .collect();
+    assert_eq!(wide, Vec::<String>::new(), "files readable by others");
     drop(moto);
+}
+
+async fn openai_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/models"))
+        .and(header("authorization", format!("Bearer {OPENAI_FIRST}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"object": "list", "data": [{"id": "m", "object": "model", "created": 1, "owned_by": "o"}]}),
+        ))
+        .mount(&server)
+        .await;
+    // OpenAI's real 401 quotes (part of) the key; this one quotes all of it.
+    Mock::given(path("/v1/models"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {
+            "message": format!("Incorrect API key provided: {OPENAI_SECOND}"),
+            "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}})))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The process's stderr redirected into a file until [`Stderr::finish`].
+struct Stderr {
+    saved: i32,
+    path: std::path::PathBuf,
+}
+
+impl Stderr {
+    fn capture(path: &Path) -> Stderr {
+        let file = std::fs::File::create(path).unwrap();
+        use std::os::fd::AsRawFd;
+        // SAFETY: dup/dup2 on the process's own descriptors; the file stays open until the
+        // descriptor 2 that now refers to it is restored in `finish`.
+        let saved = unsafe { libc::dup(2) };
+        assert!(saved >= 0);
+        unsafe {
+            assert!(libc::dup2(file.as_raw_fd(), 2) >= 0);
+        }
+        Stderr {
+            saved,
+            path: path.to_path_buf(),
+        }
+    }
+
+    fn finish(self) -> String {
+        // SAFETY: puts back the descriptor saved in `capture`.
+        unsafe {
+            libc::dup2(self.saved, 2);
+            libc::close(self.saved);
+        }
+        let mut text = String::new();
+        std::fs::File::open(&self.path)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -180,8 +369,8 @@ fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
-        .any(|window| window == needle)
+        .position(|window| window == needle)
 }

@@ -112,7 +112,9 @@ async fn deploy_watch_scale_rollback_uninstall_with_kubectl_reading_back() {
         "{:?}",
         preview.changes
     );
-    assert!(preview.yaml.contains("•••• from keychain") && !preview.yaml.contains("CLUSTERCANARY"));
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(KEY);
+    assert!(preview.yaml.contains("•••• from keychain") && !preview.yaml.contains(&encoded));
 
     w.service
         .deploy(
@@ -153,7 +155,6 @@ async fn deploy_watch_scale_rollback_uninstall_with_kubectl_reading_back() {
             "jsonpath={.data.OPENAI_API_KEY}",
         ])
         .await;
-    use base64::Engine;
     assert_eq!(
         base64::engine::general_purpose::STANDARD
             .decode(stored.trim())

@@ -100,7 +100,9 @@ impl Credentials {
                     Ok(StoredSecret {
                         kind,
                         stored: value.is_some(),
-                        ends_in: value.and_then(|v| v.ends_in()),
+                        ends_in: value
+                            .filter(|_| kind.shows_ending())
+                            .and_then(|v| v.ends_in()),
                     })
                 })
                 .collect::<Result<Vec<_>, SecretError>>()
@@ -319,6 +321,30 @@ mod tests {
                 .expose(),
             "test-key-000000000beef"
         );
+        for (kind, value) in [
+            (SecretKind::AwsAccessKeyId, "TESTACCESSKEY0001"),
+            (
+                SecretKind::AwsSecretAccessKey,
+                "abcdEFGH1234/+=abcdEFGH1234/+=abcdefgh",
+            ),
+            (SecretKind::AwsSessionToken, "sessiontokensessiontoken0001"),
+        ] {
+            credentials.store(kind, Secret::new(value)).await.unwrap();
+        }
+        let overview = credentials.overview().await.unwrap();
+        let ends = |kind| {
+            overview
+                .secrets
+                .iter()
+                .find(|s| s.kind == kind)
+                .map(|s| (s.stored, s.ends_in.clone()))
+        };
+        assert_eq!(
+            ends(SecretKind::AwsAccessKeyId),
+            Some((true, Some("0001".into())))
+        );
+        assert_eq!(ends(SecretKind::AwsSecretAccessKey), Some((true, None)));
+        assert_eq!(ends(SecretKind::AwsSessionToken), Some((true, None)));
         let overview = credentials.delete(SecretKind::OpenaiApiKey).await.unwrap();
         assert!(!overview.secrets[0].stored);
         assert!(store.get(SecretKind::OpenaiApiKey).unwrap().is_none());

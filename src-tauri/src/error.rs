@@ -156,6 +156,9 @@ impl From<CheckError> for AppError {
             CheckError::BadAddress { .. } => {
                 "Type the full address, starting with https://.".to_string()
             }
+            CheckError::PlainHttp { .. } => "Use the https:// address. Plain http:// is accepted \
+                 only for a gateway on this computer (localhost)."
+                .to_string(),
             CheckError::UnknownAccessKey => "Check the access key ID in the AWS console (IAM → \
                  Users → Security credentials); it may have been deleted or deactivated. Store \
                  the right one with Replace."

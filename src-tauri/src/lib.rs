@@ -92,6 +92,7 @@ pub fn init_with_store<R: Runtime>(
         Some(dirs) => dirs,
         None => os_dirs(app)?,
     };
+    logging::private_files();
     match logging::init(&dirs.log) {
         Ok(guard) => {
             app.manage(guard);

@@ -333,7 +333,7 @@ pub fn apply_patch(current: &Settings, patch: &Value) -> Result<Settings, Settin
                 let url = crate::secrets::normalise_base_url(text).map_err(|_| {
                     SettingsError::InvalidValue {
                         field: field.clone(),
-                        allowed: "a web address such as https://api.openai.com/v1",
+                        allowed: "a web address starting with https://, e.g. https://api.openai.com/v1 (http:// only for a gateway on this computer)",
                     }
                 })?;
                 next.openai_base_url = OpenAiBaseUrl(url);
@@ -674,6 +674,10 @@ mod tests {
                 "openai_base_url",
             ),
             (json!({"openai_base_url": 42}), "openai_base_url"),
+            (
+                json!({"openai_base_url": "http://gateway.example.com/v1"}),
+                "openai_base_url",
+            ),
             (json!({"aws_source": "env"}), "aws_source"),
             (json!({"aws_profile": "my profile"}), "aws_profile"),
             (json!({"aws_region": "Mars-1"}), "aws_region"),

@@ -38,6 +38,12 @@ impl MockApp {
         MockApp { _app: app, window }
     }
 
+    /// Managed state, as a command would get it.
+    pub fn state<T: Send + Sync + 'static>(&self) -> tauri::State<'_, T> {
+        use tauri::Manager;
+        self._app.state::<T>()
+    }
+
     /// Invokes `command` with `args`; `Err` holds the error the page would get.
     pub fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
         let request = InvokeRequest {

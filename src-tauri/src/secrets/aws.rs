@@ -64,13 +64,11 @@ pub async fn sdk_config(access: &AwsAccess, target: &AwsTarget) -> SdkConfig {
             access_key_id,
             secret_access_key,
             session_token,
-        } => loader.credentials_provider(Credentials::new(
-            access_key_id.expose(),
-            secret_access_key.expose(),
-            session_token.as_ref().map(|t| t.expose().to_string()),
-            None,
-            "purser-keychain",
-        )),
+        } => loader.credentials_provider(KeychainCredentials {
+            access_key_id: access_key_id.clone(),
+            secret_access_key: secret_access_key.clone(),
+            session_token: session_token.clone(),
+        }),
         // The profile's own credentials (keys, SSO, assume-role, process) and nothing else:
         // the default chain would end by probing EC2 instance metadata over the network.
         AwsAccess::Profile { name } => loader.profile_name(name).credentials_provider(
@@ -90,6 +88,39 @@ pub async fn sdk_config(access: &AwsAccess, target: &AwsTarget) -> SdkConfig {
         loader = loader.endpoint_url(url);
     }
     loader.load().await
+}
+
+/// Keys from the keychain as an SDK credentials provider. The SDK's own `Credentials` print
+/// the access key ID in `Debug`, and the SDK debug-prints its providers when tracing; this one
+/// prints `<redacted>`.
+#[derive(Clone)]
+struct KeychainCredentials {
+    access_key_id: Secret,
+    secret_access_key: Secret,
+    session_token: Option<Secret>,
+}
+
+impl std::fmt::Debug for KeychainCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeychainCredentials(<redacted>)")
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for KeychainCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Ok(Credentials::new(
+            self.access_key_id.expose(),
+            self.secret_access_key.expose(),
+            self.session_token.as_ref().map(|t| t.expose().to_string()),
+            None,
+            "purser-keychain",
+        )))
+    }
 }
 
 fn region_chain(explicit: Option<&str>, profile: Option<&str>) -> RegionProviderChain {

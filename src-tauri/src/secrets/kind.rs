@@ -48,6 +48,16 @@ impl SecretKind {
         }
     }
 
+    /// Whether the screen may show how the value ends ("…4f2a"). Keys that identify (the
+    /// OpenAI keys, the AWS access key ID) may; the AWS secret access key and session token
+    /// are secrets through and through, so nothing of them is shown.
+    pub fn shows_ending(self) -> bool {
+        matches!(
+            self,
+            SecretKind::OpenaiApiKey | SecretKind::OpenaiAdminKey | SecretKind::AwsAccessKeyId
+        )
+    }
+
     fn length_range(self) -> (usize, usize) {
         match self {
             SecretKind::OpenaiApiKey | SecretKind::OpenaiAdminKey => (8, 512),

@@ -76,6 +76,8 @@ pub enum CheckError {
     },
     #[error("\"{address}\" is not a web address (it should look like https://api.openai.com/v1)")]
     BadAddress { address: String },
+    #[error("\"{address}\" is not encrypted (http://): the key would cross the network readable by anyone on the way")]
+    PlainHttp { address: String },
     #[error("AWS does not know this access key ID")]
     UnknownAccessKey,
     #[error("AWS knows the access key ID, but the secret access key does not match it")]
@@ -116,6 +118,7 @@ impl CheckError {
             CheckError::Timeout { .. } => "timeout",
             CheckError::Unreachable { .. } => "no_network",
             CheckError::BadAddress { .. } => "bad_address",
+            CheckError::PlainHttp { .. } => "plain_http",
             CheckError::UnknownAccessKey => "aws_unknown_access_key",
             CheckError::WrongSecret => "aws_wrong_secret",
             CheckError::Rejected => "aws_rejected",

@@ -58,15 +58,33 @@ pub fn normalise_base_url(raw: &str) -> Result<String, CheckError> {
     let bad = || CheckError::BadAddress {
         address: trimmed.chars().take(80).collect(),
     };
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"))
-        .ok_or_else(bad)?;
+    let (rest, plain) = match trimmed.strip_prefix("https://") {
+        Some(rest) => (rest, false),
+        None => (trimmed.strip_prefix("http://").ok_or_else(bad)?, true),
+    };
     let host = rest.split('/').next().unwrap_or_default();
     if host.is_empty() || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
+    // The key travels in a header: without TLS only to a gateway on this very computer.
+    if plain && !is_loopback(host) {
+        return Err(CheckError::PlainHttp {
+            address: trimmed.chars().take(80).collect(),
+        });
+    }
     Ok(trimmed.to_string())
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// OpenAI's own messages for a bad key quote part of the key, so they are never passed on;
@@ -155,6 +173,27 @@ mod tests {
             "https://a b/v1",
         ] {
             assert!(normalise_base_url(bad).is_err(), "{bad:?}");
+        }
+        for local in [
+            "http://localhost:4000/v1",
+            "http://127.0.0.2/v1",
+            "http://[::1]:8080/v1",
+        ] {
+            assert!(normalise_base_url(local).is_ok(), "{local}");
+        }
+        for remote in [
+            "http://api.openai.com/v1",
+            "http://10.0.0.5:4000/v1",
+            "http://localhost.evil.example/v1",
+            "http://127.0.0.1.nip.io/v1",
+        ] {
+            assert!(
+                matches!(
+                    normalise_base_url(remote),
+                    Err(CheckError::PlainHttp { .. })
+                ),
+                "{remote}"
+            );
         }
     }
 }
