@@ -53,6 +53,7 @@ fn chart_benches(c: &mut Criterion) {
         budget: Some(3000.0),
         current_month: &series.months[35].month,
         theme: Theme::Light,
+        size: purser_lib::chart::EXPORT_SIZE,
     };
     c.bench_function("chart_svg_36_months_25_services", |b| {
         b.iter(|| render_svg(black_box(&input)).unwrap())

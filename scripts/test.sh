@@ -17,7 +17,7 @@ if [ "$(uname -s)" = Linux ]; then
   # The end-to-end tests start their own Xvfb; never pop windows onto the user's screen.
   unset DISPLAY WAYLAND_DISPLAY
   # A private, unlocked Secret Service for the keychain tests (never the user's own).
-  scripts/with-keyring.sh cargo test --locked -- "$@"
+  scripts/with-keyring.sh cargo test --locked --no-fail-fast -- "$@"
 else
   # WebKitWebDriver (the end-to-end driver) exists only on Linux.
   say "End-to-end tests need Linux; running the unit and command-layer tests only"

@@ -181,7 +181,11 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
     call("audit_entries", json!({"limit": 50})).unwrap();
 
     // Cost: the view (through moto), then an export written as the save dialog would.
-    call("cost_view", json!({"refresh": true, "theme": "light"})).unwrap();
+    call(
+        "cost_view",
+        json!({"refresh": true, "theme": "light", "width": 900}),
+    )
+    .unwrap();
     let state = app.state::<AppState>();
     for format in [
         purser_lib::cost::ExportFormat::Csv,

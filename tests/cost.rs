@@ -531,3 +531,53 @@ async fn garbage_amounts_from_cost_explorer_are_named() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn another_account_never_gets_the_first_accounts_figures_from_the_cache() {
+    let server = MockServer::start().await;
+    Mock::given(header("x-amz-target", "AWSInsightsIndexService.GetCostAndUsage"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            json!({"ResultsByTime": [result("2026-11-01", "2026-12-01", &[("Amazon EC2", "10")], true)]})
+                .to_string(),
+            "application/x-amz-json-1.1",
+        ))
+        .mount(&server)
+        .await;
+    let source = explorer(
+        &keys("TESTACCESSKEY0001", "test-secret"),
+        &server.uri(),
+        &server.uri(),
+    )
+    .await;
+    let (_dir, cache, meter) = fresh_dirs();
+    let first = CostQuery {
+        account: purser_lib::secrets::account_name(&keys("TESTACCESSKEY0001", "s")),
+        ..CostQuery::default()
+    };
+    let second = CostQuery {
+        account: purser_lib::secrets::account_name(&keys("TESTACCESSKEY0002", "s")),
+        ..CostQuery::default()
+    };
+    assert_ne!(first.account, second.account);
+    assert!(
+        !first.account.contains("TESTACCESSKEY"),
+        "the account's name is not the key ID: {}",
+        first.account
+    );
+    load_report(&source, &cache, &meter, &first, NOW, TTL, false)
+        .await
+        .unwrap();
+    let asked = server.received_requests().await.unwrap().len();
+    let other = load_report(&source, &cache, &meter, &second, NOW, TTL, false)
+        .await
+        .unwrap();
+    assert!(
+        !other.from_cache,
+        "the second account's figures were fetched"
+    );
+    assert!(server.received_requests().await.unwrap().len() > asked);
+    let again = load_report(&source, &cache, &meter, &first, NOW, TTL, false)
+        .await
+        .unwrap();
+    assert!(again.from_cache, "each account keeps its own cache entry");
+}

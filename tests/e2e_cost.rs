@@ -83,8 +83,125 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
         .unwrap();
     assert!(rows.len() >= 5, "{} services listed", rows.len());
 
-    // Export a PNG through the save dialog.
+    // The month's total is exact to the cent and is the sum of its rows.
+    let cents = |text: String| -> i64 {
+        let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+        digits
+            .parse()
+            .unwrap_or_else(|_| panic!("not an amount: {text:?}"))
+    };
+    let mut sum = 0;
+    for row in &rows {
+        let cell = row.find(Locator::Css("td.num")).await.unwrap();
+        let text = cell.text().await.unwrap();
+        assert!(text.contains('.'), "rows show cents: {text}");
+        sum += cents(text);
+    }
+    let total = app
+        .client
+        .find(Locator::Css("#cost-breakdown tfoot td.num"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(cents(total), sum, "the total is the sum of the rows");
+    let meta = app.client.find(Locator::Id("cost-meta")).await.unwrap();
+    assert!(
+        meta.text().await.unwrap().contains("this month: 0 ($0.00)"),
+        "the request count shows cents"
+    );
+    // The chart's text is as readable on screen as it is in the drawing (≥ 11 px).
+    let smallest: f64 = app
+        .client
+        .execute(
+            "const svg = document.querySelector('#cost-chart svg');
+             const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+             return Math.min(...[...svg.querySelectorAll('text')].map((t) => parseFloat(t.getAttribute('font-size')) * scale));",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(
+        smallest >= 11.0,
+        "the chart's smallest text is {smallest:.1} px: {}",
+        app.client
+            .execute(
+                "const svg = document.querySelector('#cost-chart svg');
+                 return [svg.getBoundingClientRect().width, svg.viewBox.baseVal.width, document.getElementById('cost-chart').clientWidth, [...new Set([...svg.querySelectorAll('text')].map((t) => t.getAttribute('font-size')))].join(',')];",
+                vec![],
+            )
+            .await
+            .unwrap()
+    );
+
+    // A budget the sample months pass: the months over it say so in words.
+    amount.clear().await.unwrap();
+    amount.send_keys("800").await.unwrap();
+    click(&app, "budget-save").await;
+    app.eventually("a month marked over budget", || async {
+        let list = app
+            .client
+            .find(Locator::Id("cost-months-list"))
+            .await
+            .unwrap();
+        list.text()
+            .await
+            .unwrap_or_default()
+            .contains("over budget by $")
+    })
+    .await;
+    let over = app
+        .client
+        .find(Locator::Css("#cost-months-list button.over-budget"))
+        .await
+        .unwrap();
+    app.click(&over).await;
+    let caption = app
+        .client
+        .find(Locator::Id("cost-breakdown-caption"))
+        .await
+        .unwrap();
+    app.eventually("the breakdown to say it is over", || async {
+        caption
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("over budget by $")
+    })
+    .await;
+
+    // Export the figures: the save dialog says figures, not chart.
     let out = tempfile::tempdir().unwrap();
+    let csv = out.path().join("meeting-figures.csv");
+    click(&app, "cost-export-csv").await;
+    type_into_save_dialog(
+        app.display(),
+        "Export cost figures",
+        &csv.display().to_string(),
+    );
+    let exported = app
+        .client
+        .find(Locator::Id("cost-export-message"))
+        .await
+        .unwrap();
+    app.eventually("the CSV export to be confirmed", || async {
+        exported
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("meeting-figures.csv")
+    })
+    .await;
+    let text = std::fs::read_to_string(&csv).expect("the CSV was written where chosen");
+    assert!(
+        text.starts_with("month,service,amount,currency,estimated\n"),
+        "{text}"
+    );
+
+    // Export a PNG through the save dialog.
     let target = out.path().join("meeting-chart.png");
     click(&app, "cost-export-png").await;
     type_into_save_dialog(
@@ -110,6 +227,45 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
     assert_eq!((width, height), (1600, 800));
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_spanish_budget_is_read_and_shown_the_spanish_way() {
+    let app = Desktop::launch_with("es_ES.UTF-8", |_| {}).await;
+    app.nav_button("Coste y presupuesto")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.type_in("Importe al mes", "1.500,50").await;
+    click(&app, "budget-save").await;
+    let saved = app.config_dir().join("settings.json");
+    app.eventually("the budget to be saved", || async {
+        std::fs::read_to_string(&saved)
+            .unwrap_or_default()
+            .contains("\"budget_amount\": 1500.5")
+    })
+    .await;
+    let shown = app
+        .field("Importe al mes")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(shown, "1500,50", "the amount reads back in Spanish");
+    app.type_in("Importe al mes", "1500,50").await;
+    click(&app, "budget-save").await;
+    app.type_in("Importe al mes", "0,004").await;
+    click(&app, "budget-save").await;
+    app.wait_text("budget-message", "two decimals").await;
+    assert!(
+        std::fs::read_to_string(&saved)
+            .unwrap()
+            .contains("\"budget_amount\": 1500.5"),
+        "a refused amount changes nothing"
+    );
     app.quit().await;
 }
 

@@ -28,6 +28,12 @@ async fn store_check_and_delete_an_openai_key() {
         })))
         .mount(&server)
         .await;
+    Mock::given(path("/v1/models"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": {
+            "message": "Incorrect API key provided", "type": "invalid_request_error",
+            "param": null, "code": "invalid_api_key"}})))
+        .mount(&server)
+        .await;
 
     let app = Desktop::launch().await;
     let state = app
@@ -121,6 +127,39 @@ async fn store_check_and_delete_an_openai_key() {
         text.contains("works") && text.contains("3 models available")
     })
     .await;
+
+    // A refused key: the failure stays on screen until the next check (it used to be
+    // replaced by "Not checked yet." as soon as the status bar refreshed).
+    input
+        .send_keys("test-e2e-wrong-key-0000beef")
+        .await
+        .unwrap();
+    store_button(&app).await.click().await.unwrap();
+    app.eventually("the new key to show as stored", || async {
+        state.text().await.unwrap_or_default() == "stored · ends in …beef"
+    })
+    .await;
+    app.client
+        .find(Locator::Id("check-openai"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    app.eventually("the refusal to show", || async {
+        result
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("did not accept the key")
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let text = result.text().await.unwrap_or_default();
+    assert!(
+        text.contains("did not accept the key"),
+        "the failure is still shown: {text:?}"
+    );
 
     // Delete, confirming in the dialog.
     let delete = app

@@ -196,3 +196,35 @@ fn png_size(png: &[u8]) -> (u32, u32) {
     let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
     (width, height)
 }
+
+#[tokio::test]
+async fn a_second_launch_hands_over_to_the_running_window() {
+    let app = Desktop::launch().await;
+    app.nav_button("Settings").await.click().await.unwrap();
+    app.choose("Language", "Español").await;
+    let settings = config_dir(app.home.path()).join("settings.json");
+    app.eventually("the choice to be saved", || async {
+        std::fs::read_to_string(&settings)
+            .unwrap_or_default()
+            .contains("\"es\"")
+    })
+    .await;
+    let before = std::fs::read(&settings).unwrap();
+
+    let status = app
+        .launch_again()
+        .expect("the second launch ends by itself");
+    assert!(status.success(), "{status:?}");
+    app.eventually("the first Purser to be told", || async {
+        app.log_text().contains("launched again")
+    })
+    .await;
+    assert_eq!(
+        std::fs::read(&settings).unwrap(),
+        before,
+        "the second process wrote nothing"
+    );
+    // The first window still answers.
+    assert_eq!(app.visible_heading().await, "Ajustes");
+    app.quit().await;
+}

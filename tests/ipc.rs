@@ -5,7 +5,12 @@ mod support;
 
 use std::sync::Arc;
 
-use purser_lib::secrets::KeychainStore;
+use purser_lib::chart::Theme;
+use purser_lib::cost::{
+    CostError, CostQuery, CostSource, ForecastAnswer, Metric, RawGroup, RawMonth, UsagePage,
+};
+use purser_lib::secrets::{AwsAccess, KeychainStore, Secret, SecretError, SecretKind, SecretStore};
+use purser_lib::AppState;
 use serde_json::{json, Value};
 use support::ipc::MockApp as App;
 
@@ -94,4 +99,135 @@ fn commands_outside_the_capability_are_refused() {
     );
     let unknown = invoke(&app, "delete_everything", json!({}));
     assert!(unknown.is_err());
+}
+
+/// A keychain that can be locked while the app runs, as a user's keyring locks after idling.
+#[derive(Debug, Default)]
+struct LockableStore {
+    values: std::sync::Mutex<std::collections::HashMap<SecretKind, String>>,
+    locked: std::sync::atomic::AtomicBool,
+}
+
+impl SecretStore for LockableStore {
+    fn get(&self, kind: SecretKind) -> Result<Option<Secret>, SecretError> {
+        if self.locked.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(SecretError::KeychainLocked {
+                reason: "the collection is locked".into(),
+            });
+        }
+        Ok(self.values.lock().unwrap().get(&kind).map(Secret::new))
+    }
+    fn set(&self, kind: SecretKind, secret: &Secret) -> Result<(), SecretError> {
+        self.values
+            .lock()
+            .unwrap()
+            .insert(kind, secret.expose().to_string());
+        Ok(())
+    }
+    fn delete(&self, kind: SecretKind) -> Result<bool, SecretError> {
+        Ok(self.values.lock().unwrap().remove(&kind).is_some())
+    }
+}
+
+/// Cost figures from nowhere: one month, one service.
+struct FixedSource;
+
+#[async_trait::async_trait]
+impl CostSource for FixedSource {
+    async fn usage_page(
+        &self,
+        _: &CostQuery,
+        _: &str,
+        _: &str,
+        _: Option<String>,
+    ) -> Result<UsagePage, CostError> {
+        let now = time::OffsetDateTime::now_utc().date();
+        Ok(UsagePage {
+            months: vec![RawMonth {
+                start: purser_lib::cost::month_start(now),
+                estimated: true,
+                groups: vec![RawGroup {
+                    service: "Amazon EC2".into(),
+                    amount: Some("12.34".into()),
+                    unit: Some("USD".into()),
+                }],
+            }],
+            next_page_token: None,
+        })
+    }
+    async fn forecast(&self, _: Metric, _: &str, _: &str) -> Result<ForecastAnswer, CostError> {
+        Ok(ForecastAnswer::NotEnoughHistory)
+    }
+}
+
+#[test]
+fn a_locked_keychain_shows_the_last_figures_marked_stale() {
+    let root = tempfile::tempdir().unwrap();
+    let store = Arc::new(LockableStore::default());
+    let app = App::launch(root.path(), store.clone());
+    for (kind, value) in [
+        ("aws_access_key_id", "TESTACCESSKEY0001"),
+        ("aws_secret_access_key", "testsecretkeytestsecretkey0001"),
+    ] {
+        app.invoke("store_secret", json!({"kind": kind, "value": value}))
+            .unwrap();
+    }
+    // The figures a refresh got earlier for these keys.
+    let access = AwsAccess::Keys {
+        access_key_id: Secret::new("TESTACCESSKEY0001"),
+        secret_access_key: Secret::new("testsecretkeytestsecretkey0001"),
+        session_token: None,
+    };
+    let query = CostQuery {
+        account: purser_lib::secrets::account_name(&access),
+        ..CostQuery::default()
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime
+        .block_on(app.state::<AppState>().costs().view(
+            Some(&FixedSource),
+            &query,
+            None,
+            purser_lib::cost::ViewOptions {
+                now: time::OffsetDateTime::now_utc(),
+                refresh: false,
+                theme: Theme::Light,
+                width: 800,
+            },
+        ))
+        .unwrap();
+
+    store
+        .locked
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let view = app
+        .invoke(
+            "cost_view",
+            json!({"refresh": false, "theme": "light", "width": 800}),
+        )
+        .unwrap();
+    assert_eq!(view["report"]["origin"], "aws", "{view}");
+    assert_eq!(view["report"]["stale"]["code"], "keychain_locked", "{view}");
+    assert_eq!(view["months"][0]["total_cents"], 1234);
+
+    // Nothing cached for another account: the locked keychain is said plainly.
+    let other = tempfile::tempdir().unwrap();
+    let locked = Arc::new(LockableStore::default());
+    let fresh = App::launch(other.path(), locked.clone());
+    fresh
+        .invoke(
+            "store_secret",
+            json!({"kind": "aws_access_key_id", "value": "TESTACCESSKEY0002"}),
+        )
+        .unwrap();
+    locked
+        .locked
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let error = fresh
+        .invoke(
+            "cost_view",
+            json!({"refresh": false, "theme": "light", "width": 800}),
+        )
+        .unwrap_err();
+    assert_eq!(error["code"], "keychain_locked", "{error}");
 }

@@ -41,8 +41,8 @@ export const api = {
   checkAws: () => call('check_aws'),
   /** AWS profile names from the user's AWS config. */
   listAwsProfiles: () => call('list_aws_profiles'),
-  /** Cost view (chart included); `refresh` asks Cost Explorer even if the cache is fresh. */
-  costView: (refresh, theme) => call('cost_view', { refresh, theme }),
+  /** Cost view (chart drawn `width` px wide); `refresh` asks Cost Explorer even if cached. */
+  costView: (refresh, theme, width) => call('cost_view', { refresh, theme, width }),
   /** Exports via a save dialog; resolves with the path, or null if cancelled. */
   exportCost: (format, theme) => call('export_cost', { format, theme }),
   /** Contexts from the kubeconfig, plus the built-in sandbox. */

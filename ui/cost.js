@@ -26,11 +26,37 @@ export function initCost(refreshStatus) {
     save({ budget_amount: null }, 'budget-message'));
   document.getElementById('query-save').addEventListener('click', saveQuery);
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => view && loadCost());
+  // The chart is drawn at the width it is shown at, so its text keeps its size: redraw
+  // (from the cache, no new request) when the window is resized.
+  let resizing = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => {
+      if (view && !document.querySelector('[data-panel="cost"]').hidden) loadCost();
+    }, 250);
+  });
+}
+
+/** The chart's width on screen, in CSS pixels. */
+function chartWidth() {
+  const box = document.getElementById('cost-chart');
+  return Math.round(box.clientWidth || box.parentElement.clientWidth || 900);
+}
+
+/** An amount as the user's language writes it, for a form field: "1500,50" in Spanish. */
+function amountText(amount) {
+  if (amount == null) return '';
+  const cents = Math.round(amount * 100) % 100 !== 0;
+  return new Intl.NumberFormat(language(), {
+    useGrouping: false,
+    minimumFractionDigits: cents ? 2 : 0,
+    maximumFractionDigits: 2,
+  }).format(amount);
 }
 
 /** Fills the forms from settings. */
 export function showCostSettings(settings) {
-  document.getElementById('budget-amount').value = settings.budget_amount ?? '';
+  document.getElementById('budget-amount').value = amountText(settings.budget_amount);
   document.getElementById('budget-thresholds').value = settings.budget_thresholds.join(', ');
   document.getElementById('cost-metric').value = settings.cost_metric;
   document.getElementById('cost-months').value = settings.cost_months;
@@ -43,7 +69,7 @@ export async function loadCost({ refresh = false } = {}) {
   const button = document.getElementById('cost-refresh');
   button.disabled = true;
   try {
-    view = await api.costView(refresh, theme());
+    view = await api.costView(refresh, theme(), chartWidth());
     showError(null);
   } catch (error) {
     showError(error);
@@ -54,11 +80,21 @@ export async function loadCost({ refresh = false } = {}) {
   onStatusChange();
 }
 
+/** Money in whole units, for summaries: "$1,234". */
 function money(amount, currency) {
   try {
     return new Intl.NumberFormat(language(), { style: 'currency', currency, maximumFractionDigits: 0 }).format(amount);
   } catch {
     return `${Math.round(amount)} ${currency}`;
+  }
+}
+
+/** Money to the cent, from whole cents: "$0.04", "1.234,56 €". */
+export function exact(cents, currency) {
+  try {
+    return new Intl.NumberFormat(language(), { style: 'currency', currency }).format(cents / 100);
+  } catch {
+    return `${(cents / 100).toFixed(2)} ${currency}`;
   }
 }
 
@@ -123,21 +159,37 @@ function drawMeta() {
   parts.push(t('cost.estimated'));
   parts.push(t('cost.requests')
     .replace('{n}', report.requests_this_month)
-    .replace('{cost}', money(report.requests_cost_usd, 'USD').replace(/\.00$/, '')));
+    .replace('{cost}', exact(Math.round(report.requests_cost_usd * 100), 'USD')));
   document.getElementById('cost-meta').textContent = parts.join(' · ');
   const stale = document.getElementById('cost-stale');
   stale.hidden = !report.stale;
   if (report.stale) stale.textContent = `${t('cost.stale')} ${report.stale.message}`;
 }
 
+/** "Oct 2026", in the user's language. */
+function monthName(month) {
+  return new Date(`${month}T00:00:00Z`).toLocaleDateString(language(), { month: 'short', year: 'numeric', timeZone: 'UTC' });
+}
+
 function drawMonths() {
   const list = document.getElementById('cost-months-list');
-  const months = view.report.series.months;
+  const months = view.months;
+  const currency = view.report.series.currency;
   if (!months.some((m) => m.month === selectedMonth)) selectedMonth = months.at(-1)?.month ?? null;
   list.replaceChildren(...months.map((month) => {
     const button = document.createElement('button');
     button.type = 'button';
-    button.textContent = new Date(`${month.month}T00:00:00Z`).toLocaleDateString(language(), { month: 'short', year: 'numeric', timeZone: 'UTC' });
+    const name = document.createElement('span');
+    name.textContent = monthName(month.month);
+    button.append(name);
+    if (month.over_budget_cents) {
+      // Said in words, not only with the chart's red outline.
+      button.classList.add('over-budget');
+      const over = document.createElement('span');
+      over.className = 'over';
+      over.textContent = t('cost.overBy').replace('{amount}', exact(month.over_budget_cents, currency));
+      button.append(over);
+    }
     button.setAttribute('aria-pressed', String(month.month === selectedMonth));
     button.dataset.month = month.month;
     button.addEventListener('click', () => {
@@ -147,21 +199,33 @@ function drawMonths() {
     return button;
   }));
   const month = months.find((m) => m.month === selectedMonth);
+  const caption = document.getElementById('cost-breakdown-caption');
+  caption.replaceChildren();
+  if (month) {
+    caption.append(`${monthName(month.month)}${month.estimated ? ` (${t('cost.estimatedShort')})` : ''}`);
+    if (month.over_budget_cents) {
+      const over = document.createElement('strong');
+      over.className = 'over';
+      over.textContent = ` · ${t('cost.overBy').replace('{amount}', exact(month.over_budget_cents, currency))}`;
+      caption.append(over);
+    }
+  }
   const body = document.querySelector('#cost-breakdown tbody');
-  const currency = view.report.series.currency;
-  document.getElementById('cost-breakdown-caption').textContent = month
-    ? `${list.querySelector('[aria-pressed="true"]')?.textContent ?? ''}${month.estimated ? ` (${t('cost.estimatedShort')})` : ''}`
-    : '';
-  body.replaceChildren(...(month?.services ?? []).map(([service, amount]) => {
-    const row = document.createElement('tr');
-    const name = document.createElement('td');
-    name.textContent = service;
-    const cost = document.createElement('td');
-    cost.className = 'num';
-    cost.textContent = new Intl.NumberFormat(language(), { style: 'currency', currency }).format(amount);
-    row.append(name, cost);
-    return row;
-  }));
+  body.replaceChildren(...(month?.rows ?? []).map(([service, cents]) => row(service, exact(cents, currency))));
+  const foot = document.querySelector('#cost-breakdown tfoot');
+  foot.replaceChildren(...(month ? [row(t('cost.total'), exact(month.total_cents, currency), 'th')] : []));
+}
+
+function row(label, amount, cell = 'td') {
+  const tr = document.createElement('tr');
+  const name = document.createElement(cell);
+  name.textContent = label;
+  if (cell === 'th') name.scope = 'row';
+  const cost = document.createElement('td');
+  cost.className = 'num';
+  cost.textContent = amount;
+  tr.append(name, cost);
+  return tr;
 }
 
 function showError(error) {

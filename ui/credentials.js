@@ -204,8 +204,11 @@ async function runCheck(service) {
     if (overview) overview[service] = record;
     drawCheck(service, record);
   } catch (error) {
-    el.textContent = `✗ ${describe(error)}`;
-    el.className = 'check-result bad';
+    // Kept with the rest of the overview, so a redraw (the status bar refreshes right after)
+    // shows the failure until the next check instead of "Not checked yet."
+    const record = { at: new Date().toISOString(), ok: false, code: error.code, summary: describe(error) };
+    if (overview) overview[service] = record;
+    drawCheck(service, record);
   } finally {
     clearInterval(timer);
     button.disabled = false;

@@ -2,7 +2,7 @@
 // their own modules; this one wires them together.
 
 import { api } from './api.js';
-import { setLanguage, t, has } from './i18n.js';
+import { setLanguage, t, has, language } from './i18n.js';
 import { initSettings, showSettings } from './settings.js';
 import { initCredentials, loadCredentials, redrawCredentials } from './credentials.js';
 import { initCost, loadCost, showCostSettings } from './cost.js';
@@ -95,7 +95,9 @@ export function render(status) {
   applyTheme(status.settings.theme);
   setStatusValue('status-context', status.kube_context && contextLabel(status.kube_context));
   setStatusValue('status-aws', status.aws_identity);
-  setStatusValue('status-cost', status.last_cost_refresh);
+  // When Cost Explorer last answered, in the user's own time and language.
+  setStatusValue('status-cost', status.last_cost_refresh
+    && new Date(status.last_cost_refresh).toLocaleString(language(), { dateStyle: 'medium', timeStyle: 'short' }));
   document.getElementById('app-version').textContent = status.version;
   renderNotices(status.notices);
   showSettings(status.settings);

@@ -7,9 +7,9 @@ use plotters::prelude::*;
 
 use crate::cost::{CostSeries, Forecast, Month};
 
-/// SVG size (the UI scales it to fit).
-pub const WIDTH: u32 = 1200;
-pub const HEIGHT: u32 = 600;
+/// The size exports are drawn at (the window draws at the width it shows the chart at, so
+/// that its text is as large on screen as it is in the drawing).
+pub const EXPORT_SIZE: (u32, u32) = (1200, 600);
 /// PNG export size.
 pub const PNG_WIDTH: u32 = 1600;
 pub const PNG_HEIGHT: u32 = 800;
@@ -17,8 +17,10 @@ pub const PNG_HEIGHT: u32 = 800;
 /// Services shown by name; the rest are summed as "Other".
 pub const TOP_SERVICES: usize = 8;
 
-/// Width reserved on the right for the legend.
-const LEGEND_WIDTH: i32 = 300;
+/// Width reserved on the right for the legend: about a quarter of the chart, within limits.
+fn legend_width(width: u32) -> i32 {
+    (width as i32 * 7 / 25).clamp(170, 340)
+}
 
 /// Light or dark chart, to match the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -37,6 +39,8 @@ pub struct ChartInput<'a> {
     /// `YYYY-MM-01` of the month still open.
     pub current_month: &'a str,
     pub theme: Theme,
+    /// Width and height in pixels.
+    pub size: (u32, u32),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +92,7 @@ fn palette(theme: Theme) -> Palette {
 /// The stacked values of one month: one amount per legend group.
 struct Column {
     label: String,
+    january: bool,
     stack: Vec<f64>,
     total: f64,
     current: bool,
@@ -120,6 +125,7 @@ fn columns(series: &CostSeries, current_month: &str) -> (Vec<String>, Vec<Column
                 label: Month::parse(&month.month)
                     .map(Month::short_label)
                     .unwrap_or_default(),
+                january: Month::parse(&month.month).is_some_and(|m| m.month == 1),
                 total: stack.iter().sum(),
                 stack,
                 current: month.month == current_month,
@@ -155,7 +161,7 @@ pub fn money(amount: f64, currency: &str) -> String {
 pub fn render_svg(input: &ChartInput<'_>) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, input.size).into_drawing_area();
         draw(&root, input).map_err(|e| ChartError::Draw(e.to_string()))?;
         root.present()
             .map_err(|e| ChartError::Draw(e.to_string()))?;
@@ -186,7 +192,7 @@ pub fn render_png(svg: &str) -> Result<Vec<u8>, ChartError> {
         .map_err(|e| ChartError::Raster(e.to_string()))?;
     let mut pixmap = resvg::tiny_skia::Pixmap::new(PNG_WIDTH, PNG_HEIGHT)
         .ok_or_else(|| ChartError::Raster("no memory for the image".into()))?;
-    let scale = PNG_WIDTH as f32 / WIDTH as f32;
+    let scale = PNG_WIDTH as f32 / tree.size().width();
     resvg::render(
         &tree,
         resvg::tiny_skia::Transform::from_scale(scale, scale),
@@ -211,6 +217,11 @@ const SANS_FONTS: [&str; 8] = [
 
 type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
 
+/// Text sizes as plotters takes them; its SVG backend writes `size / 1.24` pixels, so these
+/// are 12.9 px (labels, legend) and 14.5 px (axis titles) on screen at the width drawn.
+const LABEL: u32 = 16;
+const TITLE: u32 = 18;
+
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput<'_>) -> DrawResult<()>
 where
     DB::ErrorType: 'static,
@@ -231,7 +242,8 @@ where
     let y_max = if highest > 0.0 { highest * 1.12 } else { 100.0 };
     let n = columns.len().max(1) as f64;
 
-    let (plot_area, legend_area) = root.split_horizontally(WIDTH as i32 - LEGEND_WIDTH);
+    let width = input.size.0;
+    let (plot_area, legend_area) = root.split_horizontally(width as i32 - legend_width(width));
     let text = |size: u32| ("sans-serif", size).into_font().color(&colors.text);
     let mut chart = ChartBuilder::on(&plot_area)
         .margin(16)
@@ -247,24 +259,35 @@ where
         .y_label_formatter(&label_money)
         .y_desc(format!("Cost ({currency})"))
         .x_desc("Month")
-        .axis_desc_style(text(16))
-        .label_style(text(14))
+        .axis_desc_style(text(TITLE))
+        .label_style(text(LABEL))
         .axis_style(colors.text)
         .light_line_style(colors.background)
         .bold_line_style(colors.grid)
         .draw()?;
 
     // Month labels under each bar (the mesh's own labels would not line up with the bars).
+    // Where "Nov 26" does not fit a column, the year moves to a second line, shown under the
+    // first month and under each January only.
+    let column_px = chart.backend_coord(&(1.0, 0.0)).0 - chart.backend_coord(&(0.0, 0.0)).0;
+    let two_lines = column_px < 52;
+    let centred = |size| {
+        text(size).pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Top,
+        ))
+    };
     for (i, column) in columns.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(i as f64, 0.0));
-        plot_area.draw(&Text::new(
-            column.label.clone(),
-            (x, y + 8),
-            text(13).pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Top,
-            )),
-        ))?;
+        match column.label.split_once(' ') {
+            Some((month, year)) if two_lines => {
+                plot_area.draw(&Text::new(month.to_string(), (x, y + 8), centred(LABEL)))?;
+                if i == 0 || column.january {
+                    plot_area.draw(&Text::new(year.to_string(), (x, y + 24), centred(LABEL)))?;
+                }
+            }
+            _ => plot_area.draw(&Text::new(column.label.clone(), (x, y + 8), centred(LABEL)))?,
+        }
     }
 
     // Stacked bars, one series per legend group.
@@ -348,7 +371,7 @@ where
         plot_area.draw(&Text::new(
             format!("Budget {}", money(budget, currency)),
             (x - 4, y - 6),
-            ("sans-serif", 14).into_font().color(&BUDGET_COLOR).pos(
+            ("sans-serif", LABEL).into_font().color(&BUDGET_COLOR).pos(
                 plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Right,
                     plotters::style::text_anchor::VPos::Bottom,
@@ -357,7 +380,9 @@ where
         ))?;
     }
 
-    draw_legend(&legend_area, &groups, input, &colors)?;
+    // About 7.5 px per character at 12.9 px.
+    let legend_chars = (legend_width(width) as usize - 40) * 2 / 15;
+    draw_legend(&legend_area, &groups, input, &colors, legend_chars)?;
     Ok(())
 }
 
@@ -392,16 +417,25 @@ fn draw_legend<DB: DrawingBackend>(
     groups: &[String],
     input: &ChartInput<'_>,
     colors: &Palette,
+    max_chars: usize,
 ) -> DrawResult<()>
 where
     DB::ErrorType: 'static,
 {
-    let font = ("sans-serif", 14).into_font().color(&colors.text);
+    let font = ("sans-serif", LABEL).into_font().color(&colors.text);
     let mut y = 28;
     let mut entry = |swatch: &dyn Fn(i32) -> DrawResult<()>, label: &str| -> DrawResult<()> {
         swatch(y)?;
-        area.draw(&Text::new(shorten(label, 40), (34, y - 7), font.clone()))?;
-        y += 26;
+        // A label too long for the legend wraps once, then is shortened.
+        let lines = wrap(label, max_chars);
+        for (n, line) in lines.iter().enumerate() {
+            area.draw(&Text::new(
+                line.clone(),
+                (34, y - 7 + 17 * n as i32),
+                font.clone(),
+            ))?;
+        }
+        y += 26 + 17 * (lines.len() as i32 - 1);
         Ok(())
     };
     for (g, group) in groups.iter().enumerate() {
@@ -445,6 +479,22 @@ where
     Ok(())
 }
 
+/// `text` on one line, or on two split at a space, the second shortened if it still does
+/// not fit.
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    if text.chars().count() <= max {
+        return vec![text.to_string()];
+    }
+    let cut: String = text.chars().take(max + 1).collect();
+    match cut.rfind(' ') {
+        Some(at) if at > 0 => {
+            let (first, rest) = text.split_at(at);
+            vec![first.to_string(), shorten(rest.trim_start(), max)]
+        }
+        _ => vec![shorten(text, max)],
+    }
+}
+
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
@@ -463,6 +513,16 @@ mod tests {
         assert_eq!(money(0.0, "USD"), "$0");
         assert_eq!(money(1_000_000.0, "EUR"), "1,000,000 EUR");
         assert_eq!(money(-12.0, "USD"), "-$12");
+    }
+
+    #[test]
+    fn long_legend_labels_wrap_once() {
+        assert_eq!(wrap("Budget", 10), vec!["Budget"]);
+        assert_eq!(
+            wrap("Forecast, rest of month (80 % range)", 24),
+            vec!["Forecast, rest of month", "(80 % range)"]
+        );
+        assert_eq!(wrap("Supercalifragilistic", 10), vec!["Supercali…"]);
     }
 
     #[test]

@@ -31,7 +31,17 @@ pub use state::{AppDirs, AppState, AppStatus};
 
 /// Starts the desktop app. Called by `main`.
 pub fn run() {
-    let result = build_app(Builder::default()).run(tauri::generate_context!());
+    // First among plugins: a second launch hands over to the running Purser and exits before
+    // it reads or writes anything, so two processes never overwrite each other's settings.
+    let single = tauri_plugin_single_instance::init(|app, _args, _cwd| {
+        tracing::info!("Purser was launched again; showing the running window instead");
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+    });
+    let result = build_app(Builder::default().plugin(single)).run(tauri::generate_context!());
     if let Err(error) = result {
         // Nothing else can show this: the window failed to open.
         eprintln!("Purser could not start: {error}");

@@ -43,7 +43,8 @@ pub fn parse(text: &str) -> Option<f64> {
             10f64.powi(power)
         }
     };
-    Some(value * multiplier)
+    // "1e400" parses as infinity; no resource is that large.
+    Some(value * multiplier).filter(|v| v.is_finite())
 }
 
 #[cfg(test)]
@@ -62,7 +63,9 @@ mod tests {
 
     #[test]
     fn refuses_the_rest() {
-        for bad in ["", "abc", "250 m", "1.2.3", "12MB", "m", "--1", "1x", "."] {
+        for bad in [
+            "", "abc", "250 m", "1.2.3", "12MB", "m", "--1", "1x", ".", "1e400", "1e308Ei",
+        ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

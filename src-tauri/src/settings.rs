@@ -13,6 +13,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::cost::{parse_amount, valid_amount, NumberStyle};
+
 /// Format version written by this build. Older files are read and upgraded on the next save.
 pub const SETTINGS_VERSION: u32 = 1;
 
@@ -275,16 +277,52 @@ pub fn load(dir: &Path) -> Loaded {
     }
 }
 
-/// Parses the file's bytes. Only a file that is not a JSON object is rejected; individual
-/// fields with unexpected values fall back to their defaults.
+/// The fields [`apply_patch`] knows; every one is checked on load as it is on change.
+const FIELDS: [&str; 14] = [
+    "language",
+    "theme",
+    "openai_base_url",
+    "aws_source",
+    "aws_profile",
+    "aws_region",
+    "budget_amount",
+    "budget_thresholds",
+    "cost_metric",
+    "cost_months",
+    "cost_tag",
+    "cost_linked_account",
+    "kube_context",
+    "kube_namespace",
+];
+
+/// Parses the file's bytes. Only a file that is not a JSON object is rejected. Every value is
+/// held to the rules a value typed in the window is (a file edited by hand, or written by a
+/// broken build, may say `"cost_months": 255`); one that breaks them falls back to its default.
 fn parse(bytes: &[u8]) -> Result<Settings, String> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    if !value.is_object() {
+    let Some(object) = value.as_object() else {
         return Err("the file does not hold a settings object".into());
-    }
-    let mut settings: Settings = serde_json::from_value(value).map_err(|e| e.to_string())?;
-    if settings.version == 0 {
-        settings.version = SETTINGS_VERSION;
+    };
+    let read: Settings = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+    let mut settings = Settings {
+        version: if read.version == 0 {
+            SETTINGS_VERSION
+        } else {
+            read.version
+        },
+        unknown: read.unknown,
+        ..Settings::default()
+    };
+    for (field, value) in object.iter().filter(|(f, _)| FIELDS.contains(&f.as_str())) {
+        let patch = Value::Object(Map::from_iter([(field.clone(), value.clone())]));
+        match apply_patch(&settings, &patch, NumberStyle::ENGLISH) {
+            Ok(next) => settings = next,
+            // The field's name only: its value may be something pasted into the wrong box.
+            Err(_) => tracing::warn!(
+                field,
+                "a stored setting breaks the rules; its default is used"
+            ),
+        }
     }
     Ok(settings)
 }
@@ -319,9 +357,14 @@ pub fn save(dir: &Path, settings: &Settings) -> Result<(), SettingsError> {
     crate::files::write_atomic(&path, &json).map_err(write_error)
 }
 
-/// Applies a change sent by the UI (`{"language": "es"}`) to `current`, validating every field.
-/// Nothing is changed unless every field is valid.
-pub fn apply_patch(current: &Settings, patch: &Value) -> Result<Settings, SettingsError> {
+/// Applies a change sent by the UI (`{"language": "es"}`) to `current`, validating every field;
+/// amounts typed as text are read as `style` writes them. Nothing is changed unless every
+/// field is valid.
+pub fn apply_patch(
+    current: &Settings,
+    patch: &Value,
+    style: NumberStyle,
+) -> Result<Settings, SettingsError> {
     let fields = patch.as_object().ok_or(SettingsError::NotAnObject)?;
     let mut next = current.clone();
     for (field, value) in fields {
@@ -344,33 +387,22 @@ pub fn apply_patch(current: &Settings, patch: &Value) -> Result<Settings, Settin
             }
             "aws_region" => next.aws_region = parse_name(field, value, is_region, REGION_RULE)?,
             "budget_amount" => {
+                let refused = |why| SettingsError::Refused {
+                    field: "budget_amount",
+                    what: "The monthly budget",
+                    why,
+                };
                 next.budget_amount = match value {
                     Value::Null => None,
-                    Value::String(text) => {
-                        Some(crate::cost::parse_amount(text).map_err(|why| {
-                            SettingsError::Refused {
-                                field: "budget_amount",
-                                what: "The monthly budget",
-                                why,
-                            }
-                        })?)
-                    }
+                    Value::String(text) => Some(parse_amount(text, style).map_err(refused)?),
+                    // Numbers come from the settings file (the UI sends text).
                     Value::Number(number) => Some(
-                        crate::cost::parse_amount(&number.to_string()).map_err(|why| {
-                            SettingsError::Refused {
-                                field: "budget_amount",
-                                what: "The monthly budget",
-                                why,
-                            }
-                        })?,
+                        number
+                            .as_f64()
+                            .ok_or_else(|| refused("is not a number".into()))
+                            .and_then(|n| valid_amount(n).map_err(refused))?,
                     ),
-                    _ => {
-                        return Err(SettingsError::Refused {
-                            field: "budget_amount",
-                            what: "The monthly budget",
-                            why: "must be a number, e.g. 1500".into(),
-                        })
-                    }
+                    _ => return Err(refused("must be a number, e.g. 1500".into())),
                 }
             }
             "budget_thresholds" => {
@@ -531,6 +563,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const EN: NumberStyle = NumberStyle::ENGLISH;
+
     fn temp_dir() -> tempfile::TempDir {
         tempfile::tempdir().expect("temp dir")
     }
@@ -653,7 +687,7 @@ mod tests {
 
     #[test]
     fn patch_changes_only_named_fields() {
-        let next = apply_patch(&Settings::default(), &json!({"language": "es"})).unwrap();
+        let next = apply_patch(&Settings::default(), &json!({"language": "es"}), EN).unwrap();
         assert_eq!(next.language, LanguagePreference::Es);
         assert_eq!(next.theme, ThemePreference::System);
     }
@@ -684,9 +718,11 @@ mod tests {
             (json!({"aws_region": "us-east"}), "aws_region"),
             (json!({"budget_amount": "-100"}), "more than zero"),
             (json!({"budget_amount": 0}), "more than zero"),
-            (json!({"budget_amount": "NaN"}), "not a number"),
-            (json!({"budget_amount": "lots"}), "not a number"),
-            (json!({"budget_amount": "1e12"}), "larger than"),
+            (json!({"budget_amount": "NaN"}), "can read"),
+            (json!({"budget_amount": "lots"}), "can read"),
+            (json!({"budget_amount": "0.004"}), "two decimals"),
+            (json!({"budget_amount": "9999999999"}), "larger than"),
+            (json!({"budget_amount": "1e12"}), "can read"),
             (json!({"budget_amount": true}), "must be a number"),
             (json!({"budget_thresholds": "80, 250"}), "1–200"),
             (json!({"budget_thresholds": [80, "x"]}), "whole percentages"),
@@ -700,7 +736,7 @@ mod tests {
             (json!({"cost_metric": "BlendedCostX"}), "cost_metric"),
         ];
         for (patch, named) in cases {
-            let error = apply_patch(&current, &patch).expect_err("must be refused");
+            let error = apply_patch(&current, &patch, EN).expect_err("must be refused");
             let message = error.to_string();
             assert!(message.contains(named), "{message:?} should name {named:?}");
             assert!(message.chars().count() < 200, "message too long: {message}");
@@ -719,7 +755,8 @@ mod tests {
             "budget_thresholds",
             "theme",
         ] {
-            let error = apply_patch(&Settings::default(), &json!({ field: canary })).unwrap_err();
+            let error =
+                apply_patch(&Settings::default(), &json!({ field: canary }), EN).unwrap_err();
             assert!(!error.to_string().contains("canary"), "{field}: {error}");
         }
     }
@@ -734,16 +771,68 @@ mod tests {
                 "aws_profile": " work-sso ",
                 "aws_region": "eu-west-2"
             }),
+            EN,
         )
         .unwrap();
         assert_eq!(next.openai_base_url.0, "http://127.0.0.1:9/v1");
         assert_eq!(next.aws_source, AwsSource::Profile);
         assert_eq!(next.aws_profile.as_deref(), Some("work-sso"));
         assert_eq!(next.aws_region.as_deref(), Some("eu-west-2"));
-        let cleared = apply_patch(&next, &json!({"aws_region": "", "aws_profile": null})).unwrap();
+        let cleared =
+            apply_patch(&next, &json!({"aws_region": "", "aws_profile": null}), EN).unwrap();
         assert_eq!(cleared.aws_region, None);
         assert_eq!(cleared.aws_profile, None);
         assert!(is_region("us-gov-west-1"));
+    }
+
+    #[test]
+    fn values_read_from_disk_are_held_to_the_rules_of_the_window() {
+        let dir = temp_dir();
+        let stored = json!({
+            "version": 1, "language": "es", "theme": "dark",
+            "cost_months": 255, "budget_amount": 0, "budget_thresholds": [80, 900],
+            "aws_region": "Mars", "kube_namespace": "Not A Namespace", "cost_tag": "app=chat"
+        });
+        fs::write(dir.path().join(SETTINGS_FILE), stored.to_string()).unwrap();
+        let loaded = load(dir.path());
+        assert_eq!(loaded.notice, None);
+        let s = loaded.settings;
+        assert_eq!(
+            (s.language, s.theme),
+            (LanguagePreference::Es, ThemePreference::Dark)
+        );
+        assert_eq!(s.cost_months, CostMonths::default());
+        assert_eq!(
+            s.budget_amount, None,
+            "a zero budget would make NaN percentages"
+        );
+        assert_eq!(s.budget_thresholds, Thresholds::default());
+        assert_eq!((s.aws_region, s.kube_namespace), (None, None));
+        assert_eq!(s.cost_tag.as_deref(), Some("app=chat"));
+        for months in [0, 14] {
+            fs::write(
+                dir.path().join(SETTINGS_FILE),
+                json!({ "cost_months": months }).to_string(),
+            )
+            .unwrap();
+            assert_eq!(load(dir.path()).settings.cost_months, CostMonths(12));
+        }
+    }
+
+    #[test]
+    fn a_spanish_budget_is_read_the_spanish_way() {
+        let es = NumberStyle::SPANISH;
+        for (typed, amount) in [("1.500,50", 1500.5), ("1500,50", 1500.5)] {
+            let next =
+                apply_patch(&Settings::default(), &json!({ "budget_amount": typed }), es).unwrap();
+            assert_eq!(next.budget_amount, Some(amount), "{typed}");
+        }
+        let english = apply_patch(
+            &Settings::default(),
+            &json!({"budget_amount": "1.500,50"}),
+            EN,
+        );
+        assert!(english.is_err(), "1.500,50 is not an English amount");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::chart::Theme;
 use crate::cluster::{AppSpec, ClusterService, ConnectionInfo, Preview, RolloutStatus, Target};
 use crate::cost::{
     Budget, CostEndpoints, CostError, CostExplorer, CostQuery, CostService, CostSource, CostView,
+    NumberStyle, ViewOptions,
 };
 use crate::credentials::{AwsChoice, CheckRecord, Credentials};
 use crate::error::AppError;
@@ -131,7 +132,11 @@ impl AppState {
     pub fn update_settings(&self, patch: &Value) -> Result<AppStatus, SettingsError> {
         {
             let mut current = lock(&self.settings);
-            let next = settings::apply_patch(&current, patch)?;
+            let style = match current.language.resolve(self.os_locale.as_deref()) {
+                Language::Es => NumberStyle::SPANISH,
+                Language::En => NumberStyle::ENGLISH,
+            };
+            let next = settings::apply_patch(&current, patch, style)?;
             if let Some(path) = &self.save_blocked_by {
                 return Err(SettingsError::SaveBlocked { path: path.clone() });
             }
@@ -215,12 +220,19 @@ impl AppState {
     }
 
     /// The cost view as settings describe it: real figures when AWS access is set up, sample
-    /// figures (labelled as such) when it is not.
-    pub async fn cost_view(&self, refresh: bool, theme: Theme) -> Result<CostView, CostError> {
+    /// figures (labelled as such) when it is not, the last figures (marked stale) while the
+    /// keychain is locked. The chart is drawn `width` pixels wide.
+    pub async fn cost_view(
+        &self,
+        refresh: bool,
+        theme: Theme,
+        width: u32,
+    ) -> Result<CostView, CostError> {
         let (choice, target) = self.aws_choice_and_target();
         let (query, budget) = {
             let settings = lock(&self.settings);
             let query = CostQuery {
+                account: String::new(),
                 months: settings.cost_months.0,
                 metric: settings.cost_metric,
                 tag: settings
@@ -236,29 +248,44 @@ impl AppState {
             });
             (query, budget)
         };
-        let now = time::OffsetDateTime::now_utc();
+        let options = ViewOptions {
+            now: time::OffsetDateTime::now_utc(),
+            refresh,
+            theme,
+            width,
+        };
         let access = match choice {
             Ok(choice) => match self.credentials.aws_access(&choice).await {
                 Ok(access) => Some(access),
                 Err(CheckError::NotStored(_)) => None,
+                Err(CheckError::Keychain(error)) => {
+                    // Cost Explorer cannot be asked; the last figures still can be shown.
+                    let why = crate::cost::Stale {
+                        code: error.code().to_string(),
+                        message: error.to_string(),
+                    };
+                    return match self.costs.view_cached(&query, budget, options, why)? {
+                        Some(view) => Ok(view),
+                        None => Err(CheckError::Keychain(error).into()),
+                    };
+                }
                 Err(other) => return Err(other.into()),
             },
             Err(CheckError::NoProfileChosen) => None,
             Err(other) => return Err(other.into()),
         };
         let Some(access) = access else {
-            return self
-                .costs
-                .view(None, &query, budget, now, refresh, theme)
-                .await;
+            return self.costs.view(None, &query, budget, options).await;
+        };
+        let query = CostQuery {
+            account: crate::secrets::account_name(&access),
+            ..query
         };
         let config = crate::secrets::sdk_config(&access, &target).await;
         drop(access);
         let explorer = CostExplorer::new(&config, &CostEndpoints::default());
         let source: &dyn CostSource = &explorer;
-        self.costs
-            .view(Some(source), &query, budget, now, refresh, theme)
-            .await
+        self.costs.view(Some(source), &query, budget, options).await
     }
 
     fn aws_choice_and_target(&self) -> (Result<AwsChoice, CheckError>, AwsTarget) {

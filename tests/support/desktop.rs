@@ -86,6 +86,52 @@ impl Desktop {
         self.wait_until_ready().await;
     }
 
+    /// Starts Purser a second time, as a double-click on its icon would, with the same
+    /// folders; returns how it ended (within 20 s, or `None` if it was still running).
+    pub fn launch_again(&self) -> Option<std::process::ExitStatus> {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_purser"));
+        app_env(
+            &mut command,
+            self.home.path(),
+            &self.display,
+            &self.os_locale,
+        );
+        command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
+        let mut second = ProcessGroup::spawn(command, "a second Purser");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = second.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// Everything Purser has logged so far.
+    pub fn log_text(&self) -> String {
+        let mut text = String::new();
+        let mut stack = vec![self.home.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("purser") && n.ends_with(".log"))
+                {
+                    text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+                }
+            }
+        }
+        text
+    }
+
     /// The X display the window is on (for driving native dialogs with xdotool).
     pub fn display(&self) -> &str {
         &self.display
@@ -229,6 +275,15 @@ impl Desktop {
             .unwrap_or_else(|e| panic!("cannot choose {option:?}: {e:?}"));
     }
 
+    /// Scrolls `element` into view and clicks it, as a user would.
+    pub async fn click(&self, element: &fantoccini::elements::Element) {
+        self.scroll_into_view(element).await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click: {e:?}"));
+    }
+
     async fn scroll_into_view(&self, element: &fantoccini::elements::Element) {
         let arg = serde_json::to_value(element).expect("an element serialises");
         self.client
@@ -310,19 +365,9 @@ pub fn config_dir(home: &Path) -> PathBuf {
     home.join("config").join(APP_ID)
 }
 
-/// Starts `tauri-driver` with Purser's folders and locale in its environment (the driver starts
-/// `WebKitWebDriver`, which starts Purser, so the app inherits them).
-fn start_driver(home: &Path, display: &str, os_locale: &str) -> Driver {
-    let port = free_port();
-    let native_port = free_port();
-    let mut command = Command::new(tauri_driver());
+/// Purser's environment for a test home: its own folders, locale and kubeconfig.
+fn app_env(command: &mut Command, home: &Path, display: &str, os_locale: &str) {
     command
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-        ])
         .env("DISPLAY", display)
         .env_remove("WAYLAND_DISPLAY")
         .env("XDG_CONFIG_HOME", home.join("config"))
@@ -335,7 +380,23 @@ fn start_driver(home: &Path, display: &str, os_locale: &str) -> Driver {
         .env("KUBECONFIG", home.join("kubeconfig"))
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
-        .env_remove("LANGUAGE")
+        .env_remove("LANGUAGE");
+}
+
+/// Starts `tauri-driver` with Purser's folders and locale in its environment (the driver starts
+/// `WebKitWebDriver`, which starts Purser, so the app inherits them).
+fn start_driver(home: &Path, display: &str, os_locale: &str) -> Driver {
+    let port = free_port();
+    let native_port = free_port();
+    let mut command = Command::new(tauri_driver());
+    command.args([
+        "--port",
+        &port.to_string(),
+        "--native-port",
+        &native_port.to_string(),
+    ]);
+    app_env(&mut command, home, display, os_locale);
+    command
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .process_group(0);

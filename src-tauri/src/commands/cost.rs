@@ -18,8 +18,9 @@ pub async fn cost_view(
     state: State<'_, AppState>,
     refresh: bool,
     theme: Theme,
+    width: u32,
 ) -> Result<CostView, AppError> {
-    Ok(state.cost_view(refresh, theme).await?)
+    Ok(state.cost_view(refresh, theme, width).await?)
 }
 
 /// Saves the chart (PNG or SVG) or its numbers (CSV) where the user chooses. Resolves with the
@@ -50,7 +51,7 @@ async fn ask_where_to_save<R: Runtime>(
     let (sender, receiver) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
-        .set_title("Export cost chart")
+        .set_title(format.dialog_title())
         .set_file_name(file_name)
         .add_filter(format.extension().to_uppercase(), &[format.extension()])
         .save_file(move |path| {

@@ -104,7 +104,7 @@ pub fn to_csv(series: &CostSeries) -> String {
         for (service, amount) in &month.services {
             csv.push_str(&format!(
                 "{},{},{:.2},{},{}\n",
-                &month.month[..7],
+                month_label(&month.month),
                 csv_field(service),
                 amount,
                 series.currency,
@@ -113,6 +113,14 @@ pub fn to_csv(series: &CostSeries) -> String {
         }
     }
     csv
+}
+
+/// `YYYY-MM` of a `YYYY-MM-01` period start; anything else as it is (never a panic).
+fn month_label(start: &str) -> String {
+    match Month::parse(start) {
+        Some(m) => format!("{:04}-{:02}", m.year, m.month),
+        None => csv_field(start),
+    }
 }
 
 fn csv_field(text: &str) -> String {
@@ -211,6 +219,22 @@ mod tests {
         assert_eq!(
             to_csv(&series),
             "month,service,amount,currency,estimated\n2026-03,\"Savings, \"\"Plans\"\"\",3.46,USD,false\n"
+        );
+    }
+
+    #[test]
+    fn csv_never_fails_on_an_odd_month() {
+        let series = CostSeries {
+            currency: "USD".into(),
+            months: vec![MonthCost {
+                month: "2026-1".into(),
+                services: vec![("EC2".into(), 1.0)],
+                estimated: false,
+            }],
+        };
+        assert_eq!(
+            to_csv(&series),
+            "month,service,amount,currency,estimated\n2026-1,EC2,1.00,USD,false\n"
         );
     }
 

@@ -41,22 +41,99 @@ pub struct BudgetStatus {
     pub months_over: Vec<String>,
 }
 
-/// Parses a budget amount typed by the user ("1500", "1,500.50", " 99 ").
-pub fn parse_amount(text: &str) -> Result<f64, String> {
+/// How a language writes amounts: the decimal separator and the digit-group separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberStyle {
+    pub decimal: char,
+    pub group: char,
+}
+
+impl NumberStyle {
+    /// English: 1,500.50.
+    pub const ENGLISH: NumberStyle = NumberStyle {
+        decimal: '.',
+        group: ',',
+    };
+    /// Spanish: 1.500,50.
+    pub const SPANISH: NumberStyle = NumberStyle {
+        decimal: ',',
+        group: '.',
+    };
+
+    fn example(self) -> String {
+        format!("1{}500{}50", self.group, self.decimal)
+    }
+}
+
+/// Parses a budget amount as the user writes it in their language ("1,500.50" in English,
+/// "1.500,50" or "1500,50" in Spanish; spaces may group digits too). Refuses what it cannot
+/// read unambiguously, more than two decimals (less than a cent), zero and negative amounts.
+pub fn parse_amount(text: &str, style: NumberStyle) -> Result<f64, String> {
     let cleaned: String = text
         .trim()
         .chars()
-        .filter(|c| *c != ',' && *c != '_')
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
         .collect();
     if cleaned.is_empty() {
-        return Err("is empty; type the monthly amount, e.g. 1500".into());
+        return Err(format!(
+            "is empty; type the monthly amount, e.g. {}",
+            style.example()
+        ));
     }
-    let amount: f64 = cleaned.parse().map_err(|_| "is not a number".to_string())?;
+    let unreadable = || {
+        format!(
+            "is not an amount Purser can read; write it like {}",
+            style.example()
+        )
+    };
+    if cleaned.starts_with('-') {
+        return Err("must be more than zero".into());
+    }
+    let (whole, cents) = match cleaned.split_once(style.decimal) {
+        Some((whole, cents)) => (whole, Some(cents)),
+        None => (cleaned.as_str(), None),
+    };
+    let groups: Vec<&str> = whole.split(style.group).collect();
+    let grouped_well = groups.len() == 1
+        || (!groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3));
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !groups.iter().all(|g| digits(g)) || !grouped_well {
+        return Err(unreadable());
+    }
+    if let Some(cents) = cents {
+        if !digits(cents) {
+            return Err(unreadable());
+        }
+        if cents.len() > 2 {
+            return Err("has more than two decimals; amounts are in whole cents".into());
+        }
+    }
+    let number = format!("{}.{}", groups.concat(), cents.unwrap_or("0"));
+    let amount: f64 = number.parse().map_err(|_| unreadable())?;
+    if !amount.is_finite() {
+        return Err(unreadable());
+    }
+    if amount <= 0.0 {
+        return Err("must be more than zero".into());
+    }
+    if amount > MAX_AMOUNT {
+        return Err("is larger than 1,000,000,000; check for extra digits".into());
+    }
+    Ok(amount)
+}
+
+/// A stored amount (a JSON number from the settings file), held to the same rules.
+pub fn valid_amount(amount: f64) -> Result<f64, String> {
     if !amount.is_finite() {
         return Err("is not a number".into());
     }
     if amount <= 0.0 {
         return Err("must be more than zero".into());
+    }
+    if amount < 0.01 {
+        return Err("must be at least one cent".into());
     }
     if amount > MAX_AMOUNT {
         return Err("is larger than 1,000,000,000; check for extra digits".into());
@@ -147,23 +224,53 @@ mod tests {
     use crate::cost::MonthCost;
 
     #[test]
-    fn amounts_are_parsed_or_refused_with_a_reason() {
-        assert_eq!(parse_amount(" 1,500.505 "), Ok(1500.51));
-        for (bad, reason) in [
-            ("", "empty"),
-            ("-5", "more than zero"),
-            ("0", "more than zero"),
-            ("0.00", "more than zero"),
-            ("NaN", "not a number"),
-            ("inf", "not a number"),
-            ("1e400", "not a number"),
-            ("ten", "not a number"),
-            ("12abc", "not a number"),
-            ("99999999999", "larger than"),
+    fn amounts_follow_the_language() {
+        let en = NumberStyle::ENGLISH;
+        let es = NumberStyle::SPANISH;
+        assert_eq!(parse_amount(" 1,500.50 ", en), Ok(1500.5));
+        assert_eq!(parse_amount("1500.5", en), Ok(1500.5));
+        assert_eq!(parse_amount("1,000,000", en), Ok(1_000_000.0));
+        assert_eq!(parse_amount("1.500,50", es), Ok(1500.5));
+        assert_eq!(parse_amount("1500,50", es), Ok(1500.5));
+        assert_eq!(parse_amount("1 500,50", es), Ok(1500.5));
+        assert_eq!(parse_amount("1.500", es), Ok(1500.0));
+        assert_eq!(parse_amount("0,01", es), Ok(0.01));
+        assert_eq!(parse_amount("99", es), Ok(99.0));
+    }
+
+    #[test]
+    fn amounts_are_refused_with_a_reason() {
+        let en = NumberStyle::ENGLISH;
+        let es = NumberStyle::SPANISH;
+        for (bad, style, reason) in [
+            ("", en, "empty"),
+            ("-5", en, "more than zero"),
+            ("0", en, "more than zero"),
+            ("0.00", en, "more than zero"),
+            ("0,00", es, "more than zero"),
+            ("0.004", en, "two decimals"),
+            ("1,500.505", en, "two decimals"),
+            ("NaN", en, "can read"),
+            ("inf", en, "can read"),
+            ("1e400", en, "can read"),
+            ("ten", en, "can read"),
+            ("12abc", en, "can read"),
+            ("1500,50", en, "1,500.50"),
+            ("1.5.0", en, "can read"),
+            ("1500.50", es, "1.500,50"),
+            ("1,2,3", es, "can read"),
+            ("99999999999", en, "larger than"),
         ] {
-            let error = parse_amount(bad).unwrap_err();
+            let error = parse_amount(bad, style).unwrap_err();
             assert!(error.contains(reason), "{bad:?}: {error}");
         }
+        assert_eq!(valid_amount(0.0).unwrap_err(), "must be more than zero");
+        assert_eq!(
+            valid_amount(0.004).unwrap_err(),
+            "must be at least one cent"
+        );
+        assert!(valid_amount(f64::NAN).is_err());
+        assert_eq!(valid_amount(1500.505), Ok(1500.51));
     }
 
     #[test]

@@ -41,7 +41,17 @@ impl CostCache {
     pub fn get(&self, key: &str) -> Option<CachedReport> {
         let bytes = std::fs::read(self.path(key)).ok()?;
         match serde_json::from_slice::<Entry>(&bytes) {
-            Ok(entry) if entry.version == CACHE_VERSION && entry.key == key => Some(entry.report),
+            Ok(entry) if entry.version == CACHE_VERSION && entry.key == key => {
+                // Held to the rules of a fresh answer: a file edited or damaged on disk must
+                // not reach the chart or an export.
+                match entry.report.series.validate() {
+                    Ok(()) => Some(entry.report),
+                    Err(why) => {
+                        tracing::warn!(%why, "discarding a cost cache file that breaks the rules");
+                        None
+                    }
+                }
+            }
             Ok(_) => None,
             Err(error) => {
                 tracing::warn!(%error, "discarding unreadable cost cache file");
@@ -150,6 +160,33 @@ mod tests {
         meter.record("2026-12");
         assert_eq!(meter.requests_in("2026-12"), 1);
         assert_eq!(meter.requests_in("2026-11"), 0);
+    }
+
+    #[test]
+    fn a_damaged_cache_entry_is_treated_as_missing() {
+        use crate::cost::report::ForecastState;
+        use crate::cost::{CostSeries, MonthCost};
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CostCache::new(dir.path().to_path_buf());
+        let report = |month: &str, amount: f64| CachedReport {
+            fetched_at: 0,
+            series: CostSeries {
+                currency: "USD".into(),
+                months: vec![MonthCost {
+                    month: month.into(),
+                    services: vec![("EC2".into(), amount)],
+                    estimated: false,
+                }],
+            },
+            forecast: ForecastState::NotEnoughHistory,
+        };
+        cache.put("q", &report("2026-11-01", 1.0));
+        assert!(cache.get("q").is_some());
+        // A short month once crashed the CSV export at a string slice.
+        for (month, amount) in [("2026-1", 1.0), ("", 1.0), ("2026-11-01", f64::INFINITY)] {
+            cache.put("q", &report(month, amount));
+            assert!(cache.get("q").is_none(), "{month:?} {amount}");
+        }
     }
 
     #[test]

@@ -16,14 +16,17 @@ mod view;
 
 pub use aggregate::top_services;
 pub use aggregate::{build_series, to_csv, RawGroup, RawMonth};
-pub use budget::{parse_amount, parse_thresholds, Budget, BudgetStatus, DEFAULT_THRESHOLDS};
+pub use budget::{
+    parse_amount, parse_thresholds, valid_amount, Budget, BudgetStatus, NumberStyle,
+    DEFAULT_THRESHOLDS,
+};
 pub use cache::{CostCache, RequestMeter, DEFAULT_TTL, PRICE_PER_REQUEST_USD};
 pub use explorer::{CostEndpoints, CostExplorer, CostSource, ForecastAnswer, UsagePage};
 pub use months::{month_start, Month};
-pub use report::{load_report, CostReport, DataOrigin};
+pub use report::{cached_report, load_report, CostReport, DataOrigin};
 pub use report::{ForecastState, Stale};
 pub use sample::sample_series;
-pub use view::{CostService, CostView, ExportFormat};
+pub use view::{month_lines, CostService, CostView, ExportFormat, MonthLines, ViewOptions};
 
 use serde::{Deserialize, Serialize};
 
@@ -59,9 +62,13 @@ impl Metric {
 /// Cost Explorer keeps 13 months of history (plus the current month).
 pub const MAX_MONTHS: u8 = 13;
 
-/// What to ask Cost Explorer.
+/// What to ask Cost Explorer, and on whose behalf.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CostQuery {
+    /// Whose costs: a stable name for the AWS credentials that is not itself a secret (the
+    /// profile's name, or a hash of the access key ID). Part of the cache key, so switching
+    /// credentials never shows another account's figures as fresh.
+    pub account: String,
     /// Full months before the current one (1..=13).
     pub months: u8,
     pub metric: Metric,
@@ -74,6 +81,7 @@ pub struct CostQuery {
 impl Default for CostQuery {
     fn default() -> Self {
         Self {
+            account: String::new(),
             months: 12,
             metric: Metric::default(),
             tag: None,
@@ -105,6 +113,32 @@ pub struct CostSeries {
     /// ISO currency code from Cost Explorer's unit, e.g. `USD`.
     pub currency: String,
     pub months: Vec<MonthCost>,
+}
+
+impl CostSeries {
+    /// The rules every series must keep, whoever made it: months `YYYY-MM-01` in order, no
+    /// repeats, finite amounts, a three-letter currency.
+    pub fn validate(&self) -> Result<(), String> {
+        let currency_ok =
+            self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase());
+        if !currency_ok {
+            return Err("the currency is not a three-letter code".into());
+        }
+        let mut previous: Option<Month> = None;
+        for month in &self.months {
+            let parsed = Month::parse(&month.month)
+                .filter(|m| m.iso_start() == month.month)
+                .ok_or_else(|| "a month is not written YYYY-MM-01".to_string())?;
+            if previous.is_some_and(|p| p >= parsed) {
+                return Err("the months are not in order".into());
+            }
+            previous = Some(parsed);
+            if month.services.iter().any(|(_, amount)| !amount.is_finite()) {
+                return Err("an amount is not a number".into());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The month-end forecast for the current month.

@@ -77,6 +77,67 @@ pub struct CostReport {
     pub current_month: String,
 }
 
+/// The cache key of `query` as of `today`, and the months it spans.
+fn key_of(query: &CostQuery, today: time::Date) -> (String, time::Date, time::Date) {
+    let this_month = Month::of(today);
+    let start = this_month
+        .plus(-i32::from(query.months.clamp(1, super::MAX_MONTHS)))
+        .first_day();
+    let end = this_month.plus(1).first_day();
+    (
+        format!("{query:?}|{}|{}", iso_date(start), iso_date(end)),
+        start,
+        end,
+    )
+}
+
+/// The cached report for `query`, whatever its age, marked stale with `why` (used when Cost
+/// Explorer cannot even be asked, e.g. while the keychain is locked). `None` when nothing is
+/// cached for this account and query.
+pub fn cached_report(
+    cache: &CostCache,
+    meter: &RequestMeter,
+    query: &CostQuery,
+    now: OffsetDateTime,
+    why: Stale,
+) -> Option<CostReport> {
+    let (key, _, _) = key_of(query, now.date());
+    let cached = cache.get(&key)?;
+    Some(to_report(cached, meter, now, true, Some(why)))
+}
+
+fn to_report(
+    cached: CachedReport,
+    meter: &RequestMeter,
+    now: OffsetDateTime,
+    from_cache: bool,
+    stale: Option<Stale>,
+) -> CostReport {
+    let this_month = Month::of(now.date());
+    let requests = meter.requests_in(&meter_month(this_month));
+    CostReport {
+        origin: DataOrigin::Aws,
+        fetched_at: OffsetDateTime::from_unix_timestamp(cached.fetched_at)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            }),
+        series: cached.series,
+        forecast: cached.forecast,
+        from_cache,
+        stale,
+        requests_this_month: requests,
+        requests_cost_usd: f64::from(requests) * PRICE_PER_REQUEST_USD,
+        current_month: this_month.iso_start(),
+    }
+}
+
+/// `YYYY-MM`, the request meter's month.
+fn meter_month(month: Month) -> String {
+    format!("{:04}-{:02}", month.year, month.month)
+}
+
 /// Loads the report for `query` as of `now`: from the cache if younger than `ttl` (and not
 /// `force`), else from `source`, falling back to the cache (marked stale) if that fails.
 pub async fn load_report(
@@ -89,35 +150,11 @@ pub async fn load_report(
     force: bool,
 ) -> Result<CostReport, CostError> {
     let today = now.date();
-    let this_month = Month::of(today);
-    let start = this_month
-        .plus(-i32::from(query.months.clamp(1, super::MAX_MONTHS)))
-        .first_day();
-    let end = this_month.plus(1).first_day();
-    let key = format!("{query:?}|{}|{}", iso_date(start), iso_date(end));
-    let meter_month = this_month.iso_start()[..7].to_string();
+    let (key, start, end) = key_of(query, today);
+    let meter_month = meter_month(Month::of(today));
     let cached = cache.get(&key);
     let age = |report: &CachedReport| now.unix_timestamp() - report.fetched_at;
-
-    let report = |cached: CachedReport, from_cache: bool, stale: Option<Stale>| {
-        let requests = meter.requests_in(&meter_month);
-        CostReport {
-            origin: DataOrigin::Aws,
-            fetched_at: OffsetDateTime::from_unix_timestamp(cached.fetched_at)
-                .ok()
-                .and_then(|t| {
-                    t.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                }),
-            series: cached.series,
-            forecast: cached.forecast,
-            from_cache,
-            stale,
-            requests_this_month: requests,
-            requests_cost_usd: f64::from(requests) * PRICE_PER_REQUEST_USD,
-            current_month: this_month.iso_start(),
-        }
-    };
+    let report = |cached, from_cache, stale| to_report(cached, meter, now, from_cache, stale);
 
     if let Some(cached) = &cached {
         let fresh = u64::try_from(age(cached)).is_ok_and(|secs| secs < ttl.as_secs());

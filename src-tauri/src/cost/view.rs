@@ -22,9 +22,70 @@ pub struct CostView {
     pub report: CostReport,
     pub budget: Option<Budget>,
     pub status: Option<BudgetStatus>,
-    /// The chart for the window's theme.
+    /// Month by month, in cents, oldest first.
+    pub months: Vec<MonthLines>,
+    /// The chart for the window's theme, drawn at the width it is shown at.
     pub chart_svg: String,
 }
+
+/// One month of the breakdown, in whole cents so that the total is exactly the sum of the
+/// rows a person adds up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthLines {
+    /// `YYYY-MM-01`.
+    pub month: String,
+    pub estimated: bool,
+    /// (service, cents), largest first.
+    pub rows: Vec<(String, i64)>,
+    pub total_cents: i64,
+    /// How far the month is over the budget, in cents (`None`: not over, or no budget).
+    pub over_budget_cents: Option<i64>,
+}
+
+/// Rounds an amount to whole cents.
+fn cents(amount: f64) -> i64 {
+    (amount * 100.0).round() as i64
+}
+
+/// The breakdown of `series` against `budget`.
+pub fn month_lines(series: &super::CostSeries, budget: Option<&Budget>) -> Vec<MonthLines> {
+    series
+        .months
+        .iter()
+        .map(|month| {
+            let rows: Vec<(String, i64)> = month
+                .services
+                .iter()
+                .map(|(service, amount)| (service.clone(), cents(*amount)))
+                .collect();
+            let total_cents = rows.iter().map(|(_, c)| c).sum();
+            let over_budget_cents = budget
+                .map(|b| total_cents - cents(b.amount))
+                .filter(|over| *over > 0);
+            MonthLines {
+                month: month.month.clone(),
+                estimated: month.estimated,
+                rows,
+                total_cents,
+                over_budget_cents,
+            }
+        })
+        .collect()
+}
+
+/// How to draw a view, and as of when.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewOptions {
+    pub now: OffsetDateTime,
+    /// Ask Cost Explorer even if the cache is fresh.
+    pub refresh: bool,
+    pub theme: Theme,
+    /// The chart's width on screen, in CSS pixels.
+    pub width: u32,
+}
+
+/// The chart's width range (CSS pixels) and its proportions.
+const CHART_WIDTH: std::ops::RangeInclusive<u32> = 480..=1600;
 
 /// What the user can export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -36,6 +97,14 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    /// The save dialog's title: a CSV export is the chart's numbers, not the chart.
+    pub fn dialog_title(self) -> &'static str {
+        match self {
+            ExportFormat::Png | ExportFormat::Svg => "Export cost chart",
+            ExportFormat::Csv => "Export cost figures",
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             ExportFormat::Png => "png",
@@ -52,15 +121,61 @@ pub struct CostService {
     meter: RequestMeter,
     ttl: Duration,
     last: Mutex<Option<CostView>>,
+    /// The account whose figures were shown last (not a secret), remembered on disk so they
+    /// can be shown, marked stale, while the keychain is locked.
+    last_account: Mutex<Option<String>>,
+    last_account_path: PathBuf,
 }
 
 impl CostService {
     pub fn new(cache_dir: PathBuf, data_dir: &Path) -> Self {
+        let last_account_path = data_dir.join("cost-account.json");
+        let last_account = std::fs::read(&last_account_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<String>(&b).ok());
         Self {
             cache: CostCache::new(cache_dir),
             meter: RequestMeter::new(data_dir),
             ttl: DEFAULT_TTL,
             last: Mutex::new(None),
+            last_account: Mutex::new(last_account),
+            last_account_path,
+        }
+    }
+
+    fn remember_account(&self, account: &str) {
+        let mut last = lock(&self.last_account);
+        if last.as_deref() == Some(account) {
+            return;
+        }
+        *last = Some(account.to_string());
+        let saved = serde_json::to_vec(account)
+            .map_err(std::io::Error::other)
+            .and_then(|json| write_atomic(&self.last_account_path, &json));
+        if let Err(error) = saved {
+            tracing::warn!(%error, "cannot remember which account the costs are for");
+        }
+    }
+
+    /// The last figures shown for the last account, marked stale with `why`, when AWS cannot
+    /// be asked at all (the keychain is locked). `None` when nothing is cached.
+    pub fn view_cached(
+        &self,
+        query: &CostQuery,
+        budget: Option<Budget>,
+        options: ViewOptions,
+        why: super::report::Stale,
+    ) -> Result<Option<CostView>, CostError> {
+        let Some(account) = lock(&self.last_account).clone() else {
+            return Ok(None);
+        };
+        let query = CostQuery {
+            account,
+            ..query.clone()
+        };
+        match super::cached_report(&self.cache, &self.meter, &query, options.now, why) {
+            Some(report) => self.finish(report, budget, options).map(Some),
+            None => Ok(None),
         }
     }
 
@@ -70,25 +185,35 @@ impl CostService {
         source: Option<&dyn CostSource>,
         query: &CostQuery,
         budget: Option<Budget>,
-        now: OffsetDateTime,
-        force: bool,
-        theme: Theme,
+        options: ViewOptions,
     ) -> Result<CostView, CostError> {
         let report = match source {
             Some(source) => {
-                load_report(
+                let report = load_report(
                     source,
                     &self.cache,
                     &self.meter,
                     query,
-                    now,
+                    options.now,
                     self.ttl,
-                    force,
+                    options.refresh,
                 )
-                .await?
+                .await?;
+                self.remember_account(&query.account);
+                report
             }
-            None => self.sample_report(query, now),
+            None => self.sample_report(query, options.now),
         };
+        self.finish(report, budget, options)
+    }
+
+    /// Budget status, breakdown and chart for a report; remembered for exports.
+    fn finish(
+        &self,
+        report: CostReport,
+        budget: Option<Budget>,
+        options: ViewOptions,
+    ) -> Result<CostView, CostError> {
         let status = budget.as_ref().map(|b| {
             b.status(
                 &report.series,
@@ -96,17 +221,22 @@ impl CostService {
                 &report.current_month,
             )
         });
+        let width = options
+            .width
+            .clamp(*CHART_WIDTH.start(), *CHART_WIDTH.end());
         let chart_svg = chart::render_svg(&ChartInput {
             series: &report.series,
             forecast: report.forecast.forecast(),
             budget: budget.as_ref().map(|b| b.amount),
             current_month: &report.current_month,
-            theme,
+            theme: options.theme,
+            size: (width, width / 2),
         })
         .map_err(|e| CostError::Export {
             detail: e.to_string(),
         })?;
         let view = CostView {
+            months: month_lines(&report.series, budget.as_ref()),
             report,
             budget,
             status,
@@ -143,6 +273,7 @@ impl CostService {
             budget: view.budget.as_ref().map(|b| b.amount),
             current_month: &view.report.current_month,
             theme,
+            size: chart::EXPORT_SIZE,
         };
         let export_error = |e: chart::ChartError| CostError::Export {
             detail: e.to_string(),
@@ -163,7 +294,7 @@ impl CostService {
     pub fn export_file_name(&self, format: ExportFormat) -> String {
         let month = lock(&self.last)
             .as_ref()
-            .map(|v| v.report.current_month[..7].to_string())
+            .and_then(|v| v.report.current_month.get(..7).map(str::to_string))
             .unwrap_or_else(|| "report".into());
         format!("purser-cost-{month}.{}", format.extension())
     }

@@ -134,6 +134,21 @@ fn region_chain(explicit: Option<&str>, profile: Option<&str>) -> RegionProvider
         .or_else(Region::new(DEFAULT_REGION))
 }
 
+/// A name for whose AWS access this is that is safe to write down: the profile's name, or a
+/// hash of the access key ID (never the ID itself, which the screen shows only as its last
+/// four characters).
+pub fn account_name(access: &AwsAccess) -> String {
+    use sha2::{Digest, Sha256};
+    match access {
+        AwsAccess::Profile { name } => format!("profile:{name}"),
+        AwsAccess::Keys { access_key_id, .. } => {
+            let digest = Sha256::digest(access_key_id.expose().as_bytes());
+            let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            format!("keys:{hex}")
+        }
+    }
+}
+
 /// Asks STS who these credentials belong to.
 pub async fn check_aws_access(
     access: &AwsAccess,

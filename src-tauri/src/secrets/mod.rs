@@ -15,7 +15,8 @@ mod openai;
 mod secret;
 
 pub use aws::{
-    check_aws_access, list_profiles, sdk_config, AwsAccess, AwsIdentity, AwsTarget, DEFAULT_REGION,
+    account_name, check_aws_access, list_profiles, sdk_config, AwsAccess, AwsIdentity, AwsTarget,
+    DEFAULT_REGION,
 };
 pub use keychain::{KeychainStore, SERVICE};
 pub use kind::{validate, InputProblem, SecretKind};

@@ -1,0 +1,120 @@
+//! End-to-end: nothing spills out of its card, and the main buttons are reachable, at the
+//! default window size (1100×720) and at the minimum (760×520), in English and in Spanish.
+//! Screenshots of each section are saved under the test's target directory to look at.
+
+mod support;
+
+use serde_json::Value;
+use support::desktop::Desktop;
+
+/// Every visible control or text that pokes out of the card (or, outside cards, the main
+/// area) it belongs to, by more than a pixel.
+const OVERFLOWS: &str = r#"
+const out = [];
+const main = document.querySelector('main').getBoundingClientRect();
+const panel = [...document.querySelectorAll('[data-panel]')].find((p) => !p.hidden);
+for (const el of panel.querySelectorAll('button, input, select, label, textarea, p, h1, h2, strong, span, legend, .secret-state, .check-result')) {
+  const r = el.getBoundingClientRect();
+  if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue;
+  const box = (el.closest('.card, .notice, dialog') ?? document.querySelector('main')).getBoundingClientRect();
+  const name = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.textContent || el.value || '').trim().slice(0, 40)}"`;
+  if (r.right > box.right + 1 || r.left < box.left - 1) out.push(`${name} spills sideways (${Math.round(r.left)}–${Math.round(r.right)} vs ${Math.round(box.left)}–${Math.round(box.right)})`);
+  if (el.scrollWidth > el.clientWidth + 1 && ['LABEL', 'P', 'SPAN', 'STRONG', 'BUTTON'].includes(el.tagName) && getComputedStyle(el).overflow !== 'visible') out.push(`${name} is clipped`);
+}
+for (const row of panel.querySelectorAll('.secret-row .row')) {
+  const tops = [...row.children].filter((c) => !c.hidden).map((c) => c.getBoundingClientRect().top);
+  if (Math.max(...tops) - Math.min(...tops) > 6) out.push(`a secret's box and its buttons wrap onto two lines (${row.parentElement.dataset.kind})`);
+}
+if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push(`the window scrolls sideways (${document.documentElement.scrollWidth} > ${window.innerWidth})`);
+return out;
+"#;
+
+/// Whether the element with `id` is inside the visible part of the main area right now.
+const IN_VIEW: &str = r#"
+const el = document.getElementById(arguments[0]);
+const r = el.getBoundingClientRect();
+const main = document.querySelector('main').getBoundingClientRect();
+return r.top >= main.top && r.bottom <= main.bottom && r.left >= main.left && r.right <= main.right;
+"#;
+
+async fn overflows(app: &Desktop) -> Vec<String> {
+    let found = app.client.execute(OVERFLOWS, vec![]).await.unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+async fn resize(app: &Desktop, width: u32, height: u32) {
+    app.client
+        .set_window_size(width, height)
+        .await
+        .expect("the window can be resized");
+    // Let the page lay itself out at the new size.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+}
+
+async fn check_sections(app: &Desktop, labels: [&str; 4], size: &str, lang: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (label, slug) in labels
+        .into_iter()
+        .zip(["credentials", "deployment", "cost", "settings"])
+    {
+        app.nav_button(label).await.click().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        for problem in overflows(app).await {
+            problems.push(format!("{lang} {size} {label}: {problem}"));
+        }
+        app.screenshot(&format!("layout-{lang}-{size}-{slug}.png"))
+            .await;
+    }
+    problems
+}
+
+#[tokio::test]
+async fn nothing_spills_out_of_its_card_at_the_default_and_the_minimum_size() {
+    let mut problems = Vec::new();
+    for (locale, lang, labels) in [
+        (
+            "C.UTF-8",
+            "en",
+            ["Credentials", "Deployment", "Cost & budget", "Settings"],
+        ),
+        (
+            "es_ES.UTF-8",
+            "es",
+            [
+                "Credenciales",
+                "Despliegue",
+                "Coste y presupuesto",
+                "Ajustes",
+            ],
+        ),
+    ] {
+        let app = Desktop::launch_with(locale, |_| {}).await;
+        resize(&app, 1100, 720).await;
+        // Show the things that were seen to spill: stored keys and a check result.
+        app.client
+            .execute(
+                "document.querySelectorAll('.secret-row [data-action=\"delete\"]').forEach((b) => b.hidden = false);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let deployment = labels[1];
+        app.nav_button(deployment).await.click().await.unwrap();
+        app.nav_button(labels[0]).await.click().await.unwrap();
+        let check_visible: Value = app
+            .client
+            .execute(IN_VIEW, vec![serde_json::json!("check-aws")])
+            .await
+            .unwrap();
+        if check_visible != Value::Bool(true) {
+            problems.push(format!(
+                "{lang} default: the AWS Check button is below the fold"
+            ));
+        }
+        problems.extend(check_sections(&app, labels, "default", lang).await);
+        resize(&app, 760, 520).await;
+        problems.extend(check_sections(&app, labels, "minimum", lang).await);
+        app.quit().await;
+    }
+    assert_eq!(problems, Vec::<String>::new());
+}
