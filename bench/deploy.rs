@@ -178,6 +178,9 @@ async fn run() {
     let audit = purser_lib::audit::AuditLog::new(dir.path());
     let (mut get, mut list, mut patch, mut fsync) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
+        // Let the simulated controller finish reacting to the previous round's scale, so each
+        // step is timed alone rather than queued behind its reconcile.
+        tokio::time::sleep(Duration::from_millis(200)).await;
         let started = Instant::now();
         deployments.get("viabutton").await.expect("get");
         get.push(started.elapsed());
