@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs the whole test suite: formatting and lint checks, unit tests,
-# command-layer tests on Tauri's mock runtime, integration tests against real local peers (a
-# private Secret Service, moto for AWS, local HTTP servers for OpenAI) and end-to-end tests in
-# the real window (Linux).
+# Installs what is missing and runs the whole test suite: formatting and lint checks, the rule
+# that the core knows nothing of Tauri, unit tests, the core's integration tests against real
+# local peers (a private Secret Service, moto for AWS, local HTTP servers for OpenAI, the
+# Kubernetes API test server checked with kubectl), command-layer tests on Tauri's mock runtime,
+# and end-to-end tests in the real window (Linux).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -10,16 +11,25 @@ ensure_deps test
 
 say "Checking formatting and lints"
 cargo fmt --all -- --check
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "Checking that purser-core depends on no Tauri crate"
+tauri_in_core=$(cargo tree --locked -p purser-core -e normal,build,dev --prefix none --format '{p}' |
+  grep -E '^(tauri|wry|tao|webkit2gtk|gtk|javascriptcore)' | sort -u || true)
+if [ -n "$tauri_in_core" ]; then
+  say "purser-core must not depend on Tauri, but its tree has: $tauri_in_core"
+  exit 1
+fi
 
 say "Running the tests"
 if [ "$(uname -s)" = Linux ]; then
   # The end-to-end tests start their own Xvfb; never pop windows onto the user's screen.
   unset DISPLAY WAYLAND_DISPLAY
   # A private, unlocked Secret Service for the keychain tests (never the user's own).
-  scripts/with-keyring.sh cargo test --locked --no-fail-fast -- "$@"
+  scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast -- "$@"
 else
   # WebKitWebDriver (the end-to-end driver) exists only on Linux.
-  say "End-to-end tests need Linux; running the unit and command-layer tests only"
-  cargo test --locked --lib --test ipc -- "$@"
+  say "End-to-end tests need Linux; running the core's tests and the command-layer tests only"
+  cargo test --locked -p purser-core -p purser-kubesim --lib -- "$@"
+  cargo test --locked --test ipc -- "$@"
 fi

@@ -18,12 +18,12 @@ use serde_json::{json, Value};
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use purser_lib::secrets::KeychainStore;
-use purser_lib::AppState;
+use purser_core::secrets::KeychainStore;
+use purser_core::AppState;
+use purser_test_support::keyring::{lookup, unique_service};
+use purser_test_support::kube::{Cluster, CONTEXT};
+use purser_test_support::moto::Moto;
 use support::ipc::MockApp;
-use support::keyring::{lookup, unique_service};
-use support::kube::{Cluster, CONTEXT};
-use support::moto::Moto;
 
 const OPENAI_FIRST: &str = "canary-openai-7f3a9c1e5b2d4f60a8e1";
 const OPENAI_SECOND: &str = "canary-openai-second-91b2c3d4e5f6";
@@ -188,12 +188,12 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
     .unwrap();
     let state = app.state::<AppState>();
     for format in [
-        purser_lib::cost::ExportFormat::Csv,
-        purser_lib::cost::ExportFormat::Svg,
+        purser_core::cost::ExportFormat::Csv,
+        purser_core::cost::ExportFormat::Svg,
     ] {
         let bytes = state
             .costs()
-            .export(format, purser_lib::chart::Theme::Light)
+            .export(format, purser_core::chart::Theme::Light)
             .unwrap();
         let file = data
             .join("exports")

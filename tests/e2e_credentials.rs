@@ -5,9 +5,9 @@
 mod support;
 
 use fantoccini::Locator;
+use purser_test_support::keyring::lookup;
 use serde_json::json;
 use support::desktop::Desktop;
-use support::keyring::lookup;
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -5,12 +5,14 @@ mod support;
 
 use std::sync::Arc;
 
-use purser_lib::chart::Theme;
-use purser_lib::cost::{
+use purser_core::chart::Theme;
+use purser_core::cost::{
     CostError, CostQuery, CostSource, ForecastAnswer, Metric, RawGroup, RawMonth, UsagePage,
 };
-use purser_lib::secrets::{AwsAccess, KeychainStore, Secret, SecretError, SecretKind, SecretStore};
-use purser_lib::AppState;
+use purser_core::secrets::{
+    AwsAccess, KeychainStore, Secret, SecretError, SecretKind, SecretStore,
+};
+use purser_core::AppState;
 use serde_json::{json, Value};
 use support::ipc::MockApp as App;
 
@@ -144,7 +146,7 @@ impl CostSource for FixedSource {
         let now = time::OffsetDateTime::now_utc().date();
         Ok(UsagePage {
             months: vec![RawMonth {
-                start: purser_lib::cost::month_start(now),
+                start: purser_core::cost::month_start(now),
                 estimated: true,
                 groups: vec![RawGroup {
                     service: "Amazon EC2".into(),
@@ -179,7 +181,7 @@ fn a_locked_keychain_shows_the_last_figures_marked_stale() {
         session_token: None,
     };
     let query = CostQuery {
-        account: purser_lib::secrets::account_name(&access),
+        account: purser_core::secrets::account_name(&access),
         ..CostQuery::default()
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -188,7 +190,7 @@ fn a_locked_keychain_shows_the_last_figures_marked_stale() {
             Some(&FixedSource),
             &query,
             None,
-            purser_lib::cost::ViewOptions {
+            purser_core::cost::ViewOptions {
                 now: time::OffsetDateTime::now_utc(),
                 refresh: false,
                 theme: Theme::Light,

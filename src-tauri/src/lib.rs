@@ -1,33 +1,20 @@
-//! Purser: keeps OpenAI and AWS credentials in the OS keychain, deploys and scales an app on a
-//! chosen Kubernetes context, and shows monthly AWS cost against a budget.
+//! Purser, the desktop app: keeps OpenAI and AWS credentials in the OS keychain, deploys and
+//! scales an app on a chosen Kubernetes context, and shows monthly AWS cost against a budget.
 //!
-//! Only this file (app wiring) and `commands/` know about Tauri; every other module is plain Rust.
+//! This crate is the window's side only: wiring (plugins, logging, state), `#[tauri::command]`
+//! adapters over [`purser_core`], and what needs Tauri itself (dialogs). Everything else is in
+//! `purser-core`, which cannot use Tauri.
 
-pub mod audit;
-pub mod chart;
-pub mod clock;
-pub mod cluster;
 pub mod commands;
-pub mod cost;
-pub mod credentials;
-pub mod error;
-pub mod files;
-pub mod kubesim;
 pub mod logging;
-pub mod quantity;
-pub mod secrets;
-pub mod settings;
-pub mod state;
-pub mod sync;
 
 use std::sync::Arc;
 
 use tauri::{Builder, Manager, Runtime};
 
-use secrets::{KeychainStore, SecretStore};
+use purser_core::secrets::{KeychainStore, SecretStore};
 
-pub use error::AppError;
-pub use state::{AppDirs, AppState, AppStatus};
+pub use purser_core::{AppDirs, AppError, AppState, AppStatus};
 
 /// Starts the desktop app. Called by `main`.
 pub fn run() {

@@ -8,7 +8,7 @@ use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 
-use purser_lib::secrets::SecretStore;
+use purser_core::secrets::SecretStore;
 use purser_lib::{build_app, init_with_store, AppDirs};
 
 /// The real app (real context, capabilities and commands) on the mock runtime, with its folders

@@ -1,9 +1,6 @@
-//! Shared helpers for the integration suites.
+//! Helpers for the app's own suites (the mock runtime and the real window). What the core's
+//! suites share too lives in the purser-test-support crate.
 #![allow(dead_code)]
 
 pub mod desktop;
 pub mod ipc;
-pub mod keyring;
-pub mod kube;
-pub mod moto;
-pub mod net;

@@ -3,8 +3,8 @@
 use serde_json::Value;
 use tauri::State;
 
-use crate::error::AppError;
-use crate::state::{AppState, AppStatus};
+use purser_core::error::AppError;
+use purser_core::state::{AppState, AppStatus};
 
 /// Everything the shell needs to draw itself: language, settings, status bar, notices.
 #[tauri::command]

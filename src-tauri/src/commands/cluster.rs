@@ -5,13 +5,13 @@
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::audit::AuditEntry;
-use crate::cluster::{
+use purser_core::audit::AuditEntry;
+use purser_core::cluster::{
     AppSpec, AppSummary, ConnectionInfo, ContextList, Permission, Preview, RolloutStatus,
     ScaleOutcome, Target, UninstallReport,
 };
-use crate::error::AppError;
-use crate::state::AppState;
+use purser_core::error::AppError;
+use purser_core::state::AppState;
 
 /// Contexts from the kubeconfig (and the sandbox), plus the last choice.
 #[tauri::command]

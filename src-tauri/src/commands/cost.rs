@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
-use crate::chart::Theme;
-use crate::cost::{CostView, ExportFormat};
-use crate::error::AppError;
-use crate::state::AppState;
+use purser_core::chart::Theme;
+use purser_core::cost::{CostView, ExportFormat};
+use purser_core::error::AppError;
+use purser_core::state::AppState;
 
 /// Costs against the budget, from the cache or Cost Explorer (`refresh` forces a request), or
 /// sample data while AWS is not connected.

@@ -3,10 +3,10 @@
 
 use tauri::State;
 
-use crate::credentials::{CheckRecord, CredentialsOverview};
-use crate::error::AppError;
-use crate::secrets::{self, Secret, SecretKind};
-use crate::state::AppState;
+use purser_core::credentials::{CheckRecord, CredentialsOverview};
+use purser_core::error::AppError;
+use purser_core::secrets::{self, Secret, SecretKind};
+use purser_core::state::AppState;
 
 /// Which secrets are stored ("ends in 4f2a"), and the last check results.
 #[tauri::command]

@@ -1,5 +1,5 @@
 //! `#[tauri::command]` adapters: take typed arguments and `State`, call one core function, map
-//! the error into [`crate::error::AppError`]. Logic belongs in the core modules, not here.
+//! the error into [`purser_core::error::AppError`]. Logic belongs in the core modules, not here.
 
 pub mod app;
 pub mod cluster;

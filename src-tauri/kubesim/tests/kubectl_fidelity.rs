@@ -1,11 +1,9 @@
 //! The simulated API server checked with the real `kubectl`: what kubectl writes, the kube
 //! client reads back, and the other way round.
 
-mod support;
-
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Api, Patch, PatchParams};
-use support::kube::Cluster;
+use purser_test_support::kube::Cluster;
 
 const MANIFESTS: &str = r#"
 apiVersion: v1

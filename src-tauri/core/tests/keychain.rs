@@ -1,13 +1,11 @@
 //! The real OS keychain: a Secret Service (gnome-keyring in a private D-Bus session, started by
 //! scripts/test.sh). What Purser stores is checked from outside with `secret-tool`.
 
-mod support;
-
 use std::sync::Arc;
 
-use purser_lib::credentials::Credentials;
-use purser_lib::secrets::{KeychainStore, Secret, SecretKind, SecretStore};
-use support::keyring::{lookup, unique_service};
+use purser_core::credentials::Credentials;
+use purser_core::secrets::{KeychainStore, Secret, SecretKind, SecretStore};
+use purser_test_support::keyring::{lookup, unique_service};
 
 fn credentials(service: &str) -> (Credentials, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();

@@ -1,11 +1,9 @@
 //! OpenAI key checks through the real async-openai client against a local server answering as
 //! the OpenAI API documents (wiremock on 127.0.0.1).
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use purser_lib::secrets::{check_openai_key, CheckError, OpenAiEndpoint, Secret};
+use purser_core::secrets::{check_openai_key, CheckError, OpenAiEndpoint, Secret};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -179,7 +177,7 @@ async fn a_server_that_hangs_times_out() {
 #[tokio::test]
 async fn nothing_listening_is_no_network() {
     let endpoint = OpenAiEndpoint {
-        base_url: format!("{}/v1", support::net::dead_address()),
+        base_url: format!("{}/v1", purser_test_support::net::dead_address()),
         timeout: Duration::from_secs(10),
     };
     let error = check_openai_key(&endpoint, &Secret::new(KEY))

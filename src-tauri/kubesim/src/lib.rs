@@ -17,6 +17,7 @@ mod controller;
 pub mod discovery;
 mod faults;
 pub mod fields;
+pub mod quantity;
 mod store;
 
 use std::net::SocketAddr;

@@ -24,8 +24,8 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::audit::AuditLog;
-use crate::kubesim::KubeSim;
 use crate::sync::lock;
+use purser_kubesim::KubeSim;
 
 pub use apply::{Change, DiffLine, Preview, SANDBOX_PLACEHOLDER_KEY};
 pub use client::Timeouts;
@@ -181,7 +181,7 @@ impl ClusterService {
             return Ok(sim.clone());
         }
         let sim = Arc::new(
-            KubeSim::start(crate::kubesim::SimConfig::default())
+            KubeSim::start(purser_kubesim::SimConfig::default())
                 .await
                 .map_err(|e| ClusterError::Sandbox(e.to_string()))?,
         );

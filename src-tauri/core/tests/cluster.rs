@@ -1,20 +1,18 @@
 //! Purser's cluster operations through the real `kube` client against the Kubernetes API test
 //! server, with kubectl reading back what Purser wrote.
 
-mod support;
-
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use kube::api::{Api, Patch, PatchParams, PostParams};
-use purser_lib::audit::AuditEntry;
-use purser_lib::cluster::{
+use purser_core::audit::AuditEntry;
+use purser_core::cluster::{
     AppSpec, ClusterError, ClusterService, KubeconfigSource, Phase, RolloutStatus, Target,
 };
-use purser_lib::secrets::Secret;
+use purser_core::secrets::Secret;
+use purser_test_support::kube::{Cluster, CONTEXT};
 use serde_json::json;
-use support::kube::{Cluster, CONTEXT};
 
 const KEY: &str = "sk-proj-CLUSTERCANARY0123456789abcdefghij";
 

@@ -9,12 +9,12 @@ use std::time::Duration;
 use std::hint::black_box;
 
 use criterion::Criterion;
-use purser_lib::chart::{render_png, render_svg, ChartInput, Theme};
-use purser_lib::cost::{
+use purser_core::chart::{render_png, render_svg, ChartInput, Theme};
+use purser_core::cost::{
     load_report, CostCache, CostEndpoints, CostExplorer, CostQuery, CostSeries, Forecast, Month,
     MonthCost, RequestMeter,
 };
-use purser_lib::secrets::{sdk_config, AwsAccess, AwsTarget, Secret};
+use purser_core::secrets::{sdk_config, AwsAccess, AwsTarget, Secret};
 
 fn big_series() -> CostSeries {
     let start = Month {
@@ -53,7 +53,7 @@ fn chart_benches(c: &mut Criterion) {
         budget: Some(3000.0),
         current_month: &series.months[35].month,
         theme: Theme::Light,
-        size: purser_lib::chart::EXPORT_SIZE,
+        size: purser_core::chart::EXPORT_SIZE,
     };
     c.bench_function("chart_svg_36_months_25_services", |b| {
         b.iter(|| render_svg(black_box(&input)).unwrap())

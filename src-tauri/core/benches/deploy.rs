@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Secret, Service};
 use kube::api::{Api, Patch, PatchParams};
-use purser_lib::cluster::manifests;
-use purser_lib::cluster::spec::AppSpec;
-use purser_lib::cluster::{ClusterService, KubeconfigSource, Target};
-use purser_lib::kubesim::{KubeSim, SimConfig};
-use purser_lib::secrets::Secret as KeychainSecret;
+use purser_core::cluster::manifests;
+use purser_core::cluster::spec::AppSpec;
+use purser_core::cluster::{ClusterService, KubeconfigSource, Target};
+use purser_core::secrets::Secret as KeychainSecret;
+use purser_kubesim::{KubeSim, SimConfig};
 
 const ROUNDS: usize = 30;
 
@@ -175,8 +175,9 @@ async fn run() {
     // Where the Scale button's time goes: each of its steps alone, same server, same client.
     let hpas: Api<k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler> =
         Api::default_namespaced(client.clone());
-    let audit = purser_lib::audit::AuditLog::new(dir.path());
-    let (mut get, mut list, mut patch, mut fsync) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let audit = purser_core::audit::AuditLog::new(dir.path());
+    let (mut get, mut list, mut patch, mut fsync) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         // Let the simulated controller finish reacting to the previous round's scale, so each
         // step is timed alone rather than queued behind its reconcile.
@@ -208,5 +209,8 @@ async fn run() {
     println!("    GET deployment            {:8.2} ms", ms(median(get)));
     println!("    LIST autoscalers          {:8.2} ms", ms(median(list)));
     println!("    PATCH deployments/scale   {:8.2} ms", ms(median(patch)));
-    println!("    audit intent + result     {:8.2} ms  (two appends, each synced to disk)", ms(median(fsync)));
+    println!(
+        "    audit intent + result     {:8.2} ms  (two appends, each synced to disk)",
+        ms(median(fsync))
+    );
 }

@@ -2,13 +2,11 @@
 //! plugins found through the login shell's PATH, as when Purser starts from a desktop
 //! launcher. One test, because it sets process-wide environment variables.
 
-mod support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use purser_lib::cluster::{ClusterError, ClusterService, KubeconfigSource};
-use support::kube::Cluster;
+use purser_core::cluster::{ClusterError, ClusterService, KubeconfigSource};
+use purser_test_support::kube::Cluster;
 
 fn script(path: &Path, body: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

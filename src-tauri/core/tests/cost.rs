@@ -3,17 +3,15 @@
 //! against a local server speaking the AWS JSON 1.1 protocol (wiremock), plus the cache, the
 //! request meter and the failures a user meets.
 
-mod support;
-
 use std::time::Duration;
 
-use purser_lib::cost::{
+use purser_core::cost::{
     load_report, CostCache, CostEndpoints, CostError, CostExplorer, CostQuery, ForecastState,
     RequestMeter,
 };
-use purser_lib::secrets::{sdk_config, AwsAccess, AwsTarget, Secret};
+use purser_core::secrets::{sdk_config, AwsAccess, AwsTarget, Secret};
+use purser_test_support::moto::Moto;
 use serde_json::{json, Value};
-use support::moto::Moto;
 use time::macros::datetime;
 use time::OffsetDateTime;
 use wiremock::matchers::{header, method};
@@ -463,7 +461,7 @@ async fn offline_keeps_the_cached_chart_marked_stale() {
     .await
     .unwrap();
 
-    let dead = support::net::dead_address();
+    let dead = purser_test_support::net::dead_address();
     let offline = explorer(&access, &dead, &dead).await;
     let report = load_report(
         &offline,
@@ -551,11 +549,11 @@ async fn another_account_never_gets_the_first_accounts_figures_from_the_cache() 
     .await;
     let (_dir, cache, meter) = fresh_dirs();
     let first = CostQuery {
-        account: purser_lib::secrets::account_name(&keys("TESTACCESSKEY0001", "s")),
+        account: purser_core::secrets::account_name(&keys("TESTACCESSKEY0001", "s")),
         ..CostQuery::default()
     };
     let second = CostQuery {
-        account: purser_lib::secrets::account_name(&keys("TESTACCESSKEY0002", "s")),
+        account: purser_core::secrets::account_name(&keys("TESTACCESSKEY0002", "s")),
         ..CostQuery::default()
     };
     assert_ne!(first.account, second.account);

@@ -11,9 +11,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use purser_lib::credentials::Credentials;
-use purser_lib::secrets::{KeychainStore, Secret, SecretKind};
-use purser_lib::AppError;
+use purser_core::credentials::Credentials;
+use purser_core::secrets::{KeychainStore, Secret, SecretKind};
+use purser_core::AppError;
 
 const SCENARIO: &str = "PURSER_KEYCHAIN_SCENARIO";
 const WATCHED_DIR: &str = "PURSER_KEYCHAIN_WATCHED_DIR";

@@ -1,9 +1,7 @@
 //! AWS checks through the real AWS SDK against a real moto server on 127.0.0.1.
 
-mod support;
-
-use purser_lib::secrets::{check_aws_access, AwsAccess, AwsTarget, CheckError, Secret};
-use support::moto::Moto;
+use purser_core::secrets::{check_aws_access, AwsAccess, AwsTarget, CheckError, Secret};
+use purser_test_support::moto::Moto;
 
 fn keys(id: &str, secret: &str) -> AwsAccess {
     AwsAccess::Keys {
@@ -64,7 +62,7 @@ async fn with_iam_checks_on_an_unknown_key_and_a_wrong_secret_are_told_apart() {
 async fn nothing_listening_is_no_network() {
     let target = AwsTarget {
         region: Some("us-east-1".into()),
-        endpoint_url: Some(support::net::dead_address()),
+        endpoint_url: Some(purser_test_support::net::dead_address()),
     };
     let error = check_aws_access(&keys("TESTACCESSKEY0001", "test-secret-key"), &target)
         .await

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::Duration;
 
-use purser_lib::kubesim::{ImageOutcome, KubeSim, SimConfig};
+use purser_kubesim::{ImageOutcome, KubeSim, SimConfig};
 
 pub const CONTEXT: &str = "sim";
 

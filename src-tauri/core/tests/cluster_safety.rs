@@ -4,21 +4,19 @@
 //! the deadline, every change (refusals too) is audited before it is sent, and the sandbox
 //! never gets the real key.
 
-mod support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use purser_lib::cluster::{
+use purser_core::cluster::{
     AppSpec, ClusterError, ClusterService, KubeconfigSource, Phase, RolloutStatus, Target,
     Timeouts, SANDBOX_CONTEXT, SANDBOX_PLACEHOLDER_KEY,
 };
-use purser_lib::kubesim::{PodRefusal, SimConfig};
-use purser_lib::secrets::Secret;
+use purser_core::secrets::Secret;
+use purser_kubesim::{PodRefusal, SimConfig};
+use purser_test_support::kube::{fast_config, Cluster, CONTEXT};
 use serde_json::json;
-use support::kube::{fast_config, Cluster, CONTEXT};
 
 const KEY: &str = "sk-proj-SAFETYCANARY0123456789abcdefghij";
 

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::quantity;
+use purser_kubesim::quantity;
 
 /// Extra environment variable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,10 +1,10 @@
 //! The chart, checked without golden images: the SVG is parsed and its bars, budget line,
 //! labels and legend are counted and measured.
 
-use purser_lib::chart::{
+use purser_core::chart::{
     render_png, render_svg, ChartInput, Theme, BUDGET_COLOR, PALETTE, PNG_HEIGHT, PNG_WIDTH,
 };
-use purser_lib::cost::{CostSeries, Forecast, MonthCost};
+use purser_core::cost::{CostSeries, Forecast, MonthCost};
 use roxmltree::Document;
 
 fn hex(color: plotters::style::RGBColor) -> String {
@@ -57,7 +57,7 @@ fn bars_budget_line_labels_and_legend() {
         budget: Some(250.0),
         current_month: "2026-03-01",
         theme: Theme::Light,
-        size: purser_lib::chart::EXPORT_SIZE,
+        size: purser_core::chart::EXPORT_SIZE,
     })
     .unwrap();
     let doc = Document::parse(&svg).expect("well-formed SVG");
@@ -154,7 +154,7 @@ fn top_eight_services_and_other_with_a_hatched_forecast() {
         budget: None,
         current_month: "2026-11-01",
         theme: Theme::Dark,
-        size: purser_lib::chart::EXPORT_SIZE,
+        size: purser_core::chart::EXPORT_SIZE,
     })
     .unwrap();
     let doc = Document::parse(&svg).unwrap();
@@ -194,7 +194,7 @@ fn png_export_is_a_real_image_of_the_stated_size() {
         budget: Some(250.0),
         current_month: "2026-03-01",
         theme: Theme::Light,
-        size: purser_lib::chart::EXPORT_SIZE,
+        size: purser_core::chart::EXPORT_SIZE,
     })
     .unwrap();
     let png = render_png(&svg).unwrap();
@@ -221,7 +221,7 @@ fn an_empty_series_still_draws_axes() {
         budget: Some(100.0),
         current_month: "2026-03-01",
         theme: Theme::Light,
-        size: purser_lib::chart::EXPORT_SIZE,
+        size: purser_core::chart::EXPORT_SIZE,
     })
     .unwrap();
     assert!(Document::parse(&svg).is_ok());

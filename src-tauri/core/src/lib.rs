@@ -1,0 +1,20 @@
+//! Purser's core: keeps OpenAI and AWS credentials in the OS keychain, deploys and scales an app
+//! on a chosen Kubernetes context, and shows monthly AWS cost against a budget — everything but
+//! the window. No Tauri crate is in this crate's dependency tree, so nothing here can reach for
+//! one; the app crate's commands are thin adapters over the facade.
+
+pub mod audit;
+pub mod chart;
+pub mod clock;
+pub mod cluster;
+pub mod cost;
+pub mod credentials;
+pub mod error;
+pub mod files;
+pub mod secrets;
+pub mod settings;
+pub mod state;
+pub mod sync;
+
+pub use error::AppError;
+pub use state::{AppDirs, AppState, AppStatus};
