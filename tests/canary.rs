@@ -18,8 +18,9 @@ use serde_json::{json, Value};
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use purser_core::cluster::KubeconfigSource;
 use purser_core::secrets::KeychainStore;
-use purser_core::AppState;
+use purser_core::{AwsEndpoints, Backends, Purser};
 use purser_test_support::keyring::{lookup, unique_service};
 use purser_test_support::kube::{Cluster, CONTEXT};
 use purser_test_support::moto::Moto;
@@ -51,11 +52,9 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let moto = Moto::start();
     let cluster = runtime.block_on(Cluster::start());
-    // Maximum logging from every crate, and the SDK pointed at moto — set before anything reads
-    // the environment (this file holds a single test, so no other thread is running).
+    // Maximum logging from every crate — set before anything reads the environment (this
+    // file holds a single test, so no other thread is running).
     std::env::set_var("PURSER_LOG", "trace");
-    std::env::set_var("AWS_ENDPOINT_URL", &moto.url);
-    std::env::set_var("KUBECONFIG", cluster.kubeconfig_path());
     let openai = runtime.block_on(openai_server());
     runtime.block_on(async {
         let theirs = cluster.dir.path().join("theirs.yaml");
@@ -75,7 +74,17 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
 
     let data = root.path().join("app");
     let service = unique_service("canary");
-    let app = MockApp::launch(&data, Arc::new(KeychainStore::with_service(&service)));
+    let backends = Backends {
+        secrets: Arc::new(KeychainStore::with_service(&service)),
+        kubeconfig: KubeconfigSource::Files(vec![cluster.kubeconfig_path()]),
+        aws: AwsEndpoints {
+            sts: Some(moto.url.clone()),
+            cost_usage: Some(moto.url.clone()),
+            cost_forecast: Some(moto.url.clone()),
+        },
+        ..purser_core::testing::backends()
+    };
+    let app = MockApp::launch(&data, backends);
 
     let mut answers: Vec<String> = Vec::new();
     let mut call = |command: &str, args: Value| -> Result<Value, Value> {
@@ -88,7 +97,7 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
 
     call(
         "update_settings",
-        json!({"patch": {"openai_base_url": format!("{}/v1", openai.uri()), "aws_source": "keys", "budget_amount": "100"}}),
+        json!({"patch": {"openaiBaseUrl": format!("{}/v1", openai.uri()), "awsSource": "keys", "budgetAmount": "100"}}),
     )
     .unwrap();
     for (kind, value) in [
@@ -114,7 +123,7 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
         json!({"kind": "openai_api_key", "value": format!("{OPENAI_SECOND}\n{OPENAI_SECOND}")}),
     )
     .unwrap_err();
-    assert_eq!(refused["code"], "invalid_input");
+    assert_eq!(refused["code"], "secret_line_break");
     call(
         "store_secret",
         json!({"kind": "openai_api_key", "value": OPENAI_SECOND}),
@@ -186,19 +195,16 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
         json!({"refresh": true, "theme": "light", "width": 900}),
     )
     .unwrap();
-    let state = app.state::<AppState>();
+    let purser = app.state::<Purser>();
     for format in [
         purser_core::cost::ExportFormat::Csv,
         purser_core::cost::ExportFormat::Svg,
     ] {
-        let bytes = state
-            .costs()
-            .export(format, purser_core::chart::Theme::Light)
+        let export = purser
+            .export_cost(format, purser_core::chart::Theme::Light)
             .unwrap();
-        let file = data
-            .join("exports")
-            .join(state.costs().export_file_name(format));
-        state.costs().write_export(&file, &bytes).unwrap();
+        let file = data.join("exports").join(&export.file_name);
+        purser.write_export(&file, &export).unwrap();
     }
     call("app_status", json!({})).unwrap();
     for kind in [

@@ -57,7 +57,7 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
         .unwrap()
         .contains("of your $1,500 budget"));
     let saved = std::fs::read_to_string(app.config_dir().join("settings.json")).unwrap();
-    assert!(saved.contains("\"budget_amount\": 1500.0"), "{saved}");
+    assert!(saved.contains("\"budgetAmount\": 1500.0"), "{saved}");
 
     // One month's breakdown by service.
     let first_month = app
@@ -244,7 +244,7 @@ async fn a_spanish_budget_is_read_and_shown_the_spanish_way() {
     app.eventually("the budget to be saved", || async {
         std::fs::read_to_string(&saved)
             .unwrap_or_default()
-            .contains("\"budget_amount\": 1500.5")
+            .contains("\"budgetAmount\": 1500.5")
     })
     .await;
     let shown = app
@@ -259,11 +259,12 @@ async fn a_spanish_budget_is_read_and_shown_the_spanish_way() {
     click(&app, "budget-save").await;
     app.type_in("Importe al mes", "0,004").await;
     click(&app, "budget-save").await;
-    app.wait_text("budget-message", "two decimals").await;
+    app.wait_text("budget-message", "más de dos decimales")
+        .await;
     assert!(
         std::fs::read_to_string(&saved)
             .unwrap()
-            .contains("\"budget_amount\": 1500.5"),
+            .contains("\"budgetAmount\": 1500.5"),
         "a refused amount changes nothing"
     );
     app.quit().await;

@@ -174,10 +174,17 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
         .unwrap()
         .unwrap_or_default();
     assert!(
-        yaml.contains("placeholder (the sandbox never gets your key)")
-            && yaml.contains("secretKeyRef"),
+        yaml.contains("OPENAI_API_KEY: ••••••••") && yaml.contains("secretKeyRef"),
         "{yaml}"
     );
+    // What the mask stands for is said beside it: in the sandbox, a placeholder.
+    let note = el(&app, "preview-mask-note")
+        .await
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(note.contains("the sandbox never gets your key"), "{note}");
     assert!(
         !app.client
             .source()

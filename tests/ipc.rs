@@ -1,235 +1,451 @@
 //! Command-layer tests through Tauri's mock runtime: the real context (capabilities and all),
-//! the real command registration, no window on screen.
+//! the real command registration, every command called as the webview calls it — with a
+//! keychain in memory and nothing reached outside this computer (the built-in sandbox for
+//! Kubernetes, local servers for AWS).
 
 mod support;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use purser_core::chart::Theme;
-use purser_core::cost::{
-    CostError, CostQuery, CostSource, ForecastAnswer, Metric, RawGroup, RawMonth, UsagePage,
-};
-use purser_core::secrets::{
-    AwsAccess, KeychainStore, Secret, SecretError, SecretKind, SecretStore,
-};
-use purser_core::AppState;
+use purser_core::secrets::{Secret, SecretError, SecretKind, SecretStore};
+use purser_core::testing::MemoryStore;
+use purser_core::Backends;
 use serde_json::{json, Value};
-use support::ipc::MockApp as App;
+use support::ipc::{backends, MockApp};
+use wiremock::matchers::header;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-struct MockApp {
-    app: App,
+struct App {
+    app: MockApp,
     root: tempfile::TempDir,
 }
 
-fn launch(prepare: impl FnOnce(&std::path::Path)) -> MockApp {
+fn launch_with(prepare: impl FnOnce(&std::path::Path), backends: Backends) -> App {
     let root = tempfile::tempdir().unwrap();
     prepare(root.path());
-    MockApp {
-        app: App::launch(
-            root.path(),
-            Arc::new(KeychainStore::with_service("purser-ipc-test")),
-        ),
+    App {
+        app: MockApp::launch(root.path(), backends),
         root,
     }
 }
 
-fn invoke(app: &MockApp, command: &str, args: Value) -> Result<Value, Value> {
-    app.app.invoke(command, args)
+fn launch() -> App {
+    launch_with(|_| {}, backends(Arc::new(MemoryStore::default())))
+}
+
+impl App {
+    fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
+        self.app.invoke(command, args)
+    }
+
+    fn ok(&self, command: &str, args: Value) -> Value {
+        self.invoke(command, args)
+            .unwrap_or_else(|e| panic!("{command} failed: {e}"))
+    }
+
+    fn err(&self, command: &str, args: Value) -> Value {
+        match self.invoke(command, args) {
+            Err(error) => error,
+            Ok(value) => panic!("{command} should have been refused, got {value}"),
+        }
+    }
+}
+
+/// An error as the window gets it: a code, its values and a hint code, and the English text.
+fn assert_shaped(error: &Value, code: &str) {
+    assert_eq!(error["code"], code, "{error}");
+    assert!(
+        error["hintCode"].as_str().is_some_and(|h| !h.is_empty()),
+        "{error}"
+    );
+    assert!(error["params"].is_object(), "{error}");
+    assert!(error["message"].is_string(), "{error}");
 }
 
 #[test]
-fn app_status_starts_with_nothing_set() {
-    let app = launch(|_| {});
-    let status = invoke(&app, "app_status", json!({})).unwrap();
-    assert_eq!(status["kube_context"], Value::Null);
-    assert_eq!(status["aws_identity"], Value::Null);
-    assert_eq!(status["last_cost_refresh"], Value::Null);
+fn the_shell_starts_with_nothing_set_and_saves_settings() {
+    let app = launch();
+    let status = app.ok("app_status", json!({}));
+    assert_eq!(status["kubeContext"], Value::Null);
+    assert_eq!(status["awsIdentity"], Value::Null);
+    assert_eq!(status["lastCostRefresh"], Value::Null);
     assert_eq!(status["settings"]["language"], "system");
     assert_eq!(status["notices"], json!([]));
     assert_eq!(status["version"], env!("CARGO_PKG_VERSION"));
-}
 
-#[test]
-fn update_settings_saves_and_returns_the_new_status() {
-    let app = launch(|_| {});
-    let status = invoke(
-        &app,
+    let status = app.ok(
         "update_settings",
-        json!({"patch": {"language": "es"}}),
-    )
-    .unwrap();
+        json!({"patch": {"language": "es", "costMonths": 6}}),
+    );
     assert_eq!(status["language"], "es");
-    assert_eq!(status["settings"]["language"], "es");
+    assert_eq!(status["settings"]["costMonths"], 6);
     let on_disk: Value = serde_json::from_slice(
         &std::fs::read(app.root.path().join("config/settings.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(on_disk["language"], "es");
+    assert_eq!(
+        (&on_disk["language"], &on_disk["costMonths"]),
+        (&json!("es"), &json!(6))
+    );
 }
 
 #[test]
-fn a_bad_setting_is_refused_with_code_message_and_hint() {
-    let app = launch(|_| {});
-    let error = invoke(&app, "update_settings", json!({"patch": {"theme": "neon"}})).unwrap_err();
-    assert_eq!(error["code"], "settings_invalid_value");
-    assert!(error["message"].as_str().unwrap().contains("theme"));
-    assert!(error["hint"].as_str().unwrap().contains("light"));
-    assert!(!app.root.path().join("config/settings.json").exists());
+fn a_bad_setting_is_refused_with_code_params_and_hint_and_changes_nothing() {
+    let app = launch();
+    let error = app.err("update_settings", json!({"patch": {"theme": "neon"}}));
+    assert_shaped(&error, "settings_invalid_value");
+    assert_eq!(error["params"]["setting"], "theme");
+    let error = app.err("update_settings", json!({"patch": {"colour": "red"}}));
+    assert_shaped(&error, "settings_unknown_field");
+    assert_eq!(error["params"]["name"], "colour");
+    // In Spanish, "1.500,50" is fifteen hundred and a half; a tenth of a cent is refused.
+    app.ok("update_settings", json!({"patch": {"language": "es"}}));
+    let status = app.ok(
+        "update_settings",
+        json!({"patch": {"budgetAmount": "1.500,50"}}),
+    );
+    assert_eq!(status["settings"]["budgetAmount"], 1500.5);
+    let error = app.err(
+        "update_settings",
+        json!({"patch": {"budgetAmount": "0,004"}}),
+    );
+    assert_shaped(&error, "amount_decimals");
+    assert_eq!(
+        app.ok("app_status", json!({}))["settings"]["budgetAmount"],
+        1500.5
+    );
 }
 
 #[test]
 fn a_corrupt_settings_file_is_a_notice_until_dismissed() {
-    let app = launch(|root| {
-        std::fs::create_dir_all(root.join("config")).unwrap();
-        std::fs::write(root.join("config/settings.json"), "not json").unwrap();
-    });
-    let status = invoke(&app, "app_status", json!({})).unwrap();
+    let app = launch_with(
+        |root| {
+            std::fs::create_dir_all(root.join("config")).unwrap();
+            std::fs::write(root.join("config/settings.json"), "not json").unwrap();
+        },
+        backends(Arc::new(MemoryStore::default())),
+    );
+    let status = app.ok("app_status", json!({}));
     assert_eq!(status["notices"][0]["code"], "settings_corrupt");
     assert!(app.root.path().join("config/settings.json.bak").exists());
-    let status = invoke(&app, "dismiss_notice", json!({"code": "settings_corrupt"})).unwrap();
+    let status = app.ok("dismiss_notice", json!({"code": "settings_corrupt"}));
     assert_eq!(status["notices"], json!([]));
 }
 
 #[test]
-fn commands_outside_the_capability_are_refused() {
-    let app = launch(|_| {});
-    // A core command Purser's capability does not grant.
-    let refused = invoke(&app, "plugin:window|close", json!({"label": "main"}));
-    assert!(
-        refused.is_err(),
-        "window closing must not be allowed from the page"
+fn credentials_are_stored_shown_by_their_ending_checked_and_deleted() {
+    let app = launch();
+    let overview = app.ok("credentials_overview", json!({}));
+    assert_eq!(overview["secrets"][0]["stored"], false);
+    let refused = app.err(
+        "store_secret",
+        json!({"kind": "openai_api_key", "value": "has spaces in it"}),
     );
-    let unknown = invoke(&app, "delete_everything", json!({}));
-    assert!(unknown.is_err());
+    assert_shaped(&refused, "secret_whitespace");
+    assert_eq!(refused["params"]["secret"], "openai-api-key");
+    let overview = app.ok(
+        "store_secret",
+        json!({"kind": "openai_api_key", "value": "test-key-0000000004f2a"}),
+    );
+    assert_eq!(overview["secrets"][0]["endsIn"], "4f2a");
+    // The API address points where nothing answers: the check says so, and keeps the result.
+    app.ok(
+        "update_settings",
+        json!({"patch": {"openaiBaseUrl": format!("{}/v1", purser_core::testing::NOWHERE)}}),
+    );
+    let error = app.err("check_openai", json!({}));
+    assert_shaped(&error, "no_network");
+    let overview = app.ok("credentials_overview", json!({}));
+    assert_eq!(overview["openai"]["ok"], false);
+    assert_eq!(overview["openai"]["code"], "no_network");
+    let error = app.err("check_aws", json!({}));
+    assert_shaped(&error, "not_stored");
+    assert_eq!(error["params"]["secret"], "aws-access-key-id");
+    assert!(app.ok("list_aws_profiles", json!({})).is_array());
+    let overview = app.ok("delete_secret", json!({"kind": "openai_api_key"}));
+    assert_eq!(overview["secrets"][0]["stored"], false);
+}
+
+#[test]
+fn the_deployment_commands_on_the_sandbox() {
+    let app = launch();
+    let contexts = app.ok("kube_contexts", json!({}));
+    assert_eq!(contexts["contexts"][0]["name"], "purser-sandbox");
+    assert_eq!(contexts["contexts"][0]["auth"]["kind"], "builtIn");
+    let target = json!({"context": "purser-sandbox", "namespace": "default"});
+    let refused = app.err("kube_permissions", json!({"target": target}));
+    assert_shaped(&refused, "kube_not_connected");
+
+    let info = app.ok("kube_connect", json!({"context": "purser-sandbox"}));
+    assert_eq!(info["sandbox"], true);
+    app.ok("kube_choose_namespace", json!({"namespace": "default"}));
+    let permissions = app.ok("kube_permissions", json!({"target": target}));
+    assert!(permissions
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["allowed"] == true && p["purpose"].is_string()));
+    let spec = json!({"name": "assistant", "image": "ghcr.io/acme/assistant:1.0", "replicas": 1,
+        "port": 8080});
+    let bad = app.err(
+        "deploy_preview",
+        json!({"target": target, "spec": {"name": "Bad Name", "image": "", "replicas": 1, "port": 8080}}),
+    );
+    assert_shaped(&bad, "kube_invalid_form");
+    assert_eq!(bad["fields"][0]["field"], "name");
+    assert_eq!(bad["fields"][0]["code"], "name_invalid");
+    let preview = app.ok("deploy_preview", json!({"target": target, "spec": spec}));
+    assert_eq!(preview["sandbox"], true);
+    let status = app.ok(
+        "deploy_app",
+        json!({"target": target, "spec": spec, "takeOver": false}),
+    );
+    assert_eq!(status["app"], "assistant");
+    app.ok(
+        "watch_rollout",
+        json!({"target": target, "app": "assistant", "onStatus": "__CHANNEL__:1"}),
+    );
+    let apps = app.ok("kube_apps", json!({"target": target}));
+    assert_eq!(apps[0]["name"], "assistant");
+    assert_eq!(apps[0]["autoscaler"], Value::Null);
+    let scaled = app.ok(
+        "scale_app",
+        json!({"target": target, "app": "assistant", "replicas": 2}),
+    );
+    assert_eq!(scaled["replicas"], 2);
+    let gone = app.err(
+        "set_autoscaler",
+        json!({"target": target, "app": "assistant", "min": 1, "max": 2}),
+    );
+    assert_shaped(&gone, "kube_autoscaler_gone");
+    app.ok("restart_app", json!({"target": target, "app": "assistant"}));
+    let first = app.err("rollback_app", json!({"target": target, "app": "ghost"}));
+    assert_shaped(&first, "kube_app_missing");
+    let report = app.ok(
+        "uninstall_app",
+        json!({"target": target, "app": "assistant", "removeAdopted": false}),
+    );
+    assert_eq!(report["removed"].as_array().unwrap().len(), 3);
+    let activity = app.ok("audit_entries", json!({"limit": 20}));
+    let actions: Vec<&str> = activity
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "uninstall",
+            "rollback",
+            "restart",
+            "autoscaler",
+            "scale",
+            "deploy"
+        ]
+    );
+    assert_eq!(activity[3]["outcome"], "refused");
+    assert_eq!(activity[3]["error"]["code"], "kube_autoscaler_gone");
+    assert_eq!(activity[4]["params"]["replicas"], 2);
+
+    app.ok("kube_disconnect", json!({}));
+    let refused = app.err("kube_apps", json!({"target": target}));
+    assert_shaped(&refused, "kube_not_connected");
+}
+
+#[test]
+fn the_cost_commands_sample_real_and_offline() {
+    let app = launch();
+    let error = app.err("export_cost", json!({"format": "csv", "theme": "light"}));
+    assert_shaped(&error, "cost_nothing_to_export");
+    let view = app.ok(
+        "cost_view",
+        json!({"refresh": false, "theme": "light", "width": 900}),
+    );
+    assert_eq!(view["report"]["origin"], "sample");
+    assert!(view["chartSvg"].as_str().unwrap().starts_with("<svg"));
+    // Keys stored, Cost Explorer where nothing answers: offline, said plainly.
+    for (kind, value) in [
+        ("aws_access_key_id", "TESTACCESSKEY0001"),
+        ("aws_secret_access_key", "testsecretkeytestsecretkey0001"),
+    ] {
+        app.ok("store_secret", json!({"kind": kind, "value": value}));
+    }
+    let error = app.err(
+        "cost_view",
+        json!({"refresh": true, "theme": "dark", "width": 900}),
+    );
+    assert_shaped(&error, "cost_offline");
 }
 
 /// A keychain that can be locked while the app runs, as a user's keyring locks after idling.
 #[derive(Debug, Default)]
 struct LockableStore {
-    values: std::sync::Mutex<std::collections::HashMap<SecretKind, String>>,
-    locked: std::sync::atomic::AtomicBool,
+    inner: MemoryStore,
+    locked: AtomicBool,
 }
 
 impl SecretStore for LockableStore {
     fn get(&self, kind: SecretKind) -> Result<Option<Secret>, SecretError> {
-        if self.locked.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.locked.load(Ordering::SeqCst) {
             return Err(SecretError::KeychainLocked {
                 reason: "the collection is locked".into(),
             });
         }
-        Ok(self.values.lock().unwrap().get(&kind).map(Secret::new))
+        self.inner.get(kind)
     }
     fn set(&self, kind: SecretKind, secret: &Secret) -> Result<(), SecretError> {
-        self.values
-            .lock()
-            .unwrap()
-            .insert(kind, secret.expose().to_string());
-        Ok(())
+        self.inner.set(kind, secret)
     }
     fn delete(&self, kind: SecretKind) -> Result<bool, SecretError> {
-        Ok(self.values.lock().unwrap().remove(&kind).is_some())
-    }
-}
-
-/// Cost figures from nowhere: one month, one service.
-struct FixedSource;
-
-#[async_trait::async_trait]
-impl CostSource for FixedSource {
-    async fn usage_page(
-        &self,
-        _: &CostQuery,
-        _: &str,
-        _: &str,
-        _: Option<String>,
-    ) -> Result<UsagePage, CostError> {
-        let now = time::OffsetDateTime::now_utc().date();
-        Ok(UsagePage {
-            months: vec![RawMonth {
-                start: purser_core::cost::month_start(now),
-                estimated: true,
-                groups: vec![RawGroup {
-                    service: "Amazon EC2".into(),
-                    amount: Some("12.34".into()),
-                    unit: Some("USD".into()),
-                }],
-            }],
-            next_page_token: None,
-        })
-    }
-    async fn forecast(&self, _: Metric, _: &str, _: &str) -> Result<ForecastAnswer, CostError> {
-        Ok(ForecastAnswer::NotEnoughHistory)
+        self.inner.delete(kind)
     }
 }
 
 #[test]
 fn a_locked_keychain_shows_the_last_figures_marked_stale() {
-    let root = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        let month = purser_core::cost::month_start(time::OffsetDateTime::now_utc().date());
+        Mock::given(header(
+            "x-amz-target",
+            "AWSInsightsIndexService.GetCostAndUsage",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(
+                json!({"ResultsByTime": [{"TimePeriod": {"Start": month, "End": month},
+                    "Estimated": true, "Groups": [{"Keys": ["Amazon EC2"],
+                    "Metrics": {"UnblendedCost": {"Amount": "12.34", "Unit": "USD"}}}]}]})
+                .to_string(),
+                "application/x-amz-json-1.1",
+            ),
+        )
+        .mount(&server)
+        .await;
+        server
+    });
     let store = Arc::new(LockableStore::default());
-    let app = App::launch(root.path(), store.clone());
+    let mut local = backends(store.clone());
+    local.aws.cost_usage = Some(server.uri());
+    local.aws.cost_forecast = Some(server.uri());
+    let app = launch_with(|_| {}, local);
     for (kind, value) in [
         ("aws_access_key_id", "TESTACCESSKEY0001"),
         ("aws_secret_access_key", "testsecretkeytestsecretkey0001"),
     ] {
-        app.invoke("store_secret", json!({"kind": kind, "value": value}))
-            .unwrap();
+        app.ok("store_secret", json!({"kind": kind, "value": value}));
     }
-    // The figures a refresh got earlier for these keys.
-    let access = AwsAccess::Keys {
-        access_key_id: Secret::new("TESTACCESSKEY0001"),
-        secret_access_key: Secret::new("testsecretkeytestsecretkey0001"),
-        session_token: None,
-    };
-    let query = CostQuery {
-        account: purser_core::secrets::account_name(&access),
-        ..CostQuery::default()
-    };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime
-        .block_on(app.state::<AppState>().costs().view(
-            Some(&FixedSource),
-            &query,
-            None,
-            purser_core::cost::ViewOptions {
-                now: time::OffsetDateTime::now_utc(),
-                refresh: false,
-                theme: Theme::Light,
-                width: 800,
-            },
-        ))
-        .unwrap();
+    let fresh = app.ok(
+        "cost_view",
+        json!({"refresh": true, "theme": "light", "width": 800}),
+    );
+    assert_eq!(fresh["report"]["origin"], "aws", "{fresh}");
+    assert_eq!(fresh["report"]["stale"], Value::Null);
 
-    store
-        .locked
-        .store(true, std::sync::atomic::Ordering::SeqCst);
-    let view = app
-        .invoke(
-            "cost_view",
-            json!({"refresh": false, "theme": "light", "width": 800}),
-        )
-        .unwrap();
+    store.locked.store(true, Ordering::SeqCst);
+    let view = app.ok(
+        "cost_view",
+        json!({"refresh": false, "theme": "light", "width": 800}),
+    );
     assert_eq!(view["report"]["origin"], "aws", "{view}");
-    assert_eq!(view["report"]["stale"]["code"], "keychain_locked", "{view}");
-    assert_eq!(view["months"][0]["total_cents"], 1234);
+    assert_eq!(
+        view["report"]["stale"]["error"]["code"], "keychain_locked",
+        "{view}"
+    );
+    assert_eq!(
+        view["months"].as_array().unwrap().last().unwrap()["totalCents"],
+        1234
+    );
 
     // Nothing cached for another account: the locked keychain is said plainly.
-    let other = tempfile::tempdir().unwrap();
     let locked = Arc::new(LockableStore::default());
-    let fresh = App::launch(other.path(), locked.clone());
-    fresh
-        .invoke(
-            "store_secret",
-            json!({"kind": "aws_access_key_id", "value": "TESTACCESSKEY0002"}),
-        )
-        .unwrap();
-    locked
-        .locked
-        .store(true, std::sync::atomic::Ordering::SeqCst);
-    let error = fresh
-        .invoke(
-            "cost_view",
-            json!({"refresh": false, "theme": "light", "width": 800}),
-        )
-        .unwrap_err();
-    assert_eq!(error["code"], "keychain_locked", "{error}");
+    let other = launch_with(|_| {}, backends(locked.clone()));
+    other.ok(
+        "store_secret",
+        json!({"kind": "aws_access_key_id", "value": "TESTACCESSKEY0002"}),
+    );
+    locked.locked.store(true, Ordering::SeqCst);
+    let error = other.err(
+        "cost_view",
+        json!({"refresh": false, "theme": "light", "width": 800}),
+    );
+    assert_shaped(&error, "keychain_locked");
+    drop(server);
+}
+
+#[test]
+fn commands_outside_the_capability_are_refused() {
+    let app = launch();
+    // A core command Purser's capability does not grant.
+    let refused = app.invoke("plugin:window|close", json!({"label": "main"}));
+    assert!(
+        refused.is_err(),
+        "window closing must not be allowed from the page"
+    );
+    assert!(app.invoke("delete_everything", json!({})).is_err());
+}
+
+/// The four places that name Purser's commands: build.rs (what may be allowed), lib.rs (what
+/// is registered), the capability (what the window may call) and ui/api.js (what it calls).
+#[test]
+fn the_command_lists_agree() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let names = |text: &str, open: &str, close: &str, pattern: &'static str| -> Vec<String> {
+        let start = text.find(open).unwrap_or_else(|| panic!("no {open:?}")) + open.len();
+        let end = start + text[start..].find(close).unwrap();
+        let re = regex_lite(pattern);
+        let mut found: Vec<String> = re(&text[start..end]);
+        found.sort();
+        found
+    };
+    let build = names(&read("src-tauri/build.rs"), "const COMMANDS", "];", "\"");
+    let lib = names(
+        &read("src-tauri/src/lib.rs"),
+        "generate_handler![",
+        "]",
+        "::",
+    );
+    let conf: Value = serde_json::from_str(&read("tauri.conf.json")).unwrap();
+    let mut capability: Vec<String> = conf["app"]["security"]["capabilities"][0]["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    capability.sort();
+    let api = names(&read("ui/api.js"), "export const api", "\n};", "call('");
+    assert!(build.len() >= 26, "{build:?}");
+    assert_eq!(lib, build, "lib.rs registers what build.rs declares");
+    assert_eq!(
+        capability, build,
+        "the capability allows what build.rs declares"
+    );
+    assert_eq!(api, build, "ui/api.js calls what build.rs declares");
+}
+
+/// Command names in `text`: after `marker` ("\"" for a quoted list, "::" for paths,
+/// "call('" for api.js), a run of lowercase letters and underscores.
+fn regex_lite(marker: &'static str) -> impl Fn(&str) -> Vec<String> {
+    move |text: &str| {
+        text.match_indices(marker)
+            .filter_map(|(at, _)| {
+                let rest = &text[at + marker.len()..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                (!name.is_empty() && rest[name.len()..].starts_with(['"', ',', '\'', '\n', ' ']))
+                    .then_some(name)
+            })
+            .filter(|name| {
+                marker != "::"
+                    || !["commands", "app", "credentials", "cost", "cluster"]
+                        .contains(&name.as_str())
+            })
+            .collect()
+    }
 }

@@ -1,5 +1,5 @@
 // The only module that talks to the Rust side. Every call resolves with data or rejects with
-// an error shaped { code, message, hint }, whatever went wrong.
+// an error shaped { code, params, hintCode, message }, whatever went wrong.
 
 const { invoke, Channel } = window.__TAURI__.core;
 
@@ -11,15 +11,14 @@ async function call(command, args) {
   }
 }
 
+/** Whatever went wrong, as the core's error shape (a string from Tauri itself, e.g. arguments
+ *  the command could not read, becomes `ui_unexpected` with the text as its detail). */
 function asAppError(error) {
-  if (error && typeof error === 'object' && 'code' in error && 'message' in error) {
-    return { hint: '', ...error };
+  if (error && typeof error === 'object' && 'code' in error) {
+    return { params: {}, hintCode: '', message: '', ...error };
   }
-  return {
-    code: 'unexpected',
-    message: String(error),
-    hint: 'Try again. If it keeps happening, restart Purser and look at its log file.',
-  };
+  const detail = String(error);
+  return { code: 'ui_unexpected', params: { detail }, hintCode: 'ui_unexpected', message: detail };
 }
 
 export const api = {

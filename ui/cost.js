@@ -3,7 +3,7 @@
 // labelled as such.
 
 import { api } from './api.js';
-import { t, language } from './i18n.js';
+import { t, render, language } from './i18n.js';
 import { describe, showErrorBox } from './messages.js';
 
 let view = null;
@@ -23,7 +23,7 @@ export function initCost(refreshStatus) {
   }
   document.getElementById('budget-save').addEventListener('click', saveBudget);
   document.getElementById('budget-clear').addEventListener('click', () =>
-    save({ budget_amount: null }, 'budget-message'));
+    save({ budgetAmount: null }, 'budget-message'));
   document.getElementById('query-save').addEventListener('click', saveQuery);
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => view && loadCost());
   // The chart is drawn at the width it is shown at, so its text keeps its size: redraw
@@ -56,12 +56,12 @@ function amountText(amount) {
 
 /** Fills the forms from settings. */
 export function showCostSettings(settings) {
-  document.getElementById('budget-amount').value = amountText(settings.budget_amount);
-  document.getElementById('budget-thresholds').value = settings.budget_thresholds.join(', ');
-  document.getElementById('cost-metric').value = settings.cost_metric;
-  document.getElementById('cost-months').value = settings.cost_months;
-  document.getElementById('cost-tag').value = settings.cost_tag ?? '';
-  document.getElementById('cost-account').value = settings.cost_linked_account ?? '';
+  document.getElementById('budget-amount').value = amountText(settings.budgetAmount);
+  document.getElementById('budget-thresholds').value = settings.budgetThresholds.join(', ');
+  document.getElementById('cost-metric').value = settings.costMetric;
+  document.getElementById('cost-months').value = settings.costMonths;
+  document.getElementById('cost-tag').value = settings.costTag ?? '';
+  document.getElementById('cost-account').value = settings.costLinkedAccount ?? '';
 }
 
 /** Loads (from cache or Cost Explorer) and draws the view. */
@@ -105,7 +105,7 @@ function draw() {
     chart.replaceChildren();
     return;
   }
-  const svg = new DOMParser().parseFromString(view.chart_svg, 'image/svg+xml').documentElement;
+  const svg = new DOMParser().parseFromString(view.chartSvg, 'image/svg+xml').documentElement;
   chart.replaceChildren(document.importNode(svg, true));
   drawSummary();
   drawMeta();
@@ -117,35 +117,36 @@ function drawSummary() {
   const currency = report.series.currency;
   const box = document.getElementById('cost-summary');
   const lines = [];
-  const current = report.series.months.find((m) => m.month === report.current_month);
+  const current = report.series.months.find((m) => m.month === report.currentMonth);
   const spent = current ? current.services.reduce((sum, [, amount]) => sum + amount, 0) : 0;
   if (status) {
-    lines.push(t('cost.spentOfBudget')
-      .replace('{spent}', money(status.spent, currency))
-      .replace('{budget}', money(status.budget, currency))
-      .replace('{percent}', Math.round(status.spent_percent)));
+    lines.push(render('cost.spentOfBudget', {
+      spent: money(status.spent, currency),
+      budget: money(status.budget, currency),
+      percent: Math.round(status.spentPercent),
+    }));
   } else {
-    lines.push(t('cost.spentNoBudget').replace('{spent}', money(spent, currency)));
+    lines.push(render('cost.spentNoBudget', { spent: money(spent, currency) }));
   }
   const forecast = report.forecast;
   if (forecast.state === 'available') {
-    const end = spent + forecast.remaining_mean;
-    lines.push(t('cost.forecastLine')
-      .replace('{end}', money(end, currency))
-      .replace('{low}', money(spent + forecast.remaining_low, currency))
-      .replace('{high}', money(spent + forecast.remaining_high, currency)));
-  } else if (forecast.state === 'not_enough_history') {
+    lines.push(render('cost.forecastLine', {
+      end: money(spent + forecast.remainingMean, currency),
+      low: money(spent + forecast.remainingLow, currency),
+      high: money(spent + forecast.remainingHigh, currency),
+    }));
+  } else if (forecast.state === 'notEnoughHistory') {
     lines.push(t('cost.noHistory'));
   } else {
-    lines.push(`${t('cost.noForecast')} ${forecast.reason}`);
+    lines.push(`${t('cost.noForecast')} ${describe(forecast.error)}`);
   }
   box.replaceChildren(...lines.map((text) => Object.assign(document.createElement('p'), { textContent: text })));
-  if (status && (status.crossed.length || status.forecast_to_cross.length)) {
+  if (status && (status.crossed.length || status.forecastToCross.length)) {
     const warn = document.createElement('p');
     warn.className = 'budget-warning';
     warn.textContent = status.crossed.length
-      ? t('cost.crossed').replace('{percent}', status.crossed[status.crossed.length - 1])
-      : t('cost.willCross').replace('{percent}', status.forecast_to_cross[0]);
+      ? render('cost.crossed', { percent: status.crossed.at(-1) })
+      : render('cost.willCross', { percent: status.forecastToCross[0] });
     box.append(warn);
   }
 }
@@ -153,17 +154,19 @@ function drawSummary() {
 function drawMeta() {
   const { report } = view;
   const parts = [];
-  if (report.fetched_at) {
-    parts.push(`${t('cost.refreshedAt')} ${new Date(report.fetched_at).toLocaleString(language())}`);
+  if (report.fetchedAt) {
+    parts.push(`${t('cost.refreshedAt')} ${new Date(report.fetchedAt).toLocaleString(language())}`);
   }
   parts.push(t('cost.estimated'));
-  parts.push(t('cost.requests')
-    .replace('{n}', report.requests_this_month)
-    .replace('{cost}', exact(Math.round(report.requests_cost_usd * 100), 'USD')));
-  document.getElementById('cost-meta').textContent = parts.join(' · ');
+  parts.push(render('cost.requests', {
+    n: report.requestsThisMonth,
+    cost: exact(Math.round(report.requestsCostUsd * 100), 'USD'),
+  }));
+  const meta = parts.join(' · ');
+  document.getElementById('cost-meta').textContent = meta.charAt(0).toUpperCase() + meta.slice(1);
   const stale = document.getElementById('cost-stale');
   stale.hidden = !report.stale;
-  if (report.stale) stale.textContent = `${t('cost.stale')} ${report.stale.message}`;
+  if (report.stale) stale.textContent = `${t('cost.stale')} ${describe(report.stale.error)}`;
 }
 
 /** "Oct 2026", in the user's language. */
@@ -182,12 +185,12 @@ function drawMonths() {
     const name = document.createElement('span');
     name.textContent = monthName(month.month);
     button.append(name);
-    if (month.over_budget_cents) {
+    if (month.overBudgetCents) {
       // Said in words, not only with the chart's red outline.
       button.classList.add('over-budget');
       const over = document.createElement('span');
       over.className = 'over';
-      over.textContent = t('cost.overBy').replace('{amount}', exact(month.over_budget_cents, currency));
+      over.textContent = render('cost.overBy', { amount: exact(month.overBudgetCents, currency) });
       button.append(over);
     }
     button.setAttribute('aria-pressed', String(month.month === selectedMonth));
@@ -203,17 +206,17 @@ function drawMonths() {
   caption.replaceChildren();
   if (month) {
     caption.append(`${monthName(month.month)}${month.estimated ? ` (${t('cost.estimatedShort')})` : ''}`);
-    if (month.over_budget_cents) {
+    if (month.overBudgetCents) {
       const over = document.createElement('strong');
       over.className = 'over';
-      over.textContent = ` · ${t('cost.overBy').replace('{amount}', exact(month.over_budget_cents, currency))}`;
+      over.textContent = ` · ${render('cost.overBy', { amount: exact(month.overBudgetCents, currency) })}`;
       caption.append(over);
     }
   }
   const body = document.querySelector('#cost-breakdown tbody');
   body.replaceChildren(...(month?.rows ?? []).map(([service, cents]) => row(service, exact(cents, currency))));
   const foot = document.querySelector('#cost-breakdown tfoot');
-  foot.replaceChildren(...(month ? [row(t('cost.total'), exact(month.total_cents, currency), 'th')] : []));
+  foot.replaceChildren(...(month ? [row(t('cost.total'), exact(month.totalCents, currency), 'th')] : []));
 }
 
 function row(label, amount, cell = 'td') {
@@ -238,7 +241,7 @@ async function exportCost(format) {
   message.textContent = '';
   try {
     const path = await api.exportCost(format, theme());
-    if (path) message.textContent = t('cost.exported').replace('{path}', path);
+    if (path) message.textContent = render('cost.exported', { path });
   } catch (error) {
     message.className = 'field-message error';
     message.textContent = describe(error);
@@ -261,16 +264,16 @@ async function save(patch, messageId) {
 
 function saveBudget() {
   save({
-    budget_amount: document.getElementById('budget-amount').value,
-    budget_thresholds: document.getElementById('budget-thresholds').value,
+    budgetAmount: document.getElementById('budget-amount').value,
+    budgetThresholds: document.getElementById('budget-thresholds').value,
   }, 'budget-message');
 }
 
 function saveQuery() {
   save({
-    cost_metric: document.getElementById('cost-metric').value,
-    cost_months: document.getElementById('cost-months').value,
-    cost_tag: document.getElementById('cost-tag').value,
-    cost_linked_account: document.getElementById('cost-account').value,
+    costMetric: document.getElementById('cost-metric').value,
+    costMonths: document.getElementById('cost-months').value,
+    costTag: document.getElementById('cost-tag').value,
+    costLinkedAccount: document.getElementById('cost-account').value,
   }, 'query-message');
 }

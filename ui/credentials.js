@@ -2,7 +2,7 @@
 // keychain through the backend; the page only ever gets back "stored · ends in 4f2a".
 
 import { api } from './api.js';
-import { t, language } from './i18n.js';
+import { t, render, language } from './i18n.js';
 import { describe, showErrorBox } from './messages.js';
 
 const OPTIONAL = new Set(['openai_admin_key', 'aws_session_token']);
@@ -19,14 +19,14 @@ export function initCredentials(refreshStatus) {
   document.getElementById('check-openai').addEventListener('click', () => runCheck('openai'));
   document.getElementById('check-aws').addEventListener('click', () => runCheck('aws'));
   document.getElementById('save-openai-base-url').addEventListener('click', () =>
-    saveSetting('openai_base_url', document.getElementById('openai-base-url').value, 'openai-base-url-message'));
+    saveSetting('openaiBaseUrl', document.getElementById('openai-base-url').value, 'openai-base-url-message'));
   document.getElementById('save-aws-region').addEventListener('click', () =>
-    saveSetting('aws_region', document.getElementById('aws-region').value, 'aws-region-message'));
+    saveSetting('awsRegion', document.getElementById('aws-region').value, 'aws-region-message'));
   for (const radio of document.querySelectorAll('input[name="aws-source"]')) {
-    radio.addEventListener('change', () => saveSetting('aws_source', radio.value, 'aws-profile-message'));
+    radio.addEventListener('change', () => saveSetting('awsSource', radio.value, 'aws-profile-message'));
   }
   document.getElementById('aws-profile-select').addEventListener('change', (event) =>
-    saveSetting('aws_profile', event.target.value, 'aws-profile-message'));
+    saveSetting('awsProfile', event.target.value, 'aws-profile-message'));
 }
 
 function secretRow(kind) {
@@ -78,24 +78,24 @@ export function redrawCredentials(currentSettings) {
 
 function drawSettings() {
   if (!settings) return;
-  document.getElementById('openai-base-url').value = settings.openai_base_url;
-  document.getElementById('aws-region').value = settings.aws_region ?? '';
+  document.getElementById('openai-base-url').value = settings.openaiBaseUrl;
+  document.getElementById('aws-region').value = settings.awsRegion ?? '';
   for (const radio of document.querySelectorAll('input[name="aws-source"]')) {
-    radio.checked = radio.value === settings.aws_source;
+    radio.checked = radio.value === settings.awsSource;
   }
-  document.getElementById('aws-keys').hidden = settings.aws_source !== 'keys';
-  document.getElementById('aws-profile').hidden = settings.aws_source !== 'profile';
+  document.getElementById('aws-keys').hidden = settings.awsSource !== 'keys';
+  document.getElementById('aws-profile').hidden = settings.awsSource !== 'profile';
   const select = document.getElementById('aws-profile-select');
-  if (settings.aws_profile && ![...select.options].some((o) => o.value === settings.aws_profile)) {
-    select.append(new Option(settings.aws_profile, settings.aws_profile));
+  if (settings.awsProfile && ![...select.options].some((o) => o.value === settings.awsProfile)) {
+    select.append(new Option(settings.awsProfile, settings.awsProfile));
   }
-  select.value = settings.aws_profile ?? '';
+  select.value = settings.awsProfile ?? '';
 }
 
 async function loadProfiles() {
   const select = document.getElementById('aws-profile-select');
   const profiles = await api.listAwsProfiles().catch(() => []);
-  const chosen = settings?.aws_profile ?? '';
+  const chosen = settings?.awsProfile ?? '';
   select.replaceChildren(new Option(t('credentials.chooseProfile'), ''));
   for (const name of new Set([...profiles, ...(chosen ? [chosen] : [])])) select.append(new Option(name, name));
   select.value = chosen;
@@ -112,8 +112,8 @@ function draw() {
     label.textContent = t(`secret.${kind}`) + (OPTIONAL.has(kind) ? ` ${t('secret.optional')}` : '');
     if (!overview) state.textContent = '—';
     else if (secret?.stored) {
-      state.textContent = secret.ends_in
-        ? `${t('secret.stored')} · ${t('secret.endsIn')} …${secret.ends_in}`
+      state.textContent = secret.endsIn
+        ? `${t('secret.stored')} · ${t('secret.endsIn')} …${secret.endsIn}`
         : t('secret.stored');
     } else state.textContent = t('status.notSet');
     state.classList.toggle('stored', Boolean(secret?.stored));
@@ -138,7 +138,8 @@ function drawCheck(service, record) {
     return;
   }
   const when = relativeTime(record.at);
-  el.textContent = `${record.ok ? '✓ ' + t('check.ok') : '✗ ' + t('check.failed')}: ${record.summary} (${t('check.checked')} ${when})`;
+  const found = record.ok ? render(`checked.${record.code}`, record.params) : describe(record);
+  el.textContent = `${record.ok ? '✓ ' + t('check.ok') : '✗ ' + t('check.failed')}: ${found} (${t('check.checked')} ${when})`;
   el.className = `check-result ${record.ok ? 'ok' : 'bad'}`;
 }
 
@@ -176,7 +177,7 @@ async function storeSecret(kind, input) {
 }
 
 async function deleteSecret(kind) {
-  const confirmed = await confirmDialog(t('secret.confirmDelete').replace('{name}', t(`secret.${kind}`)), t('secret.delete'));
+  const confirmed = await confirmDialog(render('secret.confirmDelete', { name: t(`secret.${kind}`) }), t('secret.delete'));
   if (!confirmed) return;
   try {
     overview = await api.deleteSecret(kind);
@@ -206,7 +207,7 @@ async function runCheck(service) {
   } catch (error) {
     // Kept with the rest of the overview, so a redraw (the status bar refreshes right after)
     // shows the failure until the next check instead of "Not checked yet."
-    const record = { at: new Date().toISOString(), ok: false, code: error.code, summary: describe(error) };
+    const record = { at: new Date().toISOString(), ok: false, code: error.code, params: error.params, hintCode: error.hintCode };
     if (overview) overview[service] = record;
     drawCheck(service, record);
   } finally {

@@ -3,8 +3,8 @@
 // and read the Activity (audit log). Every decision is made in Rust; this draws and asks.
 
 import { api } from './api.js';
-import { t, tn } from './i18n.js';
-import { showErrorBox } from './messages.js';
+import { t, tn, render, language } from './i18n.js';
+import { describe, errorMessage, showErrorBox } from './messages.js';
 
 const $ = (id) => document.getElementById(id);
 let target = null; // { context, namespace }
@@ -23,7 +23,28 @@ export function contextLabel(name) {
   return name === SANDBOX ? `${name} (${t('deployment.simulation')})` : name;
 }
 
-const fill = (text, vars) => text.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
+/** How a context signs in, in words. */
+function signsIn(auth) {
+  return render(`auth.${auth.kind}`, auth) ?? auth.kind;
+}
+
+/** What an Activity line was about, in the user's language: its app and values (lines
+ *  written before values were recorded: their English text). */
+function activityDetail(entry) {
+  if (!entry.app) return entry.target;
+  if (!Object.keys(entry.params ?? {}).length) return entry.app;
+  const params = { app: entry.app, ...entry.params };
+  let text = render(`activityDetail.${entry.action}`, params) ?? entry.target;
+  if (params.tookOver) text += ` · ${t('activity.tookOver')}`;
+  if (params.withAdopted) text += ` · ${t('activity.withAdopted')}`;
+  return text;
+}
+
+/** How an Activity line ended, with the reason when it did not go through. */
+function outcomeText(entry) {
+  const why = entry.error ? errorMessage(entry.error) : entry.result;
+  return render(`outcome.${entry.outcome}`, { why }) ?? entry.result;
+}
 
 /** Every control that changes something on a cluster: usable only while connected. */
 const ACTIONS = ['deploy-preview', 'deploy-apply', 'scale-apply', 'autoscaler-apply', 'app-restart',
@@ -106,16 +127,16 @@ export async function loadDeployment() {
       option.value = c.name;
       option.textContent = c.sandbox
         ? `${c.name} — ${t('deployment.sandboxOption')}`
-        : `${c.name}${c.current ? ` (${t('deployment.currentContext')})` : ''} — ${c.server}`;
+        : `${c.name}${c.current ? ` (${t('deployment.currentContext')})` : ''} — ${c.server} · ${signsIn(c.auth)}`;
       return option;
     }),
   );
-  const remembered = contexts.find((c) => c.name === settings.kube_context);
+  const remembered = contexts.find((c) => c.name === settings.kubeContext);
   const preferred = remembered ?? contexts.find((c) => c.current) ?? contexts[0];
   select.value = preferred.name;
   $('kube-files').textContent = list.problem
-    ? fill(t('deployment.kubeconfigProblem'), { problem: list.problem })
-    : fill(t('deployment.kubeconfigFiles'), { files: list.files.join(', ') });
+    ? render('deployment.kubeconfigProblem', { problem: describe(list.problem) })
+    : render('deployment.kubeconfigFiles', { files: list.files.join(', ') });
   if (remembered) await connect(remembered.name);
   loadActivity();
 }
@@ -130,13 +151,13 @@ async function connect(context) {
     showConnected();
     $('sandbox-banner').hidden = !info.sandbox;
     sandbox = info.sandbox;
-    $('kube-server').textContent = fill(t('deployment.connected'), {
+    $('kube-server').textContent = render('deployment.connected', {
       server: info.sandbox ? t('deployment.sandboxOption') : info.server,
       version: info.version,
     });
     const ctx = contexts.find((c) => c.name === context);
-    const wanted = settings.kube_context === context && settings.kube_namespace
-      ? settings.kube_namespace
+    const wanted = settings.kubeContext === context && settings.kubeNamespace
+      ? settings.kubeNamespace
       : ctx?.namespace ?? 'default';
     const select = $('kube-namespace');
     const typed = $('kube-namespace-typed');
@@ -153,7 +174,7 @@ async function connect(context) {
       typed.value = wanted;
       $('kube-namespace-message').textContent = t('deployment.typeNamespace');
     }
-    settings = { ...settings, kube_context: context };
+    settings = { ...settings, kubeContext: context };
     await chooseNamespace(info.namespaces ? select.value : wanted);
   } catch (error) {
     showDisconnected();
@@ -171,10 +192,10 @@ async function chooseNamespace(namespace) {
     await api.kubeChooseNamespace(namespace);
     $('kube-namespace-message').textContent = '';
   } catch (error) {
-    $('kube-namespace-message').textContent = `${error.message} ${error.hint}`;
+    $('kube-namespace-message').textContent = describe(error);
     return;
   }
-  settings = { ...settings, kube_namespace: namespace };
+  settings = { ...settings, kubeNamespace: namespace };
   await Promise.all([checkPermissions(), loadApps()]);
 }
 
@@ -193,14 +214,14 @@ async function checkPermissions() {
     const list = document.createElement('ul');
     list.append(...missing.map((p) => {
       const item = document.createElement('li');
-      item.textContent = `${p.verb} ${p.resource} — ${p.purpose}`;
+      item.textContent = `${p.verb} ${p.resource} — ${t(`purpose.${p.purpose}`)}`;
       return item;
     }));
     box.className = 'permissions missing';
     box.replaceChildren(title, list);
   } catch (error) {
     box.className = 'permissions';
-    box.textContent = `${error.message}. ${error.hint}`;
+    box.textContent = describe(error);
   }
 }
 
@@ -246,9 +267,9 @@ function addEnvRow({ name, value }) {
   const row = document.createElement('div');
   row.className = 'env-row';
   const nameInput = Object.assign(document.createElement('input'), { type: 'text', value: name, placeholder: 'LOG_LEVEL', className: 'env-name' });
-  nameInput.setAttribute('aria-label', fill(t('deployment.envName'), { n: index + 1 }));
+  nameInput.setAttribute('aria-label', render('deployment.envName', { n: index + 1 }));
   const valueInput = Object.assign(document.createElement('input'), { type: 'text', value, placeholder: 'info', className: 'env-value' });
-  valueInput.setAttribute('aria-label', fill(t('deployment.envValue'), { n: index + 1 }));
+  valueInput.setAttribute('aria-label', render('deployment.envValue', { n: index + 1 }));
   const remove = Object.assign(document.createElement('button'), { type: 'button', textContent: t('deployment.remove') });
   remove.addEventListener('click', () => row.remove());
   const nameMessage = Object.assign(document.createElement('p'), { className: 'field-message' });
@@ -286,14 +307,14 @@ function formSpec() {
 function showFieldProblems(problems = []) {
   for (const message of document.querySelectorAll('#app-form [data-field]')) {
     const problem = problems.find((p) => p.field === message.dataset.field);
-    message.textContent = problem ? problem.problem : '';
+    message.textContent = problem ? render(`field.${problem.code}`, problem.params) ?? problem.code : '';
     message.classList.toggle('error', Boolean(problem));
   }
 }
 
 function requireTarget() {
   if (target) return true;
-  showError({ code: 'kube_no_target', message: t('deployment.connectFirst'), hint: t('deployment.connectFirstHint') });
+  showError({ code: 'kube_not_connected', params: { context: $('kube-context').value }, hintCode: 'kube_not_connected' });
   return false;
 }
 
@@ -318,7 +339,7 @@ async function preview() {
 }
 
 function drawPreview(result) {
-  $('preview-target').textContent = fill(t('deployment.previewTarget'), target);
+  $('preview-target').textContent = render('deployment.previewTarget', target);
   $('preview-changes').replaceChildren(
     ...result.changes.map((change) => {
       const item = document.createElement('li');
@@ -339,7 +360,8 @@ function drawPreview(result) {
         for (const line of change.diff) {
           const span = document.createElement('span');
           span.className = { '+': 'add', '-': 'del', '~': 'chg' }[line.sign] ?? 'ctx';
-          span.textContent = `${line.sign} ${line.text}\n`;
+          const note = line.note ? `   (${t(`diffNote.${line.note}`)})` : '';
+          span.textContent = `${line.sign} ${line.text}${note}\n`;
           pre.append(span);
         }
         item.append(pre);
@@ -348,18 +370,19 @@ function drawPreview(result) {
     }),
   );
   $('preview-yaml').textContent = result.yaml;
+  $('preview-mask-note').textContent = t(result.sandbox ? 'deployment.maskNoteSandbox' : 'deployment.maskNote');
   $('preview-sandbox-key').hidden = !result.sandbox;
   $('preview-conflicts').hidden = !result.conflicts.length && !result.notManaged.length;
   $('take-over').checked = false;
   $('preview-conflict-list').replaceChildren(
     ...result.notManaged.map((object) => {
       const item = document.createElement('li');
-      item.textContent = fill(t('deployment.notManagedLine'), { object });
+      item.textContent = render('deployment.notManagedLine', { object });
       return item;
     }),
     ...result.conflicts.map((c) => {
       const item = document.createElement('li');
-      item.textContent = fill(t('deployment.conflictLine'), c);
+      item.textContent = render('deployment.conflictLine', c);
       return item;
     }),
   );
@@ -427,11 +450,17 @@ function drawStatus(status) {
       const item = document.createElement('li');
       item.dataset.code = p.code;
       const message = document.createElement('strong');
-      message.textContent = p.message;
+      message.textContent = render(`problem.${p.code}`, p.params) ?? p.code;
       const hint = document.createElement('p');
       hint.className = 'hint';
-      hint.textContent = p.hint;
+      hint.textContent = t(`problemHint.${p.code}`);
       item.append(message, hint);
+      if (p.params.logs) {
+        const logs = document.createElement('pre');
+        logs.className = 'logs';
+        logs.textContent = p.params.logs;
+        item.append(logs);
+      }
       return item;
     }),
   );
@@ -446,8 +475,8 @@ function showAutoscaler(autoscaler) {
   $('autoscaler-box').hidden = !autoscaler;
   $('scale-box').hidden = Boolean(autoscaler);
   if (!autoscaler) return;
-  const [name, min, max] = autoscaler;
-  $('autoscaler-note').textContent = fill(t('deployment.autoscalerNote'), { name, min, max });
+  const { min, max } = autoscaler;
+  $('autoscaler-note').textContent = render('deployment.autoscalerNote', autoscaler);
   $('autoscaler-min').value = min;
   $('autoscaler-max').value = max;
 }
@@ -465,7 +494,7 @@ async function scale() {
     const outcome = await api.scaleApp(target, current, replicas);
     message.textContent = tn('deployment.scaled', outcome.replicas, { n: outcome.replicas });
   } catch (error) {
-    message.textContent = `${error.message}. ${error.hint}`;
+    message.textContent = describe(error);
     if (error.code === 'kube_autoscaled') {
       await loadApps();
       showAutoscaler(apps.find((a) => a.name === current)?.autoscaler ?? null);
@@ -482,7 +511,7 @@ async function setAutoscaler() {
     await api.setAutoscaler(target, current, number('autoscaler-min') ?? -1, number('autoscaler-max') ?? -1);
     message.textContent = t('deployment.saved');
   } catch (error) {
-    message.textContent = `${error.message}. ${error.hint}`;
+    message.textContent = describe(error);
   } finally {
     loadActivity();
   }
@@ -495,14 +524,14 @@ async function action(name, run) {
     await run();
     message.textContent = t(`deployment.done.${name}`);
   } catch (error) {
-    message.textContent = `${error.message}. ${error.hint}`;
+    message.textContent = describe(error);
   } finally {
     loadActivity();
   }
 }
 
 function askUninstall() {
-  $('uninstall-question').textContent = fill(t('deployment.uninstallQuestion'), { app: current, ...target });
+  $('uninstall-question').textContent = render('deployment.uninstallQuestion', { app: current, ...target });
   const adopted = apps.find((a) => a.name === current)?.adopted ?? [];
   $('uninstall-adopted').hidden = !adopted.length;
   $('uninstall-adopted-box').checked = false;
@@ -517,9 +546,9 @@ async function uninstall() {
   try {
     const report = await api.uninstallApp(target, current, $('uninstall-adopted-box').checked);
     const removed = report.removed.length ? report.removed.join(', ') : t('deployment.nothing');
-    let text = fill(t('deployment.removed'), { removed });
-    if (report.left_alone.length) text += ` ${fill(t('deployment.leftAlone'), { left: report.left_alone.join(', ') })}`;
-    if (report.kept_adopted.length) text += ` ${fill(t('deployment.keptAdopted'), { kept: report.kept_adopted.join(', ') })}`;
+    let text = render('deployment.removed', { removed });
+    if (report.leftAlone.length) text += ` ${render('deployment.leftAlone', { left: report.leftAlone.join(', ') })}`;
+    if (report.keptAdopted.length) text += ` ${render('deployment.keptAdopted', { kept: report.keptAdopted.join(', ') })}`;
     $('rollout-card').hidden = true;
     await loadApps();
     fillForm({ name: '', image: '', replicas: 2, port: 8080, env: [] });
@@ -530,7 +559,7 @@ async function uninstall() {
     done.textContent = text;
     done.scrollIntoView({ block: 'center' });
   } catch (error) {
-    message.textContent = `${error.message}. ${error.hint}`;
+    message.textContent = describe(error);
   } finally {
     loadActivity();
   }
@@ -544,14 +573,14 @@ export async function loadActivity() {
       ...entries.map((e) => {
         const row = document.createElement('tr');
         const cells = [
-          new Date(e.time).toLocaleString(),
+          new Date(e.time).toLocaleString(language()),
           e.user,
           `${contextLabel(e.context)} / ${e.namespace}`,
-          `${t(`activity.${e.action}`)} · ${e.target}`,
-          e.result === 'ok' ? t('deployment.ok') : e.result,
+          `${t(`activity.${e.action}`)} · ${activityDetail(e)}`,
+          outcomeText(e),
         ];
         row.append(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
-        if (e.result !== 'ok') row.className = 'failed';
+        if (e.outcome !== 'ok') row.className = 'failed';
         return row;
       }),
     );

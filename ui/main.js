@@ -2,7 +2,8 @@
 // their own modules; this one wires them together.
 
 import { api } from './api.js';
-import { setLanguage, t, has, language } from './i18n.js';
+import { setLanguage, t, render as renderText, language } from './i18n.js';
+import { errorMessage, errorHint } from './messages.js';
 import { initSettings, showSettings } from './settings.js';
 import { initCredentials, loadCredentials, redrawCredentials } from './credentials.js';
 import { initCost, loadCost, showCostSettings } from './cost.js';
@@ -73,12 +74,12 @@ function renderNotices(notices) {
       item.setAttribute('role', 'alert');
       item.dataset.code = notice.code;
       const title = document.createElement('strong');
-      title.textContent = has(`notice.${notice.code}`) ? t(`notice.${notice.code}`) : t('error.title');
+      title.textContent = renderText(`notice.${notice.code}`, notice.params) ?? t('error.title');
       const message = document.createElement('p');
-      message.textContent = notice.message;
+      message.textContent = errorMessage(notice);
       const hint = document.createElement('p');
       hint.className = 'hint';
-      hint.textContent = notice.hint;
+      hint.textContent = errorHint(notice);
       const dismiss = document.createElement('button');
       dismiss.type = 'button';
       dismiss.textContent = t('notice.dismiss');
@@ -93,11 +94,11 @@ function renderNotices(notices) {
 export function render(status) {
   setLanguage(status.language);
   applyTheme(status.settings.theme);
-  setStatusValue('status-context', status.kube_context && contextLabel(status.kube_context));
-  setStatusValue('status-aws', status.aws_identity);
+  setStatusValue('status-context', status.kubeContext && contextLabel(status.kubeContext));
+  setStatusValue('status-aws', status.awsIdentity && `${status.awsIdentity.account} · ${status.awsIdentity.arn}`);
   // When Cost Explorer last answered, in the user's own time and language.
-  setStatusValue('status-cost', status.last_cost_refresh
-    && new Date(status.last_cost_refresh).toLocaleString(language(), { dateStyle: 'medium', timeStyle: 'short' }));
+  setStatusValue('status-cost', status.lastCostRefresh
+    && new Date(status.lastCostRefresh).toLocaleString(language(), { dateStyle: 'medium', timeStyle: 'short' }));
   document.getElementById('app-version').textContent = status.version;
   renderNotices(status.notices);
   showSettings(status.settings);

@@ -1,8 +1,25 @@
-// How errors ({ code, message, hint }) are shown: one place, so every screen reads the same.
+// How errors are shown: one place, so every screen reads the same. An error from the core is
+// { code, params, hintCode, message }: the words come from i18n.js in the user's language;
+// `message` (English) is shown only if a code has no words, which a test prevents.
+
+import { render } from './i18n.js';
+
+/** What happened, in the user's language. */
+export function errorMessage(error) {
+  return render(`error.${error.code}`, error.params ?? {}) ?? error.message ?? String(error);
+}
+
+/** What to do about it, in the user's language ('' when there is no hint). */
+export function errorHint(error) {
+  return (error.hintCode && render(`hint.${error.hintCode}`, error.params ?? {})) ?? '';
+}
 
 /** One line: what happened, then what to do. */
 export function describe(error) {
-  return `${error.message}. ${error.hint}`;
+  const message = errorMessage(error);
+  const hint = errorHint(error);
+  if (!hint) return message;
+  return /[.!?:)]$/.test(message) ? `${message} ${hint}` : `${message}. ${hint}`;
 }
 
 /** Shows `error` in `box` (message in bold, hint below), or hides the box for `null`. */
@@ -11,9 +28,9 @@ export function showErrorBox(box, error) {
   if (!error) return;
   box.dataset.code = error.code;
   const title = document.createElement('strong');
-  title.textContent = error.message;
+  title.textContent = errorMessage(error);
   const hint = document.createElement('p');
   hint.className = 'hint';
-  hint.textContent = error.hint;
+  hint.textContent = errorHint(error);
   box.replaceChildren(title, hint);
 }

@@ -8,13 +8,11 @@
 pub mod commands;
 pub mod logging;
 
-use std::sync::Arc;
-
 use tauri::{Builder, Manager, Runtime};
 
-use purser_core::secrets::{KeychainStore, SecretStore};
+use purser_core::Backends;
 
-pub use purser_core::{AppDirs, AppError, AppState, AppStatus};
+pub use purser_core::{AppDirs, AppError, AppStatus, Purser};
 
 /// Starts the desktop app. Called by `main`.
 pub fn run() {
@@ -72,18 +70,18 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         ])
 }
 
-/// Start-up: logging, then settings and state. Runs once, from the app's setup hook (tests on
-/// the mock runtime, where that hook does not run, call it themselves with their own folders).
-/// `dirs` = `None` uses the OS's standard folders. Secrets go to the OS keychain.
+/// Start-up: logging, then the core. Runs once, from the app's setup hook (tests on the mock
+/// runtime, where that hook does not run, call [`init_with`] themselves with their own folders
+/// and backends). `dirs` = `None` uses the OS's standard folders.
 pub fn init<R: Runtime>(app: &tauri::AppHandle<R>, dirs: Option<AppDirs>) -> tauri::Result<()> {
-    init_with_store(app, dirs, Arc::new(KeychainStore::new()))
+    init_with(app, dirs, Backends::system())
 }
 
-/// [`init`] with another secret store (tests keep their keychain entries apart this way).
-pub fn init_with_store<R: Runtime>(
+/// [`init`] with other backends (tests keep their keychain entries and AWS apart this way).
+pub fn init_with<R: Runtime>(
     app: &tauri::AppHandle<R>,
     dirs: Option<AppDirs>,
-    secrets: Arc<dyn SecretStore>,
+    backends: Backends,
 ) -> tauri::Result<()> {
     let dirs = match dirs {
         Some(dirs) => dirs,
@@ -100,7 +98,7 @@ pub fn init_with_store<R: Runtime>(
         }
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Purser starting");
-    app.manage(AppState::load(dirs, sys_locale::get_locale(), secrets));
+    app.manage(Purser::new(dirs, sys_locale::get_locale(), backends));
     Ok(())
 }
 

@@ -9,27 +9,32 @@ use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 
 use purser_core::secrets::SecretStore;
-use purser_lib::{build_app, init_with_store, AppDirs};
+use purser_core::testing;
+use purser_core::Backends;
+use purser_lib::{build_app, init_with, AppDirs};
+
+/// Backends that keep a test on this computer, with secrets in `secrets`.
+pub fn backends(secrets: Arc<dyn SecretStore>) -> Backends {
+    Backends {
+        secrets,
+        ..testing::backends()
+    }
+}
 
 /// The real app (real context, capabilities and commands) on the mock runtime, with its folders
-/// under `root` and secrets in `secrets`.
+/// under `root` and the given backends.
 pub struct MockApp {
     _app: tauri::App<MockRuntime>,
     window: tauri::WebviewWindow<MockRuntime>,
 }
 
 impl MockApp {
-    pub fn launch(root: &Path, secrets: Arc<dyn SecretStore>) -> MockApp {
-        let dirs = AppDirs {
-            config: root.join("config"),
-            data: root.join("data"),
-            cache: root.join("cache"),
-            log: root.join("log"),
-        };
+    pub fn launch(root: &Path, backends: Backends) -> MockApp {
+        let dirs = AppDirs::under(root);
         let app = build_app(mock_builder())
             .build(tauri::generate_context!())
             .expect("the app builds on the mock runtime");
-        init_with_store(app.handle(), Some(dirs), secrets).expect("start-up with test folders");
+        init_with(app.handle(), Some(dirs), backends).expect("start-up with test folders");
         // The window as tauri.conf.json declares it (label "main", which the capability names).
         let config = app.config().app.windows[0].clone();
         let window = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)

@@ -54,6 +54,7 @@ fn chart_benches(c: &mut Criterion) {
         current_month: &series.months[35].month,
         theme: Theme::Light,
         size: purser_core::chart::EXPORT_SIZE,
+        language: purser_core::settings::Language::En,
     };
     c.bench_function("chart_svg_36_months_25_services", |b| {
         b.iter(|| render_svg(black_box(&input)).unwrap())

@@ -190,9 +190,13 @@ async fn run() {
         list.push(started.elapsed());
         let started = Instant::now();
         let intent = audit
-            .begin("bench", "default", "scale", "viabutton → n copies")
+            .begin(
+                "bench",
+                "default",
+                purser_core::cluster::activity::scale("viabutton", 3),
+            )
             .expect("audit");
-        audit.finish(intent, "ok");
+        audit.finish(intent, purser_core::audit::Outcome::Ok, None);
         fsync.push(started.elapsed());
         let started = Instant::now();
         deployments

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::AppError;
 
 pub const FILE: &str = "audit.jsonl";
 
@@ -25,7 +28,34 @@ pub enum Phase {
     Result,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// How a change ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// On an intent: not sent yet.
+    Intended,
+    #[default]
+    Ok,
+    /// Purser or the cluster declined it (not Purser's app, an autoscaler, a conflict…).
+    Refused,
+    Failed,
+    /// An intent whose result was never written (Purser stopped before the cluster answered).
+    Unfinished,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Intended,
+        Outcome::Ok,
+        Outcome::Refused,
+        Outcome::Failed,
+        Outcome::Unfinished,
+    ];
+}
+
+/// One line of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     /// Pairs an intent with its result.
     #[serde(default)]
@@ -40,11 +70,59 @@ pub struct AuditEntry {
     pub namespace: String,
     /// e.g. `deploy`, `scale`, `restart`, `rollback`, `uninstall`, `autoscaler`.
     pub action: String,
-    /// What was acted on and with what, e.g. `assistant → 5 copies`. Never a secret.
+    /// The app acted on.
+    #[serde(default)]
+    pub app: String,
+    /// What the action was given, for the window to word: `replicas`, `image`, `min`, `max`…
+    #[serde(default)]
+    pub params: Map<String, Value>,
+    /// The same in English, for whoever reads the file, e.g. `assistant → 5 copies`. Never a
+    /// secret.
     pub target: String,
-    /// `intended` on an intent; on a result `ok`, `refused: <why>` or `failed: <why>`;
-    /// `unfinished` when [`AuditLog::recent`] finds an intent without a result.
+    #[serde(default)]
+    pub outcome: Outcome,
+    /// Why it was refused or failed, for the window to word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<AppError>,
+    /// The outcome in English: `intended`, `ok`, `refused: <why>`, `failed: <why>` or
+    /// `unfinished`.
     pub result: String,
+}
+
+/// What a change is: the action, the app, its values (the window words them) and a line of
+/// English for whoever reads the file.
+#[derive(Debug, Clone, Default)]
+pub struct Subject {
+    pub action: String,
+    pub app: String,
+    pub params: Map<String, Value>,
+    pub text: String,
+}
+
+impl Subject {
+    pub fn new(action: &str, app: &str, text: impl Into<String>) -> Self {
+        Self {
+            action: action.into(),
+            app: app.into(),
+            params: Map::new(),
+            text: text.into(),
+        }
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.params.insert(name.into(), value.into());
+        self
+    }
+}
+
+impl From<AuditError> for AppError {
+    fn from(error: AuditError) -> Self {
+        let message = error.to_string();
+        let (AuditError::Write { path, source } | AuditError::Read { path, source }) = error;
+        AppError::new("audit_unreadable", message)
+            .with("path", path.display().to_string())
+            .with("reason", source.to_string())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,8 +171,7 @@ impl AuditLog {
         &self,
         context: &str,
         namespace: &str,
-        action: &str,
-        target: &str,
+        subject: Subject,
     ) -> Result<Intent, AuditError> {
         let entry = AuditEntry {
             id: new_id(),
@@ -103,8 +180,12 @@ impl AuditLog {
             user: whoami::username(),
             context: context.into(),
             namespace: namespace.into(),
-            action: action.into(),
-            target: target.into(),
+            action: subject.action,
+            app: subject.app,
+            params: subject.params,
+            target: subject.text,
+            outcome: Outcome::Intended,
+            error: None,
             result: "intended".into(),
         };
         self.append(&entry)?;
@@ -113,11 +194,19 @@ impl AuditLog {
 
     /// Writes the result of a change begun with [`Self::begin`]. The change has happened (or
     /// not) by now, so a failure to write is logged rather than returned.
-    pub fn finish(&self, intent: Intent, result: &str) {
+    pub fn finish(&self, intent: Intent, outcome: Outcome, error: Option<AppError>) {
+        let result = match (&outcome, &error) {
+            (Outcome::Refused, Some(e)) => format!("refused: {}", e.message),
+            (Outcome::Failed, Some(e)) => format!("failed: {}", e.message),
+            (Outcome::Ok, _) => "ok".into(),
+            (other, _) => format!("{other:?}").to_lowercase(),
+        };
         let entry = AuditEntry {
             phase: Phase::Result,
             time: crate::clock::now_rfc3339(),
-            result: result.into(),
+            outcome,
+            error,
+            result,
             ..intent.entry
         };
         if let Err(error) = self.append(&entry) {
@@ -184,6 +273,7 @@ impl AuditLog {
                 Phase::Intent if finished.contains(e.id.as_str()) => None,
                 Phase::Intent => Some(AuditEntry {
                     result: "unfinished".into(),
+                    outcome: Outcome::Unfinished,
                     ..e.clone()
                 }),
             })
@@ -245,17 +335,25 @@ fn ends_mid_line(file: &mut File) -> std::io::Result<bool> {
 mod tests {
     use super::*;
 
-    fn record(log: &AuditLog, action: &str, result: &str) {
-        let intent = log.begin("prod", "default", action, "assistant").unwrap();
-        log.finish(intent, result);
+    fn record(log: &AuditLog, action: &str, outcome: Outcome) {
+        let intent = log
+            .begin(
+                "prod",
+                "default",
+                Subject::new(action, "assistant", "assistant"),
+            )
+            .unwrap();
+        let error =
+            (outcome != Outcome::Ok).then(|| AppError::new("kube_not_pursers", "not Purser's"));
+        log.finish(intent, outcome, error);
     }
 
     #[test]
     fn appends_and_reads_back_newest_first() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::new(dir.path());
-        record(&log, "deploy", "ok");
-        record(&log, "scale", "ok");
+        record(&log, "deploy", Outcome::Ok);
+        record(&log, "scale", Outcome::Ok);
         // A second writer (another process, or a crash mid-write) leaves a torn line.
         std::fs::OpenOptions::new()
             .append(true)
@@ -264,11 +362,13 @@ mod tests {
             .write_all(b"{torn")
             .unwrap();
         let reopened = AuditLog::new(dir.path());
-        record(&reopened, "restart", "refused: not Purser's");
+        record(&reopened, "restart", Outcome::Refused);
         let entries = reopened.recent(10).unwrap();
         let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["restart", "scale", "deploy"]);
-        assert_eq!(entries[0].result, "refused: not Purser's");
+        assert_eq!(entries[0].result, "refused: Not Purser's");
+        assert_eq!(entries[0].outcome, Outcome::Refused);
+        assert_eq!(entries[0].error.as_ref().unwrap().code, "kube_not_pursers");
         assert!(!entries[0].user.is_empty());
     }
 
@@ -276,12 +376,18 @@ mod tests {
     fn an_intent_without_a_result_is_shown_unfinished() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::new(dir.path());
-        record(&log, "deploy", "ok");
-        let crashed = log.begin("prod", "default", "scale", "assistant → 5 copies");
+        record(&log, "deploy", Outcome::Ok);
+        let crashed = log.begin(
+            "prod",
+            "default",
+            Subject::new("scale", "assistant", "assistant → 5 copies").with("replicas", 5),
+        );
         drop(crashed);
         let entries = log.recent(10).unwrap();
         assert_eq!(entries[0].action, "scale");
         assert_eq!(entries[0].result, "unfinished");
+        assert_eq!(entries[0].outcome, Outcome::Unfinished);
+        assert_eq!(entries[0].params["replicas"], 5);
         assert_eq!(entries[1].result, "ok");
         let lines = std::fs::read_to_string(log.path()).unwrap();
         assert_eq!(lines.lines().count(), 3, "intent, result, intent: {lines}");
@@ -295,7 +401,7 @@ mod tests {
         let path = dir.path().join(FILE);
         std::fs::write(&path, "").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        record(&AuditLog::new(dir.path()), "deploy", "ok");
+        record(&AuditLog::new(dir.path()), "deploy", Outcome::Ok);
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
@@ -306,7 +412,11 @@ mod tests {
         // A directory where the file should be cannot be opened for writing, even by root.
         std::fs::create_dir(dir.path().join(FILE)).unwrap();
         assert!(AuditLog::new(dir.path())
-            .begin("prod", "default", "deploy", "assistant")
+            .begin(
+                "prod",
+                "default",
+                Subject::new("deploy", "assistant", "assistant")
+            )
             .is_err());
     }
 }

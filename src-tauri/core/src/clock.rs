@@ -1,8 +1,27 @@
-//! Time as Purser writes it.
+//! Time as Purser reads and writes it.
 
-/// The current time as RFC 3339 (UTC), e.g. `2026-11-27T20:52:09.123Z`.
+use time::OffsetDateTime;
+
+/// Where "now" comes from for decisions that depend on it (which month is open, whether cached
+/// figures are fresh). Tests use a fixed one.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The computer's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// The current time as RFC 3339 (UTC), e.g. `2026-11-27T20:52:09.123Z`, for records of what
+/// happened (audit lines, check results).
 pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
+    OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

@@ -8,6 +8,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::AppError;
 
 use crate::files::write_atomic;
 use crate::secrets::{
@@ -21,6 +24,7 @@ pub const RECORDS_FILE: &str = "credentials.json";
 
 /// One secret as the UI may see it: whether it is stored and its last four characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StoredSecret {
     pub kind: SecretKind,
     pub stored: bool,
@@ -28,21 +32,26 @@ pub struct StoredSecret {
     pub ends_in: Option<String>,
 }
 
-/// The result of the last check of one service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The result of the last check of one service, as codes the window renders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CheckRecord {
     /// When the check finished (RFC 3339, UTC).
     pub at: String,
     pub ok: bool,
-    /// A stable code: `ok`, or the failure's code (`invalid_key`, `rate_limited`, …).
+    /// What the check found: `openai_ok` / `aws_ok`, or the failure's code.
     pub code: String,
-    /// What the check found, in plain words ("42 models", or what went wrong).
-    pub summary: String,
+    /// The values it names (models counted, account and ARN, or the failure's values).
+    #[serde(default)]
+    pub params: Map<String, Value>,
+    /// What to do, when the check failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint_code: Option<String>,
 }
 
 /// Check results that survive a restart. Holds no secrets.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct CheckRecords {
     pub openai: Option<CheckRecord>,
     pub aws: Option<CheckRecord>,
@@ -52,6 +61,7 @@ pub struct CheckRecords {
 
 /// Everything the Credentials screen shows.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CredentialsOverview {
     pub secrets: Vec<StoredSecret>,
     #[serde(flatten)]
@@ -154,8 +164,8 @@ impl Credentials {
         let result = secrets::check_openai_key(endpoint, &key).await;
         drop(key);
         let record = match &result {
-            Ok(models) => record(true, "ok", format!("{models} models available")),
-            Err(error) => record(false, error.code(), error.to_string()),
+            Ok(models) => succeeded("openai_ok", [("models", Value::from(*models))]),
+            Err(error) => failed(error.clone()),
         };
         tracing::info!(ok = record.ok, code = %record.code, "OpenAI key checked");
         self.update_records(|records| records.openai = Some(record.clone()));
@@ -172,12 +182,14 @@ impl Credentials {
         let result = secrets::check_aws_access(&access, target).await;
         drop(access);
         let record = match &result {
-            Ok(identity) => record(
-                true,
-                "ok",
-                format!("account {} · {}", identity.account, identity.arn),
+            Ok(identity) => succeeded(
+                "aws_ok",
+                [
+                    ("account", Value::from(identity.account.clone())),
+                    ("arn", Value::from(identity.arn.clone())),
+                ],
             ),
-            Err(error) => record(false, error.code(), error.to_string()),
+            Err(error) => failed(error.clone()),
         };
         tracing::info!(ok = record.ok, code = %record.code, "AWS access checked");
         self.update_records(|records| {
@@ -251,12 +263,27 @@ impl Credentials {
     }
 }
 
-fn record(ok: bool, code: &str, summary: String) -> CheckRecord {
+fn succeeded<const N: usize>(code: &str, params: [(&str, Value); N]) -> CheckRecord {
     CheckRecord {
         at: crate::clock::now_rfc3339(),
-        ok,
+        ok: true,
         code: code.to_string(),
-        summary,
+        params: params
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        hint_code: None,
+    }
+}
+
+fn failed(error: CheckError) -> CheckRecord {
+    let error = AppError::from(error);
+    CheckRecord {
+        at: crate::clock::now_rfc3339(),
+        ok: false,
+        code: error.code,
+        params: error.params,
+        hint_code: Some(error.hint_code),
     }
 }
 
@@ -276,7 +303,7 @@ async fn blocking<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::MemoryStore;
+    use crate::testing::MemoryStore;
 
     fn service() -> (Credentials, Arc<MemoryStore>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
@@ -380,25 +407,28 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(error.code(), "not_stored");
-        assert!(error.to_string().contains("OpenAI API key"));
+        assert!(matches!(
+            error,
+            CheckError::NotStored(SecretKind::OpenaiApiKey)
+        ));
         let error = credentials
             .check_aws(&AwsChoice::Keys, &AwsTarget::default())
             .await
             .unwrap_err();
-        assert!(error.to_string().contains("AWS access key ID"));
+        assert!(matches!(
+            error,
+            CheckError::NotStored(SecretKind::AwsAccessKeyId)
+        ));
     }
 
     #[tokio::test]
     async fn check_records_survive_a_restart_and_are_forgotten_on_replace() {
         let (credentials, store, dir) = service();
         credentials.update_records(|records| {
-            records.openai = Some(record(true, "ok", "3 models available".into()));
+            records.openai = Some(succeeded("openai_ok", [("models", Value::from(3))]));
         });
         let reopened = Credentials::new(store.clone(), dir.path().to_path_buf());
-        assert_eq!(
-            reopened.records().openai.unwrap().summary,
-            "3 models available"
-        );
+        assert_eq!(reopened.records().openai.unwrap().params["models"], 3);
         reopened
             .store(
                 SecretKind::OpenaiApiKey,

@@ -4,6 +4,8 @@
 //! one; the app crate's commands are thin adapters over the facade.
 
 pub mod audit;
+#[cfg(any(test, feature = "testing"))]
+pub mod catalogue;
 pub mod chart;
 pub mod clock;
 pub mod cluster;
@@ -13,8 +15,11 @@ pub mod error;
 pub mod files;
 pub mod secrets;
 pub mod settings;
-pub mod state;
 pub mod sync;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
-pub use error::AppError;
-pub use state::{AppDirs, AppState, AppStatus};
+mod facade;
+
+pub use error::{AppError, FieldProblem};
+pub use facade::{AppDirs, AppStatus, AwsEndpoints, Backends, Export, Purser};

@@ -58,6 +58,7 @@ fn bars_budget_line_labels_and_legend() {
         current_month: "2026-03-01",
         theme: Theme::Light,
         size: purser_core::chart::EXPORT_SIZE,
+        language: purser_core::settings::Language::En,
     })
     .unwrap();
     let doc = Document::parse(&svg).expect("well-formed SVG");
@@ -155,6 +156,7 @@ fn top_eight_services_and_other_with_a_hatched_forecast() {
         current_month: "2026-11-01",
         theme: Theme::Dark,
         size: purser_core::chart::EXPORT_SIZE,
+        language: purser_core::settings::Language::En,
     })
     .unwrap();
     let doc = Document::parse(&svg).unwrap();
@@ -195,6 +197,7 @@ fn png_export_is_a_real_image_of_the_stated_size() {
         current_month: "2026-03-01",
         theme: Theme::Light,
         size: purser_core::chart::EXPORT_SIZE,
+        language: purser_core::settings::Language::En,
     })
     .unwrap();
     let png = render_png(&svg).unwrap();
@@ -222,6 +225,7 @@ fn an_empty_series_still_draws_axes() {
         current_month: "2026-03-01",
         theme: Theme::Light,
         size: purser_core::chart::EXPORT_SIZE,
+        language: purser_core::settings::Language::En,
     })
     .unwrap();
     assert!(Document::parse(&svg).is_ok());

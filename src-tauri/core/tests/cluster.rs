@@ -6,9 +6,10 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use kube::api::{Api, Patch, PatchParams, PostParams};
-use purser_core::audit::AuditEntry;
+use purser_core::audit::{AuditEntry, Outcome};
 use purser_core::cluster::{
-    AppSpec, ClusterError, ClusterService, KubeconfigSource, Phase, RolloutStatus, Target,
+    AppSpec, Autoscaler, ClusterError, ClusterService, Cut, KubeconfigSource, Phase, RolloutStatus,
+    Target,
 };
 use purser_core::secrets::Secret;
 use purser_test_support::kube::{Cluster, CONTEXT};
@@ -112,7 +113,10 @@ async fn deploy_watch_scale_rollback_uninstall_with_kubectl_reading_back() {
     );
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(KEY);
-    assert!(preview.yaml.contains("•••• from keychain") && !preview.yaml.contains(&encoded));
+    assert!(
+        preview.yaml.contains(purser_core::cluster::manifests::MASK)
+            && !preview.yaml.contains(&encoded)
+    );
 
     w.service
         .deploy(
@@ -469,7 +473,14 @@ async fn an_autoscaler_is_respected_and_its_range_edited() {
         "{refused:?}"
     );
     let apps = w.service.apps(&w.target).await.unwrap();
-    assert_eq!(apps[0].autoscaler, Some(("assistant-hpa".into(), 2, 6)));
+    assert_eq!(
+        apps[0].autoscaler,
+        Some(Autoscaler {
+            name: "assistant-hpa".into(),
+            min: 2,
+            max: 6
+        })
+    );
 
     w.service
         .set_autoscaler(&w.target, "assistant", 3, 8)
@@ -512,18 +523,16 @@ async fn failures_are_told_in_plain_language() {
             s.phase == Phase::Trouble
                 && s.problems
                     .iter()
-                    .any(|p| p.message.contains("does not exist"))
+                    .any(|p| p.params.get("registry").and_then(|r| r.as_str()) == Some("missing"))
         })
         .await;
     assert_eq!(status.problems[0].code, "image_pull");
-    assert!(
-        status.problems[0]
-            .message
-            .contains("cannot pull image ghcr.io/acme/does-not-exist:1.0"),
+    assert_eq!(
+        status.problems[0].params["image"], "ghcr.io/acme/does-not-exist:1.0",
         "{:?}",
         status.problems
     );
-    assert!(status.problems[0].message.contains("does not exist"));
+    assert_eq!(status.problems[0].params["registry"], "missing");
 
     w.service
         .deploy(
@@ -537,7 +546,10 @@ async fn failures_are_told_in_plain_language() {
     let status = w.until("crashy", |s| s.phase == Phase::Trouble).await;
     assert_eq!(status.problems[0].code, "crash_loop");
     assert!(
-        status.problems[0].hint.contains("exited with status 1"),
+        status.problems[0].params["logs"]
+            .as_str()
+            .unwrap()
+            .contains("exited with status 1"),
         "the last log lines are shown: {:?}",
         status.problems
     );
@@ -559,7 +571,7 @@ async fn failures_are_told_in_plain_language() {
     assert!(status
         .problems
         .iter()
-        .any(|p| p.message.contains("enough free CPU")));
+        .any(|p| p.code == "insufficient_resources" && p.params["what"] == "cpu"));
 
     // Kubernetes gives up after the progress deadline.
     let deployments: Api<Deployment> = Api::default_namespaced(w.cluster.client().await);
@@ -708,9 +720,16 @@ async fn forbidden_verbs_are_named_before_and_when_they_bite() {
         }
         other => panic!("expected Forbidden, got {other:?}"),
     }
-    assert!(w.audit()[0]
+    let audited = &w.audit()[0];
+    assert!(audited
         .result
-        .starts_with("failed: you are not allowed to patch secrets"));
+        .starts_with("failed: You are not allowed to patch secrets"));
+    let error = audited.error.as_ref().unwrap();
+    assert_eq!(error.code, "kube_forbidden");
+    assert_eq!(
+        (&error.params["verb"], &error.params["resource"]),
+        (&json!("patch"), &json!("secrets"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -733,11 +752,21 @@ async fn server_killed_mid_deploy_is_reported_and_a_rerun_converges() {
     );
     assert!(w.audit()[0]
         .result
-        .starts_with("failed: the cluster at https://127.0.0.1:"));
+        .starts_with("failed: The cluster at https://127.0.0.1:"));
+    assert_eq!(
+        w.audit()[0].error.as_ref().unwrap().code,
+        "kube_unreachable"
+    );
 
     let error = w.service.connect(CONTEXT).await.unwrap_err();
     assert!(
-        matches!(error, ClusterError::Unreachable { ref detail, .. } if detail.contains("connection refused")),
+        matches!(
+            error,
+            ClusterError::Unreachable {
+                cut: Cut::Refused,
+                ..
+            }
+        ),
         "{error:?}"
     );
 
@@ -866,8 +895,15 @@ async fn a_server_error_is_told_plainly_throttling_is_retried_and_a_rerun_succee
     w.until("assistant", |s| s.phase == Phase::Complete).await;
     let results: Vec<String> = w.audit().iter().rev().map(|e| e.result.clone()).collect();
     assert!(
-        results[0].starts_with("failed: the cluster answered with an error (500)"),
+        results[0].starts_with("failed: The cluster answered with an error (500)"),
         "{results:?}"
+    );
+    let failed = &w.audit()[1];
+    assert_eq!(failed.outcome, Outcome::Failed);
+    let error = failed.error.as_ref().unwrap();
+    assert_eq!(
+        (error.code.as_str(), &error.params["status"]),
+        ("kube_api_error", &json!(500))
     );
     assert_eq!(results.last().map(String::as_str), Some("ok"));
 }

@@ -5,7 +5,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use purser_core::cluster::{ClusterError, ClusterService, KubeconfigSource};
+use purser_core::cluster::contexts::SignsInWith;
+use purser_core::cluster::{ClusterError, ClusterService, Install, KubeconfigSource, SignIn};
 use purser_test_support::kube::Cluster;
 
 fn script(path: &Path, body: &str) {
@@ -77,18 +78,21 @@ async fn kubeconfig_list_and_exec_plugins_from_the_login_shell_path() {
         contexts.problem, None,
         "a missing file in KUBECONFIG is skipped, as kubectl does"
     );
-    let names: Vec<(&str, bool, &str)> = contexts
+    let names: Vec<(&str, bool, SignsInWith)> = contexts
         .contexts
         .iter()
-        .map(|c| (c.name.as_str(), c.current, c.auth.as_str()))
+        .map(|c| (c.name.as_str(), c.current, c.auth.clone()))
         .collect();
+    let helper = |plugin: &str| SignsInWith::Helper {
+        plugin: plugin.into(),
+    };
     assert_eq!(
         names,
         vec![
-            ("eks-like", true, "exec: purser-test-auth"),
-            ("missing", false, "exec: aws-iam-authenticator"),
-            ("expired", false, "exec: aws"),
-            ("purser-sandbox", false, "built in")
+            ("eks-like", true, helper("purser-test-auth")),
+            ("missing", false, helper("aws-iam-authenticator")),
+            ("expired", false, helper("aws")),
+            ("purser-sandbox", false, SignsInWith::BuiltIn)
         ]
     );
     assert!(contexts.contexts.last().unwrap().sandbox);
@@ -100,15 +104,9 @@ async fn kubeconfig_list_and_exec_plugins_from_the_login_shell_path() {
     assert_eq!(info.version, "v1.33.0-purser-sim");
 
     match service.connect("missing").await {
-        Err(ClusterError::ExecPluginMissing {
-            command,
-            install_hint,
-        }) => {
+        Err(ClusterError::ExecPluginMissing { command, install }) => {
             assert_eq!(command, "aws-iam-authenticator");
-            assert!(
-                install_hint.contains("aws-iam-authenticator"),
-                "{install_hint}"
-            );
+            assert_eq!(install, Install::AwsIamAuthenticator);
         }
         other => panic!("expected a missing plugin, got {other:?}"),
     }
@@ -121,7 +119,12 @@ async fn kubeconfig_list_and_exec_plugins_from_the_login_shell_path() {
         }) => {
             assert_eq!(command, "aws");
             assert!(expired, "{detail}");
-            assert!(fix.contains("aws sso login --profile team"), "{fix}");
+            assert_eq!(
+                fix,
+                SignIn::Aws {
+                    profile: Some("team".into())
+                }
+            );
         }
         other => panic!("expected an expired session, got {other:?}"),
     }
@@ -129,14 +132,11 @@ async fn kubeconfig_list_and_exec_plugins_from_the_login_shell_path() {
     // An unreadable kubeconfig is named; the sandbox is still offered.
     std::fs::write(dir.path().join("config"), "clusters: [[[").unwrap();
     let contexts = service.contexts();
+    let problem = contexts.problem.clone().expect("the problem is named");
+    assert_eq!(problem.code, "kube_kubeconfig_unreadable");
     assert!(
-        contexts
-            .problem
-            .as_deref()
-            .unwrap_or_default()
-            .contains("config"),
-        "{:?}",
-        contexts.problem
+        problem.params["path"].as_str().unwrap().ends_with("config"),
+        "{problem:?}"
     );
     assert_eq!(contexts.contexts.len(), 1);
 }

@@ -357,10 +357,10 @@ async fn throttling_is_retried_then_succeeds_or_is_reported() {
     .expect("the SDK retries throttling and then succeeds");
     assert_eq!(report.series.months[0].total(), 7.0);
     // The forecast stayed throttled through every retry: reported, the figures still shown.
-    let ForecastState::Unavailable { reason } = &report.forecast else {
+    let ForecastState::Unavailable { error } = &report.forecast else {
         panic!("{:?}", report.forecast)
     };
-    assert!(reason.contains("throttling"), "{reason}");
+    assert_eq!(error.code, "cost_throttled", "{error:?}");
 
     // Always throttled → a clear error, not a hang.
     let always = MockServer::start().await;
@@ -476,7 +476,7 @@ async fn offline_keeps_the_cached_chart_marked_stale() {
     .expect("cached figures are still shown");
     assert!(report.from_cache);
     let stale = report.stale.expect("marked stale");
-    assert_eq!(stale.code, "cost_offline");
+    assert_eq!(stale.error.code, "cost_offline");
     assert_eq!(report.series.months[0].total(), 42.0);
 
     // With nothing cached, offline is an error that says so.

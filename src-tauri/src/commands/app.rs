@@ -3,26 +3,28 @@
 use serde_json::Value;
 use tauri::State;
 
-use purser_core::error::AppError;
-use purser_core::state::{AppState, AppStatus};
+use purser_core::settings::SettingsPatch;
+use purser_core::{AppError, AppStatus, Purser};
 
 /// Everything the shell needs to draw itself: language, settings, status bar, notices.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn app_status(state: State<'_, AppState>) -> AppStatus {
-    state.status()
+pub fn app_status(purser: State<'_, Purser>) -> AppStatus {
+    purser.status()
 }
 
 /// Changes one or more settings, e.g. `{ "language": "es" }`. Nothing changes on error.
+/// The patch arrives as JSON so that an unknown setting is refused by name, as an error the
+/// window can show, rather than as an argument the command could not read.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "warn"))]
-pub fn update_settings(state: State<'_, AppState>, patch: Value) -> Result<AppStatus, AppError> {
-    state.update_settings(&patch).map_err(AppError::from)
+pub fn update_settings(purser: State<'_, Purser>, patch: Value) -> Result<AppStatus, AppError> {
+    purser.update_settings(&SettingsPatch::from_json(&patch)?)
 }
 
 /// Removes a notice the user has read.
 #[tauri::command]
-#[tracing::instrument(skip(state))]
-pub fn dismiss_notice(state: State<'_, AppState>, code: String) -> AppStatus {
-    state.dismiss_notice(&code)
+#[tracing::instrument(skip(purser))]
+pub fn dismiss_notice(purser: State<'_, Purser>, code: String) -> AppStatus {
+    purser.dismiss_notice(&code)
 }

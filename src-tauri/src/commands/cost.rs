@@ -7,51 +7,51 @@ use tauri_plugin_dialog::DialogExt;
 
 use purser_core::chart::Theme;
 use purser_core::cost::{CostView, ExportFormat};
-use purser_core::error::AppError;
-use purser_core::state::AppState;
+use purser_core::{AppError, Purser};
 
 /// Costs against the budget, from the cache or Cost Explorer (`refresh` forces a request), or
-/// sample data while AWS is not connected.
+/// sample data while AWS is not connected; the chart drawn `width` pixels wide.
 #[tauri::command]
-#[tracing::instrument(skip(state), err(level = "warn"))]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
 pub async fn cost_view(
-    state: State<'_, AppState>,
+    purser: State<'_, Purser>,
     refresh: bool,
     theme: Theme,
     width: u32,
 ) -> Result<CostView, AppError> {
-    Ok(state.cost_view(refresh, theme, width).await?)
+    purser.cost_view(refresh, theme, width).await
 }
 
-/// Saves the chart (PNG or SVG) or its numbers (CSV) where the user chooses. Resolves with the
+/// Saves the chart (PNG or SVG) or its figures (CSV) where the user chooses. Resolves with the
 /// path written, or `None` if the user cancelled.
 #[tauri::command]
-#[tracing::instrument(skip(app, state), err(level = "warn"))]
+#[tracing::instrument(skip(app, purser), err(level = "warn"))]
 pub async fn export_cost<R: Runtime>(
     app: AppHandle<R>,
-    state: State<'_, AppState>,
+    purser: State<'_, Purser>,
     format: ExportFormat,
     theme: Theme,
 ) -> Result<Option<String>, AppError> {
-    let costs = state.costs();
-    let bytes = costs.export(format, theme)?;
-    let Some(path) = ask_where_to_save(&app, &costs.export_file_name(format), format).await else {
+    let export = purser.export_cost(format, theme)?;
+    let title = format.dialog_title(purser.language());
+    let Some(path) = ask_where_to_save(&app, title, &export.file_name, format).await else {
         return Ok(None);
     };
-    costs.write_export(&path, &bytes)?;
+    purser.write_export(&path, &export)?;
     tracing::info!(path = %path.display(), "cost export written");
     Ok(Some(path.display().to_string()))
 }
 
 async fn ask_where_to_save<R: Runtime>(
     app: &AppHandle<R>,
+    title: &str,
     file_name: &str,
     format: ExportFormat,
 ) -> Option<PathBuf> {
     let (sender, receiver) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
-        .set_title(format.dialog_title())
+        .set_title(title)
         .set_file_name(file_name)
         .add_filter(format.extension().to_uppercase(), &[format.extension()])
         .save_file(move |path| {

@@ -4,57 +4,56 @@
 use tauri::State;
 
 use purser_core::credentials::{CheckRecord, CredentialsOverview};
-use purser_core::error::AppError;
-use purser_core::secrets::{self, Secret, SecretKind};
-use purser_core::state::AppState;
+use purser_core::secrets::{Secret, SecretKind};
+use purser_core::{AppError, Purser};
 
 /// Which secrets are stored ("ends in 4f2a"), and the last check results.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn credentials_overview(
-    state: State<'_, AppState>,
+    purser: State<'_, Purser>,
 ) -> Result<CredentialsOverview, AppError> {
-    Ok(state.credentials().overview().await?)
+    purser.credentials_overview().await
 }
 
 /// Stores or replaces a secret after validating it.
 #[tauri::command]
-#[tracing::instrument(skip(state, value), err(level = "warn"))]
+#[tracing::instrument(skip(purser, value), err(level = "warn"))]
 pub async fn store_secret(
-    state: State<'_, AppState>,
+    purser: State<'_, Purser>,
     kind: SecretKind,
     value: Secret,
 ) -> Result<CredentialsOverview, AppError> {
-    Ok(state.credentials().store(kind, value).await?)
+    purser.store_secret(kind, value).await
 }
 
 /// Removes a secret from the keychain.
 #[tauri::command]
-#[tracing::instrument(skip(state), err(level = "warn"))]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
 pub async fn delete_secret(
-    state: State<'_, AppState>,
+    purser: State<'_, Purser>,
     kind: SecretKind,
 ) -> Result<CredentialsOverview, AppError> {
-    Ok(state.credentials().delete(kind).await?)
+    purser.delete_secret(kind).await
 }
 
 /// Lists models with the stored OpenAI key.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "warn"))]
-pub async fn check_openai(state: State<'_, AppState>) -> Result<CheckRecord, AppError> {
-    Ok(state.check_openai().await?)
+pub async fn check_openai(purser: State<'_, Purser>) -> Result<CheckRecord, AppError> {
+    purser.check_openai().await
 }
 
 /// Asks AWS STS whose credentials these are.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "warn"))]
-pub async fn check_aws(state: State<'_, AppState>) -> Result<CheckRecord, AppError> {
-    Ok(state.check_aws().await?)
+pub async fn check_aws(purser: State<'_, Purser>) -> Result<CheckRecord, AppError> {
+    purser.check_aws().await
 }
 
 /// Profile names from the user's AWS config files.
 #[tauri::command]
-#[tracing::instrument]
-pub async fn list_aws_profiles() -> Vec<String> {
-    secrets::list_profiles().await
+#[tracing::instrument(skip_all)]
+pub async fn list_aws_profiles(purser: State<'_, Purser>) -> Result<Vec<String>, AppError> {
+    Ok(purser.aws_profiles().await)
 }

@@ -12,6 +12,7 @@ use kube::Resource;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::activity;
 use super::error::{ClusterError, FieldConflict};
 use super::manifests::{self, Manifests, Ownership, MANAGER};
 use super::rollout::{self, RolloutStatus};
@@ -22,10 +23,17 @@ use crate::secrets::Secret as KeychainSecret;
 /// What a sandbox's Secret holds instead of the user's key: a simulation never receives it.
 pub const SANDBOX_PLACEHOLDER_KEY: &str = "purser-sandbox-placeholder-not-an-openai-key";
 
+/// The notes a diff line may carry, and the actions a change may have (the window words each).
+pub const DIFF_NOTES: [&str; 1] = ["key_changes"];
+pub const CHANGE_ACTIONS: [&str; 3] = ["create", "update", "unchanged"];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DiffLine {
     pub sign: String,
     pub text: String,
+    /// A line Purser adds to explain (the window words it), e.g. `key_changes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -105,7 +113,7 @@ impl ClusterService {
                 conflicts.extend(p.conflicts);
             }
             Ok(Preview {
-                yaml: manifests::preview_yaml(&manifests, connection.sandbox),
+                yaml: manifests::preview_yaml(&manifests),
                 changes,
                 conflicts,
                 not_managed,
@@ -130,15 +138,9 @@ impl ClusterService {
         let key = Self::key_for(&connection, key)?;
         let mut manifests = manifests::build(&spec, &target.namespace, &key);
         drop(key);
-        let what = format!(
-            "{} · {} · {} copies{}",
-            spec.name,
-            spec.image,
-            spec.replicas,
-            if take_over { " · took over" } else { "" }
-        );
+        let subject = activity::deploy(&spec.name, &spec.image, spec.replicas, take_over);
         let ns = &target.namespace;
-        self.audited(target, "deploy", &what, async {
+        self.audited(target, subject, async {
             // Dry-run everything first, so a refusal changes nothing at all.
             let planned = plan(&connection, ns, &manifests).await?;
             let foreign = not_managed(&planned);
@@ -293,16 +295,14 @@ where
     if key_changes {
         lines.push(DiffLine {
             sign: "~".into(),
-            text: format!(
-                "{OPENAI_ENV}: {} (a different key than the cluster has now)",
-                manifests::MASK
-            ),
+            text: format!("{OPENAI_ENV}: {}", manifests::MASK),
+            note: Some(DIFF_NOTES[0].into()),
         });
     }
     let action = match (&live, lines.is_empty()) {
-        (None, _) => "create",
-        (Some(_), true) => "unchanged",
-        (Some(_), false) => "update",
+        (None, _) => CHANGE_ACTIONS[0],
+        (Some(_), true) => CHANGE_ACTIONS[2],
+        (Some(_), false) => CHANGE_ACTIONS[1],
     };
     Ok(Planned {
         change: Change {

@@ -36,12 +36,13 @@ pub struct Permission {
     pub verb: String,
     pub resource: String,
     pub allowed: bool,
-    /// What Purser needs it for, in plain words.
+    /// What Purser needs it for, as a code the window words (e.g. `scale`).
     pub purpose: String,
 }
 
 /// The autoscaler that manages an app's number of copies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Autoscaler {
     pub name: String,
     pub min: i32,
@@ -57,8 +58,8 @@ pub struct AppSummary {
     pub ready: i32,
     /// The form as it would reproduce what is deployed.
     pub spec: AppSpec,
-    /// Set when an autoscaler manages the number of copies: (name, min, max).
-    pub autoscaler: Option<(String, i32, i32)>,
+    /// Set when an autoscaler manages the number of copies.
+    pub autoscaler: Option<Autoscaler>,
     /// The app's objects Purser took over from another tool ("Service/assistant"); uninstall
     /// keeps them unless the user says otherwise.
     pub adopted: Vec<String>,
@@ -91,65 +92,41 @@ const fn needed(
 
 /// Every permission Purser uses.
 const NEEDED: &[Needed] = &[
-    needed("get", "apps", "deployments", "", "see the app"),
-    needed("list", "apps", "deployments", "", "list Purser's apps"),
-    needed("watch", "apps", "deployments", "", "follow a rollout live"),
-    needed(
-        "create",
-        "apps",
-        "deployments",
-        "",
-        "deploy the app the first time",
-    ),
-    needed(
-        "patch",
-        "apps",
-        "deployments",
-        "",
-        "deploy changes, restart, roll back",
-    ),
+    needed("get", "apps", "deployments", "", "see_app"),
+    needed("list", "apps", "deployments", "", "list_apps"),
+    needed("watch", "apps", "deployments", "", "follow_rollout"),
+    needed("create", "apps", "deployments", "", "first_deploy"),
+    needed("patch", "apps", "deployments", "", "change_app"),
     needed("delete", "apps", "deployments", "", "uninstall"),
-    needed(
-        "get",
-        "apps",
-        "deployments",
-        "scale",
-        "read the number of copies",
-    ),
+    needed("get", "apps", "deployments", "scale", "read_copies"),
     needed("patch", "apps", "deployments", "scale", "scale"),
-    needed(
-        "list",
-        "apps",
-        "replicasets",
-        "",
-        "roll back to the previous version",
-    ),
-    needed("get", "", "secrets", "", "compare the stored key"),
-    needed("create", "", "secrets", "", "give the app its OpenAI key"),
-    needed("patch", "", "secrets", "", "update the OpenAI key"),
+    needed("list", "apps", "replicasets", "", "roll_back"),
+    needed("get", "", "secrets", "", "compare_key"),
+    needed("create", "", "secrets", "", "give_key"),
+    needed("patch", "", "secrets", "", "update_key"),
     needed("delete", "", "secrets", "", "uninstall"),
-    needed("get", "", "services", "", "see the app's address"),
-    needed("create", "", "services", "", "expose the app"),
-    needed("patch", "", "services", "", "change how the app is exposed"),
+    needed("get", "", "services", "", "see_address"),
+    needed("create", "", "services", "", "expose_app"),
+    needed("patch", "", "services", "", "change_exposure"),
     needed("delete", "", "services", "", "uninstall"),
-    needed("list", "", "pods", "", "show each copy's state"),
-    needed("watch", "", "pods", "", "follow a rollout live"),
-    needed("get", "", "pods", "log", "show why a copy crashes"),
-    needed("list", "", "events", "", "explain failures"),
-    needed("watch", "", "events", "", "explain failures live"),
+    needed("list", "", "pods", "", "show_copies"),
+    needed("watch", "", "pods", "", "follow_rollout"),
+    needed("get", "", "pods", "log", "show_crash"),
+    needed("list", "", "events", "", "explain_failures"),
+    needed("watch", "", "events", "", "explain_live"),
     needed(
         "list",
         "autoscaling",
         "horizontalpodautoscalers",
         "",
-        "notice an autoscaler",
+        "notice_autoscaler",
     ),
     needed(
         "patch",
         "autoscaling",
         "horizontalpodautoscalers",
         "",
-        "change the autoscaler's range",
+        "change_autoscaler",
     ),
 ];
 
@@ -285,7 +262,7 @@ impl ClusterService {
                         .as_ref()
                         .and_then(|s| s.ready_replicas)
                         .unwrap_or(0),
-                    autoscaler: hpas.get(&name).map(|a| (a.name.clone(), a.min, a.max)),
+                    autoscaler: hpas.get(&name).cloned(),
                     name,
                     spec,
                     adopted,
@@ -354,4 +331,10 @@ fn review_of(need: &Needed, namespace: &str) -> SelfSubjectAccessReview {
         },
         ..SelfSubjectAccessReview::default()
     }
+}
+
+/// Every purpose code, for the test that each has words in both languages.
+#[cfg(any(test, feature = "testing"))]
+pub fn purposes() -> Vec<&'static str> {
+    NEEDED.iter().map(|n| n.purpose).collect()
 }

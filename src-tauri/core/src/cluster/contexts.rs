@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::error::ClusterError;
 use super::KubeconfigSource;
+use crate::error::AppError;
 
 /// The built-in simulated cluster.
 pub const SANDBOX_CONTEXT: &str = "purser-sandbox";
@@ -22,8 +23,8 @@ pub struct ContextInfo {
     pub current: bool,
     /// The built-in simulation, not a real cluster.
     pub sandbox: bool,
-    /// How it signs in: `exec: aws`, `token`, `client certificate`, …
-    pub auth: String,
+    /// How it signs in.
+    pub auth: SignsInWith,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -33,7 +34,7 @@ pub struct ContextList {
     /// Which files were read.
     pub files: Vec<String>,
     /// Why the user's kubeconfig could not be used, if it could not (the sandbox still is).
-    pub problem: Option<String>,
+    pub problem: Option<AppError>,
 }
 
 /// The files kubectl would read, in order: `KUBECONFIG`'s existing entries, else the default.
@@ -104,7 +105,39 @@ pub fn server_of(config: &Kubeconfig, context: &str) -> Option<String> {
     )
 }
 
-fn auth_of(config: &Kubeconfig, user: Option<&str>) -> String {
+/// How a context signs in, as the window names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum SignsInWith {
+    /// A sign-in helper (`aws`, `gke-gcloud-auth-plugin`, …), by its file name.
+    Helper {
+        plugin: String,
+    },
+    Token,
+    Certificate,
+    Provider,
+    Nothing,
+    /// The sandbox: nothing to sign in to.
+    BuiltIn,
+}
+
+impl SignsInWith {
+    /// One of each, for the window's words.
+    pub fn examples() -> Vec<SignsInWith> {
+        vec![
+            SignsInWith::Helper {
+                plugin: "aws".into(),
+            },
+            SignsInWith::Token,
+            SignsInWith::Certificate,
+            SignsInWith::Provider,
+            SignsInWith::Nothing,
+            SignsInWith::BuiltIn,
+        ]
+    }
+}
+
+fn auth_of(config: &Kubeconfig, user: Option<&str>) -> SignsInWith {
     let info = config
         .auth_infos
         .iter()
@@ -117,19 +150,19 @@ fn auth_of(config: &Kubeconfig, user: Option<&str>) -> String {
                 .as_ref()
                 .and_then(|e| e.command.clone())
                 .unwrap_or_default();
-            let name = std::path::Path::new(&command)
+            let plugin = std::path::Path::new(&command)
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or(&command)
                 .to_string();
-            format!("exec: {name}")
+            SignsInWith::Helper { plugin }
         }
-        Some(i) if i.token.is_some() || i.token_file.is_some() => "token".into(),
+        Some(i) if i.token.is_some() || i.token_file.is_some() => SignsInWith::Token,
         Some(i) if i.client_certificate.is_some() || i.client_certificate_data.is_some() => {
-            "client certificate".into()
+            SignsInWith::Certificate
         }
-        Some(i) if i.auth_provider.is_some() => "auth provider".into(),
-        _ => "none".into(),
+        Some(i) if i.auth_provider.is_some() => SignsInWith::Provider,
+        _ => SignsInWith::Nothing,
     }
 }
 
@@ -138,7 +171,7 @@ pub fn list(source: &KubeconfigSource) -> ContextList {
     let paths = files(source);
     let (config, problem) = match load(source) {
         Ok(config) => (Some(config), None),
-        Err(error) => (None, Some(error.to_string())),
+        Err(error) => (None, Some(AppError::from(error))),
     };
     let mut contexts: Vec<ContextInfo> = config
         .iter()
@@ -163,12 +196,13 @@ pub fn list(source: &KubeconfigSource) -> ContextList {
         .collect();
     contexts.push(ContextInfo {
         name: SANDBOX_CONTEXT.into(),
-        cluster: "simulation".into(),
-        server: "runs inside Purser on this computer".into(),
+        cluster: SANDBOX_CONTEXT.into(),
+        // It runs inside Purser on this computer; the window says so in the user's words.
+        server: String::new(),
         namespace: Some("default".into()),
         current: false,
         sandbox: true,
-        auth: "built in".into(),
+        auth: SignsInWith::BuiltIn,
     });
     ContextList {
         contexts,

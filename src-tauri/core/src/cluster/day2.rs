@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::activity;
 use super::error::ClusterError;
 use super::manifests::{self, Ownership, MANAGER, NAME_LABEL};
 use super::rollout::RolloutStatus;
@@ -24,6 +25,7 @@ pub struct ScaleOutcome {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UninstallReport {
     pub removed: Vec<String>,
     /// Objects with the app's names that Purser did not create, left in place.
@@ -36,15 +38,6 @@ fn merge_params() -> PatchParams {
     PatchParams {
         field_manager: Some(MANAGER.into()),
         ..PatchParams::default()
-    }
-}
-
-/// "1 copy", "3 copies".
-fn copies(n: i64) -> String {
-    if n == 1 {
-        "1 copy".into()
-    } else {
-        format!("{n} copies")
     }
 }
 
@@ -61,13 +54,15 @@ impl ClusterService {
             .await
             .map_err(Self::classify(connection, ns))?;
         match found {
-            None => Err(ClusterError::NotFound(format!(
-                "there is no app \"{app}\" in namespace \"{ns}\""
-            ))),
+            None => Err(ClusterError::AppMissing {
+                app: app.into(),
+                namespace: ns.into(),
+            }),
             Some(d) if Ownership::of(&d.metadata) == Ownership::Foreign => {
-                Err(ClusterError::Refused(format!(
-                    "\"{app}\" in namespace \"{ns}\" was not deployed by Purser, so Purser leaves it alone"
-                )))
+                Err(ClusterError::NotPursers {
+                    app: app.into(),
+                    namespace: ns.into(),
+                })
             }
             Some(d) => Ok(d),
         }
@@ -82,15 +77,15 @@ impl ClusterService {
         replicas: i64,
     ) -> Result<ScaleOutcome, ClusterError> {
         if !(0..=MAX_REPLICAS).contains(&replicas) {
-            return Err(ClusterError::InvalidSpec(vec![FieldProblem {
-                field: "replicas".into(),
-                problem: format!("enter a whole number from 0 to {MAX_REPLICAS}"),
-            }]));
+            return Err(ClusterError::InvalidSpec(vec![FieldProblem::new(
+                "replicas",
+                "replicas_range",
+            )
+            .with("max", MAX_REPLICAS)]));
         }
         let connection = self.connected(target).await?;
         let ns = &target.namespace;
-        let what = format!("{app} → {}", copies(replicas));
-        self.audited(target, "scale", &what, async {
+        self.audited(target, activity::scale(app, replicas), async {
             let (deployment, mut autoscalers) = futures::try_join!(
                 Self::purser_deployment(&connection, ns, app),
                 self.autoscalers(&connection, ns)
@@ -132,29 +127,24 @@ impl ClusterService {
     ) -> Result<(), ClusterError> {
         let mut problems = Vec::new();
         if !(1..=MAX_REPLICAS).contains(&min) {
-            problems.push(FieldProblem {
-                field: "autoscalerMin".into(),
-                problem: format!("enter a whole number from 1 to {MAX_REPLICAS}"),
-            });
+            problems.push(
+                FieldProblem::new("autoscalerMin", "autoscaler_min").with("max", MAX_REPLICAS),
+            );
         }
         if !(1..=MAX_REPLICAS).contains(&max) || max < min {
-            problems.push(FieldProblem {
-                field: "autoscalerMax".into(),
-                problem: format!("enter a whole number from the minimum up to {MAX_REPLICAS}"),
-            });
+            problems.push(
+                FieldProblem::new("autoscalerMax", "autoscaler_max").with("max", MAX_REPLICAS),
+            );
         }
         if !problems.is_empty() {
             return Err(ClusterError::InvalidSpec(problems));
         }
         let connection = self.connected(target).await?;
         let ns = &target.namespace;
-        let what = format!("{app} → {min}–{max} copies");
-        self.audited(target, "autoscaler", &what, async {
+        self.audited(target, activity::autoscaler(app, min, max), async {
             Self::purser_deployment(&connection, ns, app).await?;
             let Some(hpa) = self.autoscalers(&connection, ns).await?.remove(app) else {
-                return Err(ClusterError::NotFound(format!(
-                    "no autoscaler manages \"{app}\" any more"
-                )));
+                return Err(ClusterError::AutoscalerGone { app: app.into() });
             };
             let api: Api<HorizontalPodAutoscaler> = Api::namespaced(connection.client(), ns);
             api.patch(
@@ -173,7 +163,7 @@ impl ClusterService {
     pub async fn restart(&self, target: &Target, app: &str) -> Result<RolloutStatus, ClusterError> {
         let connection = self.connected(target).await?;
         let ns = &target.namespace;
-        self.audited(target, "restart", app, async {
+        self.audited(target, activity::restart(app), async {
             Self::purser_deployment(&connection, ns, app).await?;
             let api: Api<Deployment> = Api::namespaced(connection.client(), ns);
             let now = crate::clock::now_rfc3339();
@@ -204,12 +194,12 @@ impl ClusterService {
             Ok(found) => found,
             Err(error) => {
                 return self
-                    .audited(target, "rollback", app, async { Err(error) })
+                    .audited(target, activity::rollback(app, None), async { Err(error) })
                     .await
             }
         };
-        let what = format!("{app} → revision {revision} ({image})");
-        self.audited(target, "rollback", &what, async {
+        let subject = activity::rollback(app, Some((revision, &image)));
+        self.audited(target, subject, async {
             let patch: json_patch::Patch = serde_json::from_value(
                 json!([{"op": "replace", "path": "/spec/template", "value": template}]),
             )
@@ -291,13 +281,8 @@ impl ClusterService {
     ) -> Result<UninstallReport, ClusterError> {
         let connection = self.connected(target).await?;
         let ns = &target.namespace;
-        let what = if remove_adopted {
-            format!("{app} · with what Purser took over")
-        } else {
-            app.to_string()
-        };
         let report = self
-            .audited(target, "uninstall", &what, async {
+            .audited(target, activity::uninstall(app, remove_adopted), async {
                 let mut report = UninstallReport::default();
                 remove::<Deployment>(&connection, ns, app, remove_adopted, &mut report).await?;
                 remove::<Service>(&connection, ns, app, remove_adopted, &mut report).await?;

@@ -68,6 +68,7 @@ pub fn lines(live: Option<&Value>, would: &Value) -> Vec<DiffLine> {
                 out.push(DiffLine {
                     sign: sign.into(),
                     text: change.value().trim_end_matches('\n').to_string(),
+                    note: None,
                 });
             }
         }

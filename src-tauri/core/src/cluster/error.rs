@@ -1,8 +1,8 @@
 //! What can go wrong between Purser and a cluster, classified so the user is told what
-//! happened and what to do.
+//! happened and what to do ([`super::messages`] turns each into codes for the window; the
+//! English text here is for the log).
 
-use super::exec_auth::ExecAuthError;
-use super::spec::FieldProblem;
+use crate::error::FieldProblem;
 
 /// A field another manager owns, which this apply would change.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -11,7 +11,69 @@ pub struct FieldConflict {
     pub field: String,
 }
 
-#[derive(Debug, thiserror::Error)]
+/// How to install a missing plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Install {
+    AwsCli,
+    AwsIamAuthenticator,
+    GkeAuthPlugin,
+    Kubelogin,
+    /// What the kubeconfig's author wrote (`installHint`), in their words.
+    Kubeconfig(String),
+    /// A plugin Purser does not know, by its name.
+    Tool(String),
+}
+
+/// How to sign in again when a plugin's session has expired.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SignIn {
+    /// `aws sso login`, with the profile the plugin uses if it names one.
+    Aws { profile: Option<String> },
+    /// `gcloud auth login`.
+    Gcloud,
+    /// With the tool behind this plugin.
+    Tool(String),
+    /// Nothing more is known.
+    #[default]
+    Unknown,
+}
+
+/// Why a connection went away, in words Purser chose (never a raw OS text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Nothing answers at the address (connection refused).
+    Refused,
+    /// No answer in time.
+    TimedOut,
+    /// The connection was cut before the cluster answered.
+    Dropped,
+    /// Something else went wrong on the way (see the log).
+    Other,
+}
+
+impl Cut {
+    pub fn code(self) -> &'static str {
+        match self {
+            Cut::Refused => "refused",
+            Cut::TimedOut => "timed_out",
+            Cut::Dropped => "dropped",
+            Cut::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Cut::Refused => "nothing answers at that address (connection refused)",
+            Cut::TimedOut => "the connection timed out",
+            Cut::Dropped => "the connection was cut before the cluster answered",
+            Cut::Other => "the connection failed",
+        })
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ClusterError {
     #[error("no kubeconfig was found ({looked_at})")]
     NoKubeconfig { looked_at: String },
@@ -22,16 +84,13 @@ pub enum ClusterError {
     #[error("the context \"{context}\" cannot be used: {detail}")]
     BadContext { context: String, detail: String },
     #[error("the sign-in helper \"{command}\" that this context runs could not be found")]
-    ExecPluginMissing {
-        command: String,
-        install_hint: String,
-    },
+    ExecPluginMissing { command: String, install: Install },
     #[error("the sign-in helper \"{command}\" failed: {detail}")]
     ExecPluginFailed {
         command: String,
         detail: String,
         expired: bool,
-        fix: String,
+        fix: SignIn,
     },
     #[error(
         "the sign-in helper \"{command}\" did not finish within {seconds} seconds and was stopped"
@@ -39,7 +98,7 @@ pub enum ClusterError {
     ExecPluginTimedOut {
         command: String,
         seconds: u64,
-        fix: String,
+        fix: SignIn,
     },
     #[error("Purser is not connected to \"{context}\"")]
     NotConnected { context: String },
@@ -47,8 +106,8 @@ pub enum ClusterError {
     TooSlow { seconds: u64 },
     #[error("{} already exist(s) in this namespace and {} not managed by Purser", .0.join(", "), if .0.len() == 1 { "is" } else { "are" })]
     NotManaged(Vec<String>),
-    #[error("the cluster at {server} cannot be reached: {detail}")]
-    Unreachable { server: String, detail: String },
+    #[error("the cluster at {server} cannot be reached: {cut}")]
+    Unreachable { server: String, cut: Cut },
     #[error("the cluster refused the credentials of this context")]
     Unauthorized,
     #[error("you are not allowed to {verb} {resource} in namespace \"{namespace}\"")]
@@ -56,8 +115,12 @@ pub enum ClusterError {
         verb: String,
         resource: String,
         namespace: String,
-        message: String,
     },
+    #[error("there is no app \"{app}\" in namespace \"{namespace}\"")]
+    AppMissing { app: String, namespace: String },
+    #[error("no autoscaler manages \"{app}\" any more")]
+    AutoscalerGone { app: String },
+    /// The cluster's own words for something missing (a 404).
     #[error("{0}")]
     NotFound(String),
     #[error("the app form has {} problem(s)", .0.len())]
@@ -68,8 +131,8 @@ pub enum ClusterError {
     Conflict(Vec<FieldConflict>),
     #[error("the autoscaler \"{hpa}\" manages the number of copies (between {min} and {max})")]
     Autoscaled { hpa: String, min: i32, max: i32 },
-    #[error("{0}")]
-    Refused(String),
+    #[error("\"{app}\" in namespace \"{namespace}\" was not deployed by Purser, so Purser leaves it alone")]
+    NotPursers { app: String, namespace: String },
     #[error("there is no earlier version of \"{0}\" to roll back to")]
     NoPreviousRevision(String),
     #[error("the cluster is busy: it asked Purser to wait (HTTP {code}) and still did after Purser tried again")]
@@ -78,8 +141,6 @@ pub enum ClusterError {
     Api { code: u16, message: String },
     #[error("the sandbox could not start: {0}")]
     Sandbox(String),
-    #[error("the keychain could not be read: {0}")]
-    Keychain(String),
     #[error("the change could not be recorded in the audit log ({0}), so it was not made")]
     Audit(String),
 }
@@ -97,11 +158,12 @@ impl ClusterError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            ClusterError::Refused(_)
+            ClusterError::NotPursers { .. }
                 | ClusterError::Autoscaled { .. }
                 | ClusterError::NotManaged(_)
                 | ClusterError::Conflict(_)
                 | ClusterError::NoPreviousRevision(_)
+                | ClusterError::AutoscalerGone { .. }
         )
     }
 
@@ -116,7 +178,6 @@ impl ClusterError {
                         verb,
                         resource,
                         namespace: namespace.to_string(),
-                        message: status.message.clone(),
                     }
                 }
                 404 => ClusterError::NotFound(status.message.clone()),
@@ -137,35 +198,37 @@ impl ClusterError {
                     message: status.message.clone(),
                 },
             },
-            kube::Error::Auth(auth) => super::exec::classify_auth_error(auth),
+            // kube's own sign-in (tokens, certificates; exec plugins are Purser's). Its exec
+            // errors would spell out a command and its environment: never shown.
+            kube::Error::Auth(auth) => ClusterError::ExecPluginFailed {
+                command: "kube".into(),
+                detail: match auth {
+                    kube::client::AuthError::AuthExecRun { .. } => "it exited with an error".into(),
+                    other => other.to_string(),
+                },
+                expired: false,
+                fix: SignIn::Unknown,
+            },
             kube::Error::HyperError(e) => ClusterError::Unreachable {
                 server: server.into(),
-                detail: plain_io(&e.to_string()),
+                cut: cut_of(&e.to_string()),
             },
             kube::Error::Service(e) => {
                 // A sign-in failure mid-session arrives wrapped by the client's layers; find it
-                // before anything is turned into text (kube's own auth errors spell out the
-                // plugin's command line and environment).
+                // before anything is turned into text.
                 let mut detail = e.to_string();
                 let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e.as_ref());
                 while let Some(inner) = current {
-                    if let Some(auth) = inner.downcast_ref::<ExecAuthError>() {
-                        return Self::from(auth.clone());
-                    }
-                    if inner.downcast_ref::<kube::client::AuthError>().is_some() {
-                        return ClusterError::ExecPluginFailed {
-                            command: "the sign-in helper".into(),
-                            detail: "it did not give Purser a token".into(),
-                            expired: false,
-                            fix: String::new(),
-                        };
+                    // The sign-in layer reports in Purser's own terms.
+                    if let Some(own) = inner.downcast_ref::<ClusterError>() {
+                        return own.clone();
                     }
                     detail = inner.to_string();
                     current = inner.source();
                 }
                 ClusterError::Unreachable {
                     server: server.into(),
-                    detail: plain_io(&detail),
+                    cut: cut_of(&detail),
                 }
             }
             other => ClusterError::Api {
@@ -176,57 +239,19 @@ impl ClusterError {
     }
 }
 
-impl From<ExecAuthError> for ClusterError {
-    fn from(error: ExecAuthError) -> Self {
-        match error {
-            ExecAuthError::Start { plugin, reason } => ClusterError::ExecPluginMissing {
-                install_hint: format!(
-                    "It could not be started ({reason}). Install it or fix the context, then press Retry."
-                ),
-                command: plugin,
-            },
-            ExecAuthError::Failed {
-                plugin,
-                detail,
-                expired,
-                fix,
-            } => ClusterError::ExecPluginFailed {
-                command: plugin,
-                detail,
-                expired,
-                fix,
-            },
-            ExecAuthError::TimedOut {
-                plugin,
-                seconds,
-                fix,
-            } => ClusterError::ExecPluginTimedOut {
-                command: plugin,
-                seconds,
-                fix,
-            },
-            ExecAuthError::BadOutput { plugin, detail } => ClusterError::ExecPluginFailed {
-                command: plugin,
-                detail,
-                expired: false,
-                fix: String::new(),
-            },
-        }
-    }
-}
-
-fn plain_io(detail: &str) -> String {
+fn cut_of(detail: &str) -> Cut {
     if detail.contains("Connection refused") {
-        "nothing answers at that address (connection refused)".into()
+        Cut::Refused
     } else if detail.contains("timed out") || detail.contains("elapsed") {
-        "the connection timed out".into()
+        Cut::TimedOut
     } else if detail.contains("connection closed")
         || detail.contains("IncompleteMessage")
         || detail.contains("reset")
     {
-        "the connection was cut before the cluster answered".into()
+        Cut::Dropped
     } else {
-        detail.to_string()
+        tracing::warn!(%detail, "unclassified connection failure");
+        Cut::Other
     }
 }
 

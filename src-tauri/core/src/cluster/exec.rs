@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use kube::config::Kubeconfig;
 
-use super::error::ClusterError;
+use super::error::{ClusterError, Install, SignIn};
 
 /// The `PATH` a login shell of the user's sets up (e.g. Homebrew's or the AWS CLI's folders),
 /// or `None` if there is no such shell or it did not answer within 3 seconds.
@@ -74,47 +74,42 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// How to install a missing plugin, by its name.
-fn install_hint(command: &str, from_kubeconfig: Option<&str>) -> String {
-    let name = Path::new(command)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(command);
-    let known = match name {
-        "aws" => "Install the AWS CLI v2 (https://aws.amazon.com/cli/), then press Retry.",
-        "aws-iam-authenticator" => "Install aws-iam-authenticator (e.g. `brew install aws-iam-authenticator`), or switch the context to `aws eks get-token` with `aws eks update-kubeconfig`.",
-        "gke-gcloud-auth-plugin" => "Install it with `gcloud components install gke-gcloud-auth-plugin`, then press Retry.",
-        "kubelogin" => "Install kubelogin (`az aks install-cli`), then press Retry.",
-        _ => "",
-    };
-    match (known, from_kubeconfig) {
-        ("", Some(hint)) => hint.trim().to_string(),
-        ("", None) => {
-            format!("Install \"{name}\" or fix the context in your kubeconfig, then press Retry.")
-        }
-        (known, _) => known.to_string(),
+fn install_hint(command: &str, from_kubeconfig: Option<&str>) -> Install {
+    let name = file_name(command);
+    match name {
+        "aws" => Install::AwsCli,
+        "aws-iam-authenticator" => Install::AwsIamAuthenticator,
+        "gke-gcloud-auth-plugin" => Install::GkeAuthPlugin,
+        "kubelogin" => Install::Kubelogin,
+        _ => match from_kubeconfig.map(str::trim).filter(|h| !h.is_empty()) {
+            Some(hint) => Install::Kubeconfig(hint.chars().take(500).collect()),
+            None => Install::Tool(name.to_string()),
+        },
     }
 }
 
 /// What re-signing-in looks like for a plugin, from its command and arguments.
-fn session_fix(command: &str, args: &[String], env_profile: Option<&str>) -> String {
-    let name = Path::new(command)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(command);
+fn session_fix(command: &str, args: &[String], env_profile: Option<&str>) -> SignIn {
     let profile = args
         .iter()
         .position(|a| a == "--profile")
         .and_then(|i| args.get(i + 1))
         .map(String::as_str)
         .or(env_profile);
-    match name {
-        "aws" | "aws-iam-authenticator" => match profile {
-            Some(p) => format!("Sign in again: run `aws sso login --profile {p}` in a terminal, then press Retry."),
-            None => "Sign in again: run `aws sso login` (or refresh your AWS keys) in a terminal, then press Retry.".into(),
+    match file_name(command) {
+        "aws" | "aws-iam-authenticator" => SignIn::Aws {
+            profile: profile.map(str::to_string),
         },
-        "gke-gcloud-auth-plugin" | "gcloud" => "Sign in again: run `gcloud auth login` in a terminal, then press Retry.".into(),
-        _ => format!("Sign in again with the tool behind \"{name}\", then press Retry."),
+        "gke-gcloud-auth-plugin" | "gcloud" => SignIn::Gcloud,
+        name => SignIn::Tool(name.to_string()),
     }
+}
+
+fn file_name(command: &str) -> &str {
+    Path::new(command)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(command)
 }
 
 /// The exec command of a context's user, if it signs in with one.
@@ -148,7 +143,7 @@ pub fn needs_lookup(kubeconfig: &Kubeconfig, context: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct ExecPlugin {
     pub name: String,
-    pub fix: String,
+    pub fix: SignIn,
 }
 
 /// Points a context's exec plugin at an absolute path found with both `PATH`s, and gives the
@@ -201,7 +196,7 @@ pub fn resolve(
     let Some(found) = found else {
         return Err(ClusterError::ExecPluginMissing {
             command: command.clone(),
-            install_hint: install_hint(&command, exec.install_hint.as_deref()),
+            install: install_hint(&command, exec.install_hint.as_deref()),
         });
     };
     exec.command = Some(found.to_string_lossy().into_owned());
@@ -222,54 +217,6 @@ pub fn resolve(
     Ok(Some(ExecPlugin { name, fix }))
 }
 
-/// Turns a kube auth error into what the user needs to know.
-pub fn classify_auth_error(error: kube::client::AuthError) -> ClusterError {
-    use kube::client::AuthError;
-    match error {
-        AuthError::AuthExecStart(io) => ClusterError::ExecPluginMissing {
-            command: "the sign-in helper".into(),
-            install_hint: format!(
-                "It could not be started ({io}). Install it or fix the context, then press Retry."
-            ),
-        },
-        // `cmd` spells out the plugin's environment: not for the user's eyes.
-        AuthError::AuthExecRun { out, .. } => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let lower = stderr.to_lowercase();
-            let expired = [
-                "expired",
-                "sso session",
-                "token has expired",
-                "refresh",
-                "login",
-                "reauthenticate",
-            ]
-            .iter()
-            .any(|needle| lower.contains(needle));
-            let detail = stderr
-                .lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty())
-                .unwrap_or("it exited with an error")
-                .chars()
-                .take(300)
-                .collect();
-            ClusterError::ExecPluginFailed {
-                command: "the sign-in helper".into(),
-                detail,
-                expired,
-                fix: String::new(),
-            }
-        }
-        other => ClusterError::ExecPluginFailed {
-            command: "the sign-in helper".into(),
-            detail: other.to_string(),
-            expired: false,
-            fix: String::new(),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,9 +231,27 @@ mod tests {
             "--profile".into(),
             "team".into(),
         ];
-        assert!(session_fix("aws", &args, None).contains("aws sso login --profile team"));
-        assert!(session_fix("/usr/local/bin/aws", &[], Some("ops")).contains("--profile ops"));
-        assert!(session_fix("gke-gcloud-auth-plugin", &[], None).contains("gcloud auth login"));
+        assert_eq!(
+            session_fix("aws", &args, None),
+            SignIn::Aws {
+                profile: Some("team".into())
+            }
+        );
+        assert_eq!(
+            session_fix("/usr/local/bin/aws", &[], Some("ops")),
+            SignIn::Aws {
+                profile: Some("ops".into())
+            }
+        );
+        assert_eq!(
+            session_fix("gke-gcloud-auth-plugin", &[], None),
+            SignIn::Gcloud
+        );
+        assert_eq!(install_hint("/opt/aws", None), Install::AwsCli);
+        assert_eq!(
+            install_hint("my-plugin", Some("  Get it from the wiki  ")),
+            Install::Kubeconfig("Get it from the wiki".into())
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ use kube::config::ExecConfig;
 use time::OffsetDateTime;
 use tower::{BoxError, Layer, Service};
 
+use super::error::{ClusterError, Install, SignIn};
 use crate::secrets::Secret;
 
 /// A token this close to its expiry is refreshed before use.
@@ -46,7 +47,7 @@ pub enum ExecAuthError {
         /// The plugin's words say the session or token expired.
         expired: bool,
         /// How to sign in again, e.g. `aws sso login --profile team`.
-        fix: String,
+        fix: SignIn,
     },
     #[error(
         "the sign-in helper \"{plugin}\" did not finish within {seconds} seconds and was stopped"
@@ -54,7 +55,7 @@ pub enum ExecAuthError {
     TimedOut {
         plugin: String,
         seconds: u64,
-        fix: String,
+        fix: SignIn,
     },
     #[error(
         "the sign-in helper \"{plugin}\" answered with something Purser cannot read: {detail}"
@@ -77,12 +78,12 @@ pub struct ExecPluginCommand {
     /// The plugin's file name, for messages.
     pub name: String,
     /// How to sign in again when the session expired.
-    pub fix: String,
+    pub fix: SignIn,
 }
 
 impl ExecPluginCommand {
     /// From kube's view of the kubeconfig entry (command already resolved to a path).
-    pub fn from_config(exec: &ExecConfig, name: String, fix: String) -> Option<Self> {
+    pub fn from_config(exec: &ExecConfig, name: String, fix: SignIn) -> Option<Self> {
         let command = PathBuf::from(exec.command.clone()?);
         let env = exec
             .env
@@ -315,6 +316,43 @@ fn parse_credential(
     })
 }
 
+impl From<ExecAuthError> for ClusterError {
+    fn from(error: ExecAuthError) -> Self {
+        match error {
+            ExecAuthError::Start { plugin, .. } => ClusterError::ExecPluginMissing {
+                install: Install::Tool(plugin.clone()),
+                command: plugin,
+            },
+            ExecAuthError::Failed {
+                plugin,
+                detail,
+                expired,
+                fix,
+            } => ClusterError::ExecPluginFailed {
+                command: plugin,
+                detail,
+                expired,
+                fix,
+            },
+            ExecAuthError::TimedOut {
+                plugin,
+                seconds,
+                fix,
+            } => ClusterError::ExecPluginTimedOut {
+                command: plugin,
+                seconds,
+                fix,
+            },
+            ExecAuthError::BadOutput { plugin, detail } => ClusterError::ExecPluginFailed {
+                command: plugin,
+                detail,
+                expired: false,
+                fix: SignIn::Unknown,
+            },
+        }
+    }
+}
+
 /// Adds the plugin's token to every request. The token is fetched while the service is
 /// polled for readiness, so the (non-`Clone`) stack below needs no extra buffering; a failure
 /// is kept and returned by the next call, never from `poll_ready` (kube's buffer would treat
@@ -381,7 +419,9 @@ where
                 let call = self.inner.call(request);
                 Box::pin(async move { call.await.map_err(Into::into) })
             }
-            Some(Err(error)) => Box::pin(std::future::ready(Err(error.into()))),
+            Some(Err(error)) => Box::pin(std::future::ready(Err(
+                Box::new(ClusterError::from(error)) as BoxError,
+            ))),
             None => Box::pin(std::future::ready(Err(
                 "the sign-in layer was called before it was ready".into(),
             ))),
@@ -402,7 +442,9 @@ mod tests {
             api_version: "client.authentication.k8s.io/v1beta1".into(),
             cluster: None,
             name: "aws".into(),
-            fix: "Sign in again: run `aws sso login --profile team`".into(),
+            fix: SignIn::Aws {
+                profile: Some("team".into()),
+            },
         }
     }
 

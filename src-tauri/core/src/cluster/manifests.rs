@@ -23,10 +23,9 @@ pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const MANAGER: &str = "purser";
 /// Marks an object Purser took over from another tool (with the user's consent).
 pub const ADOPTED_ANNOTATION: &str = "purser.dev/adopted";
-/// What the preview shows instead of the key.
-pub const MASK: &str = "•••• from keychain";
-/// What the preview shows in the sandbox, which never gets the key.
-pub const SANDBOX_MASK: &str = "placeholder (the sandbox never gets your key)";
+/// What the preview shows instead of the key (the window explains it in the user's words:
+/// the key from the keychain, or, in the sandbox, a placeholder).
+pub const MASK: &str = "••••••••";
 
 /// Who an existing object belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,9 +226,9 @@ pub fn mask_secret(value: &mut Value, mask: &str) {
 }
 
 /// As YAML documents for the preview, the key masked.
-pub fn preview_yaml(manifests: &Manifests, sandbox: bool) -> String {
+pub fn preview_yaml(manifests: &Manifests) -> String {
     let mut secret = serde_json::to_value(&manifests.secret).unwrap_or_default();
-    mask_secret(&mut secret, if sandbox { SANDBOX_MASK } else { MASK });
+    mask_secret(&mut secret, MASK);
     let docs = [
         secret,
         serde_json::to_value(&manifests.deployment).unwrap_or_default(),
@@ -323,7 +322,7 @@ mod tests {
         let deployment = serde_json::to_string(&manifests.deployment).unwrap();
         assert!(!deployment.contains("CANARY"));
         assert!(deployment.contains("secretKeyRef"));
-        let yaml = preview_yaml(&manifests, false);
+        let yaml = preview_yaml(&manifests);
         // The Secret's data is base64 in YAML: that is what must be absent.
         use base64::Engine;
         let encoded = base64::engine::general_purpose::STANDARD.encode(key.expose());

@@ -4,6 +4,7 @@
 //! status, scale (or the autoscaler's range), restart, rollback and uninstall. Every change is
 //! written to the audit log. Plain Rust: the Tauri commands only adapt this.
 
+pub mod activity;
 pub mod apply;
 pub mod client;
 pub mod connect;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod exec;
 pub mod exec_auth;
 pub mod manifests;
+pub mod messages;
 pub mod rollout;
 pub mod spec;
 
@@ -32,7 +34,7 @@ pub use client::Timeouts;
 pub use connect::{AppSummary, Autoscaler, ConnectionInfo, Permission};
 pub use contexts::{ContextInfo, ContextList, SANDBOX_CONTEXT};
 pub use day2::{ScaleOutcome, UninstallReport};
-pub use error::{ClusterError, FieldConflict};
+pub use error::{ClusterError, Cut, FieldConflict, Install, SignIn};
 pub use rollout::{Phase, Problem, RolloutStatus};
 pub use spec::{AppSpec, FieldProblem};
 
@@ -257,21 +259,20 @@ impl ClusterService {
     async fn audited<T>(
         &self,
         target: &Target,
-        action: &str,
-        what: &str,
+        subject: crate::audit::Subject,
         change: impl std::future::Future<Output = Result<T, ClusterError>>,
     ) -> Result<T, ClusterError> {
         let intent = self
             .audit
-            .begin(&target.context, &target.namespace, action, what)
+            .begin(&target.context, &target.namespace, subject)
             .map_err(|e| ClusterError::Audit(e.to_string()))?;
         let result = self.within(change).await;
-        let outcome = match &result {
-            Ok(_) => "ok".to_string(),
-            Err(e) if e.is_refusal() => format!("refused: {e}"),
-            Err(e) => format!("failed: {e}"),
+        let (outcome, error) = match &result {
+            Ok(_) => (crate::audit::Outcome::Ok, None),
+            Err(e) if e.is_refusal() => (crate::audit::Outcome::Refused, Some(e.clone().into())),
+            Err(e) => (crate::audit::Outcome::Failed, Some(e.clone().into())),
         };
-        self.audit.finish(intent, &outcome);
+        self.audit.finish(intent, outcome, error);
         result
     }
 

@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ListParams, LogParams};
 use kube::runtime::{reflector, watcher, WatchStreamExt};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use super::manifests::NAME_LABEL;
 
@@ -27,11 +28,23 @@ pub enum Phase {
     Failed,
 }
 
+impl Phase {
+    pub const ALL: [Phase; 6] = [
+        Phase::Missing,
+        Phase::Progressing,
+        Phase::Complete,
+        Phase::Stopped,
+        Phase::Trouble,
+        Phase::Failed,
+    ];
+}
+
+/// Something wrong with a rollout: a code (the window has its words and what to do) and the
+/// values it names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub code: String,
-    pub message: String,
-    pub hint: String,
+    pub params: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,7 +56,8 @@ pub struct RolloutStatus {
     pub updated: i32,
     pub ready: i32,
     pub available: i32,
-    /// One line a person can read: "3 of 5 copies ready".
+    /// One line in English for the log: "3 of 5 copies ready" (the window words its own).
+    #[serde(skip)]
     pub summary: String,
     pub problems: Vec<Problem>,
     pub image: Option<String>,
@@ -52,11 +66,13 @@ pub struct RolloutStatus {
     pub reconnecting: bool,
 }
 
-fn problem(code: &str, message: String, hint: String) -> Problem {
+fn problem<const N: usize>(code: &str, params: [(&str, Value); N]) -> Problem {
     Problem {
         code: code.into(),
-        message,
-        hint,
+        params: params
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
     }
 }
 
@@ -87,38 +103,48 @@ fn pod_problems(
             match reason {
                 "ImagePullBackOff" | "ErrImagePull" | "InvalidImageName" => {
                     let pull_event = events.iter().find(|e| {
-                        e.involved_object.name.as_deref() == Some(&name) && e.reason.as_deref() == Some("Failed")
+                        e.involved_object.name.as_deref() == Some(&name)
+                            && e.reason.as_deref() == Some("Failed")
                     });
-                    let why = pull_event.and_then(|e| e.message.as_deref()).unwrap_or_default().to_lowercase();
-                    let detail = if why.contains("not found") || why.contains("manifest unknown") {
-                        " (the registry says it does not exist)"
-                    } else if why.contains("unauthorized") || why.contains("denied") || why.contains("forbidden") {
-                        " (the registry refused access)"
+                    let why = pull_event
+                        .and_then(|e| e.message.as_deref())
+                        .unwrap_or_default()
+                        .to_lowercase();
+                    let registry = if why.contains("not found") || why.contains("manifest unknown")
+                    {
+                        "missing"
+                    } else if why.contains("unauthorized")
+                        || why.contains("denied")
+                        || why.contains("forbidden")
+                    {
+                        "refused"
                     } else {
-                        ""
+                        "unknown"
                     };
                     push(problem(
                         "image_pull",
-                        format!("The cluster cannot pull image {}{detail}.", cs.image),
-                        "Check the image name, the tag, and that the cluster has credentials for that registry; then deploy again.".into(),
+                        [
+                            ("image", Value::from(cs.image.clone())),
+                            ("registry", Value::from(registry)),
+                        ],
                     ));
                 }
                 "CrashLoopBackOff" => {
-                    let lines = logs.get(&name).filter(|l| !l.is_empty());
-                    let hint = match lines {
-                        Some(lines) => format!("Its last log lines:\n{}\nFix the app or its settings and deploy again, or roll back.", lines.join("\n")),
-                        None => "Look at the app's logs, fix the app or its settings and deploy again, or roll back.".into(),
-                    };
+                    let lines = logs.get(&name).cloned().unwrap_or_default();
                     push(problem(
                         "crash_loop",
-                        format!("The app starts and then stops with an error (restarted {} times).", cs.restart_count),
-                        hint,
+                        [
+                            ("restarts", Value::from(cs.restart_count)),
+                            ("logs", Value::from(lines.join("\n"))),
+                        ],
                     ));
                 }
                 "CreateContainerConfigError" | "CreateContainerError" => push(problem(
                     "container_config",
-                    format!("The cluster cannot start the app: {}.", waiting.message.as_deref().unwrap_or(reason)),
-                    "Deploy again from Purser so the key's Secret is recreated; if it persists, check the settings in the form.".into(),
+                    [(
+                        "detail",
+                        Value::from(waiting.message.as_deref().unwrap_or(reason)),
+                    )],
                 )),
                 _ => {}
             }
@@ -135,29 +161,19 @@ fn pod_problems(
                     .filter(|r| message.contains(&format!("Insufficient {r}")))
                     .collect();
                 if message.contains("0/0 nodes") || message.contains("no nodes available") {
-                    push(problem(
-                        "no_nodes",
-                        "The cluster has no nodes to run the app on.".into(),
-                        "Ask your cluster administrator to add nodes (for EKS: a node group with at least one node, or a Fargate profile that matches this namespace).".into(),
-                    ));
+                    push(problem("no_nodes", []));
                 } else if !lacks.is_empty() {
-                    let what = lacks
-                        .iter()
-                        .map(|r| if *r == "cpu" { "CPU" } else { "memory" })
-                        .collect::<Vec<_>>()
-                        .join(" and ");
+                    let what = match lacks.as_slice() {
+                        ["cpu"] => "cpu",
+                        ["memory"] => "memory",
+                        _ => "both",
+                    };
                     push(problem(
                         "insufficient_resources",
-                        format!("The cluster does not have enough free {what} to start every copy."),
-                        "Lower the CPU or memory request, run fewer copies, or add capacity to the cluster.".into(),
+                        [("what", Value::from(what))],
                     ));
                 } else if !message.is_empty() {
-                    push(problem(
-                        "unschedulable",
-                        format!("The cluster cannot place a copy: {message}"),
-                        "Ask your cluster administrator about node capacity and placement rules."
-                            .into(),
-                    ));
+                    push(problem("unschedulable", [("detail", Value::from(message))]));
                 }
             }
         }
@@ -198,21 +214,15 @@ fn refusal(deployment: &Deployment, events: &[&Event]) -> Option<Problem> {
     Some(if lower.contains("exceeded quota") {
         problem(
             "quota_exceeded",
-            format!("The namespace's resource quota does not allow more copies of the app ({}).", after("exceeded quota:")),
-            "Ask your cluster administrator to raise this namespace's quota, or reserve less CPU or memory per copy, or run fewer copies.".into(),
+            [("detail", Value::from(after("exceeded quota:")))],
         )
     } else if lower.contains("admission webhook") && lower.contains("denied") {
         problem(
             "admission_denied",
-            format!("A policy in the cluster refused the app's copies: {}", after("denied the request:")),
-            "Change the app so it meets the policy, or ask your cluster administrator about it; then deploy again.".into(),
+            [("detail", Value::from(after("denied the request:")))],
         )
     } else {
-        problem(
-            "pods_refused",
-            format!("The cluster refused to create the app's copies: {message}"),
-            "Show this message to your cluster administrator.".into(),
-        )
+        problem("pods_refused", [("detail", Value::from(message))])
     })
 }
 
@@ -277,11 +287,7 @@ pub fn summarize(
         if let Some(refused) = refusal(deployment, events) {
             status.problems.push(refused);
         } else if stalled {
-            status.problems.push(problem(
-                "not_started",
-                "Nothing has started: the cluster has created no copy of the app and has not said why.".into(),
-                "Check that the cluster has nodes with room for the app and that its controllers are running; ask your cluster administrator whether a quota or a policy blocks new pods in this namespace. Purser keeps watching.".into(),
-            ));
+            status.problems.push(problem("not_started", []));
         }
     }
     let complete = observed
@@ -295,10 +301,7 @@ pub fn summarize(
             .unwrap_or(600);
         status.problems.push(problem(
             "deadline_exceeded",
-            format!(
-                "The update made no progress for {seconds} seconds, so Kubernetes stopped waiting."
-            ),
-            "Fix the problem shown and deploy again, or roll back to the previous version.".into(),
+            [("seconds", Value::from(seconds))],
         ));
         Phase::Failed
     } else if complete && d == 0 {
@@ -567,4 +570,37 @@ pub async fn snapshot(
         &logs,
         false,
     ))
+}
+
+/// One of each problem, for the test that every code has words in both languages.
+#[cfg(any(test, feature = "testing"))]
+pub fn examples() -> Vec<Problem> {
+    let text = || Value::from("x");
+    let mut out = vec![
+        problem(
+            "crash_loop",
+            [("restarts", Value::from(3)), ("logs", text())],
+        ),
+        problem("container_config", [("detail", text())]),
+        problem("no_nodes", []),
+        problem("unschedulable", [("detail", text())]),
+        problem("quota_exceeded", [("detail", text())]),
+        problem("admission_denied", [("detail", text())]),
+        problem("pods_refused", [("detail", text())]),
+        problem("not_started", []),
+        problem("deadline_exceeded", [("seconds", Value::from(600))]),
+    ];
+    for registry in ["missing", "refused", "unknown"] {
+        out.push(problem(
+            "image_pull",
+            [("image", text()), ("registry", Value::from(registry))],
+        ));
+    }
+    for what in ["cpu", "memory", "both"] {
+        out.push(problem(
+            "insufficient_resources",
+            [("what", Value::from(what))],
+        ));
+    }
+    out
 }

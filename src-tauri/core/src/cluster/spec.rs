@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use purser_kubesim::quantity;
 
+pub use crate::error::FieldProblem;
+
 /// Extra environment variable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvVar {
@@ -49,14 +51,6 @@ pub struct AppSpec {
     pub readiness_path: String,
 }
 
-/// One thing wrong with one field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldProblem {
-    /// The form field: `name`, `image`, `replicas`, `port`, `cpuRequest`, `env[2].name`, …
-    pub field: String,
-    pub problem: String,
-}
-
 /// A spec that passed validation (trimmed), ready to become manifests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidSpec {
@@ -94,13 +88,15 @@ static DIGEST: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// Checks an image reference against the OCI distribution grammar; `None` when valid.
-pub fn image_problem(image: &str) -> Option<String> {
+/// Checks an image reference against the OCI distribution grammar; `None` when valid, else
+/// what is wrong as a problem of the `image` field.
+pub fn image_problem(image: &str) -> Option<FieldProblem> {
+    let problem = |code: &str| FieldProblem::new("image", code);
     if image.is_empty() {
-        return Some("enter the image to run, e.g. ghcr.io/acme/assistant:1.4.2".into());
+        return Some(problem("image_empty"));
     }
     if image.chars().any(char::is_whitespace) {
-        return Some("an image reference cannot contain spaces".into());
+        return Some(problem("image_spaces"));
     }
     let (rest, digest) = match image.split_once('@') {
         Some((rest, digest)) => (rest, Some(digest)),
@@ -108,9 +104,7 @@ pub fn image_problem(image: &str) -> Option<String> {
     };
     if let Some(digest) = digest {
         if !DIGEST.is_match(digest) {
-            return Some(format!(
-                "the digest \"{digest}\" is not valid (expected e.g. sha256: and 64 hex digits)"
-            ));
+            return Some(problem("image_digest").with("digest", shorten(digest)));
         }
     }
     // A tag follows the last ':' only if no '/' comes after it (else it is a registry port).
@@ -120,13 +114,11 @@ pub fn image_problem(image: &str) -> Option<String> {
     };
     if let Some(tag) = tag {
         if !TAG.is_match(tag) {
-            return Some(format!(
-                "the tag \"{tag}\" is not valid (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')"
-            ));
+            return Some(problem("image_tag").with("tag", shorten(tag)));
         }
     }
     if name.len() > 255 {
-        return Some("the image name is longer than 255 characters".into());
+        return Some(problem("image_too_long"));
     }
     let mut parts: Vec<&str> = name.split('/').collect();
     let first = parts[0];
@@ -137,33 +129,45 @@ pub fn image_problem(image: &str) -> Option<String> {
             || first.chars().any(|c| c.is_ascii_uppercase()));
     if has_domain {
         if !DOMAIN.is_match(first) {
-            return Some(format!("the registry \"{first}\" is not a valid host name"));
+            return Some(problem("image_registry").with("registry", shorten(first)));
         }
         parts.remove(0);
     }
     if parts.is_empty() {
-        return Some("the image reference has a registry but no repository".into());
+        return Some(problem("image_no_repository"));
     }
     for part in parts {
         if !PATH_COMPONENT.is_match(part) {
-            return Some(if part.chars().any(|c| c.is_ascii_uppercase()) {
-                format!("\"{part}\": repository names must be lowercase")
+            let code = if part.chars().any(|c| c.is_ascii_uppercase()) {
+                "image_uppercase"
             } else {
-                format!("\"{part}\" is not a valid repository path component (lowercase letters, digits, and single '.', '_' or '-' between them)")
-            });
+                "image_component"
+            };
+            return Some(problem(code).with("part", shorten(part)));
         }
     }
     None
 }
 
-fn quantity_problem(text: &str, memory: bool) -> Option<String> {
+/// A piece of what the user typed, short enough to quote in a message.
+fn shorten(text: &str) -> String {
+    text.chars().take(60).collect()
+}
+
+fn quantity_problem(field: &str, text: &str, memory: bool) -> Option<FieldProblem> {
     match quantity::parse(text) {
-        None => Some(if memory {
-            format!("\"{text}\" is not a quantity; use e.g. 256Mi or 1Gi")
-        } else {
-            format!("\"{text}\" is not a quantity; use e.g. 250m (a quarter of a CPU) or 1")
-        }),
-        Some(v) if v <= 0.0 => Some("must be more than zero".into()),
+        None => Some(
+            FieldProblem::new(
+                field,
+                if memory {
+                    "quantity_memory"
+                } else {
+                    "quantity_cpu"
+                },
+            )
+            .with("text", shorten(text)),
+        ),
+        Some(v) if v <= 0.0 => Some(FieldProblem::new(field, "quantity_not_positive")),
         Some(_) => None,
     }
 }
@@ -172,33 +176,15 @@ impl AppSpec {
     /// Every problem with the form; a spec with none becomes a [`ValidSpec`].
     pub fn validate(&self) -> Result<ValidSpec, Vec<FieldProblem>> {
         let mut problems = Vec::new();
-        let mut refuse = |field: &str, problem: String| {
-            problems.push(FieldProblem {
-                field: field.into(),
-                problem,
-            })
-        };
         let name = self.name.trim();
-        if name.is_empty() {
-            refuse("name", "enter a name for the app, e.g. assistant".into());
-        } else if name.len() > 63 {
-            refuse(
-                "name",
-                format!("must be at most 63 characters (it has {})", name.len()),
-            );
-        } else if !DNS_1035.is_match(name) {
-            refuse("name", "use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (Kubernetes names)".into());
-        }
+        problems.extend(name_problem(name));
         let image = self.image.trim();
-        if let Some(problem) = image_problem(image) {
-            refuse("image", problem);
-        }
+        problems.extend(image_problem(image));
         let replicas = match self.replicas {
             Some(r) if (0..=MAX_REPLICAS).contains(&r) => r as i32,
             _ => {
-                refuse(
-                    "replicas",
-                    format!("enter a whole number from 0 to {MAX_REPLICAS}"),
+                problems.push(
+                    FieldProblem::new("replicas", "replicas_range").with("max", MAX_REPLICAS),
                 );
                 0
             }
@@ -206,10 +192,7 @@ impl AppSpec {
         let port = match self.port {
             Some(p) if (1..=65535).contains(&p) => p as i32,
             _ => {
-                refuse(
-                    "port",
-                    "enter the port the app listens on, from 1 to 65535".into(),
-                );
+                problems.push(FieldProblem::new("port", "port_range"));
                 0
             }
         };
@@ -218,58 +201,18 @@ impl AppSpec {
         let cpu_limit = optional(&self.cpu_limit);
         let memory_request = optional(&self.memory_request);
         let memory_limit = optional(&self.memory_limit);
-        for (field, value, memory) in [
-            ("cpuRequest", &cpu_request, false),
-            ("cpuLimit", &cpu_limit, false),
-            ("memoryRequest", &memory_request, true),
-            ("memoryLimit", &memory_limit, true),
-        ] {
-            if let Some(problem) = value.as_deref().and_then(|v| quantity_problem(v, memory)) {
-                refuse(field, problem);
-            }
-        }
-        for (field, request, limit) in [
-            ("cpuLimit", &cpu_request, &cpu_limit),
-            ("memoryLimit", &memory_request, &memory_limit),
-        ] {
-            if let (Some(r), Some(l)) = (
-                request.as_deref().and_then(quantity::parse),
-                limit.as_deref().and_then(quantity::parse),
-            ) {
-                if l < r {
-                    refuse(field, "the limit must be at least the request".into());
-                }
-            }
-        }
-        let mut seen = Vec::new();
-        for (i, var) in self.env.iter().enumerate() {
-            let field = format!("env[{i}].name");
-            let var_name = var.name.trim();
-            if var_name.is_empty() {
-                refuse(
-                    &field,
-                    "enter a name for this variable, or remove the row".into(),
-                );
-            } else if var_name == OPENAI_ENV {
-                refuse(
-                    &field,
-                    format!("{OPENAI_ENV} is set by Purser from the keychain; remove this row"),
-                );
-            } else if !ENV_NAME.is_match(var_name) {
-                refuse(&field, format!("\"{var_name}\" is not a valid variable name (letters, digits, '_', '-', '.'; not starting with a digit)"));
-            } else if seen.contains(&var_name) {
-                refuse(&field, format!("\"{var_name}\" is set twice"));
-            }
-            seen.push(var_name);
-            if var.value.trim_start().starts_with("sk-") {
-                refuse(&format!("env[{i}].value"), "this looks like an OpenAI key; keys belong in the keychain (Credentials), not in plain variables".into());
-            }
-        }
+        problems.extend(resource_problems(
+            &cpu_request,
+            &cpu_limit,
+            &memory_request,
+            &memory_limit,
+        ));
+        problems.extend(env_problems(&self.env));
         let readiness_path = optional(&self.readiness_path);
         if let Some(path) = &readiness_path {
             if !path.starts_with('/') || path.chars().any(char::is_whitespace) || path.len() > 1024
             {
-                refuse("readinessPath", "enter a path starting with '/', without spaces, e.g. /healthz (or leave it empty)".into());
+                problems.push(FieldProblem::new("readinessPath", "readiness_path"));
             }
         }
         if !problems.is_empty() {
@@ -296,6 +239,134 @@ impl AppSpec {
             readiness_path,
         })
     }
+}
+
+/// A Kubernetes name (DNS-1035 label).
+fn name_problem(name: &str) -> Option<FieldProblem> {
+    if name.is_empty() {
+        Some(FieldProblem::new("name", "name_empty"))
+    } else if name.len() > 63 {
+        Some(FieldProblem::new("name", "name_too_long").with("length", name.len()))
+    } else if !DNS_1035.is_match(name) {
+        Some(FieldProblem::new("name", "name_invalid"))
+    } else {
+        None
+    }
+}
+
+/// Quantities that parse and are positive, and limits at least their requests.
+fn resource_problems(
+    cpu_request: &Option<String>,
+    cpu_limit: &Option<String>,
+    memory_request: &Option<String>,
+    memory_limit: &Option<String>,
+) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    for (field, value, memory) in [
+        ("cpuRequest", cpu_request, false),
+        ("cpuLimit", cpu_limit, false),
+        ("memoryRequest", memory_request, true),
+        ("memoryLimit", memory_limit, true),
+    ] {
+        problems.extend(
+            value
+                .as_deref()
+                .and_then(|v| quantity_problem(field, v, memory)),
+        );
+    }
+    for (field, request, limit) in [
+        ("cpuLimit", cpu_request, cpu_limit),
+        ("memoryLimit", memory_request, memory_limit),
+    ] {
+        if let (Some(r), Some(l)) = (
+            request.as_deref().and_then(quantity::parse),
+            limit.as_deref().and_then(quantity::parse),
+        ) {
+            if l < r {
+                problems.push(FieldProblem::new(field, "limit_below_request"));
+            }
+        }
+    }
+    problems
+}
+
+/// Variable names that are valid, not repeated and not the key's; no key pasted as a value.
+fn env_problems(env: &[EnvVar]) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    let mut seen = Vec::new();
+    for (i, var) in env.iter().enumerate() {
+        let field = format!("env[{i}].name");
+        let var_name = var.name.trim();
+        if var_name.is_empty() {
+            problems.push(FieldProblem::new(&field, "env_name_empty"));
+        } else if var_name == OPENAI_ENV {
+            problems.push(FieldProblem::new(&field, "env_name_reserved").with("name", OPENAI_ENV));
+        } else if !ENV_NAME.is_match(var_name) {
+            problems.push(
+                FieldProblem::new(&field, "env_name_invalid").with("name", shorten(var_name)),
+            );
+        } else if seen.contains(&var_name) {
+            problems
+                .push(FieldProblem::new(&field, "env_name_twice").with("name", shorten(var_name)));
+        }
+        seen.push(var_name);
+        if var.value.trim_start().starts_with("sk-") {
+            problems.push(FieldProblem::new(
+                format!("env[{i}].value"),
+                "env_value_key",
+            ));
+        }
+    }
+    problems
+}
+
+/// One of each problem, for the test that every code has words in both languages.
+#[cfg(any(test, feature = "testing"))]
+pub fn examples() -> Vec<FieldProblem> {
+    let mut out = Vec::new();
+    for image in [
+        "",
+        "a b",
+        "app@sha256:xyz",
+        "nginx:-x",
+        "ghcr.io/",
+        "ghcr.io/Acme/app",
+        "app//x",
+        "bad_host.example.com:x/app",
+    ] {
+        out.extend(image_problem(image));
+    }
+    out.push(FieldProblem::new("image", "image_too_long"));
+    out.extend(
+        ["", &"a".repeat(64), "My App"]
+            .iter()
+            .filter_map(|n| name_problem(n)),
+    );
+    let some = |t: &str| Some(t.to_string());
+    out.extend(resource_problems(
+        &some("lots"),
+        &some("0"),
+        &some("1Gi"),
+        &some("12MB"),
+    ));
+    out.extend(resource_problems(&some("2"), &some("1"), &None, &None));
+    let var = |name: &str, value: &str| EnvVar {
+        name: name.into(),
+        value: value.into(),
+    };
+    out.extend(env_problems(&[
+        var("", "x"),
+        var(OPENAI_ENV, "x"),
+        var("1BAD", "x"),
+        var("A", "sk-pasted"),
+        var("A", "x"),
+    ]));
+    out.push(FieldProblem::new("replicas", "replicas_range").with("max", MAX_REPLICAS));
+    out.push(FieldProblem::new("port", "port_range"));
+    out.push(FieldProblem::new("readinessPath", "readiness_path"));
+    out.push(FieldProblem::new("autoscalerMin", "autoscaler_min").with("max", MAX_REPLICAS));
+    out.push(FieldProblem::new("autoscalerMax", "autoscaler_max").with("max", MAX_REPLICAS));
+    out
 }
 
 #[cfg(test)]

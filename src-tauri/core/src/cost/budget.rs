@@ -21,6 +21,7 @@ pub struct Budget {
 
 /// Where the current month stands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BudgetStatus {
     pub budget: f64,
     /// Spent so far this month.
@@ -60,34 +61,72 @@ impl NumberStyle {
         group: '.',
     };
 
-    fn example(self) -> String {
+    /// An amount written this way, for messages: "1,500.50" or "1.500,50".
+    pub fn example(self) -> String {
         format!("1{}500{}50", self.group, self.decimal)
+    }
+}
+
+/// What is wrong with a typed amount. Never holds the text itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountProblem {
+    #[error("is empty; type the monthly amount, e.g. {example}")]
+    Empty { example: String },
+    #[error("is not an amount Purser can read; write it like {example}")]
+    Unreadable { example: String },
+    #[error("has more than two decimals; amounts are in whole cents")]
+    TooManyDecimals,
+    #[error("must be more than zero")]
+    NotPositive,
+    #[error("must be at least one cent")]
+    BelowACent,
+    #[error("is larger than 1,000,000,000; check for extra digits")]
+    TooLarge,
+}
+
+impl AmountProblem {
+    /// The window's message code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AmountProblem::Empty { .. } => "amount_empty",
+            AmountProblem::Unreadable { .. } => "amount_unreadable",
+            AmountProblem::TooManyDecimals => "amount_decimals",
+            AmountProblem::NotPositive => "amount_not_positive",
+            AmountProblem::BelowACent => "amount_below_cent",
+            AmountProblem::TooLarge => "amount_too_large",
+        }
+    }
+
+    /// The example the message shows, if any.
+    pub fn example(&self) -> Option<&str> {
+        match self {
+            AmountProblem::Empty { example } | AmountProblem::Unreadable { example } => {
+                Some(example)
+            }
+            _ => None,
+        }
     }
 }
 
 /// Parses a budget amount as the user writes it in their language ("1,500.50" in English,
 /// "1.500,50" or "1500,50" in Spanish; spaces may group digits too). Refuses what it cannot
 /// read unambiguously, more than two decimals (less than a cent), zero and negative amounts.
-pub fn parse_amount(text: &str, style: NumberStyle) -> Result<f64, String> {
+pub fn parse_amount(text: &str, style: NumberStyle) -> Result<f64, AmountProblem> {
     let cleaned: String = text
         .trim()
         .chars()
         .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
         .collect();
     if cleaned.is_empty() {
-        return Err(format!(
-            "is empty; type the monthly amount, e.g. {}",
-            style.example()
-        ));
+        return Err(AmountProblem::Empty {
+            example: style.example(),
+        });
     }
-    let unreadable = || {
-        format!(
-            "is not an amount Purser can read; write it like {}",
-            style.example()
-        )
+    let unreadable = || AmountProblem::Unreadable {
+        example: style.example(),
     };
     if cleaned.starts_with('-') {
-        return Err("must be more than zero".into());
+        return Err(AmountProblem::NotPositive);
     }
     let (whole, cents) = match cleaned.split_once(style.decimal) {
         Some((whole, cents)) => (whole, Some(cents)),
@@ -107,7 +146,7 @@ pub fn parse_amount(text: &str, style: NumberStyle) -> Result<f64, String> {
             return Err(unreadable());
         }
         if cents.len() > 2 {
-            return Err("has more than two decimals; amounts are in whole cents".into());
+            return Err(AmountProblem::TooManyDecimals);
         }
     }
     let number = format!("{}.{}", groups.concat(), cents.unwrap_or("0"));
@@ -116,50 +155,77 @@ pub fn parse_amount(text: &str, style: NumberStyle) -> Result<f64, String> {
         return Err(unreadable());
     }
     if amount <= 0.0 {
-        return Err("must be more than zero".into());
+        return Err(AmountProblem::NotPositive);
     }
     if amount > MAX_AMOUNT {
-        return Err("is larger than 1,000,000,000; check for extra digits".into());
+        return Err(AmountProblem::TooLarge);
     }
     Ok(amount)
 }
 
 /// A stored amount (a JSON number from the settings file), held to the same rules.
-pub fn valid_amount(amount: f64) -> Result<f64, String> {
+pub fn valid_amount(amount: f64) -> Result<f64, AmountProblem> {
     if !amount.is_finite() {
-        return Err("is not a number".into());
+        return Err(AmountProblem::Unreadable {
+            example: NumberStyle::ENGLISH.example(),
+        });
     }
     if amount <= 0.0 {
-        return Err("must be more than zero".into());
+        return Err(AmountProblem::NotPositive);
     }
     if amount < 0.01 {
-        return Err("must be at least one cent".into());
+        return Err(AmountProblem::BelowACent);
     }
     if amount > MAX_AMOUNT {
-        return Err("is larger than 1,000,000,000; check for extra digits".into());
+        return Err(AmountProblem::TooLarge);
     }
     Ok((amount * 100.0).round() / 100.0)
 }
 
+/// What is wrong with typed alert thresholds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThresholdProblem {
+    #[error("must be whole percentages such as 80, 100")]
+    NotWhole,
+    #[error("{value} % is outside 1–200 %")]
+    OutOfRange { value: u16 },
+    #[error("needs at least one percentage, e.g. 80, 100")]
+    Empty,
+    #[error("may have at most five percentages")]
+    TooMany,
+}
+
+impl ThresholdProblem {
+    /// The window's message code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ThresholdProblem::NotWhole => "thresholds_not_whole",
+            ThresholdProblem::OutOfRange { .. } => "thresholds_out_of_range",
+            ThresholdProblem::Empty => "thresholds_empty",
+            ThresholdProblem::TooMany => "thresholds_too_many",
+        }
+    }
+}
+
 /// Parses thresholds typed as "80, 100" (percent).
-pub fn parse_thresholds(text: &str) -> Result<Vec<u16>, String> {
+pub fn parse_thresholds(text: &str) -> Result<Vec<u16>, ThresholdProblem> {
     let mut thresholds = Vec::new();
     for part in text.split([',', ' ', ';']).filter(|p| !p.trim().is_empty()) {
         let value: u16 = part
             .trim()
             .trim_end_matches('%')
             .parse()
-            .map_err(|_| "must be whole percentages such as 80, 100".to_string())?;
+            .map_err(|_| ThresholdProblem::NotWhole)?;
         if !(1..=200).contains(&value) {
-            return Err(format!("{value} % is outside 1–200 %"));
+            return Err(ThresholdProblem::OutOfRange { value });
         }
         thresholds.push(value);
     }
     if thresholds.is_empty() {
-        return Err("needs at least one percentage, e.g. 80, 100".into());
+        return Err(ThresholdProblem::Empty);
     }
     if thresholds.len() > 5 {
-        return Err("may have at most five percentages".into());
+        return Err(ThresholdProblem::TooMany);
     }
     thresholds.sort_unstable();
     thresholds.dedup();
@@ -261,14 +327,11 @@ mod tests {
             ("1,2,3", es, "can read"),
             ("99999999999", en, "larger than"),
         ] {
-            let error = parse_amount(bad, style).unwrap_err();
+            let error = parse_amount(bad, style).unwrap_err().to_string();
             assert!(error.contains(reason), "{bad:?}: {error}");
         }
-        assert_eq!(valid_amount(0.0).unwrap_err(), "must be more than zero");
-        assert_eq!(
-            valid_amount(0.004).unwrap_err(),
-            "must be at least one cent"
-        );
+        assert_eq!(valid_amount(0.0).unwrap_err(), AmountProblem::NotPositive);
+        assert_eq!(valid_amount(0.004).unwrap_err(), AmountProblem::BelowACent);
         assert!(valid_amount(f64::NAN).is_err());
         assert_eq!(valid_amount(1500.505), Ok(1500.51));
     }
@@ -276,12 +339,20 @@ mod tests {
     #[test]
     fn thresholds_are_parsed_or_refused() {
         assert_eq!(parse_thresholds("100, 80%, 80"), Ok(vec![80, 100]));
-        assert!(parse_thresholds("250").unwrap_err().contains("1–200"));
-        assert!(parse_thresholds("0").unwrap_err().contains("1–200"));
-        assert!(parse_thresholds("eighty")
-            .unwrap_err()
-            .contains("whole percentage"));
-        assert!(parse_thresholds("").unwrap_err().contains("at least one"));
+        assert_eq!(
+            parse_thresholds("250"),
+            Err(ThresholdProblem::OutOfRange { value: 250 })
+        );
+        assert_eq!(
+            parse_thresholds("0"),
+            Err(ThresholdProblem::OutOfRange { value: 0 })
+        );
+        assert_eq!(parse_thresholds("eighty"), Err(ThresholdProblem::NotWhole));
+        assert_eq!(parse_thresholds(""), Err(ThresholdProblem::Empty));
+        assert_eq!(
+            parse_thresholds("1,2,3,4,5,6"),
+            Err(ThresholdProblem::TooMany)
+        );
         assert!(parse_thresholds("-10").is_err());
     }
 

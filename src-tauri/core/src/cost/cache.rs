@@ -16,7 +16,8 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(6 * 60 * 60);
 /// What AWS charges per Cost Explorer API request (each page counts).
 pub const PRICE_PER_REQUEST_USD: f64 = 0.01;
 
-const CACHE_VERSION: u32 = 1;
+/// 2: the forecast's fields in camelCase, errors as codes.
+const CACHE_VERSION: u32 = 2;
 
 /// Cached answers, one JSON file per query, in the app cache dir. A file that cannot be read
 /// is treated as missing (and replaced on the next refresh).

@@ -9,6 +9,7 @@ mod aggregate;
 mod budget;
 mod cache;
 mod explorer;
+pub mod messages;
 mod months;
 mod report;
 mod sample;
@@ -17,8 +18,8 @@ mod view;
 pub use aggregate::top_services;
 pub use aggregate::{build_series, to_csv, RawGroup, RawMonth};
 pub use budget::{
-    parse_amount, parse_thresholds, valid_amount, Budget, BudgetStatus, NumberStyle,
-    DEFAULT_THRESHOLDS,
+    parse_amount, parse_thresholds, valid_amount, AmountProblem, Budget, BudgetStatus, NumberStyle,
+    ThresholdProblem, DEFAULT_THRESHOLDS,
 };
 pub use cache::{CostCache, RequestMeter, DEFAULT_TTL, PRICE_PER_REQUEST_USD};
 pub use explorer::{CostEndpoints, CostExplorer, CostSource, ForecastAnswer, UsagePage};
@@ -92,6 +93,7 @@ impl Default for CostQuery {
 
 /// One month's cost by service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MonthCost {
     /// First day of the month, `YYYY-MM-01`.
     pub month: String,
@@ -109,6 +111,7 @@ impl MonthCost {
 
 /// Monthly costs, oldest first, in one currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CostSeries {
     /// ISO currency code from Cost Explorer's unit, e.g. `USD`.
     pub currency: String,
@@ -143,6 +146,7 @@ impl CostSeries {
 
 /// The month-end forecast for the current month.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Forecast {
     /// Expected cost from today to the end of the month (not including what is already spent).
     pub remaining_mean: f64,

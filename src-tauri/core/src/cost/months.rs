@@ -44,18 +44,6 @@ impl Month {
         let month: u8 = parts.next()?.get(..2)?.parse().ok()?;
         (1..=12).contains(&month).then_some(Self { year, month })
     }
-
-    /// Short label for a chart axis, e.g. `Nov 26`.
-    pub fn short_label(self) -> String {
-        const NAMES: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        format!(
-            "{} {:02}",
-            NAMES[usize::from(self.month.clamp(1, 12) - 1)],
-            self.year.rem_euclid(100)
-        )
-    }
 }
 
 /// `YYYY-MM-01` of the month `date` is in.
@@ -104,7 +92,6 @@ mod tests {
         );
         assert_eq!(nov.plus(1).first_day(), date!(2026 - 12 - 01));
         assert_eq!(nov.iso_start(), "2026-11-01");
-        assert_eq!(nov.short_label(), "Nov 26");
     }
 
     #[test]

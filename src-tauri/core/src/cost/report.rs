@@ -11,6 +11,7 @@ use super::cache::{CostCache, RequestMeter, PRICE_PER_REQUEST_USD};
 use super::explorer::{CostSource, ForecastAnswer};
 use super::months::{iso_date, Month};
 use super::{CostError, CostQuery, CostSeries, Forecast};
+use crate::error::AppError;
 
 /// A guard against a server that never stops paging (each page costs money).
 const MAX_PAGES: usize = 40;
@@ -26,11 +27,14 @@ pub enum DataOrigin {
 
 /// The forecast part of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "camelCase")]
 pub enum ForecastState {
     Available(Forecast),
     NotEnoughHistory,
-    Unavailable { reason: String },
+    /// Cost Explorer did not give one; the actual figures are still shown.
+    Unavailable {
+        error: AppError,
+    },
 }
 
 impl ForecastState {
@@ -54,12 +58,12 @@ pub struct CachedReport {
 /// Why cached figures are shown instead of fresh ones.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stale {
-    pub code: String,
-    pub message: String,
+    pub error: AppError,
 }
 
 /// Everything the Cost & budget view shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CostReport {
     pub origin: DataOrigin,
     pub series: CostSeries,
@@ -180,8 +184,7 @@ pub async fn load_report(
                     "cost refresh failed; showing cached figures"
                 );
                 let stale = Stale {
-                    code: error.code().to_string(),
-                    message: error.to_string(),
+                    error: AppError::from(error),
                 };
                 Ok(report(cached, true, Some(stale)))
             }
@@ -223,7 +226,7 @@ async fn fetch(
         Ok(ForecastAnswer::NotEnoughHistory) => ForecastState::NotEnoughHistory,
         // The actual figures are still worth showing without a forecast.
         Err(error) => ForecastState::Unavailable {
-            reason: error.to_string(),
+            error: error.into(),
         },
     };
     Ok((series, forecast))

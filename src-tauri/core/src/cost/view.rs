@@ -14,10 +14,12 @@ use super::{
 };
 use crate::chart::{self, ChartInput, Theme};
 use crate::files::write_atomic;
+use crate::settings::Language;
 use crate::sync::lock;
 
 /// Everything the view draws.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CostView {
     pub report: CostReport,
     pub budget: Option<Budget>,
@@ -31,6 +33,7 @@ pub struct CostView {
 /// One month of the breakdown, in whole cents so that the total is exactly the sum of the
 /// rows a person adds up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MonthLines {
     /// `YYYY-MM-01`.
     pub month: String,
@@ -82,6 +85,8 @@ pub struct ViewOptions {
     pub theme: Theme,
     /// The chart's width on screen, in CSS pixels.
     pub width: u32,
+    /// The language of the chart's text.
+    pub language: Language,
 }
 
 /// The chart's width range (CSS pixels) and its proportions.
@@ -97,11 +102,16 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    /// The save dialog's title: a CSV export is the chart's numbers, not the chart.
-    pub fn dialog_title(self) -> &'static str {
-        match self {
-            ExportFormat::Png | ExportFormat::Svg => "Export cost chart",
-            ExportFormat::Csv => "Export cost figures",
+    /// The save dialog's title (the dialog is the system's, so the core words it): a CSV
+    /// export is the chart's numbers, not the chart.
+    pub fn dialog_title(self, language: Language) -> &'static str {
+        match (self, language) {
+            (ExportFormat::Png | ExportFormat::Svg, Language::En) => "Export cost chart",
+            (ExportFormat::Csv, Language::En) => "Export cost figures",
+            (ExportFormat::Png | ExportFormat::Svg, Language::Es) => {
+                "Exportar el gráfico de costes"
+            }
+            (ExportFormat::Csv, Language::Es) => "Exportar las cifras de costes",
         }
     }
 
@@ -231,6 +241,7 @@ impl CostService {
             current_month: &report.current_month,
             theme: options.theme,
             size: (width, width / 2),
+            language: options.language,
         })
         .map_err(|e| CostError::Export {
             detail: e.to_string(),
@@ -263,8 +274,13 @@ impl CostService {
         }
     }
 
-    /// The bytes of an export of the view on screen.
-    pub fn export(&self, format: ExportFormat, theme: Theme) -> Result<Vec<u8>, CostError> {
+    /// The bytes of an export of the view on screen, its text in `language`.
+    pub fn export(
+        &self,
+        format: ExportFormat,
+        theme: Theme,
+        language: Language,
+    ) -> Result<Vec<u8>, CostError> {
         let last = lock(&self.last);
         let view = last.as_ref().ok_or(CostError::NothingToExport)?;
         let input = ChartInput {
@@ -274,6 +290,7 @@ impl CostService {
             current_month: &view.report.current_month,
             theme,
             size: chart::EXPORT_SIZE,
+            language,
         };
         let export_error = |e: chart::ChartError| CostError::Export {
             detail: e.to_string(),

@@ -93,6 +93,23 @@ pub enum InputProblem {
     Base64Shape,
 }
 
+impl InputProblem {
+    /// The window's message code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InputProblem::Empty => "secret_empty",
+            InputProblem::TooShort(_) => "secret_too_short",
+            InputProblem::TooLong(..) => "secret_too_long",
+            InputProblem::LineBreak => "secret_line_break",
+            InputProblem::Whitespace => "secret_whitespace",
+            InputProblem::ControlCharacter => "secret_control_character",
+            InputProblem::NonAscii => "secret_non_ascii",
+            InputProblem::AccessKeyIdShape => "secret_access_key_id_shape",
+            InputProblem::Base64Shape => "secret_base64_shape",
+        }
+    }
+}
+
 /// Checks a pasted value and returns it trimmed. The value is never part of the error.
 pub fn validate(kind: SecretKind, pasted: &Secret) -> Result<Secret, SecretError> {
     let invalid = |problem| SecretError::InvalidInput { kind, problem };

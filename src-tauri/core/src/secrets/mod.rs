@@ -11,6 +11,7 @@ pub(crate) mod aws_errors {
 }
 mod keychain;
 mod kind;
+pub mod messages;
 mod openai;
 mod secret;
 
@@ -144,29 +145,5 @@ impl SecretError {
             SecretError::KeychainLocked { .. } => "keychain_locked",
             SecretError::KeychainFailed { .. } => "keychain_failed",
         }
-    }
-}
-
-/// An in-memory store for unit tests of the code above the keychain.
-#[cfg(test)]
-#[derive(Debug, Default)]
-pub struct MemoryStore {
-    values: std::sync::Mutex<std::collections::HashMap<SecretKind, String>>,
-}
-
-#[cfg(test)]
-impl SecretStore for MemoryStore {
-    fn get(&self, kind: SecretKind) -> Result<Option<Secret>, SecretError> {
-        Ok(self.values.lock().unwrap().get(&kind).map(Secret::new))
-    }
-    fn set(&self, kind: SecretKind, secret: &Secret) -> Result<(), SecretError> {
-        self.values
-            .lock()
-            .unwrap()
-            .insert(kind, secret.expose().to_string());
-        Ok(())
-    }
-    fn delete(&self, kind: SecretKind) -> Result<bool, SecretError> {
-        Ok(self.values.lock().unwrap().remove(&kind).is_some())
     }
 }

@@ -1,234 +1,32 @@
-//! The cost chart: stacked monthly bars by service (top 8 + "Other"), the current month split
-//! into actual and forecast (hatched, with its 80 % interval), the budget as a line, months
-//! over budget outlined. Pure: a [`CostSeries`] in, SVG out; PNG is the same SVG rasterised.
+//! Drawing the chart with plotters: bars, forecast, budget line, legend.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::cost::{CostSeries, Forecast, Month};
+use super::text::ChartText;
+use super::{
+    columns, legend_width, palette, ChartInput, Column, Palette, BUDGET_COLOR, FORECAST_COLOR,
+    PALETTE, TOP_SERVICES,
+};
 
-/// The size exports are drawn at (the window draws at the width it shows the chart at, so
-/// that its text is as large on screen as it is in the drawing).
-pub const EXPORT_SIZE: (u32, u32) = (1200, 600);
-/// PNG export size.
-pub const PNG_WIDTH: u32 = 1600;
-pub const PNG_HEIGHT: u32 = 800;
-
-/// Services shown by name; the rest are summed as "Other".
-pub const TOP_SERVICES: usize = 8;
-
-/// Width reserved on the right for the legend: about a quarter of the chart, within limits.
-fn legend_width(width: u32) -> i32 {
-    (width as i32 * 7 / 25).clamp(170, 340)
-}
-
-/// Light or dark chart, to match the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Theme {
-    Light,
-    Dark,
-}
-
-/// What to draw.
-#[derive(Debug, Clone, Copy)]
-pub struct ChartInput<'a> {
-    pub series: &'a CostSeries,
-    pub forecast: Option<&'a Forecast>,
-    pub budget: Option<f64>,
-    /// `YYYY-MM-01` of the month still open.
-    pub current_month: &'a str,
-    pub theme: Theme,
-    /// Width and height in pixels.
-    pub size: (u32, u32),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ChartError {
-    #[error("the chart could not be drawn: {0}")]
-    Draw(String),
-    #[error("the chart could not be turned into a PNG: {0}")]
-    Raster(String),
-}
-
-/// Bar colours, one per named service and the last for "Other"; readable on both themes.
-pub const PALETTE: [RGBColor; TOP_SERVICES + 1] = [
-    RGBColor(0x2f, 0x7e, 0xd8),
-    RGBColor(0xf2, 0x8e, 0x2b),
-    RGBColor(0x3a, 0xa6, 0x5b),
-    RGBColor(0xd6, 0x4f, 0x8e),
-    RGBColor(0x8a, 0x63, 0xd2),
-    RGBColor(0x1f, 0xb5, 0xb0),
-    RGBColor(0xc9, 0xa2, 0x27),
-    RGBColor(0x8c, 0x56, 0x3a),
-    RGBColor(0x90, 0x99, 0xa3),
-];
-/// The budget line and the outline of months over budget.
-pub const BUDGET_COLOR: RGBColor = RGBColor(0xd9, 0x30, 0x25);
-/// The forecast segment's hatching.
-pub const FORECAST_COLOR: RGBColor = RGBColor(0x6b, 0x73, 0x80);
-
-struct Palette {
-    background: RGBColor,
-    text: RGBColor,
-    grid: RGBColor,
-}
-
-fn palette(theme: Theme) -> Palette {
-    match theme {
-        Theme::Light => Palette {
-            background: RGBColor(0xff, 0xff, 0xff),
-            text: RGBColor(0x1c, 0x24, 0x20),
-            grid: RGBColor(0xe3, 0xe7, 0xe4),
-        },
-        Theme::Dark => Palette {
-            background: RGBColor(0x1e, 0x25, 0x22),
-            text: RGBColor(0xe6, 0xec, 0xe8),
-            grid: RGBColor(0x34, 0x40, 0x3a),
-        },
-    }
-}
-
-/// The stacked values of one month: one amount per legend group.
-struct Column {
-    label: String,
-    january: bool,
-    stack: Vec<f64>,
-    total: f64,
-    current: bool,
-}
-
-/// Groups services into the top ones plus "Other", per month.
-fn columns(series: &CostSeries, current_month: &str) -> (Vec<String>, Vec<Column>) {
-    let mut groups = crate::cost::top_services(series, TOP_SERVICES);
-    let named = groups.len();
-    let mut any_other = false;
-    let columns = series
-        .months
-        .iter()
-        .map(|month| {
-            let mut stack = vec![0.0; named + 1];
-            for (service, amount) in &month.services {
-                match groups.iter().position(|g| g == service) {
-                    Some(index) => stack[index] += amount,
-                    None => {
-                        stack[named] += amount;
-                        any_other = true;
-                    }
-                }
-            }
-            // Credits can make a group negative; bars stack only what was spent.
-            for value in &mut stack {
-                *value = value.max(0.0);
-            }
-            Column {
-                label: Month::parse(&month.month)
-                    .map(Month::short_label)
-                    .unwrap_or_default(),
-                january: Month::parse(&month.month).is_some_and(|m| m.month == 1),
-                total: stack.iter().sum(),
-                stack,
-                current: month.month == current_month,
-            }
-        })
-        .collect();
-    if any_other {
-        groups.push("Other".to_string());
-    }
-    (groups, columns)
-}
-
-/// Money for axis labels: `$1,234` for USD, `1,234 EUR` otherwise.
-pub fn money(amount: f64, currency: &str) -> String {
-    let rounded = amount.round() as i64;
-    let digits = rounded.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if rounded < 0 { "-" } else { "" };
-    if currency == "USD" {
-        format!("{sign}${grouped}")
-    } else {
-        format!("{sign}{grouped} {currency}")
-    }
-}
-
-/// Draws the chart as SVG text.
-pub fn render_svg(input: &ChartInput<'_>) -> Result<String, ChartError> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, input.size).into_drawing_area();
-        draw(&root, input).map_err(|e| ChartError::Draw(e.to_string()))?;
-        root.present()
-            .map_err(|e| ChartError::Draw(e.to_string()))?;
-    }
-    Ok(svg)
-}
-
-/// Rasterises an SVG from [`render_svg`] to a PNG of [`PNG_WIDTH`] × [`PNG_HEIGHT`], using the
-/// system's fonts for the text.
-pub fn render_png(svg: &str) -> Result<Vec<u8>, ChartError> {
-    let mut options = resvg::usvg::Options::default();
-    let fonts = options.fontdb_mut();
-    fonts.load_system_fonts();
-    // The SVG asks for the generic "sans-serif"; map it to a sans font this system has.
-    let installed: Vec<String> = fonts
-        .faces()
-        .flat_map(|face| face.families.iter().map(|(name, _)| name.clone()))
-        .collect();
-    if let Some(family) = SANS_FONTS
-        .iter()
-        .find(|wanted| installed.iter().any(|name| name == *wanted))
-    {
-        fonts.set_sans_serif_family(*family);
-    } else if let Some(any) = installed.first() {
-        fonts.set_sans_serif_family(any.clone());
-    }
-    let tree = resvg::usvg::Tree::from_str(svg, &options)
-        .map_err(|e| ChartError::Raster(e.to_string()))?;
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(PNG_WIDTH, PNG_HEIGHT)
-        .ok_or_else(|| ChartError::Raster("no memory for the image".into()))?;
-    let scale = PNG_WIDTH as f32 / tree.size().width();
-    resvg::render(
-        &tree,
-        resvg::tiny_skia::Transform::from_scale(scale, scale),
-        &mut pixmap.as_mut(),
-    );
-    pixmap
-        .encode_png()
-        .map_err(|e| ChartError::Raster(e.to_string()))
-}
-
-/// Sans fonts commonly present on Linux, macOS and Windows, in order of preference.
-const SANS_FONTS: [&str; 8] = [
-    "Segoe UI",
-    "Helvetica Neue",
-    "Helvetica",
-    "Arial",
-    "DejaVu Sans",
-    "Liberation Sans",
-    "Noto Sans",
-    "Cantarell",
-];
-
-type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
+pub(super) type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// Text sizes as plotters takes them; its SVG backend writes `size / 1.24` pixels, so these
 /// are 12.9 px (labels, legend) and 14.5 px (axis titles) on screen at the width drawn.
 const LABEL: u32 = 16;
 const TITLE: u32 = 18;
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput<'_>) -> DrawResult<()>
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    input: &ChartInput<'_>,
+) -> DrawResult<()>
 where
     DB::ErrorType: 'static,
 {
     let colors = palette(input.theme);
     root.fill(&colors.background)?;
-    let (groups, columns) = columns(input.series, input.current_month);
+    let text_of = ChartText::of(input.language);
+    let (groups, columns) = columns(input.series, input.current_month, text_of);
     let currency = input.series.currency.as_str();
     let forecast_top = |column: &Column| match (column.current, input.forecast) {
         (true, Some(f)) => column.total + f.remaining_high.max(f.remaining_mean),
@@ -250,15 +48,15 @@ where
         .x_label_area_size(56)
         .y_label_area_size(84)
         .build_cartesian_2d(-0.6..(n - 0.4), 0.0..y_max)?;
-    let label_money = |v: &f64| money(*v, currency);
+    let label_money = |v: &f64| text_of.money(*v, currency);
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(6)
         .y_label_formatter(&label_money)
-        .y_desc(format!("Cost ({currency})"))
-        .x_desc("Month")
+        .y_desc(text_of.cost_axis(currency))
+        .x_desc(text_of.month_axis)
         .axis_desc_style(text(TITLE))
         .label_style(text(LABEL))
         .axis_style(colors.text)
@@ -369,7 +167,7 @@ where
         )))?;
         let (x, y) = chart.backend_coord(&(n - 0.4, budget));
         plot_area.draw(&Text::new(
-            format!("Budget {}", money(budget, currency)),
+            text_of.budget_label(budget, currency),
             (x - 4, y - 6),
             ("sans-serif", LABEL).into_font().color(&BUDGET_COLOR).pos(
                 plotters::style::text_anchor::Pos::new(
@@ -461,7 +259,7 @@ where
                 ))?;
                 Ok(())
             },
-            "Forecast, rest of month (80 % range)",
+            ChartText::of(input.language).forecast_legend,
         )?;
     }
     if input.budget.is_some() {
@@ -473,7 +271,7 @@ where
                 ))?;
                 Ok(())
             },
-            "Budget (outline: month over it)",
+            ChartText::of(input.language).budget_legend,
         )?;
     }
     Ok(())
@@ -506,14 +304,6 @@ fn shorten(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_formats() {
-        assert_eq!(money(1234.4, "USD"), "$1,234");
-        assert_eq!(money(0.0, "USD"), "$0");
-        assert_eq!(money(1_000_000.0, "EUR"), "1,000,000 EUR");
-        assert_eq!(money(-12.0, "USD"), "-$12");
-    }
 
     #[test]
     fn long_legend_labels_wrap_once() {

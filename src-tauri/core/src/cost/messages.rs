@@ -1,0 +1,59 @@
+//! Cost errors as the window shows them: a code, the values it names, and what to do.
+
+use super::CostError;
+use crate::error::AppError;
+
+impl From<CostError> for AppError {
+    fn from(error: CostError) -> Self {
+        let message = error.to_string();
+        let code = error.code();
+        match error {
+            CostError::Access(inner) => AppError::from(inner),
+            CostError::MissingPermission { permission } => {
+                AppError::new(code, message).with("permission", permission)
+            }
+            CostError::Offline { reason } => AppError::new(code, message).with("reason", reason),
+            CostError::BadData { detail }
+            | CostError::Service { detail }
+            | CostError::Export { detail } => AppError::new(code, message).with("detail", detail),
+            CostError::NotEnabled | CostError::Throttled | CostError::NothingToExport => {
+                AppError::new(code, message)
+            }
+        }
+    }
+}
+
+/// One of each error, for the test that every code has words in both languages.
+#[cfg(any(test, feature = "testing"))]
+pub fn examples() -> Vec<AppError> {
+    let detail = || "detail".to_string();
+    [
+        CostError::MissingPermission {
+            permission: "ce:GetCostAndUsage",
+        },
+        CostError::NotEnabled,
+        CostError::Throttled,
+        CostError::Offline { reason: detail() },
+        CostError::BadData { detail: detail() },
+        CostError::Service { detail: detail() },
+        CostError::NothingToExport,
+        CostError::Export { detail: detail() },
+    ]
+    .into_iter()
+    .map(|error| {
+        // Every variant is listed: adding one without an example fails to compile here.
+        match &error {
+            CostError::MissingPermission { .. }
+            | CostError::NotEnabled
+            | CostError::Throttled
+            | CostError::Offline { .. }
+            | CostError::BadData { .. }
+            | CostError::Access(_)
+            | CostError::Service { .. }
+            | CostError::NothingToExport
+            | CostError::Export { .. } => {}
+        }
+        AppError::from(error)
+    })
+    .collect()
+}

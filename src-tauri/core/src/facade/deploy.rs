@@ -1,0 +1,141 @@
+//! Deployment: contexts, connection, permissions, preview, deploy, the live rollout, and the
+//! day-2 actions. The key goes from the keychain to the cluster's Secret here (never to the
+//! sandbox, never back to the window).
+
+use super::Purser;
+use crate::audit::AuditEntry;
+use crate::cluster::{
+    AppSpec, AppSummary, ClusterService, ConnectionInfo, ContextList, Permission, Preview,
+    RolloutStatus, ScaleOutcome, Target, UninstallReport,
+};
+use crate::error::AppError;
+use crate::secrets::Secret;
+use crate::settings::SettingsPatch;
+
+impl Purser {
+    /// Contexts from the kubeconfig, and the sandbox.
+    pub fn kube_contexts(&self) -> ContextList {
+        self.cluster.contexts()
+    }
+
+    /// Connects to a context and remembers the choice. A failed connect leaves Purser
+    /// connected to nothing (the choice is still remembered, to retry).
+    pub async fn kube_connect(&self, context: &str) -> Result<ConnectionInfo, AppError> {
+        self.change_settings(&SettingsPatch {
+            kube_context: Some(context.into()),
+            ..SettingsPatch::default()
+        })?;
+        Ok(self.cluster.connect(context).await?)
+    }
+
+    /// Forgets the connection (another context was chosen): nothing acts on a cluster until
+    /// the next connect.
+    pub fn kube_disconnect(&self) {
+        self.cluster.disconnect();
+    }
+
+    /// Remembers the namespace chosen (or typed) for the current context.
+    pub fn choose_namespace(&self, namespace: &str) -> Result<(), AppError> {
+        self.change_settings(&SettingsPatch {
+            kube_namespace: Some(namespace.into()),
+            ..SettingsPatch::default()
+        })?;
+        Ok(())
+    }
+
+    /// Which of the permissions Purser uses the user has in the namespace.
+    pub async fn permissions(&self, target: &Target) -> Result<Vec<Permission>, AppError> {
+        Ok(self.cluster.permissions(target).await?)
+    }
+
+    /// Purser's apps in the namespace.
+    pub async fn apps(&self, target: &Target) -> Result<Vec<AppSummary>, AppError> {
+        Ok(self.cluster.apps(target).await?)
+    }
+
+    /// The OpenAI key an app on `target` gets: none is read for the sandbox, which gets a
+    /// placeholder.
+    async fn key_for(&self, target: &Target) -> Result<Option<Secret>, AppError> {
+        if ClusterService::is_sandbox(&target.context) {
+            return Ok(None);
+        }
+        Ok(self.credentials.openai_key().await?)
+    }
+
+    /// What deploying the form would change (server-side dry run). Changes nothing.
+    pub async fn preview(&self, target: &Target, spec: &AppSpec) -> Result<Preview, AppError> {
+        let key = self.key_for(target).await?;
+        Ok(self.cluster.preview(target, spec, key.as_ref()).await?)
+    }
+
+    /// Deploys the form with the keychain's key (a placeholder in the sandbox); `take_over`
+    /// lets Purser manage what another tool created.
+    pub async fn deploy(
+        &self,
+        target: &Target,
+        spec: &AppSpec,
+        take_over: bool,
+    ) -> Result<RolloutStatus, AppError> {
+        let key = self.key_for(target).await?;
+        Ok(self
+            .cluster
+            .deploy(target, spec, key.as_ref(), take_over)
+            .await?)
+    }
+
+    /// Streams the app's rollout to `emit` until it returns `false` or another watch starts.
+    pub async fn watch_rollout(
+        &self,
+        target: &Target,
+        app: &str,
+        emit: impl FnMut(RolloutStatus) -> bool + Send + 'static,
+    ) -> Result<(), AppError> {
+        Ok(self.cluster.watch_rollout(target, app, emit).await?)
+    }
+
+    /// Sets the number of copies.
+    pub async fn scale(
+        &self,
+        target: &Target,
+        app: &str,
+        replicas: i64,
+    ) -> Result<ScaleOutcome, AppError> {
+        Ok(self.cluster.scale(target, app, replicas).await?)
+    }
+
+    /// Sets the range of the autoscaler that manages the app.
+    pub async fn set_autoscaler(
+        &self,
+        target: &Target,
+        app: &str,
+        min: i64,
+        max: i64,
+    ) -> Result<(), AppError> {
+        Ok(self.cluster.set_autoscaler(target, app, min, max).await?)
+    }
+
+    /// Restarts every copy, one after the other.
+    pub async fn restart(&self, target: &Target, app: &str) -> Result<RolloutStatus, AppError> {
+        Ok(self.cluster.restart(target, app).await?)
+    }
+
+    /// Goes back to the previous version.
+    pub async fn rollback(&self, target: &Target, app: &str) -> Result<RolloutStatus, AppError> {
+        Ok(self.cluster.rollback(target, app).await?)
+    }
+
+    /// Removes what Purser created for the app; what it took over only with `remove_adopted`.
+    pub async fn uninstall(
+        &self,
+        target: &Target,
+        app: &str,
+        remove_adopted: bool,
+    ) -> Result<UninstallReport, AppError> {
+        Ok(self.cluster.uninstall(target, app, remove_adopted).await?)
+    }
+
+    /// The newest audit entries, newest first (at most 1000).
+    pub fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, AppError> {
+        Ok(self.cluster.audit().recent(limit.min(1000))?)
+    }
+}
