@@ -18,6 +18,7 @@ pub mod discovery;
 mod faults;
 pub mod fields;
 pub mod quantity;
+mod selector;
 mod store;
 
 use std::net::SocketAddr;

@@ -41,6 +41,7 @@ spec:
   ports: [{name: http, port: 80, targetPort: 8080}]
 "#;
 
+// Long: one scenario, told step by step in the order it happens.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_apply_scale_rollout_get_delete_round_trip() {
     let cluster = Cluster::start().await;
