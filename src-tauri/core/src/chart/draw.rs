@@ -1,7 +1,10 @@
 //! Drawing the chart with plotters: bars, forecast, budget line, legend.
 
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::text::ChartText;
 use super::{
@@ -15,6 +18,12 @@ pub(super) type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
 /// are 12.9 px (labels, legend) and 14.5 px (axis titles) on screen at the width drawn.
 const LABEL: u32 = 16;
 const TITLE: u32 = 18;
+
+/// The plot as plotters draws into it: months on x (one unit per column), money on y.
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Half a bar's width, in columns.
+const HALF: f64 = 0.34;
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -63,38 +72,105 @@ where
         .light_line_style(colors.background)
         .bold_line_style(colors.grid)
         .draw()?;
+    month_labels(&chart, &plot_area, &columns, &colors)?;
+    bars(&mut chart, &columns, groups.len(), input.budget)?;
+    if let (Some(forecast), Some((i, column))) = (
+        input.forecast,
+        columns.iter().enumerate().find(|(_, c)| c.current),
+    ) {
+        forecast_box(
+            &mut chart,
+            &plot_area,
+            i as f64,
+            column.total,
+            forecast,
+            &colors,
+        )?;
+    }
+    if let Some(budget) = input.budget {
+        let label = text_of.budget_label(budget, currency);
+        budget_line(&mut chart, &plot_area, budget, n, label)?;
+    }
+    // About 7.5 px per character at 12.9 px.
+    let legend_chars = (legend_width(width) as usize - 40) * 2 / 15;
+    draw_legend(&legend_area, &groups, input, &colors, legend_chars)?;
+    Ok(())
+}
 
-    // Month labels under each bar (the mesh's own labels would not line up with the bars).
-    // Where "Nov 26" does not fit a column, the year moves to a second line, shown under the
-    // first month and under each January only.
+/// The budget line across the plot, labelled at its right end.
+fn budget_line<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    plot_area: &DrawingArea<DB, Shift>,
+    budget: f64,
+    n: f64,
+    label: String,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(-0.6, budget), (n - 0.4, budget)],
+        BUDGET_COLOR.stroke_width(3),
+    )))?;
+    let (x, y) = chart.backend_coord(&(n - 0.4, budget));
+    let style = ("sans-serif", LABEL)
+        .into_font()
+        .color(&BUDGET_COLOR)
+        .pos(Pos::new(HPos::Right, VPos::Bottom));
+    plot_area.draw(&Text::new(label, (x - 4, y - 6), style))?;
+    Ok(())
+}
+
+/// Month labels under each bar (the mesh's own labels would not line up with the bars).
+/// Where "Nov 26" does not fit a column, the year moves to a second line, shown under the
+/// first month and under each January only.
+fn month_labels<DB: DrawingBackend>(
+    chart: &Plot<'_, DB>,
+    plot_area: &DrawingArea<DB, Shift>,
+    columns: &[Column],
+    colors: &Palette,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
     let column_px = chart.backend_coord(&(1.0, 0.0)).0 - chart.backend_coord(&(0.0, 0.0)).0;
     let two_lines = column_px < 52;
-    let centred = |size| {
-        text(size).pos(plotters::style::text_anchor::Pos::new(
-            plotters::style::text_anchor::HPos::Center,
-            plotters::style::text_anchor::VPos::Top,
-        ))
-    };
+    let centred = ("sans-serif", LABEL)
+        .into_font()
+        .color(&colors.text)
+        .pos(Pos::new(HPos::Center, VPos::Top));
     for (i, column) in columns.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(i as f64, 0.0));
         match column.label.split_once(' ') {
             Some((month, year)) if two_lines => {
-                plot_area.draw(&Text::new(month.to_string(), (x, y + 8), centred(LABEL)))?;
+                plot_area.draw(&Text::new(month.to_string(), (x, y + 8), centred.clone()))?;
                 if i == 0 || column.january {
-                    plot_area.draw(&Text::new(year.to_string(), (x, y + 24), centred(LABEL)))?;
+                    plot_area.draw(&Text::new(year.to_string(), (x, y + 24), centred.clone()))?;
                 }
             }
-            _ => plot_area.draw(&Text::new(column.label.clone(), (x, y + 8), centred(LABEL)))?,
+            _ => plot_area.draw(&Text::new(
+                column.label.clone(),
+                (x, y + 8),
+                centred.clone(),
+            ))?,
         }
     }
+    Ok(())
+}
 
-    // Stacked bars, one series per legend group.
-    const HALF: f64 = 0.34;
-    for (g, color) in groups
-        .iter()
-        .enumerate()
-        .map(|(g, _)| (g, PALETTE[g.min(TOP_SERVICES)]))
-    {
+/// Stacked bars, one series per legend group; closed months over budget get a red outline
+/// around the whole bar.
+fn bars<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    columns: &[Column],
+    groups: usize,
+    budget: Option<f64>,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    for g in 0..groups {
+        let color = PALETTE[g.min(TOP_SERVICES)];
         chart.draw_series(columns.iter().enumerate().filter_map(|(i, column)| {
             let value = column.stack[g];
             if value <= 0.0 {
@@ -108,9 +184,7 @@ where
             ))
         }))?;
     }
-
-    // Closed months over budget: a red outline around the whole bar.
-    if let Some(budget) = input.budget {
+    if let Some(budget) = budget {
         chart.draw_series(
             columns
                 .iter()
@@ -125,62 +199,40 @@ where
                 }),
         )?;
     }
+    Ok(())
+}
 
-    // The rest of the current month: a hatched box on top of the actual, and its interval.
-    if let (Some(forecast), Some((i, column))) = (
-        input.forecast,
-        columns.iter().enumerate().find(|(_, c)| c.current),
-    ) {
-        let x = i as f64;
-        let bottom = column.total;
-        let top = bottom + forecast.remaining_mean.max(0.0);
-        let (left_px, top_px) = chart.backend_coord(&(x - HALF, top));
-        let (right_px, bottom_px) = chart.backend_coord(&(x + HALF, bottom));
-        plot_area.draw(&Rectangle::new(
-            [(left_px, top_px), (right_px, bottom_px)],
-            FORECAST_COLOR.mix(0.18).filled(),
-        ))?;
-        plot_area.draw(&Rectangle::new(
-            [(left_px, top_px), (right_px, bottom_px)],
-            FORECAST_COLOR.stroke_width(2),
-        ))?;
-        for line in hatch(left_px, top_px, right_px, bottom_px, 9) {
-            plot_area.draw(&PathElement::new(line, FORECAST_COLOR.stroke_width(1)))?;
-        }
-        let low = bottom + forecast.remaining_low.max(0.0);
-        let high = bottom + forecast.remaining_high.max(0.0);
-        chart.draw_series(std::iter::once(ErrorBar::new_vertical(
-            x,
-            low,
-            top,
-            high,
-            colors.text.stroke_width(2),
-            14,
-        )))?;
+/// The rest of the current month: a hatched box on top of the actual, and its interval.
+fn forecast_box<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    plot_area: &DrawingArea<DB, Shift>,
+    x: f64,
+    bottom: f64,
+    forecast: &crate::cost::Forecast,
+    colors: &Palette,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    let top = bottom + forecast.remaining_mean.max(0.0);
+    let (left_px, top_px) = chart.backend_coord(&(x - HALF, top));
+    let (right_px, bottom_px) = chart.backend_coord(&(x + HALF, bottom));
+    let corners = [(left_px, top_px), (right_px, bottom_px)];
+    plot_area.draw(&Rectangle::new(corners, FORECAST_COLOR.mix(0.18).filled()))?;
+    plot_area.draw(&Rectangle::new(corners, FORECAST_COLOR.stroke_width(2)))?;
+    for line in hatch(left_px, top_px, right_px, bottom_px, 9) {
+        plot_area.draw(&PathElement::new(line, FORECAST_COLOR.stroke_width(1)))?;
     }
-
-    // The budget line, labelled at its right end.
-    if let Some(budget) = input.budget {
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(-0.6, budget), (n - 0.4, budget)],
-            BUDGET_COLOR.stroke_width(3),
-        )))?;
-        let (x, y) = chart.backend_coord(&(n - 0.4, budget));
-        plot_area.draw(&Text::new(
-            text_of.budget_label(budget, currency),
-            (x - 4, y - 6),
-            ("sans-serif", LABEL).into_font().color(&BUDGET_COLOR).pos(
-                plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Right,
-                    plotters::style::text_anchor::VPos::Bottom,
-                ),
-            ),
-        ))?;
-    }
-
-    // About 7.5 px per character at 12.9 px.
-    let legend_chars = (legend_width(width) as usize - 40) * 2 / 15;
-    draw_legend(&legend_area, &groups, input, &colors, legend_chars)?;
+    let low = bottom + forecast.remaining_low.max(0.0);
+    let high = bottom + forecast.remaining_high.max(0.0);
+    chart.draw_series(std::iter::once(ErrorBar::new_vertical(
+        x,
+        low,
+        top,
+        high,
+        colors.text.stroke_width(2),
+        14,
+    )))?;
     Ok(())
 }
 

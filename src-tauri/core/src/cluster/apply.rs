@@ -13,11 +13,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::activity;
+use super::diff::{self, DiffLine};
 use super::error::{ClusterError, FieldConflict};
 use super::manifests::{self, Manifests, Ownership, MANAGER};
 use super::rollout::{self, RolloutStatus};
 use super::spec::{AppSpec, OPENAI_ENV};
-use super::{diff, ClusterService, Connection, Target};
+use super::{ClusterService, Connection, Target};
 use crate::secrets::Secret as KeychainSecret;
 
 /// What a sandbox's Secret holds instead of the user's key: a simulation never receives it.
@@ -26,15 +27,6 @@ pub const SANDBOX_PLACEHOLDER_KEY: &str = "purser-sandbox-placeholder-not-an-ope
 /// The notes a diff line may carry, and the actions a change may have (the window words each).
 pub const DIFF_NOTES: [&str; 1] = ["key_changes"];
 pub const CHANGE_ACTIONS: [&str; 3] = ["create", "update", "unchanged"];
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DiffLine {
-    pub sign: String,
-    pub text: String,
-    /// A line Purser adds to explain (the window words it), e.g. `key_changes`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

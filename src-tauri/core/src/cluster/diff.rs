@@ -1,11 +1,21 @@
 //! What a server-side dry-run says would change: live and would-be objects, stripped of what
 //! the server manages, as YAML, compared line by line.
 
+use serde::Serialize;
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
-use super::apply::DiffLine;
 use super::manifests::{mask_secret, MASK};
+
+/// One line of a change's diff: `+`, `-`, `~` or ` `, and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiffLine {
+    pub sign: String,
+    pub text: String,
+    /// A line Purser adds to explain (the window words it), e.g. `key_changes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
 
 /// Annotations that repeat the whole object: on a Secret they carry its data in plain text.
 const COPY_ANNOTATIONS: [&str; 1] = ["kubectl.kubernetes.io/last-applied-configuration"];

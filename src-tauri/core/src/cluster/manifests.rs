@@ -114,59 +114,6 @@ pub fn build(spec: &ValidSpec, namespace: &str, key: &KeychainSecret) -> Manifes
         ..Secret::default()
     };
     let selector = BTreeMap::from([(NAME_LABEL.to_string(), app.to_string())]);
-    let mut env = vec![EnvVar {
-        name: OPENAI_ENV.into(),
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret_name(app),
-                key: OPENAI_ENV.into(),
-                optional: Some(false),
-            }),
-            ..EnvVarSource::default()
-        }),
-        ..EnvVar::default()
-    }];
-    env.extend(spec.env.iter().map(|v| EnvVar {
-        name: v.name.clone(),
-        value: Some(v.value.clone()),
-        ..EnvVar::default()
-    }));
-    let quantities = |cpu: &Option<String>, memory: &Option<String>| {
-        let mut map = BTreeMap::new();
-        if let Some(cpu) = cpu {
-            map.insert("cpu".to_string(), Quantity(cpu.clone()));
-        }
-        if let Some(memory) = memory {
-            map.insert("memory".to_string(), Quantity(memory.clone()));
-        }
-        Some(map).filter(|m| !m.is_empty())
-    };
-    let resources = ResourceRequirements {
-        requests: quantities(&spec.cpu_request, &spec.memory_request),
-        limits: quantities(&spec.cpu_limit, &spec.memory_limit),
-        ..ResourceRequirements::default()
-    };
-    let container = Container {
-        name: "app".into(),
-        image: Some(spec.image.clone()),
-        ports: Some(vec![ContainerPort {
-            name: Some("http".into()),
-            container_port: spec.port,
-            ..ContainerPort::default()
-        }]),
-        env: Some(env),
-        resources: Some(resources),
-        readiness_probe: spec.readiness_path.as_ref().map(|path| Probe {
-            http_get: Some(HTTPGetAction {
-                path: Some(path.clone()),
-                port: IntOrString::Int(spec.port),
-                ..HTTPGetAction::default()
-            }),
-            period_seconds: Some(5),
-            ..Probe::default()
-        }),
-        ..Container::default()
-    };
     let deployment = Deployment {
         metadata: meta(app, app, namespace),
         spec: Some(DeploymentSpec {
@@ -181,7 +128,7 @@ pub fn build(spec: &ValidSpec, namespace: &str, key: &KeychainSecret) -> Manifes
                     ..ObjectMeta::default()
                 }),
                 spec: Some(PodSpec {
-                    containers: vec![container],
+                    containers: vec![container(spec)],
                     ..PodSpec::default()
                 }),
             },
@@ -211,6 +158,64 @@ pub fn build(spec: &ValidSpec, namespace: &str, key: &KeychainSecret) -> Manifes
         secret,
         deployment,
         service,
+    }
+}
+
+/// The app's container: its image, port, variables (the key by `secretKeyRef`, never as a
+/// value), resources and health check.
+fn container(spec: &ValidSpec) -> Container {
+    let app = spec.name.as_str();
+    let mut env = vec![EnvVar {
+        name: OPENAI_ENV.into(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: secret_name(app),
+                key: OPENAI_ENV.into(),
+                optional: Some(false),
+            }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    }];
+    env.extend(spec.env.iter().map(|v| EnvVar {
+        name: v.name.clone(),
+        value: Some(v.value.clone()),
+        ..EnvVar::default()
+    }));
+    let quantities = |cpu: &Option<String>, memory: &Option<String>| {
+        let mut map = BTreeMap::new();
+        if let Some(cpu) = cpu {
+            map.insert("cpu".to_string(), Quantity(cpu.clone()));
+        }
+        if let Some(memory) = memory {
+            map.insert("memory".to_string(), Quantity(memory.clone()));
+        }
+        Some(map).filter(|m| !m.is_empty())
+    };
+    Container {
+        name: "app".into(),
+        image: Some(spec.image.clone()),
+        ports: Some(vec![ContainerPort {
+            name: Some("http".into()),
+            container_port: spec.port,
+            ..ContainerPort::default()
+        }]),
+        env: Some(env),
+        resources: Some(ResourceRequirements {
+            requests: quantities(&spec.cpu_request, &spec.memory_request),
+            limits: quantities(&spec.cpu_limit, &spec.memory_limit),
+            ..ResourceRequirements::default()
+        }),
+        readiness_probe: spec.readiness_path.as_ref().map(|path| Probe {
+            http_get: Some(HTTPGetAction {
+                path: Some(path.clone()),
+                port: IntOrString::Int(spec.port),
+                ..HTTPGetAction::default()
+            }),
+            period_seconds: Some(5),
+            ..Probe::default()
+        }),
+        ..Container::default()
     }
 }
 

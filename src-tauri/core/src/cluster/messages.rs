@@ -41,6 +41,7 @@ fn install(error: AppError, how: &Install) -> AppError {
 }
 
 impl From<ClusterError> for AppError {
+    // Long: a table, one arm per error, each naming its code and values.
     fn from(error: ClusterError) -> Self {
         let message = error.to_string();
         let new = |code: &str| AppError::new(code, &message);
@@ -149,7 +150,7 @@ impl From<ClusterError> for AppError {
 }
 
 /// One of each error (and each hint), for the test that every code has words in both
-/// languages.
+/// languages. Long: a list, one entry per case.
 #[cfg(any(test, feature = "testing"))]
 pub fn examples() -> Vec<AppError> {
     use super::error::Cut;

@@ -29,11 +29,12 @@ use crate::audit::AuditLog;
 use crate::sync::lock;
 use purser_kubesim::KubeSim;
 
-pub use apply::{Change, DiffLine, Preview, SANDBOX_PLACEHOLDER_KEY};
+pub use apply::{Change, Preview, SANDBOX_PLACEHOLDER_KEY};
 pub use client::Timeouts;
 pub use connect::{AppSummary, Autoscaler, ConnectionInfo, Permission};
 pub use contexts::{ContextInfo, ContextList, SANDBOX_CONTEXT};
 pub use day2::{ScaleOutcome, UninstallReport};
+pub use diff::DiffLine;
 pub use error::{ClusterError, Cut, FieldConflict, Install, SignIn};
 pub use rollout::{Phase, Problem, RolloutStatus};
 pub use spec::{AppSpec, FieldProblem};

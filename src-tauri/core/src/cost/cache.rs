@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::report::CachedReport;
+use super::stored::CachedReport;
 use crate::files::write_atomic;
 use crate::sync::lock;
 
@@ -165,7 +165,7 @@ mod tests {
 
     #[test]
     fn a_damaged_cache_entry_is_treated_as_missing() {
-        use crate::cost::report::ForecastState;
+        use crate::cost::ForecastState;
         use crate::cost::{CostSeries, MonthCost};
         let dir = tempfile::tempdir().unwrap();
         let cache = CostCache::new(dir.path().to_path_buf());

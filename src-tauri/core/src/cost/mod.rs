@@ -13,6 +13,7 @@ pub mod messages;
 mod months;
 mod report;
 mod sample;
+mod stored;
 mod view;
 
 pub use aggregate::top_services;
@@ -24,9 +25,10 @@ pub use budget::{
 pub use cache::{CostCache, RequestMeter, DEFAULT_TTL, PRICE_PER_REQUEST_USD};
 pub use explorer::{CostEndpoints, CostExplorer, CostSource, ForecastAnswer, UsagePage};
 pub use months::{month_start, Month};
+pub use report::Stale;
 pub use report::{cached_report, load_report, CostReport, DataOrigin};
-pub use report::{ForecastState, Stale};
 pub use sample::sample_series;
+pub use stored::{CachedReport, ForecastState};
 pub use view::{month_lines, CostService, CostView, ExportFormat, MonthLines, ViewOptions};
 
 use serde::{Deserialize, Serialize};

@@ -3,14 +3,15 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::aggregate::build_series;
 use super::cache::{CostCache, RequestMeter, PRICE_PER_REQUEST_USD};
 use super::explorer::{CostSource, ForecastAnswer};
 use super::months::{iso_date, Month};
-use super::{CostError, CostQuery, CostSeries, Forecast};
+use super::stored::{CachedReport, ForecastState};
+use super::{CostError, CostQuery, CostSeries};
 use crate::error::AppError;
 
 /// A guard against a server that never stops paging (each page costs money).
@@ -23,36 +24,6 @@ pub enum DataOrigin {
     Aws,
     /// Made-up figures shown until AWS is connected, clearly labelled in the UI.
     Sample,
-}
-
-/// The forecast part of a report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "camelCase")]
-pub enum ForecastState {
-    Available(Forecast),
-    NotEnoughHistory,
-    /// Cost Explorer did not give one; the actual figures are still shown.
-    Unavailable {
-        error: AppError,
-    },
-}
-
-impl ForecastState {
-    pub fn forecast(&self) -> Option<&Forecast> {
-        match self {
-            ForecastState::Available(forecast) => Some(forecast),
-            _ => None,
-        }
-    }
-}
-
-/// What is kept in the cache for one query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CachedReport {
-    /// Unix seconds when Cost Explorer answered.
-    pub fetched_at: i64,
-    pub series: CostSeries,
-    pub forecast: ForecastState,
 }
 
 /// Why cached figures are shown instead of fresh ones.

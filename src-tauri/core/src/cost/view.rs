@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::report::ForecastState;
+use super::ForecastState;
 use super::{
     load_report, sample_series, to_csv, Budget, BudgetStatus, CostCache, CostError, CostQuery,
     CostReport, CostSource, DataOrigin, RequestMeter, DEFAULT_TTL,

@@ -105,7 +105,8 @@ impl From<CheckError> for AppError {
     }
 }
 
-/// One of each error, for the test that every code has words in both languages.
+/// One of each error, for the test that every code has words in both languages. Long: a
+/// list, one entry per case.
 #[cfg(any(test, feature = "testing"))]
 pub fn examples() -> Vec<AppError> {
     use super::SecretKind;

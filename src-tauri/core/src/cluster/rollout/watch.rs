@@ -1,0 +1,298 @@
+//! Following a rollout live: reflectors on the app's Deployment, Pods and Events (never
+//! polling), a new summary whenever one of them changes; and a one-off [`snapshot`].
+
+use std::collections::BTreeMap;
+
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Event, Pod};
+use kube::api::{Api, ListParams, LogParams};
+use kube::runtime::{reflector, watcher, WatchStreamExt};
+
+use super::problems::pod_problems;
+use super::{summarize, RolloutStatus};
+use crate::cluster::manifests::NAME_LABEL;
+
+/// What the watch knows of the app: its Deployment, Pods and Events, as reflectors keep them.
+struct Stores {
+    deployment: reflector::Store<Deployment>,
+    pods: reflector::Store<Pod>,
+    events: reflector::Store<Event>,
+}
+
+/// Starts the reflectors; the stream yields on every change (an error while reconnecting).
+fn reflect(
+    client: &kube::Client,
+    namespace: &str,
+    app: &str,
+) -> (
+    Stores,
+    impl futures::Stream<Item = Result<(), watcher::Error>> + Send,
+) {
+    let (deployment, deploy_writer) = reflector::store();
+    let (pods, pod_writer) = reflector::store();
+    let (events, event_writer) = reflector::store();
+    let by_name = watcher::Config::default().fields(&format!("metadata.name={app}"));
+    let by_label = watcher::Config::default().labels(&format!("{NAME_LABEL}={app}"));
+    let d = watcher(
+        Api::<Deployment>::namespaced(client.clone(), namespace),
+        by_name,
+    )
+    .default_backoff()
+    .reflect(deploy_writer)
+    .map(|r| r.map(|_| ()));
+    let p = watcher(Api::<Pod>::namespaced(client.clone(), namespace), by_label)
+        .default_backoff()
+        .reflect(pod_writer)
+        .map(|r| r.map(|_| ()));
+    let e = watcher(
+        Api::<Event>::namespaced(client.clone(), namespace),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .reflect(event_writer)
+    .map(|r| r.map(|_| ()));
+    let changes = futures::stream::select(d, futures::stream::select(p, e));
+    (
+        Stores {
+            deployment,
+            pods,
+            events,
+        },
+        changes,
+    )
+}
+
+/// The pods of the current template (all of them when it is not known).
+fn current_pods<'a>(pods: &'a [std::sync::Arc<Pod>], hash: Option<&String>) -> Vec<&'a Pod> {
+    pods.iter()
+        .map(|p| p.as_ref())
+        .filter(|p| {
+            hash.is_none_or(|h| {
+                p.metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get("pod-template-hash"))
+                    == Some(h)
+            })
+        })
+        .collect()
+}
+
+/// Since when copies are wanted but none exists and nothing says why.
+#[derive(Default)]
+struct Stall {
+    since: Option<tokio::time::Instant>,
+    shown: bool,
+}
+
+impl Stall {
+    /// When to look again if nothing else happens.
+    fn due(&self, after: std::time::Duration) -> Option<tokio::time::Instant> {
+        self.since
+            .filter(|_| !self.shown)
+            .map(|since| since + after)
+    }
+
+    fn stalled(&self, after: std::time::Duration) -> bool {
+        self.since.is_some_and(|since| since.elapsed() >= after)
+    }
+
+    fn update(&mut self, status: &RolloutStatus, no_pods: bool) {
+        self.shown = status.problems.iter().any(|p| p.code == "not_started");
+        let unexplained = status.desired > 0 && no_pods && status.problems.is_empty();
+        if !(unexplained || self.shown) {
+            self.since = None;
+        } else if self.since.is_none() {
+            self.since = Some(tokio::time::Instant::now());
+        }
+    }
+}
+
+/// Watches the app and calls `emit` with every new summary, until `emit` returns `false`.
+/// Connection drops are retried with back-off (the watch resumes); while reconnecting the
+/// last summary is re-emitted with `reconnecting: true`.
+pub async fn watch(
+    client: kube::Client,
+    namespace: &str,
+    app: &str,
+    stalled_after: std::time::Duration,
+    mut emit: impl FnMut(RolloutStatus) -> bool + Send,
+) {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let (stores, changes) = reflect(&client, namespace, app);
+    let mut changes = std::pin::pin!(changes);
+    let mut last: Option<RolloutStatus> = None;
+    let mut logs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut stall = Stall::default();
+    loop {
+        let stall_at = stall.due(stalled_after);
+        let change = tokio::select! {
+            change = changes.next() => match change {
+                Some(change) => change,
+                None => return,
+            },
+            () = sleep_until(stall_at), if stall_at.is_some() => Ok(()),
+        };
+        if change.is_err() {
+            if let Some(mut status) = last.clone() {
+                status.reconnecting = true;
+                if !emit(status) {
+                    return;
+                }
+            }
+            continue;
+        }
+        let deployment = stores.deployment.state().into_iter().next();
+        let pod_list = stores.pods.state();
+        let hash = current_hash(deployment.as_deref(), &pod_list);
+        let current = current_pods(&pod_list, hash.as_ref());
+        for pod in &current {
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            if crashing(pod) && !logs.contains_key(&name) {
+                logs.insert(name.clone(), last_log_lines(&pods, &name).await);
+            }
+        }
+        let event_list = stores.events.state();
+        let related: Vec<&Event> = event_list
+            .iter()
+            .map(|e| e.as_ref())
+            .filter(|e| {
+                e.involved_object
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| n == app || n.starts_with(&format!("{app}-")))
+            })
+            .collect();
+        let stalled = stall.stalled(stalled_after);
+        let status = summarize(
+            app,
+            deployment.as_deref(),
+            &current,
+            &related,
+            &logs,
+            stalled,
+        );
+        stall.update(&status, current.is_empty());
+        if last.as_ref() != Some(&status) {
+            last = Some(status.clone());
+            if !emit(status) {
+                return;
+            }
+        }
+    }
+}
+
+/// Waits until `at`, or forever when there is nothing to wait for.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The pod-template-hash of the newest ReplicaSet's pods: the one whose pods are the most
+/// recently created (pods of older versions are on their way out and not "the problem").
+fn current_hash(deployment: Option<&Deployment>, pods: &[std::sync::Arc<Pod>]) -> Option<String> {
+    deployment?;
+    pods.iter()
+        .max_by_key(|p| p.metadata.creation_timestamp.clone().map(|t| t.0))
+        .and_then(|p| {
+            p.metadata
+                .labels
+                .as_ref()?
+                .get("pod-template-hash")
+                .cloned()
+        })
+}
+
+fn crashing(pod: &Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .is_some_and(|cs| {
+            cs.iter().any(|c| {
+                c.state
+                    .as_ref()
+                    .and_then(|s| s.waiting.as_ref())
+                    .and_then(|w| w.reason.as_deref())
+                    == Some("CrashLoopBackOff")
+            })
+        })
+}
+
+async fn last_log_lines(pods: &Api<Pod>, name: &str) -> Vec<String> {
+    let params = LogParams {
+        tail_lines: Some(5),
+        previous: true,
+        ..LogParams::default()
+    };
+    let text = match pods.logs(name, &params).await {
+        Ok(text) => text,
+        Err(_) => pods
+            .logs(
+                name,
+                &LogParams {
+                    tail_lines: Some(5),
+                    ..LogParams::default()
+                },
+            )
+            .await
+            .unwrap_or_default(),
+    };
+    text.lines().map(str::to_string).collect()
+}
+
+/// The summary right now, from one read of each (used after actions and by tests).
+pub async fn snapshot(
+    client: kube::Client,
+    namespace: &str,
+    app: &str,
+) -> Result<RolloutStatus, kube::Error> {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let events: Api<Event> = Api::namespaced(client, namespace);
+    let deployment = deployments.get_opt(app).await?;
+    let pod_list = pods
+        .list(&ListParams::default().labels(&format!("{NAME_LABEL}={app}")))
+        .await?
+        .items;
+    let arcs: Vec<std::sync::Arc<Pod>> = pod_list.into_iter().map(std::sync::Arc::new).collect();
+    let hash = current_hash(deployment.as_ref(), &arcs);
+    let current = current_pods(&arcs, hash.as_ref());
+    // Events only refine a failing pod's story: read just those pods' events.
+    let mut event_list = Vec::new();
+    for pod in current
+        .iter()
+        .filter(|p| !pod_problems(&[p], &[], &BTreeMap::new()).is_empty())
+    {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let selector = ListParams::default().fields(&format!("involvedObject.name={name}"));
+        event_list.extend(events.list(&selector).await?.items);
+    }
+    if current.is_empty() && deployment.is_some() {
+        // No copy exists: the ReplicaSets' events say why (quota, admission webhook).
+        let selector =
+            ListParams::default().fields("involvedObject.kind=ReplicaSet,reason=FailedCreate");
+        event_list.extend(events.list(&selector).await?.items.into_iter().filter(|e| {
+            e.involved_object
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with(&format!("{app}-")))
+        }));
+    }
+    let related: Vec<&Event> = event_list.iter().collect();
+    let mut logs = BTreeMap::new();
+    for pod in current.iter().filter(|p| crashing(p)) {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        logs.insert(name.clone(), last_log_lines(&pods, &name).await);
+    }
+    Ok(summarize(
+        app,
+        deployment.as_ref(),
+        &current,
+        &related,
+        &logs,
+        false,
+    ))
+}
