@@ -13,6 +13,9 @@ say "Checking formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+say "Checking file and function sizes"
+python3 scripts/check-sizes.py
+
 say "Checking that purser-core depends on no Tauri crate"
 tauri_in_core=$(cargo tree --locked -p purser-core -e normal,build,dev --prefix none --format '{p}' |
   grep -E '^(tauri|wry|tao|webkit2gtk|gtk|javascriptcore)' | sort -u || true)

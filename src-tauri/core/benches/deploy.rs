@@ -47,6 +47,7 @@ fn main() {
     runtime.block_on(run());
 }
 
+// Long: the steps of one benchmark run, in order, each timed.
 async fn run() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sim = KubeSim::start(SimConfig::default()).await.expect("server");

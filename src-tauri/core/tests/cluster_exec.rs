@@ -34,6 +34,7 @@ fn kubeconfig(server: &str, ca: &str, expired_aws: &Path) -> String {
     )
 }
 
+// Long: one scenario, told step by step in the order it happens.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubeconfig_list_and_exec_plugins_from_the_login_shell_path() {
     let cluster = Cluster::start().await;

@@ -161,6 +161,7 @@ async fn monthly_costs_over_several_pages_with_a_forecast() {
     assert!(!report.from_cache);
 }
 
+// Long: one scenario, told step by step in the order it happens.
 #[tokio::test]
 async fn a_warm_reopen_asks_nothing_and_an_expired_cache_asks_again() {
     let server = MockServer::start().await;
@@ -308,6 +309,7 @@ async fn a_corrupt_cache_file_is_discarded_not_fatal() {
     );
 }
 
+// Long: one scenario, told step by step in the order it happens.
 #[tokio::test]
 async fn throttling_is_retried_then_succeeds_or_is_reported() {
     let server = MockServer::start().await;

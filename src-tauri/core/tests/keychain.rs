@@ -75,6 +75,7 @@ async fn deleting_what_is_not_there_is_harmless() {
     assert!(!existed);
 }
 
+// Long: one scenario, told step by step in the order it happens.
 #[tokio::test]
 async fn bad_input_is_refused_with_a_named_problem_and_the_keychain_is_unchanged() {
     let service = unique_service("bad-input");
