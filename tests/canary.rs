@@ -6,7 +6,8 @@
 //! canary — plain and base64 — in every file Purser wrote, every IPC answer, its stderr and its
 //! logs at trace level. Zero hits required; and every file Purser wrote is private (0600).
 
-mod support;
+#[path = "support/ipc.rs"]
+mod ipc;
 
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
@@ -18,13 +19,13 @@ use serde_json::{json, Value};
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use ipc::MockApp;
 use purser_core::cluster::KubeconfigSource;
 use purser_core::secrets::KeychainStore;
 use purser_core::{AwsEndpoints, Backends, Purser};
 use purser_test_support::keyring::{lookup, unique_service};
 use purser_test_support::kube::{Cluster, CONTEXT};
 use purser_test_support::moto::Moto;
-use support::ipc::MockApp;
 
 const OPENAI_FIRST: &str = "canary-openai-7f3a9c1e5b2d4f60a8e1";
 const OPENAI_SECOND: &str = "canary-openai-second-91b2c3d4e5f6";
@@ -42,6 +43,7 @@ const CANARIES: [&str; 6] = [
     THEIRS,
 ];
 
+// Long: one scenario, told step by step in the order it happens.
 #[test]
 fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
     let root = tempfile::tempdir().unwrap();

@@ -2,14 +2,16 @@
 //! connected, set a budget (a bad one is refused), see it on the chart, look at one month, and
 //! export a PNG through the native save dialog (typed into with xdotool, as a user would).
 
-mod support;
+#[path = "support/desktop.rs"]
+mod desktop;
 
 use std::process::Command;
 use std::time::Duration;
 
+use desktop::Desktop;
 use fantoccini::Locator;
-use support::desktop::Desktop;
 
+// Long: one scenario, told step by step in the order it happens.
 #[tokio::test]
 async fn set_a_budget_see_the_chart_and_export_a_png() {
     let app = Desktop::launch().await;
@@ -25,9 +27,8 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
     assert!(banner.text().await.unwrap().starts_with("Sample data"));
 
     // A budget that makes no sense is refused, naming the problem.
-    let amount = app.client.find(Locator::Id("budget-amount")).await.unwrap();
-    amount.send_keys("-5").await.unwrap();
-    click(&app, "budget-save").await;
+    app.type_in("Amount per month", "-5").await;
+    app.click_button("Save budget").await;
     let message = app
         .client
         .find(Locator::Id("budget-message"))
@@ -43,9 +44,8 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
     .await;
 
     // A real one shows on the chart and in the summary.
-    amount.clear().await.unwrap();
-    amount.send_keys("1500").await.unwrap();
-    click(&app, "budget-save").await;
+    app.type_in("Amount per month", "1500").await;
+    app.click_button("Save budget").await;
     app.eventually("the budget line on the chart", || async {
         chart_texts(&app).await.iter().any(|t| t == "Budget $1,500")
     })
@@ -138,9 +138,8 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
     );
 
     // A budget the sample months pass: the months over it say so in words.
-    amount.clear().await.unwrap();
-    amount.send_keys("800").await.unwrap();
-    click(&app, "budget-save").await;
+    app.type_in("Amount per month", "800").await;
+    app.click_button("Save budget").await;
     app.eventually("a month marked over budget", || async {
         let list = app
             .client
@@ -176,7 +175,7 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
     // Export the figures: the save dialog says figures, not chart.
     let out = tempfile::tempdir().unwrap();
     let csv = out.path().join("meeting-figures.csv");
-    click(&app, "cost-export-csv").await;
+    app.click_button("Export CSV").await;
     type_into_save_dialog(
         app.display(),
         "Export cost figures",
@@ -203,7 +202,7 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
 
     // Export a PNG through the save dialog.
     let target = out.path().join("meeting-chart.png");
-    click(&app, "cost-export-png").await;
+    app.click_button("Export PNG").await;
     type_into_save_dialog(
         app.display(),
         "Export cost chart",
@@ -239,7 +238,7 @@ async fn a_spanish_budget_is_read_and_shown_the_spanish_way() {
         .await
         .unwrap();
     app.type_in("Importe al mes", "1.500,50").await;
-    click(&app, "budget-save").await;
+    app.click_button("Guardar presupuesto").await;
     let saved = app.config_dir().join("settings.json");
     app.eventually("the budget to be saved", || async {
         std::fs::read_to_string(&saved)
@@ -256,9 +255,9 @@ async fn a_spanish_budget_is_read_and_shown_the_spanish_way() {
         .unwrap_or_default();
     assert_eq!(shown, "1500,50", "the amount reads back in Spanish");
     app.type_in("Importe al mes", "1500,50").await;
-    click(&app, "budget-save").await;
+    app.click_button("Guardar presupuesto").await;
     app.type_in("Importe al mes", "0,004").await;
-    click(&app, "budget-save").await;
+    app.click_button("Guardar presupuesto").await;
     app.wait_text("budget-message", "más de dos decimales")
         .await;
     assert!(
@@ -268,16 +267,6 @@ async fn a_spanish_budget_is_read_and_shown_the_spanish_way() {
         "a refused amount changes nothing"
     );
     app.quit().await;
-}
-
-async fn click(app: &Desktop, id: &str) {
-    app.client
-        .find(Locator::Id(id))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
 }
 
 async fn chart_texts(app: &Desktop) -> Vec<String> {

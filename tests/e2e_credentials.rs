@@ -2,17 +2,19 @@
 //! check it against a local OpenAI-compatible server, delete it. The keychain is the real
 //! Secret Service (scripts/test.sh runs the suite inside a private, unlocked gnome-keyring).
 
-mod support;
+#[path = "support/desktop.rs"]
+mod desktop;
 
+use desktop::Desktop;
 use fantoccini::Locator;
 use purser_test_support::keyring::lookup;
 use serde_json::json;
-use support::desktop::Desktop;
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const KEY: &str = "test-e2e-openai-key-00004f2a";
 
+// Long: one scenario, told step by step in the order it happens.
 #[tokio::test]
 async fn store_check_and_delete_an_openai_key() {
     let server = MockServer::start().await;
@@ -44,23 +46,9 @@ async fn store_check_and_delete_an_openai_key() {
     assert_eq!(state.text().await.unwrap(), "not set");
 
     // Point Purser at the local server, as a user of an OpenAI-compatible gateway would.
-    let address = app
-        .client
-        .find(Locator::Id("openai-base-url"))
-        .await
-        .unwrap();
-    address.clear().await.unwrap();
-    address
-        .send_keys(&format!("{}/v1", server.uri()))
-        .await
-        .unwrap();
-    app.client
-        .find(Locator::Id("save-openai-base-url"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    app.type_in("API address", &format!("{}/v1", server.uri()))
+        .await;
+    app.click_button("Save address").await;
     let saved = app
         .client
         .find(Locator::Id("openai-base-url-message"))
@@ -72,13 +60,8 @@ async fn store_check_and_delete_an_openai_key() {
     .await;
 
     // A malformed paste is refused with the problem named, and nothing is stored.
-    let input = app
-        .client
-        .find(Locator::Id("secret-openai_api_key"))
-        .await
-        .unwrap();
-    input.send_keys("pasted with spaces").await.unwrap();
-    store_button(&app).await.click().await.unwrap();
+    app.type_in("API key", "pasted with spaces").await;
+    app.click_button("Store: API key").await;
     let message = app
         .client
         .find(Locator::Id("message-openai_api_key"))
@@ -95,13 +78,13 @@ async fn store_check_and_delete_an_openai_key() {
     assert_eq!(lookup("purser", "openai-api-key"), None);
 
     // Store the real one.
-    input.clear().await.unwrap();
-    input.send_keys(KEY).await.unwrap();
-    store_button(&app).await.click().await.unwrap();
+    app.type_in("API key", KEY).await;
+    app.click_button("Store: API key").await;
     app.eventually("the key to show as stored", || async {
         state.text().await.unwrap_or_default() == "stored · ends in …4f2a"
     })
     .await;
+    let input = app.field("API key").await;
     assert_eq!(input.prop("value").await.unwrap().as_deref(), Some(""));
     assert_eq!(lookup("purser", "openai-api-key").as_deref(), Some(KEY));
     assert!(
@@ -110,13 +93,7 @@ async fn store_check_and_delete_an_openai_key() {
     );
 
     // Check it against the local server.
-    app.client
-        .find(Locator::Id("check-openai"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    app.click_button("Check the OpenAI key").await;
     let result = app
         .client
         .find(Locator::Id("check-openai-result"))
@@ -130,22 +107,13 @@ async fn store_check_and_delete_an_openai_key() {
 
     // A refused key: the failure stays on screen until the next check (it used to be
     // replaced by "Not checked yet." as soon as the status bar refreshed).
-    input
-        .send_keys("test-e2e-wrong-key-0000beef")
-        .await
-        .unwrap();
-    store_button(&app).await.click().await.unwrap();
+    app.type_in("API key", "test-e2e-wrong-key-0000beef").await;
+    app.click_button("Replace: API key").await;
     app.eventually("the new key to show as stored", || async {
         state.text().await.unwrap_or_default() == "stored · ends in …beef"
     })
     .await;
-    app.client
-        .find(Locator::Id("check-openai"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    app.click_button("Check the OpenAI key").await;
     app.eventually("the refusal to show", || async {
         result
             .text()
@@ -162,20 +130,17 @@ async fn store_check_and_delete_an_openai_key() {
     );
 
     // Delete, confirming in the dialog.
-    let delete = app
+    app.click_button("Delete: API key").await;
+    // The dialog's own button, also labelled Delete.
+    let confirm = app
         .client
-        .find(Locator::Css(
-            "[data-kind='openai_api_key'] [data-action='delete']",
+        .wait()
+        .at_most(desktop::UI_TIMEOUT)
+        .for_element(Locator::XPath(
+            "//dialog[@open]//button[normalize-space(.)='Delete']",
         ))
         .await
-        .unwrap();
-    delete.click().await.unwrap();
-    let confirm = app.client.find(Locator::Id("confirm-ok")).await.unwrap();
-    app.eventually("the confirmation dialog", || async {
-        confirm.is_displayed().await.unwrap_or(false)
-    })
-    .await;
-    assert_eq!(confirm.text().await.unwrap(), "Delete");
+        .expect("the confirmation dialog");
     confirm.click().await.unwrap();
     app.eventually("the key to be gone", || async {
         state.text().await.unwrap_or_default() == "not set"
@@ -183,13 +148,4 @@ async fn store_check_and_delete_an_openai_key() {
     .await;
     assert_eq!(lookup("purser", "openai-api-key"), None);
     app.quit().await;
-}
-
-async fn store_button(app: &Desktop) -> fantoccini::elements::Element {
-    app.client
-        .find(Locator::Css(
-            "[data-kind='openai_api_key'] [data-action='store']",
-        ))
-        .await
-        .unwrap()
 }

@@ -3,140 +3,81 @@
 //! uninstall, and see a bad image explained in plain words. Runs inside the private
 //! gnome-keyring of scripts/test.sh, like the other end-to-end suites.
 
-mod support;
+#[path = "support/desktop.rs"]
+mod desktop;
 
+use desktop::Desktop;
 use fantoccini::elements::Element;
 use fantoccini::Locator;
-use support::desktop::Desktop;
 
 const KEY: &str = "sk-proj-E2EDEPLOYCANARY000000000000000abcd";
 
-async fn el(app: &Desktop, id: &str) -> Element {
+/// An element to read (a result, not a control: controls are found by their labels).
+async fn element(app: &Desktop, id: &str) -> Element {
     app.client
         .find(Locator::Id(id))
         .await
         .unwrap_or_else(|e| panic!("no #{id}: {e}"))
 }
 
-async fn click(app: &Desktop, id: &str) {
-    // Long sections scroll inside the window; bring the button to the middle as a user would.
-    scroll_to(app, id).await;
-    el(app, id)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click #{id}: {e:?}"));
-}
-
-async fn type_into(app: &Desktop, id: &str, text: &str) {
-    scroll_to(app, id).await;
-    let input = el(app, id).await;
-    input
-        .clear()
-        .await
-        .unwrap_or_else(|e| panic!("cannot clear #{id}: {e:?}"));
-    input
-        .send_keys(text)
-        .await
-        .unwrap_or_else(|e| panic!("cannot type into #{id}: {e:?}"));
-}
-
-async fn scroll_to(app: &Desktop, id: &str) {
-    app.client
-        .execute(
-            "document.getElementById(arguments[0]).scrollIntoView({block: 'center'})",
-            vec![serde_json::json!(id)],
-        )
-        .await
-        .unwrap();
-}
-
-async fn text_of(app: &Desktop, id: &str) -> String {
-    el(app, id).await.text().await.unwrap_or_default()
-}
-
-async fn wait_text(app: &Desktop, id: &str, wanted: &str) {
-    let element = el(app, id).await;
-    app.eventually(&format!("#{id} to say {wanted:?}"), || async {
-        element.text().await.unwrap_or_default().contains(wanted)
-    })
-    .await;
-}
-
 async fn preview_and_deploy(app: &Desktop) {
-    click(app, "deploy-preview").await;
-    let card = el(app, "preview-card").await;
+    app.click_button("Preview changes").await;
     app.eventually("the preview to show", || async {
-        card.is_displayed().await.unwrap_or(false)
+        app.shown("preview-card").await
     })
     .await;
-    click(app, "deploy-apply").await;
+    app.click_button("Deploy").await;
     app.eventually("the preview to close", || async {
-        !card.is_displayed().await.unwrap_or(true)
+        !app.shown("preview-card").await
     })
     .await;
 }
 
 async fn scale_to(app: &Desktop, copies: u32) {
-    type_into(app, "scale-number", &copies.to_string()).await;
-    click(app, "scale-apply").await;
+    app.type_in("Number of copies", &copies.to_string()).await;
+    app.click_button("Apply").await;
 }
 
+// Long: one scenario, told step by step in the order it happens.
 #[tokio::test]
 async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
     let app = Desktop::launch().await;
 
     // The key goes into the keychain the way a user puts it there.
-    type_into(&app, "secret-openai_api_key", KEY).await;
-    app.client
-        .find(Locator::Css(
-            "[data-kind='openai_api_key'] [data-action='store']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_text(&app, "state-openai_api_key", "stored").await;
+    app.type_in("API key", KEY).await;
+    app.click_button("Store: API key").await;
+    app.wait_text("state-openai_api_key", "stored").await;
 
     app.nav_button("Deployment").await.click().await.unwrap();
-    let context = el(&app, "kube-context").await;
-    app.eventually("the sandbox to be offered", || async {
-        context
-            .text()
-            .await
-            .unwrap_or_default()
-            .contains("purser-sandbox — simulation on this computer")
-    })
+    app.wait_text(
+        "kube-context",
+        "purser-sandbox — simulation on this computer",
+    )
     .await;
-    click(&app, "kube-connect").await;
-    wait_text(
-        &app,
+    app.choose("Cluster", "purser-sandbox").await;
+    app.click_button("Connect").await;
+    app.wait_text(
         "kube-server",
         "Connected to simulation on this computer · Kubernetes v1.33.0-purser-sim",
     )
     .await;
     assert!(
-        el(&app, "sandbox-banner")
-            .await
-            .is_displayed()
-            .await
-            .unwrap(),
+        app.shown("sandbox-banner").await,
         "the sandbox is labelled as a simulation"
     );
-    wait_text(
-        &app,
+    app.wait_text(
         "kube-permissions",
         "You have every permission Purser needs here.",
     )
     .await;
-    wait_text(&app, "status-context", "purser-sandbox (simulation)").await;
+    app.wait_text("status-context", "purser-sandbox (simulation)")
+        .await;
 
     // Bad input is refused next to its field and nothing happens.
-    type_into(&app, "app-name", "My App").await;
-    type_into(&app, "app-image", "ghcr.io/acme/assistant:1.0").await;
-    type_into(&app, "app-replicas", "3").await;
-    click(&app, "deploy-preview").await;
+    app.type_in("Name", "My App").await;
+    app.type_in("Image", "ghcr.io/acme/assistant:1.0").await;
+    app.type_in("Copies (0–100)", "3").await;
+    app.click_button("Preview changes").await;
     let name_message = app
         .client
         .find(Locator::Css("[data-field='name']"))
@@ -150,24 +91,19 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
             .contains("lowercase letters")
     })
     .await;
-    wait_text(&app, "deploy-error", "nothing was changed").await;
+    app.wait_text("deploy-error", "nothing was changed").await;
 
     // Preview shows what will be created; the key is never in the page.
-    type_into(&app, "app-name", "assistant").await;
-    click(&app, "deploy-preview").await;
-    wait_text(
-        &app,
+    app.type_in("Name", "assistant").await;
+    app.click_button("Preview changes").await;
+    app.wait_text(
         "preview-changes",
         "Secret assistant-openai: will be created",
     )
     .await;
-    wait_text(
-        &app,
-        "preview-changes",
-        "Deployment assistant: will be created",
-    )
-    .await;
-    let yaml = el(&app, "preview-yaml")
+    app.wait_text("preview-changes", "Deployment assistant: will be created")
+        .await;
+    let yaml = element(&app, "preview-yaml")
         .await
         .prop("textContent")
         .await
@@ -178,7 +114,7 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
         "{yaml}"
     );
     // What the mask stands for is said beside it: in the sandbox, a placeholder.
-    let note = el(&app, "preview-mask-note")
+    let note = element(&app, "preview-mask-note")
         .await
         .prop("textContent")
         .await
@@ -194,16 +130,15 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
         "the key never reaches the page"
     );
 
-    click(&app, "deploy-apply").await;
-    wait_text(
-        &app,
+    app.click_button("Deploy").await;
+    app.wait_text(
         "rollout-summary",
         "Ready: 3 of 3 copies running the current version.",
     )
     .await;
-    assert_eq!(text_of(&app, "count-ready").await, "3");
-    wait_text(&app, "rollout-app", "assistant · simulation").await;
-    scroll_to(&app, "rollout-card").await;
+    assert_eq!(app.text_of("count-ready").await, "3");
+    app.wait_text("rollout-app", "assistant · simulation").await;
+    app.click(&element(&app, "rollout-card").await).await;
     let png = app.client.screenshot().await.unwrap();
     std::fs::write(
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("deployment.png"),
@@ -212,53 +147,55 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
     .unwrap();
 
     scale_to(&app, 5).await;
-    wait_text(&app, "rollout-summary", "Ready: 5 of 5 copies").await;
+    app.wait_text("rollout-summary", "Ready: 5 of 5 copies")
+        .await;
     scale_to(&app, 0).await;
-    wait_text(&app, "rollout-summary", "Stopped: no copy running.").await;
+    app.wait_text("rollout-summary", "Stopped: no copy running.")
+        .await;
 
     // A new version (back to 3 copies), then roll back to the first one.
-    type_into(&app, "app-image", "ghcr.io/acme/assistant:2.0").await;
+    app.type_in("Image", "ghcr.io/acme/assistant:2.0").await;
     preview_and_deploy(&app).await;
-    wait_text(&app, "rollout-summary", "Ready: 3 of 3 copies").await;
-    click(&app, "app-rollback").await;
-    wait_text(
-        &app,
+    app.wait_text("rollout-summary", "Ready: 3 of 3 copies")
+        .await;
+    app.click_button("Roll back to the previous version").await;
+    app.wait_text(
         "activity-rows",
         "Rollback · assistant → revision 1 (ghcr.io/acme/assistant:1.0)",
     )
     .await;
-    wait_text(&app, "rollout-summary", "Ready: 3 of 3 copies").await;
+    app.wait_text("rollout-summary", "Ready: 3 of 3 copies")
+        .await;
 
-    click(&app, "app-uninstall").await;
-    wait_text(
-        &app,
+    app.click_button("Uninstall…").await;
+    app.wait_text(
         "uninstall-question",
         "Remove assistant from namespace default on purser-sandbox?",
     )
     .await;
-    click(&app, "uninstall-yes").await;
-    wait_text(
-        &app,
+    app.click_button("Remove it").await;
+    app.wait_text(
         "app-message",
         "Removed: Deployment/assistant, Service/assistant, Secret/assistant-openai.",
     )
     .await;
 
     // A deliberately bad image: the pull failure in plain words.
-    type_into(&app, "app-name", "broken").await;
-    type_into(&app, "app-image", "ghcr.io/acme/does-not-exist:1.0").await;
-    type_into(&app, "app-replicas", "1").await;
+    app.type_in("Name", "broken").await;
+    app.type_in("Image", "ghcr.io/acme/does-not-exist:1.0")
+        .await;
+    app.type_in("Copies (0–100)", "1").await;
     preview_and_deploy(&app).await;
-    wait_text(
-        &app,
+    app.wait_text(
         "rollout-problems",
         "The cluster cannot pull image ghcr.io/acme/does-not-exist:1.0",
     )
     .await;
-    wait_text(&app, "rollout-problems", "Check the image name, the tag").await;
-    wait_text(&app, "rollout-summary", "Something is wrong").await;
+    app.wait_text("rollout-problems", "Check the image name, the tag")
+        .await;
+    app.wait_text("rollout-summary", "Something is wrong").await;
 
-    let activity = text_of(&app, "activity-rows").await;
+    let activity = app.text_of("activity-rows").await;
     for action in [
         "Deploy · assistant",
         "Scale · assistant → 5 copies",
@@ -328,7 +265,7 @@ async fn after_a_failed_connect_nothing_can_act_on_the_previous_cluster() {
         "app-uninstall",
         "app-existing",
     ] {
-        let disabled = el(&app, id).await.prop("disabled").await.unwrap();
+        let disabled = element(&app, id).await.prop("disabled").await.unwrap();
         assert_eq!(disabled.as_deref(), Some("true"), "#{id} is disabled");
     }
     app.wait_text("status-context", "not set").await;

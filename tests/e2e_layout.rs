@@ -2,10 +2,11 @@
 //! default window size (1100×720) and at the minimum (760×520), in English and in Spanish.
 //! Screenshots of each section are saved under the test's target directory to look at.
 
-mod support;
+#[path = "support/desktop.rs"]
+mod desktop;
 
+use desktop::Desktop;
 use serde_json::Value;
-use support::desktop::Desktop;
 
 /// Every visible control or text that pokes out of the card (or, outside cards, the main
 /// area) it belongs to, by more than a pixel.

@@ -1,9 +1,10 @@
 //! End-to-end: the real Purser window under Xvfb, driven through WebDriver as a user would.
 
-mod support;
+#[path = "support/desktop.rs"]
+mod desktop;
 
+use desktop::{config_dir, Desktop};
 use fantoccini::Locator;
-use support::desktop::{config_dir, Desktop};
 
 #[tokio::test]
 async fn the_window_opens_with_three_sections_and_an_empty_status_bar() {
@@ -87,12 +88,7 @@ async fn arrow_keys_and_enter_navigate_from_the_keyboard() {
 async fn switching_language_changes_visible_text_and_survives_a_restart() {
     let mut app = Desktop::launch().await;
     app.nav_button("Settings").await.click().await.unwrap();
-    let language = app
-        .client
-        .find(Locator::Id("setting-language"))
-        .await
-        .unwrap();
-    language.select_by_value("es").await.unwrap();
+    app.choose("Language", "Español").await;
     app.nav_button("Credenciales").await;
     assert_eq!(app.visible_heading().await, "Ajustes");
     let lang = app
@@ -126,13 +122,9 @@ async fn switching_language_changes_visible_text_and_survives_a_restart() {
 
     // And back to English.
     app.nav_button("Ajustes").await.click().await.unwrap();
-    let language = app
-        .client
-        .find(Locator::Id("setting-language"))
-        .await
-        .unwrap();
+    let language = app.field("Idioma").await;
     assert_eq!(language.prop("value").await.unwrap().as_deref(), Some("es"));
-    language.select_by_value("en").await.unwrap();
+    app.choose("Idioma", "English").await;
     app.nav_button("Credentials").await;
     app.quit().await;
 }

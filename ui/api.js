@@ -24,6 +24,17 @@ function asAppError(error) {
 export const api = {
   /** Language, settings, status bar and notices. */
   appStatus: () => call('app_status'),
+  /** The status boot.js asked for as the page started (asked now if it did not). */
+  firstStatus: async () => {
+    const early = window.purserFirstStatus;
+    delete window.purserFirstStatus;
+    if (!early) return call('app_status');
+    try {
+      return await early;
+    } catch (error) {
+      throw asAppError(error);
+    }
+  },
   /** Changes settings, e.g. { language: 'es' }; resolves with the new status. */
   updateSettings: (patch) => call('update_settings', { patch }),
   /** Forgets a notice the user has read; resolves with the new status. */

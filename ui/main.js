@@ -124,7 +124,7 @@ async function start() {
   initDeployment(refreshStatus);
   showSection('credentials', { focus: false });
   try {
-    const status = await api.appStatus();
+    const status = await api.firstStatus();
     render(status);
     await loadCredentials(status.settings);
   } catch (error) {

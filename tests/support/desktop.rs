@@ -3,6 +3,8 @@
 //!
 //! Each [`Desktop`] gets its own config/data/cache folders through the XDG variables, so tests
 //! never touch the user's real settings and can look at exactly what Purser wrote.
+// Each suite includes this file on its own and uses some of it.
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;

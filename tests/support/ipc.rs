@@ -1,4 +1,6 @@
 //! Calls Purser's commands through Tauri's mock runtime, as the webview would.
+// Each suite includes this file on its own and uses some of it.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::sync::Arc;
