@@ -30,7 +30,8 @@ measure() { # name rev
   git worktree add --quiet --detach "$dir" "$rev"
   if [ -f "$dir/src-tauri/core/Cargo.toml" ]; then
     core_file="$dir/src-tauri/core/src/cost/budget.rs"
-    core_tests=(cargo test --manifest-path "$dir/Cargo.toml" -p purser-core --no-run)
+    # The same target as before the split (the core's unit tests), now in a crate of its own.
+    core_tests=(cargo test --manifest-path "$dir/Cargo.toml" -p purser-core --lib --no-run)
   else
     core_file="$dir/src-tauri/src/cost/budget.rs"
     core_tests=(cargo test --manifest-path "$dir/Cargo.toml" --lib --no-run)
