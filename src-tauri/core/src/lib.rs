@@ -13,6 +13,7 @@ pub mod cost;
 pub mod credentials;
 pub mod error;
 pub mod files;
+pub mod guard;
 pub mod secrets;
 pub mod settings;
 pub mod sync;

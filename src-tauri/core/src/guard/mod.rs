@@ -1,0 +1,10 @@
+//! The budget guard: watches the month's cost against the budget and, as each app's policy
+//! allows, tells the user, proposes a scale-down or makes one — never up, never without a
+//! record, always revertible. [`evaluate`] decides from figures alone; [`price`] estimates
+//! what a copy costs.
+
+pub mod evaluate;
+pub mod price;
+
+pub use evaluate::{evaluate, Action, Copies, Decision, Inputs, Policy, Range, Reason, Target};
+pub use price::{from_requests, from_tagged, CopyCost, Prices};
