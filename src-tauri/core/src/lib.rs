@@ -23,4 +23,6 @@ pub mod testing;
 mod facade;
 
 pub use error::{AppError, FieldProblem};
-pub use facade::{AppDirs, AppStatus, AwsEndpoints, Backends, Export, Purser};
+pub use facade::{
+    AppDirs, AppStatus, AwsEndpoints, Backends, CostPreview, Export, GuardView, Purser, COOLDOWN,
+};

@@ -59,6 +59,7 @@ fn kind(action: &Action) -> (&'static str, Option<Target>) {
     }
 }
 
+// Long: a table, one case per entry.
 fn cases() -> Vec<Case> {
     let auto = |floor| Policy::Automatic { floor };
     vec![

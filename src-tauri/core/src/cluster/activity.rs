@@ -64,6 +64,46 @@ pub fn uninstall(app: &str, with_adopted: bool) -> Subject {
     Subject::new("uninstall", app, text).with("withAdopted", with_adopted)
 }
 
+/// A level as both languages write it: `6` copies, or an autoscaler's `2–10`.
+pub fn level_text(level: &crate::guard::Target) -> String {
+    match level {
+        crate::guard::Target::Copies { replicas } => replicas.to_string(),
+        crate::guard::Target::Autoscaler { min, max } => format!("{min}–{max}"),
+    }
+}
+
+/// The budget guard's own lines: a decision (`guardNotify`, `guardPropose`, `guardDismiss`,
+/// `guardScale`) with its reason, whose values the window words (`guard.<code>`).
+pub fn guard(action: &str, app: &str, reason: &crate::guard::Reason) -> Subject {
+    let mut subject = Subject::new(action, app, format!("{app}: {}", reason.text));
+    subject.params = reason.params.clone();
+    subject.with("reason", reason.code)
+}
+
+/// The guard scaling an app down (or lowering its autoscaler's range).
+pub fn guard_scale(
+    app: &str,
+    from: &crate::guard::Target,
+    to: &crate::guard::Target,
+    reason: &crate::guard::Reason,
+) -> Subject {
+    guard("guardScale", app, reason)
+        .with("fromLevel", level_text(from))
+        .with("toLevel", level_text(to))
+}
+
+/// Putting back what the guard changed.
+pub fn guard_revert(app: &str, from: &crate::guard::Target, to: &crate::guard::Target) -> Subject {
+    let (from, to) = (level_text(from), level_text(to));
+    Subject::new(
+        "guardRevert",
+        app,
+        format!("{app}: {from} → {to} (reverted)"),
+    )
+    .with("fromLevel", from)
+    .with("toLevel", to)
+}
+
 /// One of each that has values (the window words those; one without values is its app's
 /// name alone), with example values.
 pub fn examples() -> Vec<Subject> {
@@ -74,5 +114,10 @@ pub fn examples() -> Vec<Subject> {
         autoscaler("assistant", 2, 8),
         rollback("assistant", Some((3, image))),
         uninstall("assistant", true),
+        guard_revert(
+            "assistant",
+            &crate::guard::Target::Copies { replicas: 1 },
+            &crate::guard::Target::Copies { replicas: 6 },
+        ),
     ]
 }

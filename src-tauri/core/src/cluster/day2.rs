@@ -43,7 +43,7 @@ fn merge_params() -> PatchParams {
 
 impl ClusterService {
     /// The app's Deployment, refused unless Purser deployed it (or took it over when asked).
-    async fn purser_deployment(
+    pub(super) async fn purser_deployment(
         connection: &Connection,
         ns: &str,
         app: &str,

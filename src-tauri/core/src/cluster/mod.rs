@@ -14,6 +14,7 @@ mod diff;
 pub mod error;
 pub mod exec;
 pub mod exec_auth;
+pub mod guard_ops;
 pub mod manifests;
 pub mod messages;
 pub mod rollout;

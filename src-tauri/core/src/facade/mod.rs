@@ -6,9 +6,11 @@
 
 mod costs;
 mod deploy;
+mod guard;
 mod keys;
 
 pub use costs::Export;
+pub use guard::{CostPreview, GuardView, COOLDOWN};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -124,6 +126,8 @@ pub struct Purser {
     credentials: Credentials,
     costs: CostService,
     cluster: ClusterService,
+    /// The budget guard's memory (policies, proposals, prices).
+    guard: Mutex<crate::guard::GuardState>,
 }
 
 impl Purser {
@@ -143,6 +147,7 @@ impl Purser {
         let cluster =
             ClusterService::with_timeouts(backends.kubeconfig, &dirs.data, backends.timeouts);
         Self {
+            guard: Mutex::new(crate::guard::GuardState::load(&dirs.data)),
             credentials,
             costs,
             cluster,

@@ -5,6 +5,8 @@
 
 pub mod evaluate;
 pub mod price;
+pub mod state;
 
 pub use evaluate::{evaluate, Action, Copies, Decision, Inputs, Policy, Range, Reason, Target};
 pub use price::{from_requests, from_tagged, CopyCost, Prices};
+pub use state::{AppGuard, AppKey, GuardState, Proposal};

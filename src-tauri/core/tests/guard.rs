@@ -1,0 +1,335 @@
+//! The budget guard end to end through the facade, with real peers: Cost Explorer answered by
+//! moto (this month over the budget) and a local forecast server, apps on the Kubernetes API
+//! test server (kubectl reads back what the guard wrote). The guard proposes, the approval
+//! scales down, the Deployment holds the previous copies, a restart of Purser keeps the policy
+//! and the revert, revert restores; automatic mode acts once per cooldown; a 403 is told and
+//! audited, not retried.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use purser_core::audit::Outcome;
+use purser_core::cluster::{AppSpec, KubeconfigSource, Target};
+use purser_core::guard::{Policy, Target as Level};
+use purser_core::secrets::{Secret, SecretKind};
+use purser_core::settings::SettingsPatch;
+use purser_core::testing::{FixedClock, MemoryStore};
+use purser_core::{AppDirs, AwsEndpoints, Backends, Purser};
+use purser_test_support::kube::{Cluster, CONTEXT};
+use purser_test_support::moto::Moto;
+use serde_json::{json, Value};
+use time::macros::datetime;
+use wiremock::matchers::{header, method};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Cost Explorer's answer: this month (still open) at $1,100 so far.
+async fn seed_costs(moto: &Moto) {
+    let month = |start: &str, end: &str, amount: &str, estimated: bool| {
+        json!({
+            "TimePeriod": {"Start": start, "End": end}, "Total": {}, "Estimated": estimated,
+            "Groups": [{"Keys": ["Amazon Elastic Kubernetes Service"],
+                        "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}]
+        })
+    };
+    let page = json!({"ResultsByTime": [
+        month("2026-10-01", "2026-11-01", "900", false),
+        month("2026-11-01", "2026-12-01", "1100", true),
+    ]});
+    moto.control_json(
+        "/moto-api/static/ce/cost-and-usage-results",
+        &json!({"results": [page]}),
+    )
+    .await;
+}
+
+/// `GetCostForecast`, which moto does not implement: $600 more by the month's end.
+async fn forecast_server() -> MockServer {
+    let server = MockServer::start().await;
+    let body = json!({
+        "Total": {"Amount": "600", "Unit": "USD"},
+        "ForecastResultsByTime": [{"TimePeriod": {"Start": "2026-11-20", "End": "2026-12-01"},
+            "MeanValue": "600", "PredictionIntervalLowerBound": "500", "PredictionIntervalUpperBound": "700"}]
+    });
+    Mock::given(method("POST"))
+        .and(header(
+            "x-amz-target",
+            "AWSInsightsIndexService.GetCostForecast",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1"),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+struct World {
+    cluster: Cluster,
+    moto: Moto,
+    forecast: MockServer,
+    secrets: Arc<MemoryStore>,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    /// A Purser over this world's folders (a second call is a restart).
+    fn purser(&self) -> Purser {
+        let backends = Backends {
+            secrets: self.secrets.clone(),
+            kubeconfig: KubeconfigSource::Files(vec![self.cluster.kubeconfig_path()]),
+            aws: AwsEndpoints {
+                sts: Some(self.moto.url.clone()),
+                cost_usage: Some(self.moto.url.clone()),
+                cost_forecast: Some(self.forecast.uri()),
+            },
+            clock: Arc::new(FixedClock(datetime!(2026-11-20 12:00 UTC))),
+            ..purser_core::testing::backends()
+        };
+        Purser::new(AppDirs::under(self.dir.path()), None, backends)
+    }
+
+    async fn copies(&self, app: &str) -> String {
+        self.cluster
+            .kubectl_ok(&["get", "deployment", app, "-o", "jsonpath={.spec.replicas}"])
+            .await
+    }
+
+    async fn annotation(&self, app: &str) -> String {
+        self.cluster
+            .kubectl_ok(&[
+                "get",
+                "deployment",
+                app,
+                "-o",
+                "jsonpath={.metadata.annotations.purser\\.dev/guard-previous}",
+            ])
+            .await
+    }
+}
+
+async fn world() -> World {
+    let world = World {
+        cluster: Cluster::start().await,
+        moto: Moto::start(),
+        forecast: forecast_server().await,
+        secrets: Arc::new(MemoryStore::default()),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    seed_costs(&world.moto).await;
+    world
+}
+
+fn target() -> Target {
+    Target {
+        context: CONTEXT.into(),
+        namespace: "default".into(),
+    }
+}
+
+/// Keys, a $1,000 budget, a connection, and `app` deployed with `replicas` copies.
+async fn set_up(purser: &Purser, apps: &[(&str, i64)]) {
+    for (kind, value) in [
+        (
+            SecretKind::OpenaiApiKey,
+            "sk-proj-GUARDTEST0123456789abcdefghijklmn",
+        ),
+        (SecretKind::AwsAccessKeyId, "AKIDGUARDTEST0000001"),
+        (
+            SecretKind::AwsSecretAccessKey,
+            "guardTestSecret000000000000000000000000",
+        ),
+    ] {
+        purser.store_secret(kind, Secret::new(value)).await.unwrap();
+    }
+    let patch = SettingsPatch::from_json(&json!({"budgetAmount": "1000"})).unwrap();
+    purser.update_settings(&patch).unwrap();
+    purser.kube_connect(CONTEXT).await.unwrap();
+    for (app, replicas) in apps {
+        let spec: AppSpec = serde_json::from_value(json!({
+            "name": app, "image": "ghcr.io/acme/assistant:1.0", "replicas": replicas,
+            "port": 8080, "cpuRequest": "250m", "memoryRequest": "512Mi"
+        }))
+        .unwrap();
+        purser.deploy(&target(), &spec, false).await.unwrap();
+    }
+}
+
+fn guard_lines(purser: &Purser) -> Vec<(String, String, Outcome)> {
+    purser
+        .audit_entries(100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action.starts_with("guard"))
+        .map(|e| (e.action, e.app, e.outcome))
+        .collect()
+}
+
+fn params(notice: &purser_core::AppError) -> &serde_json::Map<String, Value> {
+    &notice.params
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn propose_approve_restart_and_revert() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 6)]).await;
+
+    let view = purser
+        .set_guard_policy(&target(), "assistant", Policy::Propose { floor: 2 })
+        .await
+        .unwrap();
+    let per_copy = view.copy_cost.expect("250m / 512Mi is priced").monthly;
+    // (0.25 × $0.04048 + 1 GB × $0.004445) × 730 h
+    assert!(
+        (per_copy - 10.63).abs() < 0.01,
+        "0.25 vCPU + 1 GB on Fargate: {per_copy}"
+    );
+
+    // Spent $1,100 of $1,000, forecast $1,700: a proposal, nothing changed yet.
+    let told = purser.guard_check().await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].code, "guard_propose");
+    assert_eq!(told[0].hint_code, "guard_over_budget");
+    assert_eq!(params(&told[0])["from"], 6);
+    assert_eq!(params(&told[0])["to"], 2);
+    assert_eq!(world.copies("assistant").await, "6");
+    assert!(purser
+        .status()
+        .notices
+        .iter()
+        .any(|n| n.code == "guard_propose"));
+    // Asked again within the hour: the same proposal is not made twice.
+    assert!(purser.guard_check().await.is_empty());
+
+    let view = purser.guard_approve(&target(), "assistant").await.unwrap();
+    assert!(view.proposal.is_none());
+    assert_eq!(view.copies, 2);
+    assert_eq!(world.copies("assistant").await, "2");
+    let previous: Value = serde_json::from_str(&world.annotation("assistant").await).unwrap();
+    assert_eq!(previous, json!({"kind": "copies", "replicas": 6}));
+
+    // Purser restarts: the policy and what can be reverted are still there.
+    drop(purser);
+    let purser = world.purser();
+    purser.kube_connect(CONTEXT).await.unwrap();
+    let view = purser.guard_view(&target(), "assistant").await.unwrap();
+    assert_eq!(view.policy, Policy::Propose { floor: 2 });
+    let revertible = view.revertible.expect("the Deployment remembers");
+    assert_eq!(revertible.previous, Level::Copies { replicas: 6 });
+
+    let view = purser
+        .guard_revert(&target(), "assistant", false)
+        .await
+        .unwrap();
+    assert_eq!(view.copies, 6);
+    assert!(view.revertible.is_none());
+    assert_eq!(world.copies("assistant").await, "6");
+    assert_eq!(world.annotation("assistant").await, "");
+    let actions: Vec<String> = guard_lines(&purser).into_iter().map(|l| l.0).collect();
+    assert_eq!(
+        actions,
+        ["guardRevert", "guardScale", "guardPropose", "guardPolicy"],
+        "newest first"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automatic_acts_once_per_cooldown_and_a_changed_app_is_asked_about() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 4)]).await;
+    purser
+        .set_guard_policy(&target(), "assistant", Policy::Automatic { floor: 1 })
+        .await
+        .unwrap();
+
+    let told = purser.guard_check().await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].code, "guard_scaled");
+    assert_eq!(world.copies("assistant").await, "1");
+    // Within the cooldown nothing more happens.
+    assert!(purser.guard_check().await.is_empty());
+    let scaled = guard_lines(&purser)
+        .iter()
+        .filter(|l| l.0 == "guardScale")
+        .count();
+    assert_eq!(scaled, 1);
+
+    // Someone scales the app by hand; a revert asks first, then restores when told to.
+    world
+        .cluster
+        .kubectl_ok(&["scale", "deployment", "assistant", "--replicas=3"])
+        .await;
+    let asked = purser
+        .guard_revert(&target(), "assistant", false)
+        .await
+        .unwrap_err();
+    assert_eq!(asked.code, "guard_changed_since");
+    assert_eq!(asked.params["now"], "3 copies");
+    assert_eq!(
+        world.copies("assistant").await,
+        "3",
+        "asking changes nothing"
+    );
+    purser
+        .guard_revert(&target(), "assistant", true)
+        .await
+        .unwrap();
+    assert_eq!(world.copies("assistant").await, "4");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forbidden_scale_is_told_and_audited_not_retried() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 3)]).await;
+    purser
+        .set_guard_policy(&target(), "assistant", Policy::Automatic { floor: 1 })
+        .await
+        .unwrap();
+    world.cluster.sim.faults().deny("patch", "deployments");
+
+    let told = purser.guard_check().await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].code, "guard_failed");
+    assert_eq!(told[0].params["error"], "kube_forbidden");
+    assert_eq!(world.copies("assistant").await, "3");
+    let lines = guard_lines(&purser);
+    assert_eq!(lines[0].0, "guardScale");
+    assert_eq!(lines[0].2, Outcome::Failed);
+    // Not retried at the next check (the cooldown covers attempts, not only successes).
+    assert!(purser.guard_check().await.is_empty());
+    assert_eq!(guard_lines(&purser).len(), lines.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_policies_and_sample_figures_change_nothing() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 3)]).await;
+    let refused = purser
+        .set_guard_policy(&target(), "assistant", Policy::Automatic { floor: 101 })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "guard_invalid");
+    assert_eq!(refused.fields[0].code, "guard_floor");
+    let view = purser.guard_view(&target(), "assistant").await.unwrap();
+    assert_eq!(view.policy, Policy::Off);
+
+    // Without AWS keys the figures are sample data: never acted on for a real cluster.
+    for kind in [SecretKind::AwsAccessKeyId, SecretKind::AwsSecretAccessKey] {
+        purser.delete_secret(kind).await.unwrap();
+    }
+    purser
+        .set_guard_policy(&target(), "assistant", Policy::Automatic { floor: 1 })
+        .await
+        .unwrap();
+    let told = purser.guard_check().await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].code, "guard_refused");
+    assert_eq!(told[0].hint_code, "guard_sample_figures");
+    assert_eq!(world.copies("assistant").await, "3");
+    // Told once, not every hour.
+    assert!(purser.guard_check().await.is_empty());
+    assert!(Path::new(&world.dir.path().join("data/guard.json")).exists());
+}
