@@ -59,7 +59,7 @@ ensure_deps() {
   case "$(uname -s)" in
     Linux)
       if command -v apt-get >/dev/null 2>&1; then
-        ensure_apt_packages build-essential pkg-config curl libwebkit2gtk-4.1-dev
+        ensure_apt_packages build-essential pkg-config curl libwebkit2gtk-4.1-dev libayatana-appindicator3-1
         if [ "$want_tests" = test ]; then
           ensure_apt_packages xvfb xdotool webkit2gtk-driver gnome-keyring libsecret-tools dbus-daemon dbus-bin \
             python3-venv

@@ -29,6 +29,16 @@ const COMMANDS: &[&str] = &[
     "rollback_app",
     "uninstall_app",
     "audit_entries",
+    "guard_view",
+    "set_guard_policy",
+    "guard_approve",
+    "guard_dismiss",
+    "guard_revert",
+    "guard_pause",
+    "guard_check",
+    "scale_cost",
+    "form_cost",
+    "tray_words",
 ];
 
 fn main() {

@@ -209,9 +209,8 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
         );
     }
     app.quit().await;
-    let _ = std::process::Command::new("secret-tool")
-        .args(["clear", "service", "purser", "account", "openai-api-key"])
-        .status();
+    // The other window tests start from an empty keychain.
+    purser_test_support::keyring::clear("purser", "openai-api-key");
 }
 
 /// A kubeconfig with one context whose cluster nothing answers for.

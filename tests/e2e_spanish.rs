@@ -85,6 +85,8 @@ fn the_detector_finds_english_and_lets_spanish_pass() {
 
 #[tokio::test]
 async fn with_spanish_chosen_no_screen_shows_english() {
+    // No key stored yet, whatever ran before in this keychain.
+    purser_test_support::keyring::clear("purser", "openai-api-key");
     let app = Desktop::launch_with("es_ES.UTF-8", |_| {}).await;
 
     // Credentials: a malformed key is refused, AWS cannot be checked without keys.
@@ -97,6 +99,12 @@ async fn with_spanish_chosen_no_screen_shows_english() {
 
     // Deployment on the sandbox: a refused form, a preview, a rollout, a scale, a bad image.
     app.nav_button("Despliegue").await.click().await.unwrap();
+    app.eventually("the Deployment screen", || async {
+        app.visible_heading().await == "Despliegue"
+    })
+    .await;
+    app.wait_text("kube-server", "Sin conexión").await;
+    assert_spanish(&app, "deployment-disconnected").await;
     app.choose("Clúster", "purser-sandbox").await;
     app.click_button("Conectar").await;
     app.wait_text("kube-server", "Conectado").await;

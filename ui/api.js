@@ -84,4 +84,23 @@ export const api = {
   uninstallApp: (target, app, removeAdopted) => call('uninstall_app', { target, app, removeAdopted }),
   /** Newest audit entries first. */
   auditEntries: (limit) => call('audit_entries', { limit }),
+  /** The budget guard for one app: policy, cost of a copy, proposal, what can be reverted. */
+  guardView: (target, app) => call('guard_view', { target, app }),
+  /** Sets an app's guard policy: { mode: 'off' | 'notify' } or { mode, floor }. */
+  setGuardPolicy: (target, app, policy) => call('set_guard_policy', { target, app, policy }),
+  guardApprove: (target, app) => call('guard_approve', { target, app }),
+  guardDismiss: (target, app) => call('guard_dismiss', { target, app }),
+  /** Puts back what the guard changed; `anyway` after the user was asked. */
+  guardRevert: (target, app, anyway) => call('guard_revert', { target, app, anyway }),
+  guardPause: (paused) => call('guard_pause', { paused }),
+  /** Runs the guard now; resolves with what the user must be told. */
+  guardCheck: () => call('guard_check'),
+  /** What `replicas` copies of the app would cost. */
+  scaleCost: (target, app, replicas) => call('scale_cost', { target, app, replicas }),
+  /** What the deploy form would cost. */
+  formCost: (target, spec) => call('form_cost', { target, spec }),
+  /** The tray menu's words in the user's language. */
+  trayWords: (words) => call('tray_words', { words }),
+  /** Calls `handler` with the guard's notices as the schedule finds them. */
+  onGuardNotices: (handler) => window.__TAURI__.event.listen('guard-notices', (event) => handler(event.payload)),
 };

@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { t, render, language } from './i18n.js';
-import { describe, showErrorBox } from './messages.js';
+import { describe, showErrorBox, confirmDialog } from './messages.js';
 
 const OPTIONAL = new Set(['openai_admin_key', 'aws_session_token']);
 let overview = null;
@@ -227,16 +227,4 @@ async function saveSetting(name, value, messageId) {
   } catch (error) {
     setMessage(messageId, describe(error), true);
   }
-}
-
-/** Asks for confirmation in an in-page dialog; resolves true when confirmed. */
-function confirmDialog(message, confirmLabel) {
-  const dialog = document.getElementById('confirm-dialog');
-  document.getElementById('confirm-message').textContent = message;
-  document.getElementById('confirm-ok').textContent = confirmLabel;
-  return new Promise((resolve) => {
-    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true });
-    dialog.returnValue = '';
-    dialog.showModal();
-  });
 }

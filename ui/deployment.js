@@ -4,7 +4,11 @@
 
 import { api } from './api.js';
 import { t, tn, render, language } from './i18n.js';
-import { describe, errorMessage, showErrorBox } from './messages.js';
+import { describe, showErrorBox, confirmDialog } from './messages.js';
+import { loadActivity, initActivity } from './activity.js';
+import { initGuard, showGuard, showScaleCost, showFormCost } from './guard.js';
+
+export { loadActivity };
 
 const $ = (id) => document.getElementById(id);
 let target = null; // { context, namespace }
@@ -28,22 +32,11 @@ function signsIn(auth) {
   return render(`auth.${auth.kind}`, auth) ?? auth.kind;
 }
 
-/** What an Activity line was about, in the user's language: its app and values (lines
- *  written before values were recorded: their English text). */
-function activityDetail(entry) {
-  if (!entry.app) return entry.target;
-  if (!Object.keys(entry.params ?? {}).length) return entry.app;
-  const params = { app: entry.app, ...entry.params };
-  let text = render(`activityDetail.${entry.action}`, params) ?? entry.target;
-  if (params.tookOver) text += ` · ${t('activity.tookOver')}`;
-  if (params.withAdopted) text += ` · ${t('activity.withAdopted')}`;
-  return text;
-}
-
-/** How an Activity line ended, with the reason when it did not go through. */
-function outcomeText(entry) {
-  const why = entry.error ? errorMessage(entry.error) : entry.result;
-  return render(`outcome.${entry.outcome}`, { why }) ?? entry.result;
+/** The app list's first entry, worded again when the language changes. */
+function newAppOption() {
+  const option = new Option(t('deployment.newApp'), '');
+  option.dataset.i18n = 'deployment.newApp';
+  return option;
 }
 
 /** Every control that changes something on a cluster: usable only while connected. */
@@ -60,13 +53,18 @@ function showDisconnected(reason) {
   $('kube-namespace').replaceChildren();
   $('kube-permissions').replaceChildren();
   $('kube-permissions').className = 'permissions';
-  $('app-existing').replaceChildren(new Option(t('deployment.newApp'), ''));
+  $('app-existing').replaceChildren(newAppOption());
   $('preview-card').hidden = true;
   $('rollout-card').hidden = true;
   $('sandbox-banner').hidden = true;
   $('app-message').textContent = '';
+  // Worded again when the language changes (this runs before the first status arrives).
+  if (reason) delete $('kube-server').dataset.i18n;
+  else $('kube-server').dataset.i18n = 'deployment.notConnected';
   $('kube-server').textContent = reason ?? t('deployment.notConnected');
   $('kube-server').className = 'check-result';
+  $('scale-cost').textContent = '';
+  showGuard(null, null);
   for (const id of ACTIONS) $(id).disabled = true;
 }
 
@@ -77,6 +75,11 @@ function showConnected() {
 /** Wires the controls; `refreshStatus` redraws the status bar. */
 export function initDeployment(refreshStatus) {
   onStatusChange = refreshStatus;
+  initActivity(contextLabel);
+  initGuard(confirmDialog, () => {
+    loadActivity();
+    onStatusChange();
+  });
   showDisconnected();
   $('kube-connect').addEventListener('click', () => connect($('kube-context').value));
   $('kube-context').addEventListener('change', async () => {
@@ -95,8 +98,14 @@ export function initDeployment(refreshStatus) {
   });
   $('deploy-apply').addEventListener('click', deploy);
   $('deploy-cancel').addEventListener('click', () => ($('preview-card').hidden = true));
-  $('scale-slider').addEventListener('input', () => ($('scale-number').value = $('scale-slider').value));
-  $('scale-number').addEventListener('input', () => ($('scale-slider').value = $('scale-number').value));
+  $('scale-slider').addEventListener('input', () => {
+    $('scale-number').value = $('scale-slider').value;
+    showScaleCost(target, current, number('scale-number'));
+  });
+  $('scale-number').addEventListener('input', () => {
+    $('scale-slider').value = $('scale-number').value;
+    showScaleCost(target, current, number('scale-number'));
+  });
   $('scale-apply').addEventListener('click', scale);
   $('autoscaler-apply').addEventListener('click', setAutoscaler);
   $('app-restart').addEventListener('click', () => action('restart', () => api.restartApp(target, current)));
@@ -151,6 +160,7 @@ async function connect(context) {
     showConnected();
     $('sandbox-banner').hidden = !info.sandbox;
     sandbox = info.sandbox;
+    delete $('kube-server').dataset.i18n;
     $('kube-server').textContent = render('deployment.connected', {
       server: info.sandbox ? t('deployment.sandboxOption') : info.server,
       version: info.version,
@@ -234,7 +244,7 @@ async function loadApps() {
   }
   const select = $('app-existing');
   const keep = select.value;
-  select.replaceChildren(new Option(t('deployment.newApp'), ''), ...apps.map((a) => new Option(`${a.name} — ${a.image}`, a.name)));
+  select.replaceChildren(newAppOption(), ...apps.map((a) => new Option(`${a.name} — ${a.image}`, a.name)));
   select.value = apps.some((a) => a.name === keep) ? keep : '';
 }
 
@@ -329,6 +339,7 @@ async function preview() {
     const result = await api.deployPreview(target, spec);
     pendingSpec = spec;
     drawPreview(result);
+    showFormCost(target, spec);
   } catch (error) {
     $('preview-card').hidden = true;
     showFieldProblems(error.fields);
@@ -421,6 +432,8 @@ function watch(app, first) {
   $('app-message').textContent = '';
   const summary = apps.find((a) => a.name === app);
   showAutoscaler(summary?.autoscaler ?? null);
+  $('scale-cost').textContent = '';
+  showGuard(target, app);
   if (first) drawStatus(first);
   api.watchRollout(target, app, (status) => {
     if (status.app === current) drawStatus(status);
@@ -550,6 +563,7 @@ async function uninstall() {
     if (report.leftAlone.length) text += ` ${render('deployment.leftAlone', { left: report.leftAlone.join(', ') })}`;
     if (report.keptAdopted.length) text += ` ${render('deployment.keptAdopted', { kept: report.keptAdopted.join(', ') })}`;
     $('rollout-card').hidden = true;
+    showGuard(null, null);
     await loadApps();
     fillForm({ name: '', image: '', replicas: 2, port: 8080, env: [] });
     showError(null);
@@ -562,29 +576,5 @@ async function uninstall() {
     message.textContent = describe(error);
   } finally {
     loadActivity();
-  }
-}
-
-/** Redraws the Activity table from the audit log. */
-export async function loadActivity() {
-  try {
-    const entries = await api.auditEntries(100);
-    $('activity-rows').replaceChildren(
-      ...entries.map((e) => {
-        const row = document.createElement('tr');
-        const cells = [
-          new Date(e.time).toLocaleString(language()),
-          e.user,
-          `${contextLabel(e.context)} / ${e.namespace}`,
-          `${t(`activity.${e.action}`)} · ${activityDetail(e)}`,
-          outcomeText(e),
-        ];
-        row.append(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
-        if (e.outcome !== 'ok') row.className = 'failed';
-        return row;
-      }),
-    );
-  } catch (error) {
-    showError(error);
   }
 }

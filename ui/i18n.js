@@ -102,7 +102,7 @@ const STRINGS = {
     'deployment.result': "Result",
     'deployment.sandboxOption': "simulation on this computer",
     'deployment.currentContext': "current",
-    'deployment.kubeconfigProblem': "Your kubeconfig could not be used: {problem}. The sandbox is available.",
+    'deployment.kubeconfigProblem': "Your kubeconfig could not be used: {problem} The sandbox is available.",
     'deployment.kubeconfigFiles': "Read from: {files}",
     'deployment.connecting': "Connecting…",
     'deployment.connected': "Connected to {server} · Kubernetes {version}",
@@ -506,6 +506,84 @@ const STRINGS = {
     'diffNote.key_changes': 'a different key than the cluster has now',
     'deployment.maskNote': '•••••••• stands for your OpenAI key from the keychain: it never appears here.',
     'deployment.maskNoteSandbox': '•••••••• stands for a placeholder: the sandbox never gets your key.',
+    'notice.guard_notify': 'Budget guard',
+    'notice.guard_propose': 'Budget guard',
+    'notice.guard_scaled': 'Budget guard',
+    'notice.guard_refused': 'Budget guard',
+    'notice.guard_failed': 'Budget guard',
+    'error.guard_notify': 'Budget guard: {app} is at {percent} % of the budget.',
+    'hint.guard_threshold': '{basis} is {figure}, {percent} % of your {budget} budget (you asked to be told at {threshold} %). Nothing was changed.',
+    'error.guard_propose': { one: 'The budget guard proposes scaling {app} down to 1 copy.', other: 'The budget guard proposes scaling {app} down to {to} copies.' },
+    'hint.guard_over_budget': '{basis} ({figure}) is over your budget of {budget}: from {from} copies to {to}.',
+    'error.guard_scaled': { one: 'The budget guard scaled {app} down to 1 copy.', other: 'The budget guard scaled {app} down to {to} copies.' },
+    'error.guard_refused': 'The budget guard cannot judge {app}; it changed nothing.',
+    'hint.guard_no_budget': 'No monthly budget is set. Set one under Cost & budget.',
+    'hint.guard_currency': 'The budget is in {budgetCurrency} but the costs are in {currency}. Set the budget in {currency}.',
+    'hint.guard_sample_figures': 'The figures are sample data, and made-up figures never change a real cluster. Connect AWS under Credentials.',
+    'hint.guard_unreachable': 'Purser could not reach the app’s cluster. It tries again at the next check.',
+    'error.guard_failed': 'The budget guard could not scale {app} down.',
+    'error.guard_changed_since': '{app} was changed since the budget guard set it to {set} copies; it now has {now}.',
+    'hint.guard_changed_since': 'Revert only if {app} should go back to what it had before the guard acted.',
+    'error.guard_nothing_to_revert': 'The budget guard has changed nothing on {app}.',
+    'hint.guard_nothing_to_revert': 'There is nothing to revert.',
+    'error.guard_invalid': 'The guard’s setting was not saved.',
+    'hint.guard_invalid': 'Correct the field marked in red.',
+    'field.guard_floor': 'Enter a whole number of copies from 0 to {max}.',
+    'error.guard_unsaved': 'The guard’s settings could not be saved on this computer.',
+    'hint.guard_unsaved': 'Check that the disk has room, then try again.',
+    'error.guard_no_proposal': 'Nothing is waiting for approval for {app}.',
+    'hint.guard_no_proposal': 'It may have been approved or dismissed already.',
+    'activity.guardPolicy': 'Budget guard',
+    'activity.guardNotify': 'Guard: told',
+    'activity.guardPropose': 'Guard: proposed',
+    'activity.guardScale': 'Guard: scaled down',
+    'activity.guardDismiss': 'Guard: proposal turned down',
+    'activity.guardRefuse': 'Guard: could not judge',
+    'activity.guardRevert': 'Guard: reverted',
+    'activityDetail.guardPolicy': '{app}: {mode}',
+    'activityDetail.guardRevert': '{app}: {fromLevel} → {toLevel} copies',
+    'guardMode.off': 'off',
+    'guardMode.notify': 'tell me only',
+    'guardMode.propose': 'propose scaling down',
+    'guardMode.automatic': 'scale down automatically',
+    'basis.spent': 'Spent so far',
+    'basis.forecast': 'The month-end forecast',
+    'priceSource.fargate-us-east-1': 'Fargate prices, us-east-1',
+    'guard.title': 'Budget guard',
+    'guard.mode': 'When the budget is at risk',
+    'guard.modeOff': 'Do nothing (off)',
+    'guard.modeNotify': 'Tell me',
+    'guard.modePropose': 'Propose scaling down (I approve)',
+    'guard.modeAutomatic': 'Scale down automatically',
+    'guard.floor': 'Down to (copies)',
+    'guard.save': 'Save guard',
+    'guard.checkNow': 'Check now',
+    'guard.nothingToSay': 'Checked: nothing to do right now.',
+    'guard.saved': 'Saved.',
+    'guard.sentence.off': 'The guard is off for this app.',
+    'guard.sentence.notify': 'When spending or the forecast passes one of your budget thresholds, Purser tells you. It never changes the app.',
+    'guard.sentence.propose': { one: 'When spending or the forecast passes the budget, Purser proposes scaling this app down to 1 copy; nothing changes until you approve.', other: 'When spending or the forecast passes the budget, Purser proposes scaling this app down to {floor} copies; nothing changes until you approve.' },
+    'guard.sentence.automatic': { one: 'When spending or the forecast passes the budget, Purser scales this app down to 1 copy at once (at most every 6 hours), tells you, and lets you revert.', other: 'When spending or the forecast passes the budget, Purser scales this app down to {floor} copies at once (at most every 6 hours), tells you, and lets you revert.' },
+    'guard.paused': 'The guard is paused (tray menu).',
+    'guard.copyCost': 'One copy ≈ {monthly} a month ({source}: {vcpu} vCPU, {gb} GB).',
+    'guard.copyCostUnknown': 'The cost of one copy cannot be estimated.',
+    'guard.approve': 'Scale down now',
+    'guard.dismiss': 'Not now',
+    'guard.approved': 'Scaled down.',
+    'guard.dismissed': 'Proposal turned down.',
+    'guard.revert': 'Revert',
+    'guard.revertAnyway': 'Revert anyway',
+    'guard.reverted': 'Reverted.',
+    'guard.revertText': 'The guard changed this app from {previous} to {set} copies.',
+    'guard.saves': 'Saves about {saving} a month.',
+    'guard.costPreview': '{from} → {to} copies ≈ {change} a month.',
+    'guard.costForecast': 'This month’s forecast becomes {newMonthEnd} of your {budget} budget.',
+    'guard.costForecastNoBudget': 'This month’s forecast becomes {newMonthEnd}.',
+    'guard.costUnknown': 'What this costs cannot be estimated (no CPU or memory reserved).',
+    'tray.open': 'Open Purser',
+    'tray.pause': 'Pause the budget guard',
+    'tray.resume': 'Resume the budget guard',
+    'tray.quit': 'Quit Purser',
   },
   es: {
     'a11y.skip': 'Saltar al contenido',
@@ -607,7 +685,7 @@ const STRINGS = {
     'deployment.result': "Resultado",
     'deployment.sandboxOption': "simulación en este ordenador",
     'deployment.currentContext': "actual",
-    'deployment.kubeconfigProblem': "No se pudo usar su kubeconfig: {problem}. El entorno de pruebas está disponible.",
+    'deployment.kubeconfigProblem': "No se pudo usar su kubeconfig: {problem} El entorno de pruebas está disponible.",
     'deployment.kubeconfigFiles': "Leído de: {files}",
     'deployment.connecting': "Conectando…",
     'deployment.connected': "Conectado a {server} · Kubernetes {version}",
@@ -1011,6 +1089,84 @@ const STRINGS = {
     'diffNote.key_changes': 'una clave distinta de la que tiene ahora el clúster',
     'deployment.maskNote': '•••••••• representa su clave de OpenAI del llavero: nunca aparece aquí.',
     'deployment.maskNoteSandbox': '•••••••• representa un marcador: el entorno de pruebas nunca recibe su clave.',
+    'notice.guard_notify': 'Guardián del presupuesto',
+    'notice.guard_propose': 'Guardián del presupuesto',
+    'notice.guard_scaled': 'Guardián del presupuesto',
+    'notice.guard_refused': 'Guardián del presupuesto',
+    'notice.guard_failed': 'Guardián del presupuesto',
+    'error.guard_notify': 'Guardián del presupuesto: {app} está en el {percent} % del presupuesto.',
+    'hint.guard_threshold': '{basis} es {figure}, el {percent} % de su presupuesto de {budget} (pidió aviso al {threshold} %). No se ha cambiado nada.',
+    'error.guard_propose': { one: 'El guardián del presupuesto propone reducir {app} a 1 copia.', other: 'El guardián del presupuesto propone reducir {app} a {to} copias.' },
+    'hint.guard_over_budget': '{basis} ({figure}) supera su presupuesto de {budget}: de {from} copias a {to}.',
+    'error.guard_scaled': { one: 'El guardián del presupuesto redujo {app} a 1 copia.', other: 'El guardián del presupuesto redujo {app} a {to} copias.' },
+    'error.guard_refused': 'El guardián del presupuesto no puede juzgar {app}; no ha cambiado nada.',
+    'hint.guard_no_budget': 'No hay presupuesto mensual. Fije uno en Coste y presupuesto.',
+    'hint.guard_currency': 'El presupuesto está en {budgetCurrency} pero los costes están en {currency}. Fije el presupuesto en {currency}.',
+    'hint.guard_sample_figures': 'Las cifras son datos de ejemplo, y unas cifras inventadas nunca cambian un clúster real. Conecte AWS en Credenciales.',
+    'hint.guard_unreachable': 'Purser no pudo llegar al clúster de la aplicación. Lo intentará de nuevo en la próxima comprobación.',
+    'error.guard_failed': 'El guardián del presupuesto no pudo reducir {app}.',
+    'error.guard_changed_since': '{app} ha cambiado desde que el guardián lo dejó en {set} copias; ahora tiene {now}.',
+    'hint.guard_changed_since': 'Revierta solo si {app} debe volver a lo que tenía antes de que actuara el guardián.',
+    'error.guard_nothing_to_revert': 'El guardián del presupuesto no ha cambiado nada en {app}.',
+    'hint.guard_nothing_to_revert': 'No hay nada que revertir.',
+    'error.guard_invalid': 'No se ha guardado el ajuste del guardián.',
+    'hint.guard_invalid': 'Corrija el campo marcado en rojo.',
+    'field.guard_floor': 'Escriba un número entero de copias de 0 a {max}.',
+    'error.guard_unsaved': 'No se pudieron guardar los ajustes del guardián en este ordenador.',
+    'hint.guard_unsaved': 'Compruebe que el disco tiene espacio y vuelva a intentarlo.',
+    'error.guard_no_proposal': 'No hay nada pendiente de aprobación para {app}.',
+    'hint.guard_no_proposal': 'Puede que ya se haya aprobado o rechazado.',
+    'activity.guardPolicy': 'Guardián del presupuesto',
+    'activity.guardNotify': 'Guardián: aviso',
+    'activity.guardPropose': 'Guardián: propuesta',
+    'activity.guardScale': 'Guardián: reducción',
+    'activity.guardDismiss': 'Guardián: propuesta rechazada',
+    'activity.guardRefuse': 'Guardián: no pudo juzgar',
+    'activity.guardRevert': 'Guardián: revertido',
+    'activityDetail.guardPolicy': '{app}: {mode}',
+    'activityDetail.guardRevert': '{app}: {fromLevel} → {toLevel} copias',
+    'guardMode.off': 'desactivado',
+    'guardMode.notify': 'solo avisarme',
+    'guardMode.propose': 'proponer reducir',
+    'guardMode.automatic': 'reducir automáticamente',
+    'basis.spent': 'Lo gastado hasta ahora',
+    'basis.forecast': 'La previsión a fin de mes',
+    'priceSource.fargate-us-east-1': 'precios de Fargate, us-east-1',
+    'guard.title': 'Guardián del presupuesto',
+    'guard.mode': 'Cuando el presupuesto esté en riesgo',
+    'guard.modeOff': 'No hacer nada (desactivado)',
+    'guard.modeNotify': 'Avisarme',
+    'guard.modePropose': 'Proponer reducir (yo apruebo)',
+    'guard.modeAutomatic': 'Reducir automáticamente',
+    'guard.floor': 'Reducir a (copias)',
+    'guard.save': 'Guardar guardián',
+    'guard.checkNow': 'Comprobar ahora',
+    'guard.nothingToSay': 'Comprobado: ahora no hay nada que hacer.',
+    'guard.saved': 'Guardado.',
+    'guard.sentence.off': 'El guardián está desactivado para esta aplicación.',
+    'guard.sentence.notify': 'Cuando el gasto o la previsión superen uno de sus umbrales del presupuesto, Purser le avisa. Nunca cambia la aplicación.',
+    'guard.sentence.propose': { one: 'Cuando el gasto o la previsión superen el presupuesto, Purser propone reducir esta aplicación a 1 copia; no cambia nada hasta que usted lo apruebe.', other: 'Cuando el gasto o la previsión superen el presupuesto, Purser propone reducir esta aplicación a {floor} copias; no cambia nada hasta que usted lo apruebe.' },
+    'guard.sentence.automatic': { one: 'Cuando el gasto o la previsión superen el presupuesto, Purser reduce esta aplicación a 1 copia enseguida (como mucho cada 6 horas), le avisa y le deja revertirlo.', other: 'Cuando el gasto o la previsión superen el presupuesto, Purser reduce esta aplicación a {floor} copias enseguida (como mucho cada 6 horas), le avisa y le deja revertirlo.' },
+    'guard.paused': 'El guardián está en pausa (menú de la bandeja).',
+    'guard.copyCost': 'Una copia ≈ {monthly} al mes ({source}: {vcpu} vCPU, {gb} GB).',
+    'guard.copyCostUnknown': 'No se puede estimar el coste de una copia.',
+    'guard.approve': 'Reducir ahora',
+    'guard.dismiss': 'Ahora no',
+    'guard.approved': 'Reducida.',
+    'guard.dismissed': 'Propuesta rechazada.',
+    'guard.revert': 'Revertir',
+    'guard.revertAnyway': 'Revertir de todos modos',
+    'guard.reverted': 'Revertido.',
+    'guard.revertText': 'El guardián cambió esta aplicación de {previous} a {set} copias.',
+    'guard.saves': 'Ahorra unos {saving} al mes.',
+    'guard.costPreview': '{from} → {to} copias ≈ {change} al mes.',
+    'guard.costForecast': 'La previsión de este mes pasa a {newMonthEnd} de su presupuesto de {budget}.',
+    'guard.costForecastNoBudget': 'La previsión de este mes pasa a {newMonthEnd}.',
+    'guard.costUnknown': 'No se puede estimar el coste (no hay CPU ni memoria reservadas).',
+    'tray.open': 'Abrir Purser',
+    'tray.pause': 'Pausar el guardián del presupuesto',
+    'tray.resume': 'Reanudar el guardián del presupuesto',
+    'tray.quit': 'Salir de Purser',
   },
 };
 
@@ -1018,6 +1174,9 @@ let current = 'en';
 
 /** Values that are themselves words: looked up under these prefixes before they are shown. */
 const WORDS = {
+  basis: 'basis.',
+  mode: 'guardMode.',
+  source: 'priceSource.',
   secret: 'secretName.',
   setting: 'setting.',
   cut: 'cut.',
@@ -1026,7 +1185,10 @@ const WORDS = {
 };
 
 /** The value that picks a plural form, when a text has one. */
-const COUNTS = ['count', 'models', 'replicas', 'restarts'];
+const COUNTS = ['count', 'models', 'replicas', 'restarts', 'to', 'floor'];
+
+/** Values that are amounts of money: written as money in the user's language. */
+const MONEY = ['figure', 'budget'];
 
 /** The language in use: 'en' or 'es'. */
 export function language() {
@@ -1053,8 +1215,12 @@ export function has(key) {
   return key in STRINGS.en;
 }
 
-function word(name, value) {
+function word(name, value, params) {
   if (value === null || value === undefined) return '';
+  if (MONEY.includes(name) && typeof value === 'number') {
+    const currency = params.currency ?? 'USD';
+    return new Intl.NumberFormat(current, { style: 'currency', currency, maximumFractionDigits: 0 }).format(value);
+  }
   const prefix = WORDS[name];
   return prefix && has(prefix + value) ? t(prefix + value) : String(value);
 }
@@ -1068,7 +1234,7 @@ export function render(key, params = {}) {
   const entry = lookup(key);
   if (entry === undefined) return undefined;
   const count = COUNTS.map((name) => params[name]).find((v) => typeof v === 'number');
-  return pick(entry, count).replace(/\{(\w+)\}/g, (_, name) => word(name, params[name]));
+  return pick(entry, count).replace(/\{(\w+)\}/g, (_, name) => word(name, params[name], params));
 }
 
 /** [`render`] for texts whose count is `n`. */

@@ -90,9 +90,34 @@ function renderNotices(notices) {
   );
 }
 
+/** The tray menu in the user's language (the tray has no words of its own). */
+function sendTrayWords() {
+  const words = { open: t('tray.open'), pause: t('tray.pause'), resume: t('tray.resume'), quit: t('tray.quit') };
+  api.trayWords(words).catch(() => {});
+}
+
+/** The guard's notices as a desktop notification too: some Linux desktops drop them
+ *  silently, so they also stay in the notice area. */
+async function notifyDesktop(notices) {
+  const notification = window.__TAURI__.notification;
+  if (!notification) return;
+  try {
+    let granted = await notification.isPermissionGranted();
+    if (!granted) granted = (await notification.requestPermission()) === 'granted';
+    if (!granted) return;
+    for (const notice of notices) {
+      notification.sendNotification({ title: errorMessage(notice), body: errorHint(notice) });
+    }
+  } catch {
+    // The notice area already shows them.
+  }
+}
+
 /** Draws everything that depends on the app status. */
 export function render(status) {
+  const languageChanged = status.language !== language() || !document.body.dataset.ready;
   setLanguage(status.language);
+  if (languageChanged) sendTrayWords();
   applyTheme(status.settings.theme);
   setStatusValue('status-context', status.kubeContext && contextLabel(status.kubeContext));
   setStatusValue('status-aws', status.awsIdentity && `${status.awsIdentity.account} · ${status.awsIdentity.arn}`);
@@ -123,6 +148,10 @@ async function start() {
   initCost(refreshStatus);
   initDeployment(refreshStatus);
   showSection('credentials', { focus: false });
+  api.onGuardNotices((notices) => {
+    refreshStatus();
+    notifyDesktop(notices);
+  }).catch(() => {});
   try {
     const status = await api.firstStatus();
     render(status);

@@ -34,3 +34,15 @@ export function showErrorBox(box, error) {
   hint.textContent = errorHint(error);
   box.replaceChildren(title, hint);
 }
+
+/** Asks for confirmation in an in-page dialog; resolves true when confirmed. */
+export function confirmDialog(message, confirmLabel) {
+  const dialog = document.getElementById('confirm-dialog');
+  document.getElementById('confirm-message').textContent = message;
+  document.getElementById('confirm-ok').textContent = confirmLabel;
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), { once: true });
+    dialog.returnValue = '';
+    dialog.showModal();
+  });
+}

@@ -6,6 +6,7 @@
 //! `purser-core`, which cannot use Tauri.
 
 pub mod commands;
+pub mod guard_runtime;
 pub mod logging;
 
 use tauri::{Builder, Manager, Runtime};
@@ -39,7 +40,13 @@ pub fn run() {
 pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
-        .setup(|app| init(app.handle(), None).map_err(Into::into))
+        .plugin(tauri_plugin_notification::init())
+        .on_window_event(guard_runtime::on_window_event)
+        .setup(|app| {
+            init(app.handle(), None)?;
+            guard_runtime::start(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
             commands::app::update_settings,
@@ -67,6 +74,16 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::cluster::rollback_app,
             commands::cluster::uninstall_app,
             commands::cluster::audit_entries,
+            commands::guard::guard_view,
+            commands::guard::set_guard_policy,
+            commands::guard::guard_approve,
+            commands::guard::guard_dismiss,
+            commands::guard::guard_revert,
+            commands::guard::guard_pause,
+            commands::guard::guard_check,
+            commands::guard::scale_cost,
+            commands::guard::form_cost,
+            commands::guard::tray_words,
         ])
 }
 

@@ -35,11 +35,17 @@ pub fn entries() -> Vec<Entry> {
     errors.extend(crate::secrets::messages::examples());
     errors.extend(crate::cost::messages::examples());
     errors.extend(crate::cluster::messages::examples());
+    errors.extend(crate::guard_examples());
     errors.push(AppError::from(crate::audit::AuditError::Read {
         path: "/x/audit.jsonl".into(),
         source: std::io::Error::other("x"),
     }));
     let mut out: Vec<Entry> = errors.iter().flat_map(error_entries).collect();
+    out.extend(errors.iter().flat_map(|e| {
+        e.fields
+            .iter()
+            .map(|f| entry(format!("field.{}", f.code), &f.params))
+    }));
     let fields: Vec<FieldProblem> = crate::cluster::spec::examples();
     out.extend(
         fields
@@ -117,6 +123,9 @@ fn window_words() -> Vec<Entry> {
         values.insert("app".into(), subject.app.clone().into());
         out.push(entry(format!("activity.{}", subject.action), &Map::new()));
         out.push(entry(format!("activityDetail.{}", subject.action), &values));
+    }
+    for action in activity::GUARD_ACTIONS {
+        out.push(entry(format!("activity.{action}"), &Map::new()));
     }
     for outcome in crate::audit::Outcome::ALL {
         let why = params([("why", "…".into())]);

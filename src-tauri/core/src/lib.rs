@@ -23,6 +23,8 @@ pub mod testing;
 mod facade;
 
 pub use error::{AppError, FieldProblem};
+#[cfg(any(test, feature = "testing"))]
+pub use facade::guard_examples;
 pub use facade::{
     AppDirs, AppStatus, AwsEndpoints, Backends, CostPreview, Export, GuardView, Purser, COOLDOWN,
 };

@@ -265,7 +265,7 @@ async fn automatic_acts_once_per_cooldown_and_a_changed_app_is_asked_about() {
         .await
         .unwrap_err();
     assert_eq!(asked.code, "guard_changed_since");
-    assert_eq!(asked.params["now"], "3 copies");
+    assert_eq!(asked.params["now"], "3");
     assert_eq!(
         world.copies("assistant").await,
         "3",

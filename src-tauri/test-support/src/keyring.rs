@@ -19,3 +19,18 @@ pub fn lookup(service: &str, account: &str) -> Option<String> {
 pub fn unique_service(test: &str) -> String {
     format!("purser-test-{test}-{}", std::process::id())
 }
+
+/// Removes the entry for (service, account), as a test's clean-up or precondition.
+pub fn clear(service: &str, account: &str) {
+    let status = Command::new("secret-tool")
+        .args(["clear", "service", service, "username", account])
+        .status()
+        .expect("secret-tool (package libsecret-tools) must be installed");
+    // secret-tool answers 1 when there was nothing to clear.
+    assert!(status.code().is_some(), "secret-tool clear was killed");
+    assert_eq!(
+        lookup(service, account),
+        None,
+        "{account}@{service} is gone"
+    );
+}

@@ -92,6 +92,36 @@ pub fn guard_scale(
         .with("toLevel", level_text(to))
 }
 
+/// The guard's actions as the audit log names them (the window words each).
+pub const GUARD_ACTIONS: [&str; 7] = [
+    "guardPolicy",
+    "guardNotify",
+    "guardPropose",
+    "guardScale",
+    "guardDismiss",
+    "guardRefuse",
+    "guardRevert",
+];
+
+/// The user setting an app's guard policy.
+pub fn guard_policy(app: &str, policy: &crate::guard::Policy) -> Subject {
+    let (mode, floor) = match policy {
+        crate::guard::Policy::Off => ("off", None),
+        crate::guard::Policy::Notify => ("notify", None),
+        crate::guard::Policy::Propose { floor } => ("propose", Some(*floor)),
+        crate::guard::Policy::Automatic { floor } => ("automatic", Some(*floor)),
+    };
+    let text = match floor {
+        Some(floor) => format!("{app}: guard {mode}, floor {floor} copies"),
+        None => format!("{app}: guard {mode}"),
+    };
+    let subject = Subject::new("guardPolicy", app, text).with("mode", mode);
+    match floor {
+        Some(floor) => subject.with("floor", floor),
+        None => subject,
+    }
+}
+
 /// Putting back what the guard changed.
 pub fn guard_revert(app: &str, from: &crate::guard::Target, to: &crate::guard::Target) -> Subject {
     let (from, to) = (level_text(from), level_text(to));
@@ -114,6 +144,7 @@ pub fn examples() -> Vec<Subject> {
         autoscaler("assistant", 2, 8),
         rollback("assistant", Some((3, image))),
         uninstall("assistant", true),
+        guard_policy("assistant", &crate::guard::Policy::Automatic { floor: 1 }),
         guard_revert(
             "assistant",
             &crate::guard::Target::Copies { replicas: 1 },

@@ -48,14 +48,6 @@ fn merge_params() -> PatchParams {
     }
 }
 
-/// The level as people read it in the audit log: "6 copies", "autoscaler 2–10".
-fn describe(level: &Level) -> String {
-    match level {
-        Level::Copies { replicas } => format!("{replicas} copies"),
-        Level::Autoscaler { min, max } => format!("autoscaler {min}–{max}"),
-    }
-}
-
 fn annotation(deployment: &Deployment, name: &str) -> Option<Level> {
     let text = deployment.metadata.annotations.as_ref()?.get(name)?;
     serde_json::from_str(text).ok()
@@ -182,8 +174,8 @@ impl ClusterService {
         if current != record.set && !anyway {
             return Err(ClusterError::GuardChangedSince {
                 app: app.into(),
-                set: describe(&record.set),
-                now: describe(&current),
+                set: activity::level_text(&record.set),
+                now: activity::level_text(&current),
             });
         }
         let subject = activity::guard_revert(app, &current, &record.previous);

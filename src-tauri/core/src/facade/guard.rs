@@ -175,10 +175,7 @@ impl Purser {
                 .save()
                 .map_err(|e| AppError::new("guard_unsaved", e))?;
         }
-        let mode = serde_json::to_value(&policy).unwrap_or_default();
-        let subject = Subject::new("guardPolicy", app, format!("{app}: guard policy {mode}"))
-            .with("mode", mode["mode"].clone())
-            .with("floor", mode.get("floor").cloned().unwrap_or_default());
+        let subject = activity::guard_policy(app, &policy);
         self.record(&key, subject)?;
         Ok(self.view_of(&key, look))
     }
@@ -192,6 +189,12 @@ impl Purser {
 
     pub fn guard_paused(&self) -> bool {
         lock(&self.guard).paused()
+    }
+
+    /// Whether the guard watches any app now (a policy on, not paused).
+    pub fn guard_watching(&self) -> bool {
+        let state = lock(&self.guard);
+        !state.paused() && !state.guarded().is_empty()
     }
 
     /// Writes one audit line for a guard event that is not itself a cluster change.
@@ -245,12 +248,23 @@ impl Purser {
         let look = match self.cluster.guard_look(&target, &key.app).await {
             Ok(look) => look,
             Err(error) => {
-                return self.tell_refusal(key, "unreachable", AppError::from(error).message)
+                let error = AppError::from(error);
+                let reason = Reason {
+                    code: "unreachable",
+                    params: serde_json::Map::from_iter([("error".into(), error.code.into())]),
+                    text: error.message,
+                };
+                return self.tell_refusal(key, reason);
             }
         };
         if figures.sample && !ClusterService::is_sandbox(&key.context) {
             // Made-up figures never move a real cluster.
-            return self.tell_refusal(key, "sample_figures", "the figures are sample data".into());
+            let reason = Reason {
+                code: "sample_figures",
+                params: serde_json::Map::new(),
+                text: "the figures are sample data".into(),
+            };
+            return self.tell_refusal(key, reason);
         }
         let settings = self.settings();
         let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
@@ -304,7 +318,7 @@ impl Purser {
                 lock(&self.guard).app_mut(key).refused = None;
                 return None;
             }
-            Action::Refuse => return self.tell_refusal(key, reason.code, reason.text),
+            Action::Refuse => return self.tell_refusal(key, reason),
             Action::Notify => {
                 let mut state = lock(&self.guard);
                 state.app_mut(key).notified.extend(decision.threshold);
@@ -349,31 +363,26 @@ impl Purser {
     }
 
     /// Tells "the guard cannot judge this app" once, until the reason changes.
-    fn tell_refusal(&self, key: &AppKey, code: &str, text: String) -> Option<AppError> {
+    fn tell_refusal(&self, key: &AppKey, reason: Reason) -> Option<AppError> {
         let mut state = lock(&self.guard);
         let entry = state.app_mut(key);
-        if entry.refused.as_deref() == Some(code) {
+        if entry.refused.as_deref() == Some(reason.code) {
             return None;
         }
-        entry.refused = Some(code.to_string());
+        entry.refused = Some(reason.code.to_string());
         let _ = state.save();
         drop(state);
-        let reason = Reason {
-            code: match code {
-                "no_budget" => "no_budget",
-                "currency" => "currency",
-                "sample_figures" => "sample_figures",
-                _ => "unreachable",
-            },
-            params: serde_json::Map::new(),
-            text,
-        };
-        let _ = self.record(key, activity::guard("guardRefuse", &key.app, &reason));
+        if let Err(error) = self.record(key, activity::guard("guardRefuse", &key.app, &reason)) {
+            tracing::warn!(code = %error.code, "guard refusal not audited");
+        }
         Some(notice("refused", key, &reason))
     }
 
+    /// The guard tried and the cluster refused or failed: the cluster's own words as the hint.
     fn failure(&self, key: &AppKey, error: AppError) -> AppError {
-        AppError::hinted("guard_failed", &error.hint_code, &error.message)
+        let mut failed = AppError::hinted("guard_failed", &error.hint_code, &error.message);
+        failed.params = error.params.clone();
+        failed
             .with("app", key.app.clone())
             .with("context", key.context.clone())
             .with("namespace", key.namespace.clone())
@@ -464,19 +473,25 @@ impl Purser {
         self.cost_of_copies(from, to, cpu, memory).await
     }
 
-    /// The same for a form about to be deployed: its copies and requests.
-    pub async fn deploy_preview_cost(
+    /// The same for the deploy form: its copies and requests against what runs now. A form
+    /// whose copies or requests cannot be read yet is priced as far as it can be.
+    pub async fn form_cost(
         &self,
         target: &ClusterTarget,
-        app: &str,
-        to: i32,
-        cpu: f64,
-        memory: f64,
+        form: &crate::cluster::AppSpec,
     ) -> Result<CostPreview, AppError> {
-        let from = match self.cluster.guard_look(target, app).await {
+        use purser_kubesim::quantity;
+        let from = match self.cluster.guard_look(target, form.name.trim()).await {
             Ok(look) => look.copies,
             Err(_) => 0,
         };
+        let to = form
+            .replicas
+            .and_then(|r| i32::try_from(r).ok())
+            .unwrap_or(0)
+            .max(0);
+        let cpu = quantity::parse(form.cpu_request.trim()).unwrap_or(0.0);
+        let memory = quantity::parse(form.memory_request.trim()).unwrap_or(0.0);
         self.cost_of_copies(from, to, cpu, memory).await
     }
 
@@ -508,4 +523,48 @@ impl Purser {
             currency: figures.map_or_else(|| "USD".into(), |f| f.currency),
         })
     }
+}
+
+/// One of each notice the guard gives and each error of its own, for the window's words.
+#[cfg(any(test, feature = "testing"))]
+pub fn examples() -> Vec<AppError> {
+    let key = AppKey {
+        context: "prod".into(),
+        namespace: "default".into(),
+        app: "assistant".into(),
+    };
+    let mut out = Vec::new();
+    for reason in crate::guard::evaluate::examples() {
+        let kinds: &[&str] = match reason.code {
+            "threshold" => &["notify"],
+            "over_budget" => &["propose", "scaled"],
+            "no_budget" | "currency" => &["refused"],
+            _ => &[],
+        };
+        out.extend(kinds.iter().map(|kind| notice(kind, &key, &reason)));
+    }
+    for (code, params) in [
+        ("sample_figures", serde_json::Map::new()),
+        (
+            "unreachable",
+            serde_json::Map::from_iter([("error".into(), "kube_unreachable".into())]),
+        ),
+    ] {
+        let reason = Reason {
+            code,
+            params,
+            text: String::new(),
+        };
+        out.push(notice("refused", &key, &reason));
+    }
+    out.push(
+        AppError::hinted("guard_failed", "kube_throttled", "x")
+            .with("app", "assistant")
+            .with("seconds", 5),
+    );
+    let floor = FieldProblem::new("guardFloor", "guard_floor").with("max", MAX_FLOOR);
+    out.push(AppError::new("guard_invalid", "x").with_fields(vec![floor]));
+    out.push(AppError::new("guard_unsaved", "x"));
+    out.push(AppError::new("guard_no_proposal", "x").with("app", "assistant"));
+    out
 }

@@ -10,6 +10,8 @@ mod guard;
 mod keys;
 
 pub use costs::Export;
+#[cfg(any(test, feature = "testing"))]
+pub use guard::examples as guard_examples;
 pub use guard::{CostPreview, GuardView, COOLDOWN};
 
 use std::path::PathBuf;

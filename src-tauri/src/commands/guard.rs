@@ -1,0 +1,113 @@
+//! Budget guard commands: an app's policy and what the guard would do, approve, dismiss and
+//! revert, pause, a check now, and what a number of copies would cost.
+
+use tauri::{AppHandle, Manager, Runtime, State};
+
+use purser_core::cluster::{AppSpec, Target};
+use purser_core::guard::Policy;
+use purser_core::{AppError, CostPreview, GuardView, Purser};
+
+use crate::guard_runtime::{Tray, TrayWords};
+
+/// The guard's state for one app.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn guard_view(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: String,
+) -> Result<GuardView, AppError> {
+    purser.guard_view(&target, &app).await
+}
+
+/// Sets the app's policy (off, notify, propose or automatic with a floor).
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn set_guard_policy(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: String,
+    policy: Policy,
+) -> Result<GuardView, AppError> {
+    purser.set_guard_policy(&target, &app, policy).await
+}
+
+/// Approves the waiting proposal: the app is scaled down.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn guard_approve(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: String,
+) -> Result<GuardView, AppError> {
+    purser.guard_approve(&target, &app).await
+}
+
+/// Turns the waiting proposal down.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn guard_dismiss(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: String,
+) -> Result<GuardView, AppError> {
+    purser.guard_dismiss(&target, &app).await
+}
+
+/// Puts back what the guard changed (`anyway`: the user confirmed after being asked).
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn guard_revert(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: String,
+    anyway: bool,
+) -> Result<GuardView, AppError> {
+    purser.guard_revert(&target, &app, anyway).await
+}
+
+/// Pauses or resumes the guard for every app.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub fn guard_pause(purser: State<'_, Purser>, paused: bool) -> Result<(), AppError> {
+    purser.pause_guard(paused)
+}
+
+/// Runs the guard now (as the schedule does) and returns what the user must be told.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn guard_check(purser: State<'_, Purser>) -> Result<Vec<AppError>, AppError> {
+    Ok(purser.guard_check().await)
+}
+
+/// What running `replicas` copies of the app would cost.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn scale_cost(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: String,
+    replicas: i32,
+) -> Result<CostPreview, AppError> {
+    purser.scale_preview(&target, &app, replicas).await
+}
+
+/// What the deploy form would cost a month, against what runs now.
+#[tauri::command]
+#[tracing::instrument(skip(purser, spec), fields(app = %spec.name), err(level = "warn"))]
+pub async fn form_cost(
+    purser: State<'_, Purser>,
+    target: Target,
+    spec: AppSpec,
+) -> Result<CostPreview, AppError> {
+    purser.form_cost(&target, &spec).await
+}
+
+/// The tray menu's words in the user's language (the window has the words). No tray: nothing.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn tray_words<R: Runtime>(app: AppHandle<R>, purser: State<'_, Purser>, words: TrayWords) {
+    if let Some(tray) = app.try_state::<Tray<R>>() {
+        tray.set_words(words, purser.guard_paused());
+    }
+}

@@ -1,0 +1,225 @@
+// The budget guard on the Deployment screen: the app's policy and, in one sentence, what it
+// will do; what a copy costs; a waiting proposal to approve or dismiss; revert; and the cost
+// of a change in copies next to the scale control and in the deploy preview. Decisions are
+// the core's; this draws and asks.
+
+import { api } from './api.js';
+import { t, render, language } from './i18n.js';
+import { describe, errorMessage, errorHint } from './messages.js';
+
+const $ = (id) => document.getElementById(id);
+let target = null;
+let app = null;
+let view = null;
+let confirmDialog = async () => false;
+let onChange = () => {};
+
+/** Money as the user's language writes it, whole units: "$1,234", "1234 US$". */
+export function money(amount, currency = 'USD', signed = false) {
+  const format = new Intl.NumberFormat(language(), {
+    style: 'currency',
+    currency,
+    maximumFractionDigits: 0,
+    signDisplay: signed ? 'exceptZero' : 'auto',
+  });
+  return format.format(amount);
+}
+
+/** Wires the controls. `ask` shows a confirmation; `changed` redraws the rest of the screen. */
+export function initGuard(ask, changed) {
+  confirmDialog = ask;
+  onChange = changed;
+  $('guard-mode').addEventListener('change', () => drawSentence(policyOnForm()));
+  $('guard-floor').addEventListener('input', () => drawSentence(policyOnForm()));
+  $('guard-save').addEventListener('click', save);
+  $('guard-approve').addEventListener('click', () => act(() => api.guardApprove(target, app), 'guard.approved'));
+  $('guard-dismiss').addEventListener('click', () => act(() => api.guardDismiss(target, app), 'guard.dismissed'));
+  $('guard-revert').addEventListener('click', revert);
+  $('guard-check').addEventListener('click', checkNow);
+}
+
+/** Runs the guard now, as the schedule would, and shows what it decided. */
+async function checkNow() {
+  const button = $('guard-check');
+  button.disabled = true;
+  try {
+    const told = await api.guardCheck();
+    await showGuard(target, app);
+    const waiting = view?.proposal;
+    $('guard-message').textContent = told.length || waiting ? '' : t('guard.nothingToSay');
+  } catch (error) {
+    $('guard-message').textContent = describe(error);
+  } finally {
+    button.disabled = false;
+    onChange();
+  }
+}
+
+/** Shows the guard for `name` in `where`; `null` hides it. */
+export async function showGuard(where, name) {
+  target = where;
+  app = name;
+  view = null;
+  $('guard-box').hidden = !name;
+  $('guard-message').textContent = '';
+  if (!name) return;
+  try {
+    draw(await api.guardView(target, app));
+  } catch (error) {
+    $('guard-message').textContent = describe(error);
+  }
+}
+
+function policyOnForm() {
+  const mode = $('guard-mode').value;
+  const floor = Number($('guard-floor').value);
+  return mode === 'propose' || mode === 'automatic' ? { mode, floor } : { mode };
+}
+
+function draw(next) {
+  view = next;
+  $('guard-mode').value = view.policy.mode;
+  if (view.policy.floor !== undefined) $('guard-floor').value = view.policy.floor;
+  drawSentence(view.policy);
+  const cost = view.copyCost;
+  $('guard-copy-cost').textContent = cost
+    ? render('guard.copyCost', {
+      monthly: money(cost.monthly),
+      source: cost.source,
+      vcpu: cost.size[0].toLocaleString(language()),
+      gb: cost.size[1].toLocaleString(language()),
+    })
+    : t('guard.copyCostUnknown');
+  const proposal = view.proposal;
+  $('guard-proposal').hidden = !proposal;
+  if (proposal) {
+    const params = { app, ...proposal.params };
+    $('guard-proposal-title').textContent = render('error.guard_propose', params);
+    $('guard-proposal-text').textContent = reasonText('over_budget', params, proposal.saving);
+  }
+  const revertible = view.revertible;
+  $('guard-revert-box').hidden = !revertible;
+  if (revertible) {
+    $('guard-revert-text').textContent = render('guard.revertText', {
+      previous: level(revertible.previous),
+      set: level(revertible.set),
+    });
+  }
+}
+
+/** "6", or an autoscaler's "2–10". */
+function level(value) {
+  return value.kind === 'autoscaler' ? `${value.min}–${value.max}` : String(value.replicas);
+}
+
+/** A reason the guard gives, in words, with what it saves when that is known. */
+export function reasonText(code, params, saving) {
+  const text = render(`hint.guard_${code}`, params) ?? code;
+  return saving == null ? text : `${text} ${render('guard.saves', { saving: money(saving) })}`;
+}
+
+function drawSentence(policy) {
+  const floor = Number.isInteger(policy.floor) ? policy.floor : 0;
+  $('guard-floor-field').hidden = !(policy.mode === 'propose' || policy.mode === 'automatic');
+  let sentence = render(`guard.sentence.${policy.mode}`, { floor, to: floor }) ?? '';
+  if (view?.paused && policy.mode !== 'off') sentence += ` ${t('guard.paused')}`;
+  $('guard-sentence').textContent = sentence;
+}
+
+function showFieldProblems(problems = []) {
+  for (const message of document.querySelectorAll('[data-guard-field]')) {
+    const problem = problems.find((p) => p.field === message.dataset.guardField);
+    message.textContent = problem ? render(`field.${problem.code}`, problem.params) ?? problem.code : '';
+    message.classList.toggle('error', Boolean(problem));
+  }
+}
+
+async function save() {
+  showFieldProblems();
+  try {
+    draw(await api.setGuardPolicy(target, app, policyOnForm()));
+    $('guard-message').textContent = t('guard.saved');
+  } catch (error) {
+    showFieldProblems(error.fields);
+    $('guard-message').textContent = describe(error);
+  } finally {
+    onChange();
+  }
+}
+
+async function act(run, done) {
+  try {
+    draw(await run());
+    $('guard-message').textContent = t(done);
+  } catch (error) {
+    $('guard-message').textContent = describe(error);
+  } finally {
+    onChange();
+  }
+}
+
+async function revert() {
+  try {
+    draw(await api.guardRevert(target, app, false));
+    $('guard-message').textContent = t('guard.reverted');
+  } catch (error) {
+    if (error.code !== 'guard_changed_since') {
+      $('guard-message').textContent = describe(error);
+      return;
+    }
+    // Someone changed the app since the guard did: ask before putting it back.
+    const question = `${errorMessage(error)} ${errorHint(error)}`;
+    if (await confirmDialog(question, t('guard.revertAnyway'))) {
+      await act(() => api.guardRevert(target, app, true), 'guard.reverted');
+    }
+  } finally {
+    onChange();
+  }
+}
+
+/** The cost of a change in copies, in one line: "3 → 6 copies ≈ +$64 a month; …". */
+export function costLine(preview) {
+  if (!preview.copyCost || preview.monthlyChange == null) return t('guard.costUnknown');
+  let line = render('guard.costPreview', {
+    from: preview.from,
+    to: preview.to,
+    change: money(preview.monthlyChange, 'USD', true),
+  });
+  if (preview.newMonthEnd != null) {
+    const values = { newMonthEnd: money(preview.newMonthEnd, preview.currency) };
+    line += ` ${preview.budget != null
+      ? render('guard.costForecast', { ...values, budget: money(preview.budget, preview.currency) })
+      : render('guard.costForecastNoBudget', values)}`;
+  }
+  return line;
+}
+
+let pending = null;
+/** Shows, under the scale control, what `replicas` copies would cost (debounced). */
+export function showScaleCost(where, name, replicas) {
+  clearTimeout(pending);
+  const box = $('scale-cost');
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    box.textContent = '';
+    return;
+  }
+  pending = setTimeout(async () => {
+    try {
+      const preview = await api.scaleCost(where, name, replicas);
+      box.textContent = preview.from === preview.to ? '' : costLine(preview);
+    } catch {
+      box.textContent = '';
+    }
+  }, 200);
+}
+
+/** Shows, in the deploy preview, what the form would cost. */
+export async function showFormCost(where, spec) {
+  const box = $('preview-cost');
+  box.textContent = '';
+  try {
+    box.textContent = costLine(await api.formCost(where, spec));
+  } catch {
+    // A form the core cannot price yet: the preview still shows what will change.
+  }
+}
