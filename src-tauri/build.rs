@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "scale_cost",
     "form_cost",
     "tray_words",
+    "set_guard_prices",
 ];
 
 fn main() {

@@ -99,6 +99,8 @@ export const api = {
   scaleCost: (target, app, replicas) => call('scale_cost', { target, app, replicas }),
   /** What the deploy form would cost. */
   formCost: (target, spec) => call('form_cost', { target, spec }),
+  /** Sets the prices a copy is estimated at (USD per vCPU-hour and per GB-hour). */
+  setGuardPrices: (target, app, vcpuHour, gbHour) => call('set_guard_prices', { target, app, vcpuHour, gbHour }),
   /** The tray menu's words in the user's language. */
   trayWords: (words) => call('tray_words', { words }),
   /** Calls `handler` with the guard's notices as the schedule finds them. */

@@ -36,6 +36,26 @@ export function initGuard(ask, changed) {
   $('guard-dismiss').addEventListener('click', () => act(() => api.guardDismiss(target, app), 'guard.dismissed'));
   $('guard-revert').addEventListener('click', revert);
   $('guard-check').addEventListener('click', checkNow);
+  $('guard-prices-save').addEventListener('click', savePrices);
+}
+
+/** A price as typed in the user's language ("0,04048" in Spanish); -1 when it is not a
+ *  number, which the core refuses naming the field. */
+function price(id) {
+  const raw = $(id).value.trim();
+  const text = language() === 'es' ? raw.replace(',', '.') : raw;
+  return /^\d+(\.\d+)?$/.test(text) ? Number(text) : -1;
+}
+
+async function savePrices() {
+  showFieldProblems();
+  try {
+    draw(await api.setGuardPrices(target, app, price('guard-vcpu-hour'), price('guard-gb-hour')));
+    $('guard-message').textContent = t('guard.saved');
+  } catch (error) {
+    showFieldProblems(error.fields);
+    $('guard-message').textContent = describe(error);
+  }
 }
 
 /** Runs the guard now, as the schedule would, and shows what it decided. */
@@ -81,6 +101,9 @@ function draw(next) {
   $('guard-mode').value = view.policy.mode;
   if (view.policy.floor !== undefined) $('guard-floor').value = view.policy.floor;
   drawSentence(view.policy);
+  const decimals = { maximumFractionDigits: 6, useGrouping: false };
+  $('guard-vcpu-hour').value = view.prices.vcpuHour.toLocaleString(language(), decimals);
+  $('guard-gb-hour').value = view.prices.gbHour.toLocaleString(language(), decimals);
   const cost = view.copyCost;
   $('guard-copy-cost').textContent = cost
     ? render('guard.copyCost', {

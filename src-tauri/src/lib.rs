@@ -84,6 +84,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::guard::scale_cost,
             commands::guard::form_cost,
             commands::guard::tray_words,
+            commands::guard::set_guard_prices,
         ])
 }
 

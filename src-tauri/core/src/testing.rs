@@ -42,6 +42,26 @@ impl Clock for FixedClock {
     }
 }
 
+/// A clock a test moves by hand.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<OffsetDateTime>);
+
+impl ManualClock {
+    pub fn new(at: OffsetDateTime) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    pub fn set(&self, at: OffsetDateTime) {
+        *lock(&self.0) = at;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        *lock(&self.0)
+    }
+}
+
 /// An address where nothing listens: AWS calls fail at once instead of leaving the computer.
 pub const NOWHERE: &str = "http://127.0.0.1:9";
 

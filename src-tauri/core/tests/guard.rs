@@ -333,3 +333,34 @@ async fn bad_policies_and_sample_figures_change_nothing() {
     assert!(purser.guard_check().await.is_empty());
     assert!(Path::new(&world.dir.path().join("data/guard.json")).exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prices_are_edited_checked_and_kept() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 2)]).await;
+    for (vcpu, gb) in [(0.0, 0.004), (0.04, -1.0), (f64::INFINITY, 0.004), (12.0, 0.004)] {
+        let refused = purser
+            .set_guard_prices(&target(), "assistant", vcpu, gb)
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code, "guard_invalid", "{vcpu} {gb}");
+        assert!(refused.fields.iter().all(|f| f.code == "guard_price"));
+    }
+    let view = purser.guard_view(&target(), "assistant").await.unwrap();
+    assert_eq!(view.prices.source, "fargate-us-east-1", "refusals changed nothing");
+
+    let view = purser
+        .set_guard_prices(&target(), "assistant", 0.05, 0.005)
+        .await
+        .unwrap();
+    let cost = view.copy_cost.unwrap();
+    assert_eq!(cost.source.as_deref(), Some("edited"));
+    // (0.25 × 0.05 + 1 × 0.005) × 730
+    assert!((cost.monthly - 12.775).abs() < 0.001, "{}", cost.monthly);
+    drop(purser);
+    let again = world.purser();
+    again.kube_connect(CONTEXT).await.unwrap();
+    let view = again.guard_view(&target(), "assistant").await.unwrap();
+    assert_eq!((view.prices.vcpu_hour, view.prices.gb_hour), (0.05, 0.005));
+}

@@ -66,6 +66,21 @@ pub async fn guard_revert(
     purser.guard_revert(&target, &app, anyway).await
 }
 
+/// Sets the prices a copy is estimated at; resolves with the app's guard view.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn set_guard_prices(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: String,
+    vcpu_hour: f64,
+    gb_hour: f64,
+) -> Result<GuardView, AppError> {
+    purser
+        .set_guard_prices(&target, &app, vcpu_hour, gb_hour)
+        .await
+}
+
 /// Pauses or resumes the guard for every app.
 #[tauri::command]
 #[tracing::instrument(skip(purser), err(level = "warn"))]

@@ -180,6 +180,47 @@ impl Purser {
         Ok(self.view_of(&key, look))
     }
 
+    /// Sets the prices a copy is estimated at (USD per vCPU-hour and per GB-hour). Refused,
+    /// changing nothing, unless both are positive amounts under $10 an hour.
+    pub async fn set_guard_prices(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        vcpu_hour: f64,
+        gb_hour: f64,
+    ) -> Result<GuardView, AppError> {
+        let valid = |price: f64| price.is_finite() && price > 0.0 && price < 10.0;
+        let problems: Vec<FieldProblem> = [("guardVcpuHour", vcpu_hour), ("guardGbHour", gb_hour)]
+            .into_iter()
+            .filter(|(_, price)| !valid(*price))
+            .map(|(field, _)| FieldProblem::new(field, "guard_price"))
+            .collect();
+        if !problems.is_empty() {
+            return Err(
+                AppError::new("guard_invalid", "a price is not a positive amount")
+                    .with_fields(problems),
+            );
+        }
+        {
+            let mut state = lock(&self.guard);
+            let defaults = Prices::default();
+            let source = if vcpu_hour == defaults.vcpu_hour && gb_hour == defaults.gb_hour {
+                defaults.source
+            } else {
+                "edited".into()
+            };
+            state.set_prices(Prices {
+                vcpu_hour,
+                gb_hour,
+                source,
+            });
+            state
+                .save()
+                .map_err(|e| AppError::new("guard_unsaved", e))?;
+        }
+        self.guard_view(target, app).await
+    }
+
     /// Pauses or resumes the guard for every app.
     pub fn pause_guard(&self, paused: bool) -> Result<(), AppError> {
         let mut state = lock(&self.guard);
@@ -563,7 +604,8 @@ pub fn examples() -> Vec<AppError> {
             .with("seconds", 5),
     );
     let floor = FieldProblem::new("guardFloor", "guard_floor").with("max", MAX_FLOOR);
-    out.push(AppError::new("guard_invalid", "x").with_fields(vec![floor]));
+    let price = FieldProblem::new("guardVcpuHour", "guard_price");
+    out.push(AppError::new("guard_invalid", "x").with_fields(vec![floor, price]));
     out.push(AppError::new("guard_unsaved", "x"));
     out.push(AppError::new("guard_no_proposal", "x").with("app", "assistant"));
     out
