@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Purser closed to the tray with the budget guard on: idle CPU and memory over 10 minutes.
 
-usage: bench/guard_idle.py [PURSER_BIN] [MINUTES]   (PURSER_BIN: the release build by default)
+usage: bench/guard_idle.py [PURSER_BIN] [MINUTES]   (PURSER_BIN "" or absent: the release build)
 
 Starts Purser under its own Xvfb with fresh folders, a budget and a guard policy on, waits
 for the window, closes it as a window manager does (WM_DELETE_WINDOW), checks that Purser
@@ -37,7 +37,7 @@ from Xlib import X, display, protocol  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/purser-target"))
-BINARY = sys.argv[1] if len(sys.argv) > 1 else f"{TARGET}/release/purser"
+BINARY = (sys.argv[1] if len(sys.argv) > 1 else "") or f"{TARGET}/release/purser"
 MINUTES = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
 APP_ID = "dev.purser.desktop"
 TICKS = os.sysconf("SC_CLK_TCK")

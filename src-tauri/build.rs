@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "form_cost",
     "tray_words",
     "set_guard_prices",
+    "set_guard_cost_tag",
 ];
 
 fn main() {

@@ -50,6 +50,26 @@ async fn propose_approve_and_revert_on_the_sandbox() {
         .await;
     app.wait_text("guard-copy-cost", "One copy ≈ $11 a month")
         .await;
+
+    // Measuring a copy by a tag: a bad one is refused; a good one needs a full month of
+    // copy-hours in the log (this app is new), and says so.
+    app.open_disclosure("Edit how a copy is priced").await;
+    app.type_in("Tag on this app’s AWS resources", "assistant")
+        .await;
+    app.click_button("Measure by this tag").await;
+    app.wait_text("guard-message", "The guard’s setting was not saved.")
+        .await;
+    app.type_in("Tag on this app’s AWS resources", "app=assistant")
+        .await;
+    app.click_button("Measure by this tag").await;
+    app.wait_text("guard-message", "Saved.").await;
+    app.wait_text(
+        "guard-tag-problem",
+        "does not show how many copies ran throughout last month (the app is newer",
+    )
+    .await;
+    app.wait_text("guard-copy-cost", "One copy ≈ $11 a month (Fargate prices")
+        .await;
     app.choose("When the budget is at risk", "Propose scaling down")
         .await;
     app.type_in("Down to (copies)", "1").await;

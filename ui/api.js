@@ -101,6 +101,8 @@ export const api = {
   formCost: (target, spec) => call('form_cost', { target, spec }),
   /** Sets the prices a copy is estimated at (USD per vCPU-hour and per GB-hour). */
   setGuardPrices: (target, app, vcpuHour, gbHour) => call('set_guard_prices', { target, app, vcpuHour, gbHour }),
+  /** Sets the tag on the app's AWS resources a copy's cost is measured by ('' for none). */
+  setGuardCostTag: (target, app, tag) => call('set_guard_cost_tag', { target, app, tag }),
   /** The tray menu's words in the user's language. */
   trayWords: (words) => call('tray_words', { words }),
   /** Calls `handler` with the guard's notices as the schedule finds them. */

@@ -37,6 +37,7 @@ export function initGuard(ask, changed) {
   $('guard-revert').addEventListener('click', revert);
   $('guard-check').addEventListener('click', checkNow);
   $('guard-prices-save').addEventListener('click', savePrices);
+  $('guard-tag-save').addEventListener('click', saveTag);
 }
 
 /** A price as typed in the user's language ("0,04048" in Spanish); -1 when it is not a
@@ -56,6 +57,40 @@ async function savePrices() {
     showFieldProblems(error.fields);
     $('guard-message').textContent = describe(error);
   }
+}
+
+async function saveTag() {
+  showFieldProblems();
+  try {
+    draw(await api.setGuardCostTag(target, app, $('guard-cost-tag').value));
+    $('guard-message').textContent = t('guard.saved');
+  } catch (error) {
+    showFieldProblems(error.fields);
+    $('guard-message').textContent = describe(error);
+  }
+}
+
+/** One copy's cost in words, with how it was reached. */
+function copyCostText(cost) {
+  if (!cost) return t('guard.copyCostUnknown');
+  if (cost.measured) {
+    const [year, month] = cost.measured.month.split('-').map(Number);
+    const name = new Date(Date.UTC(year, month - 1, 15))
+      .toLocaleString(language(), { month: 'long', year: 'numeric', timeZone: 'UTC' });
+    return render('guard.copyCostMeasured', {
+      monthly: money(cost.monthly),
+      month: name,
+      tag: cost.measured.tag,
+      cost: money(cost.measured.cost),
+      hours: Math.round(cost.measured.copyHours).toLocaleString(language()),
+    });
+  }
+  return render('guard.copyCost', {
+    monthly: money(cost.monthly),
+    source: cost.source,
+    vcpu: cost.size[0].toLocaleString(language()),
+    gb: cost.size[1].toLocaleString(language()),
+  });
 }
 
 /** Runs the guard now, as the schedule would, and shows what it decided. */
@@ -104,15 +139,13 @@ function draw(next) {
   const decimals = { maximumFractionDigits: 6, useGrouping: false };
   $('guard-vcpu-hour').value = view.prices.vcpuHour.toLocaleString(language(), decimals);
   $('guard-gb-hour').value = view.prices.gbHour.toLocaleString(language(), decimals);
-  const cost = view.copyCost;
-  $('guard-copy-cost').textContent = cost
-    ? render('guard.copyCost', {
-      monthly: money(cost.monthly),
-      source: cost.source,
-      vcpu: cost.size[0].toLocaleString(language()),
-      gb: cost.size[1].toLocaleString(language()),
-    })
-    : t('guard.copyCostUnknown');
+  $('guard-copy-cost').textContent = copyCostText(view.copyCost);
+  $('guard-cost-tag').value = view.costTag ?? '';
+  const problem = view.costTag && view.tagProblem;
+  $('guard-tag-problem').hidden = !problem;
+  $('guard-tag-problem').textContent = problem
+    ? render(`guard.tag_${view.tagProblem}`, { tag: view.costTag }) ?? view.tagProblem
+    : '';
   const proposal = view.proposal;
   $('guard-proposal').hidden = !proposal;
   if (proposal) {

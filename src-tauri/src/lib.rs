@@ -85,6 +85,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::guard::form_cost,
             commands::guard::tray_words,
             commands::guard::set_guard_prices,
+            commands::guard::set_guard_cost_tag,
         ])
 }
 

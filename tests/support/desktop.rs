@@ -246,6 +246,19 @@ impl Desktop {
             .unwrap_or_else(|e| panic!("cannot click {label:?}: {e:?}"));
     }
 
+    /// Opens the disclosure (`<details>`) whose summary reads `label`, as a user clicks it.
+    pub async fn open_disclosure(&self, label: &str) {
+        let xpath = format!("//summary[normalize-space(.)={}]", xpath_literal(label));
+        let summary = self
+            .visible(&xpath, &format!("a disclosure labelled {label:?}"))
+            .await;
+        self.scroll_into_view(&summary).await;
+        summary
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {label:?}: {e:?}"));
+    }
+
     /// Replaces the text of the field labelled `label`.
     pub async fn type_in(&self, label: &str, text: &str) {
         let field = self.field(label).await;

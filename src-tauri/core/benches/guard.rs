@@ -181,7 +181,6 @@ async fn a_day_of_checks() {
         .set_guard_policy(&target, "assistant", Policy::Notify)
         .await
         .unwrap();
-    let meter = RequestMeter::new(&dir.path().join("data"));
     let mut told = 0;
     let mut slowest = Duration::ZERO;
     for hour in 0..24 {
@@ -190,7 +189,8 @@ async fn a_day_of_checks() {
         told += purser.guard_check().await.len();
         slowest = slowest.max(started.elapsed());
     }
-    let requests = meter.requests_in("2026-11");
+    // Read after the checks: the meter loads its count from disk when made.
+    let requests = RequestMeter::new(&dir.path().join("data")).requests_in("2026-11");
     println!(
         "24 hourly guard checks over one day: {requests} Cost Explorer requests \
          (the cache refreshes every 6 h: 4 refreshes × usage + forecast = 8 expected; 0 beyond), \

@@ -8,11 +8,12 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::clock::{Clock, SystemClock};
 use crate::error::AppError;
 
 pub const FILE: &str = "audit.jsonl";
@@ -151,6 +152,8 @@ pub struct AuditLog {
     path: PathBuf,
     /// The open file, kept between writes; one writer at a time, so lines never interleave.
     file: Mutex<Option<File>>,
+    /// Each line's time (the guard replays the log into copy-hours).
+    clock: Arc<dyn Clock>,
 }
 
 impl AuditLog {
@@ -158,7 +161,13 @@ impl AuditLog {
         Self {
             path: data_dir.join(FILE),
             file: Mutex::new(None),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// Takes each line's time from `clock` from now on.
+    pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
     }
 
     pub fn path(&self) -> &Path {
@@ -176,7 +185,7 @@ impl AuditLog {
         let entry = AuditEntry {
             id: new_id(),
             phase: Phase::Intent,
-            time: crate::clock::now_rfc3339(),
+            time: crate::clock::rfc3339(self.clock.now()),
             user: whoami::username(),
             context: context.into(),
             namespace: namespace.into(),
@@ -203,7 +212,7 @@ impl AuditLog {
         };
         let entry = AuditEntry {
             phase: Phase::Result,
-            time: crate::clock::now_rfc3339(),
+            time: crate::clock::rfc3339(self.clock.now()),
             outcome,
             error,
             result,

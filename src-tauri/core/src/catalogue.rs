@@ -131,6 +131,10 @@ fn window_words() -> Vec<Entry> {
         let why = params([("why", "…".into())]);
         out.push(entry(format!("outcome.{}", wire_name(outcome)), &why));
     }
+    for problem in crate::TagProblem::ALL {
+        let tag = params([("tag", "app=assistant".into())]);
+        out.push(entry(format!("guard.tag_{}", wire_name(problem)), &tag));
+    }
     for note in apply::DIFF_NOTES {
         out.push(entry(format!("diffNote.{note}"), &Map::new()));
     }

@@ -26,5 +26,6 @@ pub use error::{AppError, FieldProblem};
 #[cfg(any(test, feature = "testing"))]
 pub use facade::guard_examples;
 pub use facade::{
-    AppDirs, AppStatus, AwsEndpoints, Backends, CostPreview, Export, GuardView, Purser, COOLDOWN,
+    AppDirs, AppStatus, AwsEndpoints, Backends, CostPreview, Export, GuardView, Purser, TagProblem,
+    COOLDOWN,
 };

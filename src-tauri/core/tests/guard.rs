@@ -9,11 +9,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use purser_core::audit::Outcome;
+use purser_core::clock::Clock;
 use purser_core::cluster::{AppSpec, KubeconfigSource, Target};
+use purser_core::cost::RequestMeter;
 use purser_core::guard::{Policy, Target as Level};
 use purser_core::secrets::{Secret, SecretKind};
 use purser_core::settings::SettingsPatch;
-use purser_core::testing::{FixedClock, MemoryStore};
+use purser_core::testing::{FixedClock, ManualClock, MemoryStore};
+use purser_core::TagProblem;
 use purser_core::{AppDirs, AwsEndpoints, Backends, Purser};
 use purser_test_support::kube::{Cluster, CONTEXT};
 use purser_test_support::moto::Moto;
@@ -74,6 +77,11 @@ struct World {
 impl World {
     /// A Purser over this world's folders (a second call is a restart).
     fn purser(&self) -> Purser {
+        self.purser_at(Arc::new(FixedClock(datetime!(2026-11-20 12:00 UTC))))
+    }
+
+    /// The same, its time read from `clock`.
+    fn purser_at(&self, clock: Arc<dyn Clock>) -> Purser {
         let backends = Backends {
             secrets: self.secrets.clone(),
             kubeconfig: KubeconfigSource::Files(vec![self.cluster.kubeconfig_path()]),
@@ -82,7 +90,7 @@ impl World {
                 cost_usage: Some(self.moto.url.clone()),
                 cost_forecast: Some(self.forecast.uri()),
             },
-            clock: Arc::new(FixedClock(datetime!(2026-11-20 12:00 UTC))),
+            clock,
             ..purser_core::testing::backends()
         };
         Purser::new(AppDirs::under(self.dir.path()), None, backends)
@@ -339,7 +347,12 @@ async fn prices_are_edited_checked_and_kept() {
     let world = world().await;
     let purser = world.purser();
     set_up(&purser, &[("assistant", 2)]).await;
-    for (vcpu, gb) in [(0.0, 0.004), (0.04, -1.0), (f64::INFINITY, 0.004), (12.0, 0.004)] {
+    for (vcpu, gb) in [
+        (0.0, 0.004),
+        (0.04, -1.0),
+        (f64::INFINITY, 0.004),
+        (12.0, 0.004),
+    ] {
         let refused = purser
             .set_guard_prices(&target(), "assistant", vcpu, gb)
             .await
@@ -348,7 +361,10 @@ async fn prices_are_edited_checked_and_kept() {
         assert!(refused.fields.iter().all(|f| f.code == "guard_price"));
     }
     let view = purser.guard_view(&target(), "assistant").await.unwrap();
-    assert_eq!(view.prices.source, "fargate-us-east-1", "refusals changed nothing");
+    assert_eq!(
+        view.prices.source, "fargate-us-east-1",
+        "refusals changed nothing"
+    );
 
     let view = purser
         .set_guard_prices(&target(), "assistant", 0.05, 0.005)
@@ -363,4 +379,83 @@ async fn prices_are_edited_checked_and_kept() {
     again.kube_connect(CONTEXT).await.unwrap();
     let view = again.guard_view(&target(), "assistant").await.unwrap();
     assert_eq!((view.prices.vcpu_hour, view.prices.gb_hour), (0.05, 0.005));
+}
+
+/// The copy's cost measured by the app's tag: October's tagged cost ($900, from moto) over the
+/// copy-hours the audit log shows (2 copies from September, 4 from 16 October: 2,256), asked
+/// of Cost Explorer once and kept across a restart; a bad tag changes nothing; an app the log
+/// did not see all month, or a tag with no cost, falls back to the prices and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_is_measured_by_its_tag_and_the_copy_hours_in_the_log() {
+    let world = world().await;
+    let clock = Arc::new(ManualClock::new(datetime!(2026-09-30 12:00 UTC)));
+    let purser = world.purser_at(clock.clone());
+    set_up(&purser, &[("assistant", 2)]).await;
+    clock.set(datetime!(2026-10-16 00:00 UTC));
+    purser.scale(&target(), "assistant", 4).await.unwrap();
+    clock.set(datetime!(2026-11-10 00:00 UTC));
+    set_up(&purser, &[("newcomer", 1)]).await;
+    clock.set(datetime!(2026-11-20 12:00 UTC));
+    let requests = || RequestMeter::new(&world.dir.path().join("data")).requests_in("2026-11");
+
+    let view = purser.guard_view(&target(), "assistant").await.unwrap();
+    let estimate = view.copy_cost.unwrap();
+    assert_eq!(estimate.basis, "prices");
+    assert_eq!(requests(), 0, "no tag, no request");
+
+    let refused = purser
+        .set_guard_cost_tag(&target(), "assistant", "no equals sign")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.fields[0].field, "guardCostTag");
+    assert_eq!(refused.fields[0].code, "guard_tag");
+
+    let view = purser
+        .set_guard_cost_tag(&target(), "assistant", " app=assistant ")
+        .await
+        .unwrap();
+    assert_eq!(view.cost_tag.as_deref(), Some("app=assistant"));
+    assert_eq!(view.tag_problem, None);
+    let cost = view.copy_cost.unwrap();
+    let measured = cost.measured.clone().unwrap();
+    assert_eq!(cost.basis, "tagged");
+    assert_eq!(measured.month, "2026-10");
+    assert_eq!(measured.copy_hours, 2256.0);
+    assert!((measured.cost - 900.0).abs() < 1e-9, "{}", measured.cost);
+    assert!((cost.monthly - 900.0 / 2256.0 * 730.0).abs() < 1e-6);
+    assert_eq!(requests(), 1, "one Cost Explorer request for the tag");
+
+    let restarted = world.purser_at(clock.clone());
+    let again = restarted.guard_view(&target(), "assistant").await.unwrap();
+    assert_eq!(again.copy_cost.unwrap().basis, "tagged");
+    assert_eq!(again.cost_tag.as_deref(), Some("app=assistant"));
+    assert_eq!(requests(), 1, "the month's figure is kept, not asked again");
+
+    let preview = restarted
+        .scale_preview(&target(), "assistant", 3)
+        .await
+        .unwrap();
+    assert_eq!(preview.copy_cost.unwrap().basis, "tagged");
+    assert!((preview.monthly_change.unwrap() + cost.monthly).abs() < 1e-6);
+
+    let newcomer = restarted
+        .set_guard_cost_tag(&target(), "newcomer", "app=newcomer")
+        .await
+        .unwrap();
+    assert_eq!(newcomer.tag_problem, Some(TagProblem::NoCopyHours));
+    assert_eq!(newcomer.copy_cost.unwrap().basis, "prices");
+
+    let untagged = restarted
+        .set_guard_cost_tag(&target(), "assistant", "team=nobody")
+        .await
+        .unwrap();
+    assert_eq!(untagged.tag_problem, Some(TagProblem::NoTaggedCost));
+    assert_eq!(untagged.copy_cost.unwrap().basis, "prices");
+
+    let cleared = restarted
+        .set_guard_cost_tag(&target(), "assistant", "")
+        .await
+        .unwrap();
+    assert_eq!((cleared.cost_tag, cleared.tag_problem), (None, None));
+    assert_eq!(cleared.copy_cost.unwrap().basis, "prices");
 }

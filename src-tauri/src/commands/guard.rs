@@ -81,6 +81,19 @@ pub async fn set_guard_prices(
         .await
 }
 
+/// Sets the cost-allocation tag a copy's cost is measured by (empty: none); resolves with the
+/// app's guard view.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn set_guard_cost_tag(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: String,
+    tag: String,
+) -> Result<GuardView, AppError> {
+    purser.set_guard_cost_tag(&target, &app, &tag).await
+}
+
 /// Pauses or resumes the guard for every app.
 #[tauri::command]
 #[tracing::instrument(skip(purser), err(level = "warn"))]

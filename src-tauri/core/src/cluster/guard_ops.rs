@@ -31,6 +31,9 @@ pub struct GuardedApp {
     pub memory: f64,
     /// What the guard changed and can revert, if anything.
     pub revertible: Option<Revertible>,
+    /// When the Deployment was made (before that, no copy ran).
+    #[serde(skip)]
+    pub created: Option<time::OffsetDateTime>,
 }
 
 /// The guard's record on a Deployment.
@@ -107,12 +110,18 @@ impl ClusterService {
             _ => None,
         };
         let (cpu, memory) = requests(&deployment);
+        let created = deployment
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.0.as_second()).ok());
         Ok(GuardedApp {
             copies,
             autoscaler,
             cpu,
             memory,
             revertible,
+            created,
         })
     }
 

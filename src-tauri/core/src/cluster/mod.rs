@@ -138,6 +138,12 @@ impl ClusterService {
         }
     }
 
+    /// The same, its audit lines timed by `clock`.
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn crate::clock::Clock>) -> Self {
+        self.audit.set_clock(clock);
+        self
+    }
+
     /// The context actions may reach now, if any.
     pub fn connected_context(&self) -> Option<String> {
         lock(&self.active).clone()

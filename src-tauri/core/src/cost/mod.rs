@@ -26,7 +26,7 @@ pub use cache::{CostCache, RequestMeter, DEFAULT_TTL, PRICE_PER_REQUEST_USD};
 pub use explorer::{CostEndpoints, CostExplorer, CostSource, ForecastAnswer, UsagePage};
 pub use months::{month_start, Month};
 pub use report::Stale;
-pub use report::{cached_report, load_report, CostReport, DataOrigin};
+pub use report::{cached_report, load_report, month_total, CostReport, DataOrigin};
 pub use sample::sample_series;
 pub use stored::{CachedReport, ForecastState};
 pub use view::{month_lines, CostService, CostView, ExportFormat, MonthLines, ViewOptions};

@@ -173,6 +173,29 @@ async fn fetch(
     start: time::Date,
     end: time::Date,
 ) -> Result<(CostSeries, ForecastState), CostError> {
+    let series = usage(source, meter, meter_month, query, start, end).await?;
+    let end = iso_date(end);
+    meter.record(meter_month);
+    let forecast = match source.forecast(query.metric, &iso_date(today), &end).await {
+        Ok(ForecastAnswer::Forecast(forecast)) => ForecastState::Available(forecast),
+        Ok(ForecastAnswer::NotEnoughHistory) => ForecastState::NotEnoughHistory,
+        // The actual figures are still worth showing without a forecast.
+        Err(error) => ForecastState::Unavailable {
+            error: error.into(),
+        },
+    };
+    Ok((series, forecast))
+}
+
+/// The monthly costs for `query` in `[start, end)`, every page of them, each request counted.
+async fn usage(
+    source: &dyn CostSource,
+    meter: &RequestMeter,
+    meter_month: &str,
+    query: &CostQuery,
+    start: time::Date,
+    end: time::Date,
+) -> Result<CostSeries, CostError> {
     let (start, end) = (iso_date(start), iso_date(end));
     let mut months = Vec::new();
     let mut token = None;
@@ -190,15 +213,34 @@ async fn fetch(
             None => break,
         }
     }
-    let series = build_series(&months)?;
-    meter.record(meter_month);
-    let forecast = match source.forecast(query.metric, &iso_date(today), &end).await {
-        Ok(ForecastAnswer::Forecast(forecast)) => ForecastState::Available(forecast),
-        Ok(ForecastAnswer::NotEnoughHistory) => ForecastState::NotEnoughHistory,
-        // The actual figures are still worth showing without a forecast.
-        Err(error) => ForecastState::Unavailable {
-            error: error.into(),
-        },
-    };
-    Ok((series, forecast))
+    build_series(&months)
+}
+
+/// One month's total for `query` (e.g. one tag's) and its currency: one Cost Explorer request
+/// per page, no forecast, nothing cached (the caller keeps what it needs).
+pub async fn month_total(
+    source: &dyn CostSource,
+    meter: &RequestMeter,
+    query: &CostQuery,
+    month: Month,
+    now: OffsetDateTime,
+) -> Result<(f64, String), CostError> {
+    let meter_month = meter_month(Month::of(now.date()));
+    let start = month.first_day();
+    let series = usage(
+        source,
+        meter,
+        &meter_month,
+        query,
+        start,
+        month.plus(1).first_day(),
+    )
+    .await?;
+    let total = series
+        .months
+        .iter()
+        .filter(|m| m.month == month.iso_start())
+        .map(|m| m.total())
+        .sum();
+    Ok((total, series.currency))
 }

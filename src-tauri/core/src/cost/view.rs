@@ -217,6 +217,17 @@ impl CostService {
         self.finish(report, budget, options)
     }
 
+    /// One month's total for `query` straight from `source` (each request counted).
+    pub async fn month_total(
+        &self,
+        source: &dyn CostSource,
+        query: &CostQuery,
+        month: super::Month,
+        now: OffsetDateTime,
+    ) -> Result<(f64, String), CostError> {
+        super::month_total(source, &self.meter, query, month, now).await
+    }
+
     /// Budget status, breakdown and chart for a report; remembered for exports.
     fn finish(
         &self,

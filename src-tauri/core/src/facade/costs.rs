@@ -12,6 +12,22 @@ use crate::cost::{
 use crate::error::AppError;
 use crate::secrets::CheckError;
 
+/// How Cost Explorer can be reached.
+pub(super) enum Aws {
+    /// With the user's access, for this account (a name that is not a secret).
+    Ready(CostExplorer, String),
+    /// No AWS access set up: sample figures.
+    NotSetUp,
+    /// The keychain is locked: Cost Explorer cannot be asked.
+    Locked(AppError),
+}
+
+/// `key=value` as a cost-allocation tag filter.
+pub(super) fn tag_pair(text: &str) -> Option<(String, String)> {
+    let (key, value) = text.split_once('=')?;
+    Some((key.trim().to_string(), value.trim().to_string()))
+}
+
 /// An export ready to be saved: its bytes and the name the save dialog offers.
 #[derive(Debug, Clone)]
 pub struct Export {
@@ -29,18 +45,12 @@ impl Purser {
         theme: Theme,
         width: u32,
     ) -> Result<CostView, AppError> {
-        let (choice, mut target) = self.aws_choice_and_target();
-        target.endpoint_url = self.aws.sts.clone();
         let settings = self.settings();
         let query = CostQuery {
             account: String::new(),
             months: settings.cost_months.0,
             metric: settings.cost_metric,
-            tag: settings
-                .cost_tag
-                .as_deref()
-                .and_then(|t| t.split_once('='))
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string())),
+            tag: settings.cost_tag.as_deref().and_then(tag_pair),
             linked_account: settings.cost_linked_account.clone(),
         };
         let budget = settings.budget_amount.map(|amount| Budget {
@@ -54,44 +64,51 @@ impl Purser {
             width,
             language: self.language(),
         };
+        match self.explorer().await? {
+            Aws::Ready(explorer, account) => {
+                let query = CostQuery { account, ..query };
+                let source: &dyn CostSource = &explorer;
+                Ok(self
+                    .costs
+                    .view(Some(source), &query, budget, options)
+                    .await?)
+            }
+            Aws::NotSetUp => Ok(self.costs.view(None, &query, budget, options).await?),
+            Aws::Locked(error) => {
+                // Cost Explorer cannot be asked; the last figures still can be shown.
+                let why = Stale {
+                    error: error.clone(),
+                };
+                match self.costs.view_cached(&query, budget, options, why)? {
+                    Some(view) => Ok(view),
+                    None => Err(error),
+                }
+            }
+        }
+    }
+
+    /// Cost Explorer as the user's AWS access reaches it.
+    pub(super) async fn explorer(&self) -> Result<Aws, AppError> {
+        let (choice, mut target) = self.aws_choice_and_target();
+        target.endpoint_url = self.aws.sts.clone();
         let access = match choice {
             Ok(choice) => match self.credentials.aws_access(&choice).await {
-                Ok(access) => Some(access),
-                Err(CheckError::NotStored(_)) => None,
-                Err(CheckError::Keychain(error)) => {
-                    // Cost Explorer cannot be asked; the last figures still can be shown.
-                    let why = Stale {
-                        error: AppError::from(error.clone()),
-                    };
-                    return match self.costs.view_cached(&query, budget, options, why)? {
-                        Some(view) => Ok(view),
-                        None => Err(error.into()),
-                    };
-                }
+                Ok(access) => access,
+                Err(CheckError::NotStored(_)) => return Ok(Aws::NotSetUp),
+                Err(CheckError::Keychain(error)) => return Ok(Aws::Locked(error.into())),
                 Err(other) => return Err(other.into()),
             },
-            Err(CheckError::NoProfileChosen) => None,
+            Err(CheckError::NoProfileChosen) => return Ok(Aws::NotSetUp),
             Err(other) => return Err(other.into()),
         };
-        let Some(access) = access else {
-            return Ok(self.costs.view(None, &query, budget, options).await?);
-        };
-        let query = CostQuery {
-            account: crate::secrets::account_name(&access),
-            ..query
-        };
+        let account = crate::secrets::account_name(&access);
         let config = crate::secrets::sdk_config(&access, &target).await;
         drop(access);
         let endpoints = CostEndpoints {
             usage: self.aws.cost_usage.clone(),
             forecast: self.aws.cost_forecast.clone(),
         };
-        let explorer = CostExplorer::new(&config, &endpoints);
-        let source: &dyn CostSource = &explorer;
-        Ok(self
-            .costs
-            .view(Some(source), &query, budget, options)
-            .await?)
+        Ok(Aws::Ready(CostExplorer::new(&config, &endpoints), account))
     }
 
     /// The chart (PNG or SVG) or its figures (CSV) exactly as on screen, and a file name.

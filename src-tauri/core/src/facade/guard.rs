@@ -15,8 +15,8 @@ use crate::cluster::{ClusterService, Target as ClusterTarget};
 use crate::cost::{CostView, DataOrigin};
 use crate::error::{AppError, FieldProblem};
 use crate::guard::{
-    evaluate, from_requests, Action, AppKey, Copies, CopyCost, Decision, Inputs, Policy, Prices,
-    Proposal, Range, Reason,
+    evaluate, Action, AppKey, Copies, CopyCost, Decision, Inputs, Policy, Prices, Proposal, Range,
+    Reason,
 };
 use crate::sync::lock;
 
@@ -36,39 +36,27 @@ pub struct GuardView {
     pub autoscaler: Option<Range>,
     /// One copy's monthly cost, when it can be estimated.
     pub copy_cost: Option<CopyCost>,
+    /// The tag on the app's AWS resources its cost is measured by, if any.
+    pub cost_tag: Option<String>,
+    /// Why that tag's cost was not used, when it was not.
+    pub tag_problem: Option<super::copy_cost::TagProblem>,
     pub proposal: Option<Proposal>,
     /// What the guard changed on the app and a revert would put back.
     pub revertible: Option<Revertible>,
     pub prices: Prices,
 }
 
-/// What a change in copies would cost, for the scale control and the deploy form.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CostPreview {
-    pub from: i32,
-    pub to: i32,
-    pub copy_cost: Option<CopyCost>,
-    /// Change per month (USD): positive costs more.
-    pub monthly_change: Option<f64>,
-    /// This month's forecast now, and with the change for the rest of the month.
-    pub month_end: Option<f64>,
-    pub new_month_end: Option<f64>,
-    pub budget: Option<f64>,
-    pub currency: String,
-}
-
 /// The month's figures the guard judges by.
-struct Figures {
-    spent: f64,
-    month_end: Option<f64>,
-    currency: String,
-    sample: bool,
+pub(super) struct Figures {
+    pub spent: f64,
+    pub month_end: Option<f64>,
+    pub currency: String,
+    pub sample: bool,
     /// The part of the month still to come, 0..=1.
-    rest_of_month: f64,
+    pub rest_of_month: f64,
 }
 
-fn figures(view: &CostView, now: OffsetDateTime) -> Figures {
+pub(super) fn figures(view: &CostView, now: OffsetDateTime) -> Figures {
     let report = &view.report;
     let spent = report
         .series
@@ -113,7 +101,7 @@ fn target_of(key: &AppKey) -> ClusterTarget {
     }
 }
 
-fn key_of(target: &ClusterTarget, app: &str) -> AppKey {
+pub(super) fn key_of(target: &ClusterTarget, app: &str) -> AppKey {
     AppKey {
         context: target.context.clone(),
         namespace: target.namespace.clone(),
@@ -129,10 +117,11 @@ impl Purser {
         app: &str,
     ) -> Result<GuardView, AppError> {
         let look = self.cluster.guard_look(target, app).await?;
-        Ok(self.view_of(&key_of(target, app), look))
+        Ok(self.view_of(&key_of(target, app), look).await)
     }
 
-    fn view_of(&self, key: &AppKey, look: GuardedApp) -> GuardView {
+    async fn view_of(&self, key: &AppKey, look: GuardedApp) -> GuardView {
+        let found = self.copy_cost(key, &look).await;
         let state = lock(&self.guard);
         let app = state.app(key);
         GuardView {
@@ -140,7 +129,9 @@ impl Purser {
             paused: state.paused(),
             copies: look.copies,
             autoscaler: look.autoscaler,
-            copy_cost: from_requests(look.cpu, look.memory, state.prices()),
+            copy_cost: found.cost,
+            cost_tag: app.cost_tag,
+            tag_problem: found.tag_problem,
             proposal: app.proposal,
             revertible: look.revertible,
             prices: state.prices().clone(),
@@ -177,48 +168,7 @@ impl Purser {
         }
         let subject = activity::guard_policy(app, &policy);
         self.record(&key, subject)?;
-        Ok(self.view_of(&key, look))
-    }
-
-    /// Sets the prices a copy is estimated at (USD per vCPU-hour and per GB-hour). Refused,
-    /// changing nothing, unless both are positive amounts under $10 an hour.
-    pub async fn set_guard_prices(
-        &self,
-        target: &ClusterTarget,
-        app: &str,
-        vcpu_hour: f64,
-        gb_hour: f64,
-    ) -> Result<GuardView, AppError> {
-        let valid = |price: f64| price.is_finite() && price > 0.0 && price < 10.0;
-        let problems: Vec<FieldProblem> = [("guardVcpuHour", vcpu_hour), ("guardGbHour", gb_hour)]
-            .into_iter()
-            .filter(|(_, price)| !valid(*price))
-            .map(|(field, _)| FieldProblem::new(field, "guard_price"))
-            .collect();
-        if !problems.is_empty() {
-            return Err(
-                AppError::new("guard_invalid", "a price is not a positive amount")
-                    .with_fields(problems),
-            );
-        }
-        {
-            let mut state = lock(&self.guard);
-            let defaults = Prices::default();
-            let source = if vcpu_hour == defaults.vcpu_hour && gb_hour == defaults.gb_hour {
-                defaults.source
-            } else {
-                "edited".into()
-            };
-            state.set_prices(Prices {
-                vcpu_hour,
-                gb_hour,
-                source,
-            });
-            state
-                .save()
-                .map_err(|e| AppError::new("guard_unsaved", e))?;
-        }
-        self.guard_view(target, app).await
+        Ok(self.view_of(&key, look).await)
     }
 
     /// Pauses or resumes the guard for every app.
@@ -309,16 +259,16 @@ impl Purser {
         }
         let settings = self.settings();
         let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
-        let (app, prices) = {
+        let app = {
             let mut state = lock(&self.guard);
-            let prices = state.prices().clone();
             let app = state.app_mut(key);
             if app.notified_month != month {
                 app.notified_month = month;
                 app.notified.clear();
             }
-            (app.clone(), prices)
+            app.clone()
         };
+        let copy_cost = self.copy_cost(key, &look).await.cost;
         let decision = evaluate(&Inputs {
             spent: figures.spent,
             month_end: figures.month_end,
@@ -332,7 +282,7 @@ impl Purser {
                 current: look.copies,
                 autoscaler: look.autoscaler,
             },
-            cost_per_copy: from_requests(look.cpu, look.memory, &prices).map(|c| c.monthly),
+            cost_per_copy: copy_cost.map(|c| c.monthly),
             last_action: app
                 .last_action
                 .as_deref()
@@ -460,7 +410,7 @@ impl Purser {
             entry.last_action = Some(crate::clock::rfc3339(self.clock.now()));
             let _ = state.save();
         }
-        Ok(self.view_of(&key, look))
+        Ok(self.view_of(&key, look).await)
     }
 
     /// The user turns the waiting proposal down. Audited.
@@ -496,73 +446,7 @@ impl Purser {
         anyway: bool,
     ) -> Result<GuardView, AppError> {
         let look = self.cluster.guard_revert(target, app, anyway).await?;
-        Ok(self.view_of(&key_of(target, app), look))
-    }
-
-    /// What running `to` copies of the app would cost, against this month's forecast.
-    pub async fn scale_preview(
-        &self,
-        target: &ClusterTarget,
-        app: &str,
-        to: i32,
-    ) -> Result<CostPreview, AppError> {
-        let look = self.cluster.guard_look(target, app).await;
-        let (from, cpu, memory) = match &look {
-            Ok(look) => (look.copies, look.cpu, look.memory),
-            Err(_) => (0, 0.0, 0.0),
-        };
-        self.cost_of_copies(from, to, cpu, memory).await
-    }
-
-    /// The same for the deploy form: its copies and requests against what runs now. A form
-    /// whose copies or requests cannot be read yet is priced as far as it can be.
-    pub async fn form_cost(
-        &self,
-        target: &ClusterTarget,
-        form: &crate::cluster::AppSpec,
-    ) -> Result<CostPreview, AppError> {
-        use purser_kubesim::quantity;
-        let from = match self.cluster.guard_look(target, form.name.trim()).await {
-            Ok(look) => look.copies,
-            Err(_) => 0,
-        };
-        let to = form
-            .replicas
-            .and_then(|r| i32::try_from(r).ok())
-            .unwrap_or(0)
-            .max(0);
-        let cpu = quantity::parse(form.cpu_request.trim()).unwrap_or(0.0);
-        let memory = quantity::parse(form.memory_request.trim()).unwrap_or(0.0);
-        self.cost_of_copies(from, to, cpu, memory).await
-    }
-
-    async fn cost_of_copies(
-        &self,
-        from: i32,
-        to: i32,
-        cpu: f64,
-        memory: f64,
-    ) -> Result<CostPreview, AppError> {
-        let prices = lock(&self.guard).prices().clone();
-        let copy_cost = from_requests(cpu, memory, &prices);
-        let monthly_change = copy_cost.as_ref().map(|c| f64::from(to - from) * c.monthly);
-        let now = self.clock.now();
-        let view = self.cost_view(false, Theme::Light, 640).await.ok();
-        let figures = view.as_ref().map(|v| figures(v, now));
-        let month_end = figures.as_ref().and_then(|f| f.month_end);
-        let rest = figures.as_ref().map_or(0.0, |f| f.rest_of_month);
-        Ok(CostPreview {
-            from,
-            to,
-            copy_cost,
-            monthly_change,
-            month_end,
-            new_month_end: month_end
-                .zip(monthly_change)
-                .map(|(end, change)| end + change * rest),
-            budget: self.settings().budget_amount,
-            currency: figures.map_or_else(|| "USD".into(), |f| f.currency),
-        })
+        Ok(self.view_of(&key_of(target, app), look).await)
     }
 }
 
@@ -605,7 +489,8 @@ pub fn examples() -> Vec<AppError> {
     );
     let floor = FieldProblem::new("guardFloor", "guard_floor").with("max", MAX_FLOOR);
     let price = FieldProblem::new("guardVcpuHour", "guard_price");
-    out.push(AppError::new("guard_invalid", "x").with_fields(vec![floor, price]));
+    let tag = FieldProblem::new("guardCostTag", "guard_tag");
+    out.push(AppError::new("guard_invalid", "x").with_fields(vec![floor, price, tag]));
     out.push(AppError::new("guard_unsaved", "x"));
     out.push(AppError::new("guard_no_proposal", "x").with("app", "assistant"));
     out

@@ -4,15 +4,17 @@
 //! and applies; the cost view reads credentials and asks Cost Explorer) lives here, nowhere
 //! else.
 
+mod copy_cost;
 mod costs;
 mod deploy;
 mod guard;
 mod keys;
 
+pub use copy_cost::{CostPreview, TagProblem};
 pub use costs::Export;
 #[cfg(any(test, feature = "testing"))]
 pub use guard::examples as guard_examples;
-pub use guard::{CostPreview, GuardView, COOLDOWN};
+pub use guard::{GuardView, COOLDOWN};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -147,7 +149,8 @@ impl Purser {
         let credentials = Credentials::new(backends.secrets, dirs.data.clone());
         let costs = CostService::new(dirs.cache.clone(), &dirs.data);
         let cluster =
-            ClusterService::with_timeouts(backends.kubeconfig, &dirs.data, backends.timeouts);
+            ClusterService::with_timeouts(backends.kubeconfig, &dirs.data, backends.timeouts)
+                .with_clock(backends.clock.clone());
         Self {
             guard: Mutex::new(crate::guard::GuardState::load(&dirs.data)),
             credentials,

@@ -74,6 +74,21 @@ pub struct CopyCost {
     pub source: Option<String>,
     /// The size it was priced at (vCPU, GB), when estimated from requests.
     pub size: Option<(f64, f64)>,
+    /// What it was measured from, when from the tagged cost.
+    pub measured: Option<Measured>,
+}
+
+/// A month's tagged cost and the copy-hours the app ran in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Measured {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The cost-allocation tag, `key=value`.
+    pub tag: String,
+    /// USD.
+    pub cost: f64,
+    pub copy_hours: f64,
 }
 
 /// One copy's monthly cost from its requests (cores, bytes), at `prices`. Requests that
@@ -86,17 +101,20 @@ pub fn from_requests(cpu_cores: f64, memory_bytes: f64, prices: &Prices) -> Opti
         basis: "prices".into(),
         source: Some(prices.source.clone()),
         size: Some((vcpu, gb)),
+        measured: None,
     })
 }
 
 /// One copy's monthly cost measured from a month's tagged cost and the copy-hours run in it:
 /// `None` without copy-hours (nothing ran, nothing to divide by).
-pub fn from_tagged(tagged_cost: f64, copy_hours: f64) -> Option<CopyCost> {
-    (copy_hours > 0.0 && tagged_cost.is_finite() && tagged_cost >= 0.0).then(|| CopyCost {
-        monthly: tagged_cost / copy_hours * HOURS_PER_MONTH,
+pub fn from_tagged(measured: Measured) -> Option<CopyCost> {
+    let usable = measured.copy_hours > 0.0 && measured.cost.is_finite() && measured.cost >= 0.0;
+    usable.then(|| CopyCost {
+        monthly: measured.cost / measured.copy_hours * HOURS_PER_MONTH,
         basis: "tagged".into(),
         source: None,
         size: None,
+        measured: Some(measured),
     })
 }
 
@@ -132,8 +150,16 @@ mod tests {
     #[test]
     fn tagged_cost_per_copy_hour() {
         // $300 over 2 copies for a 30-day month (1440 copy-hours) → $152.08 per copy-month.
-        let cost = from_tagged(300.0, 1440.0).unwrap();
+        let measured = |cost, copy_hours| Measured {
+            month: "2026-09".into(),
+            tag: "app=assistant".into(),
+            cost,
+            copy_hours,
+        };
+        let cost = from_tagged(measured(300.0, 1440.0)).unwrap();
         assert!((cost.monthly - 152.083).abs() < 0.01);
-        assert_eq!(from_tagged(300.0, 0.0), None);
+        assert_eq!(cost.basis, "tagged");
+        assert_eq!(from_tagged(measured(300.0, 0.0)), None);
+        assert_eq!(from_tagged(measured(f64::NAN, 10.0)), None);
     }
 }

@@ -1,6 +1,7 @@
 //! What the guard remembers between runs, in `guard.json` in the data folder: whether it is
 //! paused, the prices a copy is estimated at, and per app its policy, when it last acted,
-//! which thresholds it told this month and the proposal waiting for the user. No secrets.
+//! which thresholds it told this month, the proposal waiting for the user and the tag its
+//! AWS cost is measured by. No secrets.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,21 @@ pub struct AppGuard {
     /// The last reason it could not judge (told once until it changes).
     pub refused: Option<String>,
     pub proposal: Option<Proposal>,
+    /// The cost-allocation tag on this app's AWS resources (`key=value`), if the user gave one.
+    pub cost_tag: Option<String>,
+    /// That tag's cost for the last full month, kept so it is asked once a month.
+    pub tagged: Option<TaggedMonth>,
+}
+
+/// A full month's cost for one tag, as Cost Explorer reported it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaggedMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub tag: String,
+    pub cost: f64,
+    pub currency: String,
 }
 
 /// An app's key: its context, namespace and name.

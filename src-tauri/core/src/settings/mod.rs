@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use crate::cost::{AmountProblem, ThresholdProblem};
 use crate::error::AppError;
 
+pub(crate) use patch::is_tag_filter;
 pub use patch::{apply_patch, setting_names, SettingsPatch};
 
 /// Format version written by this build. Older files are read and upgraded on the next save.

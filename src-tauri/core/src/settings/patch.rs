@@ -264,7 +264,8 @@ fn is_namespace(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn is_tag_filter(text: &str) -> bool {
+/// `key=value`, as a cost-allocation tag is written.
+pub(crate) fn is_tag_filter(text: &str) -> bool {
     match text.split_once('=') {
         Some((key, value)) => {
             let key = key.trim();

@@ -1,0 +1,327 @@
+//! What one copy of an app costs, and what a change in copies would: estimated from the
+//! copy's requests at the guard's prices or, when the user names the tag on the app's AWS
+//! resources, measured as the last full month's tagged cost ÷ the copy-hours the app ran in
+//! it (replayed from the audit log, with the Deployment's creation time from the cluster).
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::costs::{tag_pair, Aws};
+use super::guard::{figures, key_of};
+use super::Purser;
+use crate::chart::Theme;
+use crate::cluster::guard_ops::GuardedApp;
+use crate::cluster::Target as ClusterTarget;
+use crate::cost::{CostQuery, CostSource, Month};
+use crate::error::{AppError, FieldProblem};
+use crate::guard::copy_hours::{changes, copy_hours};
+use crate::guard::{from_requests, from_tagged, AppKey, CopyCost, Measured, Prices, TaggedMonth};
+use crate::sync::lock;
+
+/// What a change in copies would cost, for the scale control and the deploy form.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostPreview {
+    pub from: i32,
+    pub to: i32,
+    pub copy_cost: Option<CopyCost>,
+    /// Change per month (USD): positive costs more.
+    pub monthly_change: Option<f64>,
+    /// This month's forecast now, and with the change for the rest of the month.
+    pub month_end: Option<f64>,
+    pub new_month_end: Option<f64>,
+    pub budget: Option<f64>,
+    pub currency: String,
+}
+
+/// Why the tagged cost was not used for a copy's cost (the window words it as
+/// `guard.tag_<code>`); the estimate from the prices is used instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TagProblem {
+    /// An autoscaler decides the copies; the log does not know them.
+    Autoscaler,
+    /// The log does not show the copies for all of last month.
+    NoCopyHours,
+    /// Cost Explorer shows nothing with the tag (not activated for cost allocation?).
+    NoTaggedCost,
+    NoAws,
+    CostUnavailable,
+    Currency,
+    NoLog,
+}
+
+impl TagProblem {
+    pub const ALL: [TagProblem; 7] = [
+        TagProblem::Autoscaler,
+        TagProblem::NoCopyHours,
+        TagProblem::NoTaggedCost,
+        TagProblem::NoAws,
+        TagProblem::CostUnavailable,
+        TagProblem::Currency,
+        TagProblem::NoLog,
+    ];
+}
+
+/// One copy's cost, and why the tagged cost was not used when a tag is set.
+pub(super) struct CopyCostFound {
+    pub cost: Option<CopyCost>,
+    pub tag_problem: Option<TagProblem>,
+}
+
+/// `YYYY-MM`.
+fn month_text(month: Month) -> String {
+    format!("{:04}-{:02}", month.year, month.month)
+}
+
+fn start_of(month: Month) -> OffsetDateTime {
+    month.first_day().midnight().assume_utc()
+}
+
+impl Purser {
+    /// One copy's monthly cost: measured from the tagged cost when the app has a tag and it
+    /// can be, else estimated from its requests at the guard's prices.
+    pub(super) async fn copy_cost(&self, key: &AppKey, look: &GuardedApp) -> CopyCostFound {
+        let (prices, tag) = {
+            let state = lock(&self.guard);
+            (state.prices().clone(), state.app(key).cost_tag)
+        };
+        let estimate = from_requests(look.cpu, look.memory, &prices);
+        let Some(tag) = tag else {
+            return CopyCostFound {
+                cost: estimate,
+                tag_problem: None,
+            };
+        };
+        match self.measure(key, look, &tag).await.map(from_tagged) {
+            Ok(Some(measured)) => CopyCostFound {
+                cost: Some(measured),
+                tag_problem: None,
+            },
+            Ok(None) => CopyCostFound {
+                cost: estimate,
+                tag_problem: Some(TagProblem::NoCopyHours),
+            },
+            Err(problem) => CopyCostFound {
+                cost: estimate,
+                tag_problem: Some(problem),
+            },
+        }
+    }
+
+    /// The last full month's tagged cost and the copy-hours the app ran in it.
+    async fn measure(
+        &self,
+        key: &AppKey,
+        look: &GuardedApp,
+        tag: &str,
+    ) -> Result<Measured, TagProblem> {
+        if look.autoscaler.is_some() {
+            // Its copies come and go with load; the log does not know them.
+            return Err(TagProblem::Autoscaler);
+        }
+        let month = Month::of(self.clock.now().date()).plus(-1);
+        let entries = self
+            .cluster
+            .audit()
+            .recent(usize::MAX)
+            .map_err(|_| TagProblem::NoLog)?;
+        let changes = changes(&entries, &key.context, &key.namespace, &key.app);
+        let hours = copy_hours(
+            &changes,
+            look.created,
+            start_of(month),
+            start_of(month.plus(1)),
+        )
+        .filter(|hours| *hours > 0.0)
+        .ok_or(TagProblem::NoCopyHours)?;
+        let cost = self.tagged_cost(key, tag, month).await?;
+        if cost <= 0.0 {
+            return Err(TagProblem::NoTaggedCost);
+        }
+        Ok(Measured {
+            month: month_text(month),
+            tag: tag.to_string(),
+            cost,
+            copy_hours: hours,
+        })
+    }
+
+    /// The tag's cost for `month`: asked of Cost Explorer once (one request), then kept.
+    async fn tagged_cost(&self, key: &AppKey, tag: &str, month: Month) -> Result<f64, TagProblem> {
+        let wanted = month_text(month);
+        let kept = lock(&self.guard).app(key).tagged;
+        if let Some(kept) = kept.filter(|t| t.month == wanted && t.tag == tag) {
+            return Ok(kept.cost);
+        }
+        let Ok(Aws::Ready(explorer, account)) = self.explorer().await else {
+            return Err(TagProblem::NoAws);
+        };
+        let settings = self.settings();
+        let query = CostQuery {
+            account,
+            months: 1,
+            metric: settings.cost_metric,
+            tag: tag_pair(tag),
+            linked_account: settings.cost_linked_account.clone(),
+        };
+        let source: &dyn CostSource = &explorer;
+        let (cost, currency) = self
+            .costs
+            .month_total(source, &query, month, self.clock.now())
+            .await
+            .map_err(|error| {
+                tracing::warn!(code = error.code(), "the tagged cost could not be read");
+                TagProblem::CostUnavailable
+            })?;
+        if currency != "USD" {
+            // The prices and the per-copy figure are in dollars.
+            return Err(TagProblem::Currency);
+        }
+        let mut state = lock(&self.guard);
+        state.app_mut(key).tagged = Some(TaggedMonth {
+            month: wanted,
+            tag: tag.to_string(),
+            cost,
+            currency,
+        });
+        if let Err(error) = state.save() {
+            tracing::warn!(%error, "the tagged cost could not be kept");
+        }
+        Ok(cost)
+    }
+
+    /// Sets the prices a copy is estimated at (USD per vCPU-hour and per GB-hour). Refused,
+    /// changing nothing, unless both are positive amounts under $10 an hour.
+    pub async fn set_guard_prices(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        vcpu_hour: f64,
+        gb_hour: f64,
+    ) -> Result<super::GuardView, AppError> {
+        let valid = |price: f64| price.is_finite() && price > 0.0 && price < 10.0;
+        let problems: Vec<FieldProblem> = [("guardVcpuHour", vcpu_hour), ("guardGbHour", gb_hour)]
+            .into_iter()
+            .filter(|(_, price)| !valid(*price))
+            .map(|(field, _)| FieldProblem::new(field, "guard_price"))
+            .collect();
+        if !problems.is_empty() {
+            return Err(
+                AppError::new("guard_invalid", "a price is not a positive amount")
+                    .with_fields(problems),
+            );
+        }
+        {
+            let mut state = lock(&self.guard);
+            let defaults = Prices::default();
+            let source = if vcpu_hour == defaults.vcpu_hour && gb_hour == defaults.gb_hour {
+                defaults.source
+            } else {
+                "edited".into()
+            };
+            state.set_prices(Prices {
+                vcpu_hour,
+                gb_hour,
+                source,
+            });
+            state
+                .save()
+                .map_err(|e| AppError::new("guard_unsaved", e))?;
+        }
+        self.guard_view(target, app).await
+    }
+
+    /// Sets the cost-allocation tag on the app's AWS resources (`key=value`; empty: none), by
+    /// which a copy's cost is measured. Refused, changing nothing, when it is not `key=value`.
+    pub async fn set_guard_cost_tag(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        tag: &str,
+    ) -> Result<super::GuardView, AppError> {
+        let tag = tag.trim();
+        if !tag.is_empty() && !crate::settings::is_tag_filter(tag) {
+            let problem = FieldProblem::new("guardCostTag", "guard_tag");
+            return Err(AppError::new("guard_invalid", "the tag is not key=value")
+                .with_fields(vec![problem]));
+        }
+        {
+            let mut state = lock(&self.guard);
+            let entry = state.app_mut(&key_of(target, app));
+            entry.cost_tag = (!tag.is_empty()).then(|| tag.to_string());
+            state
+                .save()
+                .map_err(|e| AppError::new("guard_unsaved", e))?;
+        }
+        self.guard_view(target, app).await
+    }
+
+    /// What running `to` copies of the app would cost, against this month's forecast.
+    pub async fn scale_preview(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        to: i32,
+    ) -> Result<CostPreview, AppError> {
+        let (from, copy_cost) = match self.cluster.guard_look(target, app).await {
+            Ok(look) => {
+                let found = self.copy_cost(&key_of(target, app), &look).await;
+                (look.copies, found.cost)
+            }
+            Err(_) => (0, None),
+        };
+        self.cost_of_copies(from, to, copy_cost).await
+    }
+
+    /// The same for the deploy form: its copies and requests (at the guard's prices) against
+    /// what runs now. A form whose copies or requests cannot be read yet is priced as far as
+    /// it can be.
+    pub async fn form_cost(
+        &self,
+        target: &ClusterTarget,
+        form: &crate::cluster::AppSpec,
+    ) -> Result<CostPreview, AppError> {
+        use purser_kubesim::quantity;
+        let from = match self.cluster.guard_look(target, form.name.trim()).await {
+            Ok(look) => look.copies,
+            Err(_) => 0,
+        };
+        let to = form
+            .replicas
+            .and_then(|r| i32::try_from(r).ok())
+            .unwrap_or(0)
+            .max(0);
+        let cpu = quantity::parse(form.cpu_request.trim()).unwrap_or(0.0);
+        let memory = quantity::parse(form.memory_request.trim()).unwrap_or(0.0);
+        let prices = lock(&self.guard).prices().clone();
+        self.cost_of_copies(from, to, from_requests(cpu, memory, &prices))
+            .await
+    }
+
+    async fn cost_of_copies(
+        &self,
+        from: i32,
+        to: i32,
+        copy_cost: Option<CopyCost>,
+    ) -> Result<CostPreview, AppError> {
+        let monthly_change = copy_cost.as_ref().map(|c| f64::from(to - from) * c.monthly);
+        let now = self.clock.now();
+        let view = self.cost_view(false, Theme::Light, 640).await.ok();
+        let figures = view.as_ref().map(|v| figures(v, now));
+        let month_end = figures.as_ref().and_then(|f| f.month_end);
+        let rest = figures.as_ref().map_or(0.0, |f| f.rest_of_month);
+        Ok(CostPreview {
+            from,
+            to,
+            copy_cost,
+            monthly_change,
+            month_end,
+            new_month_end: month_end
+                .zip(monthly_change)
+                .map(|(end, change)| end + change * rest),
+            budget: self.settings().budget_amount,
+            currency: figures.map_or_else(|| "USD".into(), |f| f.currency),
+        })
+    }
+}
