@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "store_secret",
     "delete_secret",
     "check_openai",
+    "check_openai_admin",
     "check_aws",
     "list_aws_profiles",
     "cost_view",

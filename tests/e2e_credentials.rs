@@ -1,5 +1,6 @@
 //! End-to-end: keys in the real window — store an OpenAI key, see only its last characters,
-//! check it against a local OpenAI-compatible server, delete it. The keychain is the real
+//! check it against a local OpenAI-compatible server, delete it; check an admin key against
+//! the local server's organisation costs, and see a project key told apart. The keychain is the real
 //! Secret Service (scripts/test.sh runs the suite inside a private, unlocked gnome-keyring).
 
 #[path = "support/desktop.rs"]
@@ -7,7 +8,7 @@ mod desktop;
 
 use desktop::Desktop;
 use fantoccini::Locator;
-use purser_test_support::keyring::lookup;
+use purser_test_support::keyring::{clear, lookup};
 use serde_json::json;
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -148,4 +149,50 @@ async fn store_check_and_delete_an_openai_key() {
     .await;
     assert_eq!(lookup("purser", "openai-api-key"), None);
     app.quit().await;
+}
+
+#[tokio::test]
+async fn check_the_admin_key_and_tell_a_project_key_apart() {
+    const ADMIN: &str = "sk-admin-e2e0123456789abcdefghij9c1d";
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/organization/costs"))
+        .and(header("authorization", format!("Bearer {ADMIN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "object": "page", "data": [], "has_more": false, "next_page": null
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let app = Desktop::launch().await;
+    app.type_in("API address", &format!("{}/v1", server.uri()))
+        .await;
+    app.click_button("Save address").await;
+    app.type_in("Admin key", ADMIN).await;
+    app.click_button("Store: Admin key").await;
+    app.click_button("Check the admin key").await;
+    app.wait_text(
+        "check-openaiAdmin-result",
+        "The admin key works: the organisation’s costs are readable.",
+    )
+    .await;
+
+    app.type_in("Admin key", "sk-proj-e2e0123456789abcdefghijklmn7e2a")
+        .await;
+    app.click_button("Replace: Admin key").await;
+    app.wait_text("check-openaiAdmin-result", "Not checked yet")
+        .await;
+    app.click_button("Check the admin key").await;
+    app.wait_text(
+        "check-openaiAdmin-result",
+        "This is a project key (sk-proj-…)",
+    )
+    .await;
+    app.wait_text(
+        "check-openaiAdmin-result",
+        "platform.openai.com/settings/organization/admin-keys",
+    )
+    .await;
+    app.quit().await;
+    clear("purser", "openai-admin-key");
 }

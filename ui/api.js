@@ -47,6 +47,8 @@ export const api = {
   deleteSecret: (kind) => call('delete_secret', { kind }),
   /** Checks the stored OpenAI key; resolves with the check record. */
   checkOpenai: () => call('check_openai'),
+  /** Checks that the admin key reads the organisation's costs. */
+  checkOpenaiAdmin: () => call('check_openai_admin'),
   /** Checks AWS access with STS; resolves with the check record. */
   checkAws: () => call('check_aws'),
   /** AWS profile names from the user's AWS config. */

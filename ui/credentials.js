@@ -18,6 +18,7 @@ export function initCredentials(refreshStatus) {
   }
   document.getElementById('check-openai').addEventListener('click', () => runCheck('openai'));
   document.getElementById('check-aws').addEventListener('click', () => runCheck('aws'));
+  document.getElementById('check-openaiAdmin').addEventListener('click', () => runCheck('openaiAdmin'));
   document.getElementById('save-openai-base-url').addEventListener('click', () =>
     saveSetting('openaiBaseUrl', document.getElementById('openai-base-url').value, 'openai-base-url-message'));
   document.getElementById('save-aws-region').addEventListener('click', () =>
@@ -128,6 +129,9 @@ function draw() {
   }
   drawCheck('openai', overview?.openai);
   drawCheck('aws', overview?.aws);
+  const adminStored = overview?.secrets.find((s) => s.kind === 'openai_admin_key')?.stored;
+  document.getElementById('check-openaiAdmin-row').hidden = !adminStored;
+  drawCheck('openaiAdmin', overview?.openaiAdmin);
 }
 
 function drawCheck(service, record) {
@@ -201,7 +205,8 @@ async function runCheck(service) {
   tick();
   const timer = setInterval(tick, 1000);
   try {
-    const record = service === 'openai' ? await api.checkOpenai() : await api.checkAws();
+    const checks = { openai: api.checkOpenai, openaiAdmin: api.checkOpenaiAdmin, aws: api.checkAws };
+    const record = await checks[service]();
     if (overview) overview[service] = record;
     drawCheck(service, record);
   } catch (error) {

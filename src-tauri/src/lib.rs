@@ -55,6 +55,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::credentials::store_secret,
             commands::credentials::delete_secret,
             commands::credentials::check_openai,
+            commands::credentials::check_openai_admin,
             commands::credentials::check_aws,
             commands::credentials::list_aws_profiles,
             commands::cost::cost_view,

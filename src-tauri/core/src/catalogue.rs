@@ -72,6 +72,7 @@ pub fn entries() -> Vec<Entry> {
         "checked.openai_ok".into(),
         &check(&[("models", Value::from(3))]),
     ));
+    out.push(entry("checked.openai_admin_ok".into(), &Map::new()));
     out.push(entry(
         "checked.aws_ok".into(),
         &check(&[("account", "123".into()), ("arn", "arn".into())]),

@@ -54,6 +54,8 @@ pub struct CheckRecord {
 #[serde(default, rename_all = "camelCase")]
 pub struct CheckRecords {
     pub openai: Option<CheckRecord>,
+    /// The admin key's check: can it read the organisation's costs?
+    pub openai_admin: Option<CheckRecord>,
     pub aws: Option<CheckRecord>,
     /// Who the AWS credentials belong to, from the last successful check.
     pub aws_identity: Option<AwsIdentity>,
@@ -172,6 +174,28 @@ impl Credentials {
         result.map(|_| record)
     }
 
+    /// Checks that the stored admin key reads the organisation's costs (one day of them). The
+    /// result is remembered either way.
+    pub async fn check_openai_admin(
+        &self,
+        endpoint: &OpenAiEndpoint,
+        now: time::OffsetDateTime,
+    ) -> Result<CheckRecord, CheckError> {
+        let key = self
+            .get(SecretKind::OpenaiAdminKey)
+            .await?
+            .ok_or(CheckError::NotStored(SecretKind::OpenaiAdminKey))?;
+        let result = secrets::check_openai_admin_key(endpoint, &key, now).await;
+        drop(key);
+        let record = match &result {
+            Ok(()) => succeeded("openai_admin_ok", []),
+            Err(error) => failed(error.clone()),
+        };
+        tracing::info!(ok = record.ok, code = %record.code, "OpenAI admin key checked");
+        self.update_records(|records| records.openai_admin = Some(record.clone()));
+        result.map(|_| record)
+    }
+
     /// Checks the AWS credentials with STS `GetCallerIdentity`. The result is remembered.
     pub async fn check_aws(
         &self,
@@ -240,7 +264,7 @@ impl Credentials {
     fn forget_check(&self, kind: SecretKind) {
         self.update_records(|records| match kind {
             SecretKind::OpenaiApiKey => records.openai = None,
-            SecretKind::OpenaiAdminKey => {}
+            SecretKind::OpenaiAdminKey => records.openai_admin = None,
             SecretKind::AwsAccessKeyId
             | SecretKind::AwsSecretAccessKey
             | SecretKind::AwsSessionToken => {

@@ -44,6 +44,13 @@ pub async fn check_openai(purser: State<'_, Purser>) -> Result<CheckRecord, AppE
     purser.check_openai().await
 }
 
+/// Checks that the stored OpenAI admin key reads the organisation's costs.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "warn"))]
+pub async fn check_openai_admin(purser: State<'_, Purser>) -> Result<CheckRecord, AppError> {
+    purser.check_openai_admin().await
+}
+
 /// Asks AWS STS whose credentials these are.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "warn"))]

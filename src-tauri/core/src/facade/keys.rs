@@ -37,6 +37,16 @@ impl Purser {
         Ok(self.credentials.check_openai(&endpoint).await?)
     }
 
+    /// Checks that the stored admin key reads the organisation's costs.
+    pub async fn check_openai_admin(&self) -> Result<CheckRecord, AppError> {
+        let endpoint = OpenAiEndpoint {
+            base_url: self.settings().openai_base_url.0,
+            ..OpenAiEndpoint::default()
+        };
+        let now = self.clock.now();
+        Ok(self.credentials.check_openai_admin(&endpoint, now).await?)
+    }
+
     /// Checks AWS access the way settings say to find it (keychain keys or a profile).
     pub async fn check_aws(&self) -> Result<CheckRecord, AppError> {
         let (choice, mut target) = self.aws_choice_and_target();

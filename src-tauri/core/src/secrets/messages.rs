@@ -96,6 +96,8 @@ impl From<CheckError> for AppError {
                 .with("service", service)
                 .with("detail", detail),
             CheckError::NoQuota
+            | CheckError::ProjectKeyNotAdmin
+            | CheckError::NotAdminKey
             | CheckError::UnknownAccessKey
             | CheckError::WrongSecret
             | CheckError::Rejected
@@ -149,6 +151,8 @@ pub fn examples() -> Vec<AppError> {
             address: address(),
         },
         CheckError::NoQuota,
+        CheckError::ProjectKeyNotAdmin,
+        CheckError::NotAdminKey,
         CheckError::RateLimited { service },
         CheckError::ServerError {
             service,
@@ -189,6 +193,8 @@ pub fn examples() -> Vec<AppError> {
             | CheckError::Forbidden { .. }
             | CheckError::NotThatService { .. }
             | CheckError::NoQuota
+            | CheckError::ProjectKeyNotAdmin
+            | CheckError::NotAdminKey
             | CheckError::RateLimited { .. }
             | CheckError::ServerError { .. }
             | CheckError::Timeout { .. }

@@ -13,6 +13,7 @@ mod keychain;
 mod kind;
 pub mod messages;
 mod openai;
+mod openai_admin;
 mod secret;
 
 pub use aws::{
@@ -22,6 +23,7 @@ pub use aws::{
 pub use keychain::{KeychainStore, SERVICE};
 pub use kind::{validate, InputProblem, SecretKind};
 pub use openai::{check_openai_key, normalise_base_url, OpenAiEndpoint, DEFAULT_OPENAI_BASE_URL};
+pub use openai_admin::{check_openai_admin_key, read_costs, CostLine, CostsQuery, PAGE_LIMIT};
 pub use secret::Secret;
 
 /// Where secrets are kept. Implementations block; call them off the async runtime.
@@ -65,6 +67,10 @@ pub enum CheckError {
     },
     #[error("OpenAI accepted the key, but the account has no credit left")]
     NoQuota,
+    #[error("This is a project key (sk-proj-…), which cannot read the organisation's costs")]
+    ProjectKeyNotAdmin,
+    #[error("OpenAI accepted the key, but it cannot read the organisation's costs")]
+    NotAdminKey,
     #[error("{service} is rate-limiting requests right now")]
     RateLimited { service: &'static str },
     #[error("{service} had a server error (HTTP {status})")]
@@ -115,6 +121,8 @@ impl CheckError {
             CheckError::Forbidden { .. } => "forbidden",
             CheckError::NotThatService { .. } => "not_that_service",
             CheckError::NoQuota => "no_quota",
+            CheckError::ProjectKeyNotAdmin => "openai_project_key",
+            CheckError::NotAdminKey => "openai_not_admin",
             CheckError::RateLimited { .. } => "rate_limited",
             CheckError::ServerError { .. } => "server_error",
             CheckError::Timeout { .. } => "timeout",
