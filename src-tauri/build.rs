@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "check_aws",
     "list_aws_profiles",
     "cost_view",
+    "openai_projects",
     "export_cost",
     "kube_contexts",
     "kube_connect",

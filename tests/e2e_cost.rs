@@ -196,7 +196,7 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
     .await;
     let text = std::fs::read_to_string(&csv).expect("the CSV was written where chosen");
     assert!(
-        text.starts_with("month,service,amount,currency,estimated\n"),
+        text.starts_with("month,service,amount,currency,estimated,line_item\n"),
         "{text}"
     );
 

@@ -55,6 +55,8 @@ export const api = {
   listAwsProfiles: () => call('list_aws_profiles'),
   /** Cost view (chart drawn `width` px wide); `refresh` asks Cost Explorer even if cached. */
   costView: (refresh, theme, width) => call('cost_view', { refresh, theme, width }),
+  /** The OpenAI projects the admin key can see: [{ id, name, archived }]. */
+  openaiProjects: () => call('openai_projects'),
   /** Exports via a save dialog; resolves with the path, or null if cancelled. */
   exportCost: (format, theme) => call('export_cost', { format, theme }),
   /** Contexts from the kubeconfig, plus the built-in sandbox. */

@@ -5,6 +5,7 @@
 import { api } from './api.js';
 import { t, render, language } from './i18n.js';
 import { describe, showErrorBox } from './messages.js';
+import { showOpenAiProjects, chosenProject, drawOpenAiLine, serviceCell } from './openai.js';
 
 let view = null;
 let selectedMonth = null;
@@ -62,6 +63,7 @@ export function showCostSettings(settings) {
   document.getElementById('cost-months').value = settings.costMonths;
   document.getElementById('cost-tag').value = settings.costTag ?? '';
   document.getElementById('cost-account').value = settings.costLinkedAccount ?? '';
+  showOpenAiProjects(settings);
 }
 
 /** Loads (from cache or Cost Explorer) and draws the view. */
@@ -109,6 +111,7 @@ function draw() {
   chart.replaceChildren(document.importNode(svg, true));
   drawSummary();
   drawMeta();
+  drawOpenAiLine(view.openai);
   drawMonths();
 }
 
@@ -214,7 +217,9 @@ function drawMonths() {
     }
   }
   const body = document.querySelector('#cost-breakdown tbody');
-  body.replaceChildren(...(month?.rows ?? []).map(([service, cents]) => row(service, exact(cents, currency))));
+  const cell = (service) => serviceCell(service, month.month, view.openai,
+    (amount) => exact(Math.round(amount * 100), currency));
+  body.replaceChildren(...(month?.rows ?? []).map(([service, cents]) => row(cell(service), exact(cents, currency))));
   const foot = document.querySelector('#cost-breakdown tfoot');
   foot.replaceChildren(...(month ? [row(t('cost.total'), exact(month.totalCents, currency), 'th')] : []));
 }
@@ -222,7 +227,7 @@ function drawMonths() {
 function row(label, amount, cell = 'td') {
   const tr = document.createElement('tr');
   const name = document.createElement(cell);
-  name.textContent = label;
+  name.append(label);
   if (cell === 'th') name.scope = 'row';
   const cost = document.createElement('td');
   cost.className = 'num';
@@ -275,5 +280,6 @@ function saveQuery() {
     costMonths: document.getElementById('cost-months').value,
     costTag: document.getElementById('cost-tag').value,
     costLinkedAccount: document.getElementById('cost-account').value,
+    openaiProject: chosenProject(),
   }, 'query-message');
 }

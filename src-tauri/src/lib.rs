@@ -59,6 +59,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::credentials::check_aws,
             commands::credentials::list_aws_profiles,
             commands::cost::cost_view,
+            commands::cost::openai_projects,
             commands::cost::export_cost,
             commands::cluster::kube_contexts,
             commands::cluster::kube_connect,

@@ -2,7 +2,9 @@
 //!
 //! - chart render: 36 months × 25 services to SVG (goal ≤ 20 ms), and the PNG export;
 //! - Cost Explorer requests on a cold open of 12 months and on a warm re-open (goal ≤ 2 and 0),
-//!   counted at a local server that answers as Cost Explorer does.
+//!   counted at a local server that answers as Cost Explorer does;
+//! - OpenAI costs API requests to load 13 months for one project, cold and warm (goal ≤ 3 pages
+//!   at limit 180, and 0), counted at a local server that pages as the costs API does.
 
 use std::time::Duration;
 
@@ -118,8 +120,81 @@ fn request_counts() {
     });
 }
 
+/// Answers as the costs API does: daily buckets from `start_time` to now, `limit` per page,
+/// `page` the index of the next one.
+struct PagedCosts;
+
+impl wiremock::Respond for PagedCosts {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let query: std::collections::HashMap<String, String> =
+            request.url.query_pairs().into_owned().collect();
+        let number = |name: &str| query.get(name).and_then(|v| v.parse::<i64>().ok());
+        let start = number("start_time").unwrap_or(0);
+        let limit = number("limit").unwrap_or(7);
+        let page = number("page").unwrap_or(0);
+        let days = (time::OffsetDateTime::now_utc().unix_timestamp() - start) / 86_400 + 1;
+        let first = page * limit;
+        let last = (first + limit).min(days);
+        let data: Vec<serde_json::Value> = (first..last)
+            .map(|d| {
+                let at = start + d * 86_400;
+                serde_json::json!({"object": "bucket", "start_time": at, "end_time": at + 86_400,
+                    "results": [{"object": "organization.costs.result",
+                                 "amount": {"value": 2.5, "currency": "usd"},
+                                 "line_item": "gpt-4o, input", "project_id": "proj_a"}]})
+            })
+            .collect();
+        let more = last < days;
+        wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "object": "page", "data": data, "has_more": more,
+            "next_page": more.then(|| (page + 1).to_string())
+        }))
+    }
+}
+
+fn openai_request_counts() {
+    use purser_core::secrets::SecretKind;
+    use purser_core::settings::SettingsPatch;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::path("/v1/organization/costs"))
+            .respond_with(PagedCosts)
+            .mount(&server)
+            .await;
+        let dir = tempfile::tempdir().unwrap();
+        let purser = purser_core::Purser::new(
+            purser_core::AppDirs::under(dir.path()),
+            None,
+            purser_core::testing::backends(),
+        );
+        let patch = SettingsPatch::from_json(&serde_json::json!({
+            "openaiBaseUrl": format!("{}/v1", server.uri()), "costMonths": 13,
+            "openaiProject": "proj_a"
+        }))
+        .unwrap();
+        purser.update_settings(&patch).unwrap();
+        purser
+            .store_secret(
+                SecretKind::OpenaiAdminKey,
+                Secret::new("sk-admin-bench0123456789abcdefghijkl"),
+            )
+            .await
+            .unwrap();
+        purser.cost_view(false, Theme::Light, 900).await.unwrap();
+        let cold = server.received_requests().await.unwrap().len();
+        purser.cost_view(false, Theme::Light, 900).await.unwrap();
+        let warm = server.received_requests().await.unwrap().len() - cold;
+        println!(
+            "OpenAI costs API requests, cold load of 13 months for one project: {cold} (goal ≤ 3)"
+        );
+        println!("OpenAI costs API requests, warm re-load: {warm} (goal 0)");
+    });
+}
+
 fn main() {
     request_counts();
+    openai_request_counts();
     let mut criterion = Criterion::default().configure_from_args();
     chart_benches(&mut criterion);
     criterion.final_summary();

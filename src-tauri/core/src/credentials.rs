@@ -246,6 +246,11 @@ impl Credentials {
         }
     }
 
+    /// The OpenAI admin key, when stored (for reading the organisation's costs).
+    pub async fn openai_admin_key(&self) -> Result<Option<Secret>, SecretError> {
+        self.get(SecretKind::OpenaiAdminKey).await
+    }
+
     /// The identity from the last successful AWS check, for the status bar.
     pub fn aws_identity(&self) -> Option<AwsIdentity> {
         lock(&self.records).aws_identity.clone()

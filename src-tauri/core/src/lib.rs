@@ -26,6 +26,6 @@ pub use error::{AppError, FieldProblem};
 #[cfg(any(test, feature = "testing"))]
 pub use facade::guard_examples;
 pub use facade::{
-    AppDirs, AppStatus, AwsEndpoints, Backends, CostPreview, Export, GuardView, Purser, TagProblem,
-    COOLDOWN,
+    AppDirs, AppStatus, AwsEndpoints, Backends, CostPreview, Export, GuardView, OpenAiProject,
+    Purser, TagProblem, COOLDOWN,
 };

@@ -2,7 +2,8 @@
 //! labels and legend are counted and measured.
 
 use purser_core::chart::{
-    render_png, render_svg, ChartInput, Theme, BUDGET_COLOR, PALETTE, PNG_HEIGHT, PNG_WIDTH,
+    render_png, render_svg, ChartInput, Theme, BUDGET_COLOR, OPENAI_COLOR, PALETTE, PNG_HEIGHT,
+    PNG_WIDTH,
 };
 use purser_core::cost::{CostSeries, Forecast, MonthCost};
 use roxmltree::Document;
@@ -185,6 +186,43 @@ fn top_eight_services_and_other_with_a_hatched_forecast() {
     assert!(hatches > 5, "{hatches}");
     // Dark background.
     assert!(svg.contains("#1E2522"));
+}
+
+#[test]
+fn openai_spend_keeps_its_own_bar_and_colour_however_small() {
+    let mut services: Vec<(String, f64)> = (0..12)
+        .map(|i| (format!("Service {i:02}"), 100.0 - f64::from(i)))
+        .collect();
+    services.push(("OpenAI API".into(), 30.0));
+    let series = CostSeries {
+        currency: "USD".into(),
+        months: vec![MonthCost {
+            month: "2026-10-01".into(),
+            services,
+            estimated: false,
+        }],
+    };
+    let svg = render_svg(&ChartInput {
+        series: &series,
+        forecast: None,
+        budget: None,
+        current_month: "2026-11-01",
+        theme: Theme::Light,
+        size: purser_core::chart::EXPORT_SIZE,
+        language: purser_core::settings::Language::En,
+    })
+    .unwrap();
+    let doc = Document::parse(&svg).unwrap();
+    let texts = texts(&doc);
+    assert!(texts.iter().any(|t| t == "OpenAI API"), "{texts:?}");
+    assert_eq!(
+        texts.iter().filter(|t| t.starts_with("Service ")).count(),
+        7
+    );
+    assert!(texts.iter().any(|t| t == "Other"));
+    // Its bar and its legend swatch, in its colour; "Other" still grey.
+    assert_eq!(rects_filled(&doc, &hex(OPENAI_COLOR)).len(), 2);
+    assert_eq!(rects_filled(&doc, &hex(PALETTE[8])).len(), 2);
 }
 
 #[test]

@@ -459,3 +459,65 @@ async fn a_copy_is_measured_by_its_tag_and_the_copy_hours_in_the_log() {
     assert_eq!((cleared.cost_tag, cleared.tag_problem), (None, None));
     assert_eq!(cleared.copy_cost.unwrap().basis, "prices");
 }
+
+/// OpenAI's spend of the month, $30 a day for the 19 full days before the 20th.
+async fn openai_costs_server() -> MockServer {
+    let server = MockServer::start().await;
+    let buckets: Vec<Value> = (0..19)
+        .map(|d| {
+            let start =
+                (datetime!(2026-11-01 00:00 UTC) + time::Duration::days(d)).unix_timestamp();
+            json!({"object": "bucket", "start_time": start, "end_time": start + 86_400,
+                   "results": [{"object": "organization.costs.result",
+                                "amount": {"value": 30.0, "currency": "usd"},
+                                "line_item": "gpt-4o, input", "project_id": "proj_a"}]})
+        })
+        .collect();
+    Mock::given(wiremock::matchers::path("/v1/organization/costs"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"object": "page", "data": buckets, "has_more": false, "next_page": null}),
+        ))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A $2,000 budget: AWS alone (spent $1,100, $1,700 by the month's end) stays inside it; with
+/// OpenAI's $570 so far (and $900 by the month's end) the forecast passes it, and the guard
+/// proposes, naming the sum.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guard_judges_aws_and_openai_together() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 4)]).await;
+    let openai = openai_costs_server().await;
+    let patch = SettingsPatch::from_json(&json!({
+        "budgetAmount": "2000", "budgetThresholds": "100",
+        "openaiBaseUrl": format!("{}/v1", openai.uri())
+    }))
+    .unwrap();
+    purser.update_settings(&patch).unwrap();
+    purser
+        .set_guard_policy(&target(), "assistant", Policy::Propose { floor: 1 })
+        .await
+        .unwrap();
+    let told = purser.guard_check().await;
+    assert!(told.is_empty(), "AWS alone is inside: {told:?}");
+
+    purser
+        .store_secret(
+            SecretKind::OpenaiAdminKey,
+            Secret::new("sk-admin-guardtest0123456789abcdefgh"),
+        )
+        .await
+        .unwrap();
+    let told = purser.guard_check().await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].code, "guard_propose");
+    let figure = params(&told[0])["figure"].as_f64().unwrap();
+    assert!(
+        (figure - 2600.0).abs() < 0.01,
+        "AWS $1,700 + OpenAI $900: {figure}"
+    );
+    assert_eq!(world.copies("assistant").await, "4", "only proposed");
+}

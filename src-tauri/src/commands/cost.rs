@@ -1,4 +1,5 @@
-//! Cost & budget commands: the view (chart included) and exports through a save dialog.
+//! Cost & budget commands: the view (chart included), the OpenAI projects to choose from, and
+//! exports through a save dialog.
 
 use std::path::PathBuf;
 
@@ -7,7 +8,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use purser_core::chart::Theme;
 use purser_core::cost::{CostView, ExportFormat};
-use purser_core::{AppError, Purser};
+use purser_core::{AppError, OpenAiProject, Purser};
 
 /// Costs against the budget, from the cache or Cost Explorer (`refresh` forces a request), or
 /// sample data while AWS is not connected; the chart drawn `width` pixels wide.
@@ -20,6 +21,13 @@ pub async fn cost_view(
     width: u32,
 ) -> Result<CostView, AppError> {
     purser.cost_view(refresh, theme, width).await
+}
+
+/// The OpenAI projects the admin key can see, for choosing the app's.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn openai_projects(purser: State<'_, Purser>) -> Result<Vec<OpenAiProject>, AppError> {
+    purser.openai_projects().await
 }
 
 /// Saves the chart (PNG or SVG) or its figures (CSV) where the user chooses. Resolves with the

@@ -9,7 +9,6 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::text::ChartText;
 use super::{
     columns, legend_width, palette, ChartInput, Column, Palette, BUDGET_COLOR, FORECAST_COLOR,
-    PALETTE, TOP_SERVICES,
 };
 
 pub(super) type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -35,7 +34,7 @@ where
     let colors = palette(input.theme);
     root.fill(&colors.background)?;
     let text_of = ChartText::of(input.language);
-    let (groups, columns) = columns(input.series, input.current_month, text_of);
+    let (groups, group_colors, columns) = columns(input.series, input.current_month, text_of);
     let currency = input.series.currency.as_str();
     let forecast_top = |column: &Column| match (column.current, input.forecast) {
         (true, Some(f)) => column.total + f.remaining_high.max(f.remaining_mean),
@@ -73,7 +72,7 @@ where
         .bold_line_style(colors.grid)
         .draw()?;
     month_labels(&chart, &plot_area, &columns, &colors)?;
-    bars(&mut chart, &columns, groups.len(), input.budget)?;
+    bars(&mut chart, &columns, &group_colors, input.budget)?;
     if let (Some(forecast), Some((i, column))) = (
         input.forecast,
         columns.iter().enumerate().find(|(_, c)| c.current),
@@ -93,7 +92,14 @@ where
     }
     // About 7.5 px per character at 12.9 px.
     let legend_chars = (legend_width(width) as usize - 40) * 2 / 15;
-    draw_legend(&legend_area, &groups, input, &colors, legend_chars)?;
+    draw_legend(
+        &legend_area,
+        &groups,
+        &group_colors,
+        input,
+        &colors,
+        legend_chars,
+    )?;
     Ok(())
 }
 
@@ -163,14 +169,13 @@ where
 fn bars<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     columns: &[Column],
-    groups: usize,
+    group_colors: &[RGBColor],
     budget: Option<f64>,
 ) -> DrawResult<()>
 where
     DB::ErrorType: 'static,
 {
-    for g in 0..groups {
-        let color = PALETTE[g.min(TOP_SERVICES)];
+    for (g, color) in group_colors.iter().enumerate() {
         chart.draw_series(columns.iter().enumerate().filter_map(|(i, column)| {
             let value = column.stack[g];
             if value <= 0.0 {
@@ -265,6 +270,7 @@ fn hatch(left: i32, top: i32, right: i32, bottom: i32, gap: i32) -> Vec<Vec<(i32
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     groups: &[String],
+    group_colors: &[RGBColor],
     input: &ChartInput<'_>,
     colors: &Palette,
     max_chars: usize,
@@ -288,8 +294,7 @@ where
         y += 26 + 17 * (lines.len() as i32 - 1);
         Ok(())
     };
-    for (g, group) in groups.iter().enumerate() {
-        let color = PALETTE[g.min(TOP_SERVICES)];
+    for (group, color) in groups.iter().zip(group_colors) {
         entry(
             &|y| {
                 area.draw(&Rectangle::new([(12, y - 8), (26, y + 6)], color.filled()))?;

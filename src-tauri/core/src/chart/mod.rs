@@ -70,6 +70,27 @@ pub const PALETTE: [RGBColor; TOP_SERVICES + 1] = [
     RGBColor(0x8c, 0x56, 0x3a),
     RGBColor(0x90, 0x99, 0xa3),
 ];
+/// OpenAI's spend, whatever its rank.
+pub const OPENAI_COLOR: RGBColor = RGBColor(0x10, 0xa3, 0x7f);
+
+/// The colour of each legend group: OpenAI's own, grey for "Other" (the last group when
+/// `other`), the palette's by rank for the rest.
+fn group_colors(groups: &[String], other: bool) -> Vec<RGBColor> {
+    let mut rank = 0;
+    (0..groups.len())
+        .map(|g| {
+            if other && g + 1 == groups.len() {
+                PALETTE[TOP_SERVICES]
+            } else if groups[g] == crate::cost::openai::SERIES {
+                OPENAI_COLOR
+            } else {
+                rank += 1;
+                PALETTE[(rank - 1).min(TOP_SERVICES)]
+            }
+        })
+        .collect()
+}
+
 /// The budget line and the outline of months over budget.
 pub const BUDGET_COLOR: RGBColor = RGBColor(0xd9, 0x30, 0x25);
 /// The forecast segment's hatching.
@@ -105,13 +126,25 @@ pub(super) struct Column {
     pub(super) current: bool,
 }
 
-/// Groups services into the top ones plus "Other", per month.
+/// Groups services into the top ones plus "Other", per month, and gives each group its colour.
 pub(super) fn columns(
     series: &CostSeries,
     current_month: &str,
     text: &ChartText,
-) -> (Vec<String>, Vec<Column>) {
+) -> (Vec<String>, Vec<RGBColor>, Vec<Column>) {
     let mut groups = crate::cost::top_services(series, TOP_SERVICES);
+    // OpenAI's spend always has its own bar and colour, however small.
+    let openai = crate::cost::openai::SERIES;
+    let has_openai = series
+        .months
+        .iter()
+        .any(|m| m.services.iter().any(|(s, _)| s == openai));
+    if has_openai && !groups.iter().any(|g| g == openai) {
+        if groups.len() == TOP_SERVICES {
+            groups.pop();
+        }
+        groups.push(openai.to_string());
+    }
     let named = groups.len();
     let mut any_other = false;
     let columns = series
@@ -146,7 +179,8 @@ pub(super) fn columns(
     if any_other {
         groups.push(text.other.to_string());
     }
-    (groups, columns)
+    let colors = group_colors(&groups, any_other);
+    (groups, colors, columns)
 }
 
 /// Draws the chart as SVG text.

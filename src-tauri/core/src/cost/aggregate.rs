@@ -97,19 +97,36 @@ pub fn top_services(series: &CostSeries, n: usize) -> Vec<String> {
         .collect()
 }
 
-/// The numbers behind the chart, one row per month and service, for a spreadsheet.
-pub fn to_csv(series: &CostSeries) -> String {
-    let mut csv = String::from("month,service,amount,currency,estimated\n");
+/// The numbers behind the chart, one row per month and service, for a spreadsheet; OpenAI's
+/// spend as one row per line item (the amounts still add up to the month).
+pub fn to_csv(series: &CostSeries, openai: Option<&super::openai::OpenAiSpend>) -> String {
+    let mut csv = String::from("month,service,amount,currency,estimated,line_item\n");
+    let mut row = |month: &MonthCost, service: &str, amount: f64, item: &str| {
+        csv.push_str(&format!(
+            "{},{},{:.2},{},{},{}\n",
+            month_label(&month.month),
+            csv_field(service),
+            amount,
+            series.currency,
+            month.estimated,
+            csv_field(item)
+        ));
+    };
     for month in &series.months {
         for (service, amount) in &month.services {
-            csv.push_str(&format!(
-                "{},{},{:.2},{},{}\n",
-                month_label(&month.month),
-                csv_field(service),
-                amount,
-                series.currency,
-                month.estimated
-            ));
+            let items = openai
+                .filter(|_| service == super::openai::SERIES)
+                .and_then(|spend| spend.months.iter().find(|m| m.month == month.month))
+                .map(|m| m.line_items.as_slice())
+                .filter(|items| !items.is_empty());
+            match items {
+                Some(items) => {
+                    for (item, amount) in items {
+                        row(month, service, *amount, item);
+                    }
+                }
+                None => row(month, service, *amount, ""),
+            }
         }
     }
     csv
@@ -217,8 +234,8 @@ mod tests {
         )])
         .unwrap();
         assert_eq!(
-            to_csv(&series),
-            "month,service,amount,currency,estimated\n2026-03,\"Savings, \"\"Plans\"\"\",3.46,USD,false\n"
+            to_csv(&series, None),
+            "month,service,amount,currency,estimated,line_item\n2026-03,\"Savings, \"\"Plans\"\"\",3.46,USD,false,\n"
         );
     }
 
@@ -233,8 +250,8 @@ mod tests {
             }],
         };
         assert_eq!(
-            to_csv(&series),
-            "month,service,amount,currency,estimated\n2026-1,EC2,1.00,USD,false\n"
+            to_csv(&series, None),
+            "month,service,amount,currency,estimated,line_item\n2026-1,EC2,1.00,USD,false,\n"
         );
     }
 

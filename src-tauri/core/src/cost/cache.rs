@@ -85,7 +85,7 @@ impl CostCache {
 }
 
 /// FNV-1a: stable across builds and platforms, unlike `DefaultHasher`.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })
@@ -106,8 +106,14 @@ struct MeterState {
 }
 
 impl RequestMeter {
+    /// Cost Explorer's meter.
     pub fn new(data_dir: &Path) -> Self {
-        let path = data_dir.join("cost-requests.json");
+        Self::named(data_dir, "cost-requests.json")
+    }
+
+    /// A meter kept in `file` in the data dir (OpenAI's requests are counted apart).
+    pub fn named(data_dir: &Path, file: &str) -> Self {
+        let path = data_dir.join(file);
         let state = std::fs::read(&path)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())

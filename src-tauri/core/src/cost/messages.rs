@@ -55,5 +55,6 @@ pub fn examples() -> Vec<AppError> {
         }
         AppError::from(error)
     })
+    .chain([AppError::new("openai_currency", "x").with("currency", "USD")])
     .collect()
 }

@@ -11,6 +11,8 @@ mod cache;
 mod explorer;
 pub mod messages;
 mod months;
+pub mod openai;
+pub mod openai_store;
 mod report;
 mod sample;
 mod stored;

@@ -7,12 +7,15 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::openai::merge;
+use super::openai_store::OpenAiPart;
 use super::ForecastState;
 use super::{
     load_report, sample_series, to_csv, Budget, BudgetStatus, CostCache, CostError, CostQuery,
     CostReport, CostSource, DataOrigin, RequestMeter, DEFAULT_TTL,
 };
 use crate::chart::{self, ChartInput, Theme};
+use crate::error::AppError;
 use crate::files::write_atomic;
 use crate::settings::Language;
 use crate::sync::lock;
@@ -28,6 +31,9 @@ pub struct CostView {
     pub months: Vec<MonthLines>,
     /// The chart for the window's theme, drawn at the width it is shown at.
     pub chart_svg: String,
+    /// OpenAI's spend (already in the figures above as one more service), when the admin key
+    /// is stored.
+    pub openai: Option<super::openai_store::OpenAiPart>,
 }
 
 /// One month of the breakdown, in whole cents so that the total is exactly the sum of the
@@ -175,6 +181,7 @@ impl CostService {
         budget: Option<Budget>,
         options: ViewOptions,
         why: super::report::Stale,
+        openai: Option<OpenAiPart>,
     ) -> Result<Option<CostView>, CostError> {
         let Some(account) = lock(&self.last_account).clone() else {
             return Ok(None);
@@ -184,7 +191,7 @@ impl CostService {
             ..query.clone()
         };
         match super::cached_report(&self.cache, &self.meter, &query, options.now, why) {
-            Some(report) => self.finish(report, budget, options).map(Some),
+            Some(report) => self.finish(report, budget, options, openai).map(Some),
             None => Ok(None),
         }
     }
@@ -196,6 +203,7 @@ impl CostService {
         query: &CostQuery,
         budget: Option<Budget>,
         options: ViewOptions,
+        openai: Option<OpenAiPart>,
     ) -> Result<CostView, CostError> {
         let report = match source {
             Some(source) => {
@@ -214,7 +222,7 @@ impl CostService {
             }
             None => self.sample_report(query, options.now),
         };
-        self.finish(report, budget, options)
+        self.finish(report, budget, options, openai)
     }
 
     /// One month's total for `query` straight from `source` (each request counted).
@@ -228,13 +236,28 @@ impl CostService {
         super::month_total(source, &self.meter, query, month, now).await
     }
 
-    /// Budget status, breakdown and chart for a report; remembered for exports.
+    /// Budget status, breakdown and chart for a report with OpenAI's spend added; remembered
+    /// for exports.
     fn finish(
         &self,
-        report: CostReport,
+        mut report: CostReport,
         budget: Option<Budget>,
         options: ViewOptions,
+        mut openai: Option<OpenAiPart>,
     ) -> Result<CostView, CostError> {
+        if let Some(part) = &mut openai {
+            let merged = part
+                .spend
+                .as_ref()
+                .map(|spend| merge(&mut report.series, &mut report.forecast, spend));
+            if let Some(Err(_)) = merged {
+                part.error = Some(
+                    AppError::new("openai_currency", "OpenAI reports another currency")
+                        .with("currency", report.series.currency.clone()),
+                );
+                part.spend = None;
+            }
+        }
         let status = budget.as_ref().map(|b| {
             b.status(
                 &report.series,
@@ -263,6 +286,7 @@ impl CostService {
             budget,
             status,
             chart_svg,
+            openai,
         };
         *lock(&self.last) = Some(view.clone());
         Ok(view)
@@ -314,7 +338,10 @@ impl CostService {
                 chart::render_png(&chart::render_svg(&input).map_err(export_error)?)
                     .map_err(export_error)?
             }
-            ExportFormat::Csv => to_csv(&view.report.series).into_bytes(),
+            ExportFormat::Csv => {
+                let spend = view.openai.as_ref().and_then(|o| o.spend.as_ref());
+                to_csv(&view.report.series, spend).into_bytes()
+            }
         })
     }
 

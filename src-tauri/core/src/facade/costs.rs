@@ -64,22 +64,29 @@ impl Purser {
             width,
             language: self.language(),
         };
+        let openai = self.openai_part(refresh, settings.cost_months.0).await;
         match self.explorer().await? {
             Aws::Ready(explorer, account) => {
                 let query = CostQuery { account, ..query };
                 let source: &dyn CostSource = &explorer;
                 Ok(self
                     .costs
-                    .view(Some(source), &query, budget, options)
+                    .view(Some(source), &query, budget, options, openai)
                     .await?)
             }
-            Aws::NotSetUp => Ok(self.costs.view(None, &query, budget, options).await?),
+            Aws::NotSetUp => Ok(self
+                .costs
+                .view(None, &query, budget, options, openai)
+                .await?),
             Aws::Locked(error) => {
                 // Cost Explorer cannot be asked; the last figures still can be shown.
                 let why = Stale {
                     error: error.clone(),
                 };
-                match self.costs.view_cached(&query, budget, options, why)? {
+                match self
+                    .costs
+                    .view_cached(&query, budget, options, why, openai)?
+                {
                     Some(view) => Ok(view),
                     None => Err(error),
                 }

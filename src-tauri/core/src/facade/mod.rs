@@ -9,12 +9,14 @@ mod costs;
 mod deploy;
 mod guard;
 mod keys;
+mod openai;
 
 pub use copy_cost::{CostPreview, TagProblem};
 pub use costs::Export;
 #[cfg(any(test, feature = "testing"))]
 pub use guard::examples as guard_examples;
 pub use guard::{GuardView, COOLDOWN};
+pub use openai::OpenAiProject;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -23,7 +23,9 @@ pub use aws::{
 pub use keychain::{KeychainStore, SERVICE};
 pub use kind::{validate, InputProblem, SecretKind};
 pub use openai::{check_openai_key, normalise_base_url, OpenAiEndpoint, DEFAULT_OPENAI_BASE_URL};
-pub use openai_admin::{check_openai_admin_key, read_costs, CostLine, CostsQuery, PAGE_LIMIT};
+pub use openai_admin::{
+    check_openai_admin_key, list_openai_projects, read_costs, CostLine, CostsQuery, PAGE_LIMIT,
+};
 pub use secret::Secret;
 
 /// Where secrets are kept. Implementations block; call them off the async runtime.

@@ -22,7 +22,8 @@ pub const PAGE_LIMIT: u32 = 180;
 const MAX_PAGES: usize = 40;
 
 /// One line of the organisation's costs: a UTC day, a project, a line item, an amount.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CostLine {
     /// The bucket's start (Unix seconds, a UTC midnight).
     pub day_start: i64,
@@ -199,4 +200,68 @@ pub async fn check_openai_admin_key(
     one_page(&client, &base_url, endpoint, &pairs(&query, None))
         .await
         .map(|_| ())
+}
+
+#[derive(Debug, Deserialize)]
+struct ProjectPage {
+    #[serde(default)]
+    data: Vec<ProjectEntry>,
+    #[serde(default)]
+    has_more: bool,
+    last_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ProjectEntry {
+    id: String,
+    name: Option<String>,
+    status: Option<String>,
+}
+
+/// The organisation's projects the admin key can see, archived ones included: (id, name,
+/// archived). Every page followed.
+pub async fn list_openai_projects(
+    endpoint: &OpenAiEndpoint,
+    key: &Secret,
+) -> Result<Vec<(String, Option<String>, bool)>, CheckError> {
+    let base_url = normalise_base_url(&endpoint.base_url)?;
+    let client = client(&base_url, key);
+    let mut found = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut pairs = vec![
+            ("limit", "100".to_string()),
+            ("include_archived", "true".into()),
+        ];
+        if let Some(after) = &after {
+            pairs.push(("after", after.clone()));
+        }
+        let admin = client.admin();
+        let request = admin
+            .projects()
+            .query(&pairs)
+            .map_err(|error| classify(error, &base_url, endpoint.timeout))?;
+        let page: ProjectPage =
+            match tokio::time::timeout(endpoint.timeout, request.list_byot()).await {
+                Err(_) => {
+                    return Err(CheckError::Timeout {
+                        service: "OpenAI",
+                        seconds: endpoint.timeout.as_secs(),
+                    })
+                }
+                Ok(answer) => answer.map_err(|error| costs_error(error, &base_url, endpoint))?,
+            };
+        found.extend(page.data.into_iter().map(|p| {
+            let archived = p.status.as_deref() == Some("archived");
+            (p.id, p.name, archived)
+        }));
+        match (page.has_more, page.last_id) {
+            (true, Some(last)) => after = Some(last),
+            _ => return Ok(found),
+        }
+    }
+    Err(CheckError::Unexpected {
+        service: "OpenAI",
+        detail: format!("more than {MAX_PAGES} pages of projects"),
+    })
 }

@@ -61,6 +61,9 @@ pub struct Settings {
     pub cost_tag: Option<String>,
     /// Only this linked account (12 digits).
     pub cost_linked_account: Option<String>,
+    /// The OpenAI project whose API spend is the app's (`proj_…`); `None` = the whole
+    /// organisation. Read with the admin key.
+    pub openai_project: Option<String>,
     /// The Kubernetes context chosen on the Deployment screen.
     pub kube_context: Option<String>,
     /// The namespace chosen in that context.
@@ -86,6 +89,7 @@ impl Default for Settings {
             cost_months: CostMonths::default(),
             cost_tag: None,
             cost_linked_account: None,
+            openai_project: None,
             kube_context: None,
             kube_namespace: None,
             unknown: Map::new(),

@@ -39,6 +39,8 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "present")]
     pub cost_linked_account: Option<Value>,
     #[serde(default, deserialize_with = "present")]
+    pub openai_project: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     pub kube_context: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     pub kube_namespace: Option<Value>,
@@ -50,7 +52,7 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, 
 }
 
 /// Every setting, as the window and the file name it (camelCase), with its version-1 name.
-const NAMES: [(&str, &str); 14] = [
+const NAMES: [(&str, &str); 15] = [
     ("language", "language"),
     ("theme", "theme"),
     ("openaiBaseUrl", "openai_base_url"),
@@ -63,6 +65,7 @@ const NAMES: [(&str, &str); 14] = [
     ("costMonths", "cost_months"),
     ("costTag", "cost_tag"),
     ("costLinkedAccount", "cost_linked_account"),
+    ("openaiProject", "openai_project"),
     ("kubeContext", "kube_context"),
     ("kubeNamespace", "kube_namespace"),
 ];
@@ -102,6 +105,7 @@ impl SettingsPatch {
             ("costMonths", &self.cost_months),
             ("costTag", &self.cost_tag),
             ("costLinkedAccount", &self.cost_linked_account),
+            ("openaiProject", &self.openai_project),
             ("kubeContext", &self.kube_context),
             ("kubeNamespace", &self.kube_namespace),
         ]
@@ -179,6 +183,9 @@ pub fn apply_patch(
             "costTag" => next.cost_tag = parse_name(value, is_tag_filter).ok_or_else(choice)?,
             "costLinkedAccount" => {
                 next.cost_linked_account = parse_name(value, is_account_id).ok_or_else(choice)?
+            }
+            "openaiProject" => {
+                next.openai_project = parse_name(value, is_project_id).ok_or_else(choice)?
             }
             "kubeContext" => {
                 next.kube_context = parse_name(value, is_context_name).ok_or_else(choice)?
@@ -276,6 +283,15 @@ pub(crate) fn is_tag_filter(text: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// An OpenAI project ID, e.g. `proj_abc123`.
+fn is_project_id(text: &str) -> bool {
+    text.starts_with("proj_")
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn is_account_id(text: &str) -> bool {

@@ -177,6 +177,7 @@ fn bad_patches_are_refused_naming_the_problem() {
         (json!({"costMonths": 0}), "costMonths"),
         (json!({"costTag": "no-equals-sign"}), "costTag"),
         (json!({"costLinkedAccount": "12345"}), "costLinkedAccount"),
+        (json!({"openaiProject": "my project"}), "openaiProject"),
         (json!({"costMetric": "BlendedCostX"}), "costMetric"),
     ];
     for (patch, named) in cases {
