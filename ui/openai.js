@@ -51,6 +51,7 @@ export function drawOpenAiLine(openai) {
   const when = openai.fetchedAt ? new Date(openai.fetchedAt).toLocaleString(language()) : '';
   const parts = [];
   if (openai.spend) parts.push(render('cost.openaiLine', { scope, when }));
+  if (openai.spend && !openai.spend.months.length) parts.push(t('cost.openaiNone'));
   if (openai.error) {
     parts.push(openai.spend
       ? `${t('cost.openaiStale')} ${describe(openai.error)}`
