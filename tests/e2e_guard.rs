@@ -1,6 +1,7 @@
 //! End-to-end: the budget guard in the real window, on `purser-sandbox` with sample figures
 //! over a budget: the cost of a change shown before scaling and deploying, "propose" turned
-//! on, the proposal approved, the app scaled down with its Activity row, then reverted.
+//! on, the proposal approved, the app scaled down with its Activity row, then reverted; the
+//! window closed to the tray while the guard watches, and brought back by opening Purser again.
 
 #[path = "support/desktop.rs"]
 mod desktop;
@@ -109,5 +110,28 @@ async fn propose_approve_and_revert_on_the_sandbox() {
         "nothing left to revert"
     );
     app.screenshot("guard-reverted.png").await;
+
+    // Closing the window while the guard watches an app keeps Purser running in the tray;
+    // opening Purser again brings the same window back.
+    assert!(app.window_on_screen());
+    assert_eq!(app.close_window_as_the_desktop_does(), 1);
+    app.eventually("the window to go to the tray", || async {
+        !app.window_on_screen()
+    })
+    .await;
+    assert!(
+        app.client.title().await.is_ok(),
+        "Purser is still running behind the tray"
+    );
+    let second = app
+        .launch_again()
+        .expect("the second Purser hands over and ends");
+    assert!(second.success(), "{second:?}");
+    app.eventually("the window to come back", || async {
+        app.window_on_screen()
+    })
+    .await;
+    app.wait_text("guard-sentence", "proposes scaling this app down to 1 copy")
+        .await;
     app.quit().await;
 }
