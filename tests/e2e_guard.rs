@@ -5,6 +5,8 @@
 
 #[path = "support/desktop.rs"]
 mod desktop;
+#[path = "support/x11.rs"]
+mod x11;
 
 use desktop::Desktop;
 
@@ -113,10 +115,10 @@ async fn propose_approve_and_revert_on_the_sandbox() {
 
     // Closing the window while the guard watches an app keeps Purser running in the tray;
     // opening Purser again brings the same window back.
-    assert!(app.window_on_screen());
-    assert_eq!(app.close_window_as_the_desktop_does(), 1);
+    assert!(x11::window_on_screen(app.display()));
+    assert_eq!(x11::close_window(app.display()), 1);
     app.eventually("the window to go to the tray", || async {
-        !app.window_on_screen()
+        !x11::window_on_screen(app.display())
     })
     .await;
     assert!(
@@ -128,7 +130,7 @@ async fn propose_approve_and_revert_on_the_sandbox() {
         .expect("the second Purser hands over and ends");
     assert!(second.success(), "{second:?}");
     app.eventually("the window to come back", || async {
-        app.window_on_screen()
+        x11::window_on_screen(app.display())
     })
     .await;
     app.wait_text("guard-sentence", "proposes scaling this app down to 1 copy")

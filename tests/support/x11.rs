@@ -1,0 +1,60 @@
+//! The X display as a desktop sees Purser's window: is it on screen, and closing it the way a
+//! window manager does when the user clicks its close button.
+
+/// Asks the window titled "Purser" to close, as a window manager does when the user
+/// clicks its close button (a `WM_DELETE_WINDOW` message); returns how many were asked.
+pub fn close_window(display: &str) -> usize {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask};
+    let (conn, found) = purser_windows(display);
+    let atom = |name: &[u8]| {
+        conn.intern_atom(false, name)
+            .expect("intern_atom")
+            .reply()
+            .expect("an atom")
+            .atom
+    };
+    let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+    for window in &found {
+        let message = ClientMessageEvent::new(32, *window, protocols, [delete, 0, 0, 0, 0]);
+        conn.send_event(false, *window, EventMask::NO_EVENT, message)
+            .expect("send_event");
+    }
+    conn.flush().expect("flush");
+    found.len()
+}
+
+/// Whether a window titled "Purser" is on screen (mapped and viewable).
+pub fn window_on_screen(display: &str) -> bool {
+    use x11rb::protocol::xproto::{ConnectionExt, MapState};
+    let (conn, found) = purser_windows(display);
+    found.iter().any(|window| {
+        conn.get_window_attributes(*window)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|a| a.map_state == MapState::VIEWABLE)
+    })
+}
+
+/// The X windows titled "Purser", and the connection that found them.
+fn purser_windows(display: &str) -> (x11rb::rust_connection::RustConnection, Vec<u32>) {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{AtomEnum, ConnectionExt};
+    let (conn, screen) = x11rb::connect(Some(display)).expect("the X display");
+    let mut found = Vec::new();
+    let mut stack = vec![conn.setup().roots[screen].root];
+    while let Some(window) = stack.pop() {
+        let title = conn
+            .get_property(false, window, AtomEnum::WM_NAME, AtomEnum::STRING, 0, 64)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .map(|p| p.value);
+        if title.as_deref() == Some(b"Purser".as_slice()) {
+            found.push(window);
+        }
+        if let Some(tree) = conn.query_tree(window).ok().and_then(|c| c.reply().ok()) {
+            stack.extend(tree.children);
+        }
+    }
+    (conn, found)
+}
