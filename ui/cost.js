@@ -55,15 +55,35 @@ function amountText(amount) {
   }).format(amount);
 }
 
+/** Puts a setting's value in its field, unless it is the value shown there already: a
+ *  redraw (the status refreshes often) must not undo what the user is typing. */
+function fill(id, value) {
+  const field = document.getElementById(id);
+  const text = String(value);
+  if (field.dataset.shown === text) return;
+  field.value = text;
+  field.dataset.shown = text;
+}
+
+let costSettings = null;
+let projectsShown = null;
+
 /** Fills the forms from settings. */
 export function showCostSettings(settings) {
-  document.getElementById('budget-amount').value = amountText(settings.budgetAmount);
-  document.getElementById('budget-thresholds').value = settings.budgetThresholds.join(', ');
-  document.getElementById('cost-metric').value = settings.costMetric;
-  document.getElementById('cost-months').value = settings.costMonths;
-  document.getElementById('cost-tag').value = settings.costTag ?? '';
-  document.getElementById('cost-account').value = settings.costLinkedAccount ?? '';
-  showOpenAiProjects(settings);
+  costSettings = settings;
+  fill('budget-amount', amountText(settings.budgetAmount));
+  fill('budget-thresholds', settings.budgetThresholds.join(', '));
+  fill('cost-metric', settings.costMetric);
+  fill('cost-months', settings.costMonths);
+  fill('cost-tag', settings.costTag ?? '');
+  fill('cost-account', settings.costLinkedAccount ?? '');
+  if (projectsShown !== null && projectsShown !== (settings.openaiProject ?? '')) showProjects();
+}
+
+/** Lists the OpenAI projects (once per visit to the screen, or when the choice changed). */
+function showProjects() {
+  projectsShown = costSettings?.openaiProject ?? '';
+  if (costSettings) showOpenAiProjects(costSettings);
 }
 
 /** Loads (from cache or Cost Explorer) and draws the view. */
@@ -73,6 +93,7 @@ export async function loadCost({ refresh = false } = {}) {
   try {
     view = await api.costView(refresh, theme(), chartWidth());
     showError(null);
+    if (view.openai && projectsShown === null) showProjects();
   } catch (error) {
     showError(error);
   } finally {

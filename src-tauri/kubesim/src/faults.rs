@@ -43,6 +43,9 @@ pub struct Faults {
     state: Mutex<FaultState>,
     watch_epoch: watch::Sender<u64>,
     dropped: std::sync::atomic::AtomicU64,
+    /// Open watch streams, each as `resource?selectors`, by id.
+    open: Mutex<Vec<(u64, String)>>,
+    next_watch: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Faults {
@@ -51,6 +54,8 @@ impl Default for Faults {
             state: Mutex::new(FaultState::default()),
             watch_epoch: watch::Sender::new(0),
             dropped: std::sync::atomic::AtomicU64::new(0),
+            open: Mutex::new(Vec::new()),
+            next_watch: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
@@ -115,6 +120,28 @@ impl Faults {
         self.dropped.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The watch streams open now, each as `resource?selectors` (e.g.
+    /// `events?fieldSelector=involvedObject.name=assistant`), so a test can see what a client
+    /// follows and that it lets go.
+    pub fn open_watches(&self) -> Vec<String> {
+        lock_open(&self.open)
+            .iter()
+            .map(|(_, w)| w.clone())
+            .collect()
+    }
+
+    pub(crate) fn watch_opened(&self, what: String) -> u64 {
+        let id = self
+            .next_watch
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        lock_open(&self.open).push((id, what));
+        id
+    }
+
+    pub(crate) fn watch_closed(&self, id: u64) {
+        lock_open(&self.open).retain(|(open, _)| *open != id);
+    }
+
     pub(crate) fn count_dropped(&self) {
         self.dropped
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -165,4 +192,8 @@ impl Faults {
         }
         Verdict::Serve
     }
+}
+
+fn lock_open(open: &Mutex<Vec<(u64, String)>>) -> std::sync::MutexGuard<'_, Vec<(u64, String)>> {
+    open.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

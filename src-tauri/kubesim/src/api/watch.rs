@@ -55,6 +55,7 @@ pub(super) fn watch(shared: Arc<Shared>, target: Target, query: Query) -> Respon
         .get("timeoutSeconds")
         .and_then(|t| t.parse::<u64>().ok())
         .unwrap_or(1800);
+    let described = describe(target.def.plural, &query);
     let watched = Watched {
         plural: target.def.plural,
         ns: target.ns.clone(),
@@ -69,13 +70,35 @@ pub(super) fn watch(shared: Arc<Shared>, target: Target, query: Query) -> Respon
         killed: shared.kill_signal(),
         timeout: Duration::from_secs(timeout),
     };
-    tokio::spawn(stream(shared, watched, initial, live, tx, ends));
+    let id = shared.faults.watch_opened(described);
+    tokio::spawn(async move {
+        stream(shared.clone(), watched, initial, live, tx, ends).await;
+        shared.faults.watch_closed(id);
+    });
     let mut response = Response::new(BodyExt::boxed(StreamBody::new(ReceiverStream::new(rx))));
     response.headers_mut().insert(
         "content-type",
         "application/json".parse().expect("static header"),
     );
     response
+}
+
+/// A watch as `resource?selectors`, for the server's list of open watches.
+fn describe(plural: &str, query: &Query) -> String {
+    let selectors: Vec<String> = ["labelSelector", "fieldSelector"]
+        .into_iter()
+        .filter_map(|name| {
+            query
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{name}={v}"))
+        })
+        .collect();
+    if selectors.is_empty() {
+        plural.to_string()
+    } else {
+        format!("{plural}?{}", selectors.join("&"))
+    }
 }
 
 /// The events to send first, and the live changes after them.

@@ -42,18 +42,19 @@ pub fn reconcile(
     config: &SimConfig,
     refusal: Option<&PodRefusal>,
 ) -> Option<Instant> {
-    let mut next = None;
     for _ in 0..8 {
         let before = store.resource_version();
-        next = None;
+        let mut next = None;
         deployments::reconcile(store, state, &mut next);
         replicasets::reconcile(store, state, refusal);
         pods::reconcile(store, state, config, &mut next);
         if store.resource_version() == before {
-            break;
+            return next;
         }
     }
-    next
+    // Still changing after eight passes (a busy namespace): run again at once, after the
+    // requests waiting on the lock, rather than sleep until something wakes the controller.
+    Some(Instant::now())
 }
 
 fn earliest(next: &mut Option<Instant>, at: Instant) {

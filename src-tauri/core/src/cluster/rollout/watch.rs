@@ -1,10 +1,13 @@
-//! Following a rollout live: reflectors on the app's Deployment, Pods and Events (never
-//! polling), a new summary whenever one of them changes; and a one-off [`snapshot`].
+//! Following a rollout live: reflectors on the app's own Deployment (by name), ReplicaSets and
+//! Pods (by label), never polling and never the whole namespace, a new summary whenever one of them
+//! changes; events read on demand, only for the app's own failing pods or, when no pod exists,
+//! its own ReplicaSets (exact names), so what others do in the namespace costs nothing; and a
+//! one-off [`snapshot`].
 
 use std::collections::BTreeMap;
 
 use futures::StreamExt;
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ListParams, LogParams};
 use kube::runtime::{reflector, watcher, WatchStreamExt};
@@ -13,11 +16,12 @@ use super::problems::pod_problems;
 use super::{summarize, RolloutStatus};
 use crate::cluster::manifests::NAME_LABEL;
 
-/// What the watch knows of the app: its Deployment, Pods and Events, as reflectors keep them.
+/// What the watch knows of the app: its Deployment, ReplicaSets and Pods, as reflectors
+/// keep them.
 struct Stores {
     deployment: reflector::Store<Deployment>,
+    replica_sets: reflector::Store<ReplicaSet>,
     pods: reflector::Store<Pod>,
-    events: reflector::Store<Event>,
 }
 
 /// Starts the reflectors; the stream yields on every change (an error while reconnecting).
@@ -31,7 +35,7 @@ fn reflect(
 ) {
     let (deployment, deploy_writer) = reflector::store();
     let (pods, pod_writer) = reflector::store();
-    let (events, event_writer) = reflector::store();
+    let (replica_sets, rs_writer) = reflector::store();
     let by_name = watcher::Config::default().fields(&format!("metadata.name={app}"));
     let by_label = watcher::Config::default().labels(&format!("{NAME_LABEL}={app}"));
     let d = watcher(
@@ -41,23 +45,23 @@ fn reflect(
     .default_backoff()
     .reflect(deploy_writer)
     .map(|r| r.map(|_| ()));
+    let r = watcher(
+        Api::<ReplicaSet>::namespaced(client.clone(), namespace),
+        by_label.clone(),
+    )
+    .default_backoff()
+    .reflect(rs_writer)
+    .map(|r| r.map(|_| ()));
     let p = watcher(Api::<Pod>::namespaced(client.clone(), namespace), by_label)
         .default_backoff()
         .reflect(pod_writer)
         .map(|r| r.map(|_| ()));
-    let e = watcher(
-        Api::<Event>::namespaced(client.clone(), namespace),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .reflect(event_writer)
-    .map(|r| r.map(|_| ()));
-    let changes = futures::stream::select(d, futures::stream::select(p, e));
+    let changes = futures::stream::select(d, futures::stream::select(r, p));
     (
         Stores {
             deployment,
+            replica_sets,
             pods,
-            events,
         },
         changes,
     )
@@ -121,6 +125,7 @@ pub async fn watch(
 ) {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let (stores, changes) = reflect(&client, namespace, app);
+    let reader = EventReader::new(&client, namespace, app);
     let mut changes = std::pin::pin!(changes);
     let mut last: Option<RolloutStatus> = None;
     let mut logs: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -145,7 +150,9 @@ pub async fn watch(
         }
         let deployment = stores.deployment.state().into_iter().next();
         let pod_list = stores.pods.state();
-        let hash = current_hash(deployment.as_deref(), &pod_list);
+        let sets = stores.replica_sets.state();
+        let sets: Vec<&ReplicaSet> = sets.iter().map(|rs| rs.as_ref()).collect();
+        let hash = current_hash(deployment.as_deref(), &sets, &pod_list);
         let current = current_pods(&pod_list, hash.as_ref());
         for pod in &current {
             let name = pod.metadata.name.clone().unwrap_or_default();
@@ -153,17 +160,12 @@ pub async fn watch(
                 logs.insert(name.clone(), last_log_lines(&pods, &name).await);
             }
         }
-        let event_list = stores.events.state();
-        let related: Vec<&Event> = event_list
-            .iter()
-            .map(|e| e.as_ref())
-            .filter(|e| {
-                e.involved_object
-                    .name
-                    .as_deref()
-                    .is_some_and(|n| n == app || n.starts_with(&format!("{app}-")))
-            })
-            .collect();
+        // A failed read leaves the story to the pods' own status.
+        let event_list = reader
+            .related(deployment.as_deref(), &sets, &current)
+            .await
+            .unwrap_or_default();
+        let related: Vec<&Event> = event_list.iter().collect();
         let stalled = stall.stalled(stalled_after);
         let status = summarize(
             app,
@@ -191,10 +193,25 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
-/// The pod-template-hash of the newest ReplicaSet's pods: the one whose pods are the most
-/// recently created (pods of older versions are on their way out and not "the problem").
-fn current_hash(deployment: Option<&Deployment>, pods: &[std::sync::Arc<Pod>]) -> Option<String> {
-    deployment?;
+/// The pod-template-hash of the Deployment's current ReplicaSet: the one with the
+/// Deployment's revision (as `kubectl rollout status` finds it); failing that, that of the most
+/// recently created pods (pods of older versions are on their way out and not "the problem").
+fn current_hash(
+    deployment: Option<&Deployment>,
+    sets: &[&ReplicaSet],
+    pods: &[std::sync::Arc<Pod>],
+) -> Option<String> {
+    const REVISION: &str = "deployment.kubernetes.io/revision";
+    let deployment = deployment?;
+    let revision = deployment.metadata.annotations.as_ref()?.get(REVISION);
+    let by_revision = sets.iter().find_map(|rs| {
+        let meta = &rs.metadata;
+        (meta.annotations.as_ref()?.get(REVISION) == revision)
+            .then(|| meta.labels.as_ref()?.get("pod-template-hash").cloned())?
+    });
+    if by_revision.is_some() {
+        return by_revision;
+    }
     pods.iter()
         .max_by_key(|p| p.metadata.creation_timestamp.clone().map(|t| t.0))
         .and_then(|p| {
@@ -251,36 +268,18 @@ pub async fn snapshot(
 ) -> Result<RolloutStatus, kube::Error> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), namespace);
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let events: Api<Event> = Api::namespaced(client, namespace);
+    let reader = EventReader::new(&client, namespace, app);
     let deployment = deployments.get_opt(app).await?;
     let pod_list = pods
         .list(&ListParams::default().labels(&format!("{NAME_LABEL}={app}")))
         .await?
         .items;
     let arcs: Vec<std::sync::Arc<Pod>> = pod_list.into_iter().map(std::sync::Arc::new).collect();
-    let hash = current_hash(deployment.as_ref(), &arcs);
+    let sets = reader.replica_sets().await?;
+    let sets: Vec<&ReplicaSet> = sets.iter().collect();
+    let hash = current_hash(deployment.as_ref(), &sets, &arcs);
     let current = current_pods(&arcs, hash.as_ref());
-    // Events only refine a failing pod's story: read just those pods' events.
-    let mut event_list = Vec::new();
-    for pod in current
-        .iter()
-        .filter(|p| !pod_problems(&[p], &[], &BTreeMap::new()).is_empty())
-    {
-        let name = pod.metadata.name.clone().unwrap_or_default();
-        let selector = ListParams::default().fields(&format!("involvedObject.name={name}"));
-        event_list.extend(events.list(&selector).await?.items);
-    }
-    if current.is_empty() && deployment.is_some() {
-        // No copy exists: the ReplicaSets' events say why (quota, admission webhook).
-        let selector =
-            ListParams::default().fields("involvedObject.kind=ReplicaSet,reason=FailedCreate");
-        event_list.extend(events.list(&selector).await?.items.into_iter().filter(|e| {
-            e.involved_object
-                .name
-                .as_deref()
-                .is_some_and(|n| n.starts_with(&format!("{app}-")))
-        }));
-    }
+    let event_list = reader.related(deployment.as_ref(), &sets, &current).await?;
     let related: Vec<&Event> = event_list.iter().collect();
     let mut logs = BTreeMap::new();
     for pod in current.iter().filter(|p| crashing(p)) {
@@ -295,4 +294,51 @@ pub async fn snapshot(
         &logs,
         false,
     ))
+}
+
+/// Reads, on demand, the events of the app's own objects that explain a problem.
+struct EventReader {
+    events: Api<Event>,
+    replica_sets: Api<ReplicaSet>,
+    app: String,
+}
+
+impl EventReader {
+    fn new(client: &kube::Client, namespace: &str, app: &str) -> Self {
+        Self {
+            events: Api::namespaced(client.clone(), namespace),
+            replica_sets: Api::namespaced(client.clone(), namespace),
+            app: app.to_string(),
+        }
+    }
+
+    /// The app's ReplicaSets.
+    async fn replica_sets(&self) -> Result<Vec<ReplicaSet>, kube::Error> {
+        let owned = ListParams::default().labels(&format!("{NAME_LABEL}={}", self.app));
+        Ok(self.replica_sets.list(&owned).await?.items)
+    }
+
+    /// The events of the current pods that have a problem (each by its exact name) and, when
+    /// no copy exists, those of the app's ReplicaSets (quota, admission webhook).
+    async fn related(
+        &self,
+        deployment: Option<&Deployment>,
+        sets: &[&ReplicaSet],
+        current: &[&Pod],
+    ) -> Result<Vec<Event>, kube::Error> {
+        let mut names: Vec<String> = current
+            .iter()
+            .filter(|p| !pod_problems(&[p], &[], &BTreeMap::new()).is_empty())
+            .filter_map(|p| p.metadata.name.clone())
+            .collect();
+        if current.is_empty() && deployment.is_some() {
+            names.extend(sets.iter().filter_map(|rs| rs.metadata.name.clone()));
+        }
+        let mut found = Vec::new();
+        for name in names {
+            let selector = ListParams::default().fields(&format!("involvedObject.name={name}"));
+            found.extend(self.events.list(&selector).await?.items);
+        }
+        Ok(found)
+    }
 }
