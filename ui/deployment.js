@@ -7,6 +7,7 @@ import { t, tn, render, language } from './i18n.js';
 import { describe, showErrorBox, confirmDialog } from './messages.js';
 import { loadActivity, initActivity } from './activity.js';
 import { initGuard, showGuard, showScaleCost, showFormCost } from './guard.js';
+import { searchable } from './picker.js';
 
 export { loadActivity };
 
@@ -143,6 +144,7 @@ export async function loadDeployment() {
   const remembered = contexts.find((c) => c.name === settings.kubeContext);
   const preferred = remembered ?? contexts.find((c) => c.current) ?? contexts[0];
   select.value = preferred.name;
+  searchable(select, 'deployment.searchContexts');
   $('kube-files').textContent = list.problem
     ? render('deployment.kubeconfigProblem', { problem: describe(list.problem) })
     : render('deployment.kubeconfigFiles', { files: list.files.join(', ') });
@@ -177,9 +179,11 @@ async function connect(context) {
       typed.hidden = true;
       select.replaceChildren(...info.namespaces.map((n) => new Option(n, n)));
       select.value = info.namespaces.includes(wanted) ? wanted : info.namespaces[0];
+      searchable(select, 'deployment.searchNamespaces');
       $('kube-namespace-message').textContent = '';
     } else {
       select.hidden = true;
+      searchable(select, 'deployment.searchNamespaces');
       typed.hidden = false;
       typed.value = wanted;
       $('kube-namespace-message').textContent = t('deployment.typeNamespace');

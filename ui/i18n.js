@@ -55,6 +55,8 @@ const STRINGS = {
     'deployment.connect': "Connect",
     'deployment.sandbox': "Sandbox: a simulated cluster that runs inside Purser on this computer. Nothing is deployed anywhere. In it, images whose name contains \"does-not-exist\" fail to download and images containing \"crashloop\" crash, so you can see how failures look.",
     'deployment.namespace': "Namespace",
+    'deployment.searchContexts': 'Search clusters',
+    'deployment.searchNamespaces': 'Search namespaces',
     'deployment.app': "Your app",
     'deployment.existing': "App",
     'deployment.newApp': "New app",
@@ -674,6 +676,8 @@ const STRINGS = {
     'deployment.connect': "Conectar",
     'deployment.sandbox': "Entorno de pruebas: un clúster simulado que funciona dentro de Purser en este ordenador. No se despliega nada en ningún sitio. En él, las imágenes cuyo nombre contiene \"does-not-exist\" no se pueden descargar y las que contienen \"crashloop\" fallan, para que vea cómo se muestran los errores.",
     'deployment.namespace': "Espacio de nombres",
+    'deployment.searchContexts': 'Buscar clústeres',
+    'deployment.searchNamespaces': 'Buscar espacios de nombres',
     'deployment.app': "Su aplicación",
     'deployment.existing': "Aplicación",
     'deployment.newApp': "Aplicación nueva",
@@ -1321,12 +1325,17 @@ export function setLanguage(lang, root = document) {
   translate(root);
 }
 
-/** Fills every `data-i18n` / `data-i18n-aria` element under `root`. */
+/** Fills every `data-i18n` / `data-i18n-aria` / `data-i18n-placeholder` element under
+ *  `root` (a search box's placeholder is also its label). */
 export function translate(root = document) {
   for (const el of root.querySelectorAll('[data-i18n]')) {
     el.textContent = t(el.dataset.i18n);
   }
   for (const el of root.querySelectorAll('[data-i18n-aria]')) {
     el.setAttribute('aria-label', t(el.dataset.i18nAria));
+  }
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+    el.setAttribute('aria-label', el.placeholder);
   }
 }

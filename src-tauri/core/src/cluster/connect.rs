@@ -149,14 +149,8 @@ impl ClusterService {
                     .apiserver_version()
                     .await
                     .map_err(&classify)?;
-                let namespaces: Api<Namespace> = Api::all(connection.client());
-                let namespaces = match namespaces.list(&ListParams::default()).await {
-                    Ok(list) => Some(
-                        list.items
-                            .into_iter()
-                            .filter_map(|n| n.metadata.name)
-                            .collect(),
-                    ),
+                let namespaces = match namespace_names(&connection.client()).await {
+                    Ok(names) => Some(names),
                     Err(kube::Error::Api(status)) if status.code == 403 => None,
                     Err(other) => return Err(classify(other)),
                 };
@@ -337,4 +331,24 @@ fn review_of(need: &Needed, namespace: &str) -> SelfSubjectAccessReview {
 #[cfg(any(test, feature = "testing"))]
 pub fn purposes() -> Vec<&'static str> {
     NEEDED.iter().map(|n| n.purpose).collect()
+}
+
+/// Namespaces listed a page at a time (a shared cluster may have thousands), names only.
+async fn namespace_names(client: &kube::Client) -> Result<Vec<String>, kube::Error> {
+    const PAGE: u32 = 500;
+    let api: Api<Namespace> = Api::all(client.clone());
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut params = ListParams::default().limit(PAGE);
+        if let Some(token) = &token {
+            params = params.continue_token(token);
+        }
+        let page = api.list_metadata(&params).await?;
+        names.extend(page.items.into_iter().filter_map(|n| n.metadata.name));
+        match page.metadata.continue_ {
+            Some(next) if !next.is_empty() => token = Some(next),
+            _ => return Ok(names),
+        }
+    }
 }

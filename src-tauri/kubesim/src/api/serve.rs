@@ -179,16 +179,49 @@ fn list(store: &Store, call: &Call) -> Result<Reply, ApiError> {
         .map_err(|e| ApiError::new(400, "BadRequest", e))?;
     let fields = Selector::parse(call.query.get("fieldSelector").unwrap_or_default())
         .map_err(|e| ApiError::new(400, "BadRequest", e))?;
-    let items: Vec<Value> = store
+    // `limit` and `continue` page the list; the token is the last name sent (the store keeps
+    // objects in name order within a namespace).
+    let limit = call
+        .query
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|l| *l > 0);
+    let after = call.query.get("continue").filter(|c| !c.is_empty());
+    let mut items: Vec<Value> = store
         .list(def, call.target.ns.as_deref())
         .into_iter()
         .filter(|o| labels.matches(|l| label_of(o, l)) && fields.matches(|f| field_of(o, f)))
+        .filter(|o| after.is_none_or(|a| page_key(o) > resume_at(a)))
+        .take(limit.map_or(usize::MAX, |l| l + 1))
         .cloned()
         .collect();
+    let mut metadata = json!({"resourceVersion": store.resource_version().to_string()});
+    if limit.is_some_and(|l| items.len() > l) {
+        items.pop();
+        let (ns, name) = items.last().map(page_key).unwrap_or_default();
+        metadata["continue"] = json!(format!("{ns}/{name}"));
+    }
     Ok(Reply::Json(json!({
         "kind": format!("{}List", def.kind), "apiVersion": def.api_version(),
-        "metadata": {"resourceVersion": store.resource_version().to_string()}, "items": items
+        "metadata": metadata, "items": items
     })))
+}
+
+/// An object's place in the store's order: (namespace, name).
+fn page_key(obj: &Value) -> (String, String) {
+    let meta = |field: &str| {
+        obj["metadata"][field]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    (meta("namespace"), meta("name"))
+}
+
+/// The place a `continue` token (`namespace/name`; names never hold a `/`) names.
+fn resume_at(token: &str) -> (String, String) {
+    let (ns, name) = token.split_once('/').unwrap_or(("", token));
+    (ns.to_string(), name.to_string())
 }
 
 /// `live` with the replicas a Scale asks for (refused when not a count).
