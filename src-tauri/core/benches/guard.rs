@@ -152,10 +152,7 @@ async fn a_day_of_checks() {
         },
     );
     for (kind, value) in [
-        (
-            SecretKind::OpenaiApiKey,
-            "sk-proj-BENCHGUARD0123456789abcdefghijklm",
-        ),
+        (SecretKind::OpenaiApiKey, "sk-proj-FAKE-benchguard"),
         (SecretKind::AwsAccessKeyId, "AKIDBENCHGUARD000001"),
         (
             SecretKind::AwsSecretAccessKey,

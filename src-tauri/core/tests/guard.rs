@@ -137,10 +137,7 @@ fn target() -> Target {
 /// Keys, a $1,000 budget, a connection, and `app` deployed with `replicas` copies.
 async fn set_up(purser: &Purser, apps: &[(&str, i64)]) {
     for (kind, value) in [
-        (
-            SecretKind::OpenaiApiKey,
-            "sk-proj-GUARDTEST0123456789abcdefghijklmn",
-        ),
+        (SecretKind::OpenaiApiKey, "sk-proj-FAKE-guardtest"),
         (SecretKind::AwsAccessKeyId, "AKIDGUARDTEST0000001"),
         (
             SecretKind::AwsSecretAccessKey,
@@ -507,7 +504,7 @@ async fn the_guard_judges_aws_and_openai_together() {
     purser
         .store_secret(
             SecretKind::OpenaiAdminKey,
-            Secret::new("sk-admin-guardtest0123456789abcdefgh"),
+            Secret::new("sk-admin-FAKE-guardtest"),
         )
         .await
         .unwrap();
