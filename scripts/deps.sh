@@ -31,8 +31,6 @@ ensure_rust() {
       curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
     }
     export PATH="$HOME/.cargo/bin:$PATH"
-    ensure_moto
-    ensure_kubectl
   fi
 }
 
@@ -51,6 +49,16 @@ ensure_moto() {
   say "Installing moto (local AWS server for the tests) into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet 'moto[server]>=5.1,<6'
+}
+
+# check-jsonschema (with GitHub's workflow schema built in), to check the release workflow,
+# which cannot run here.
+ensure_workflow_check() {
+  local venv="$HOME/.cache/purser-venv"
+  [ -x "$venv/bin/check-jsonschema" ] && return 0
+  say "Installing check-jsonschema (checks the release workflow) into $venv"
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet 'check-jsonschema>=0.29,<1'
 }
 
 # ensure_deps [test]
@@ -84,22 +92,7 @@ ensure_deps() {
     export PATH="$HOME/.cargo/bin:$PATH"
     ensure_moto
     ensure_kubectl
+    ensure_workflow_check
   fi
 }
 
-# The real kubectl checks that Purser's Kubernetes API test server speaks the protocol real
-# clients use. It is not in Debian's archive; it comes from Kubernetes' own packages.
-ensure_kubectl() {
-  command -v kubectl >/dev/null 2>&1 && return 0
-  say "kubectl is missing. Install it from https://kubernetes.io/docs/tasks/tools/ (any 1.27-1.33), then run this again."
-  exit 1
-}
-
-# moto (a real AWS-protocol server) in its own virtualenv, for the AWS tests.
-ensure_moto() {
-  local venv="$HOME/.cache/purser-venv"
-  [ -x "$venv/bin/moto_server" ] && return 0
-  say "Installing moto (local AWS server for the tests) into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet 'moto[server]>=5.1,<6'
-}

@@ -13,6 +13,12 @@ say "Checking formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+if [ -x "$HOME/.cache/purser-venv/bin/check-jsonschema" ]; then
+  say "Checking the release workflow against GitHub's workflow schema"
+  "$HOME/.cache/purser-venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows \
+    .github/workflows/release.yml
+fi
+
 say "Checking file and function sizes"
 python3 scripts/check-sizes.py
 
