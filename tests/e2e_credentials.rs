@@ -153,7 +153,7 @@ async fn store_check_and_delete_an_openai_key() {
 
 #[tokio::test]
 async fn check_the_admin_key_and_tell_a_project_key_apart() {
-    const ADMIN: &str = "sk-admin-FAKE-e2e-9c1d";
+    const ADMIN: &str = "test-admin-key-9c1d";
     let server = MockServer::start().await;
     Mock::given(path("/v1/organization/costs"))
         .and(header("authorization", format!("Bearer {ADMIN}").as_str()))
@@ -177,7 +177,7 @@ async fn check_the_admin_key_and_tell_a_project_key_apart() {
     )
     .await;
 
-    app.type_in("Admin key", "sk-proj-FAKE-e2e-7e2a").await;
+    app.type_in("Admin key", "sk-proj-FAKE-7e2a").await;
     app.click_button("Replace: Admin key").await;
     app.wait_text("check-openaiAdmin-result", "Not checked yet")
         .await;

@@ -10,7 +10,7 @@ use desktop::Desktop;
 use fantoccini::elements::Element;
 use fantoccini::Locator;
 
-const KEY: &str = "sk-proj-E2EDEPLOYCANARY000000000000000abcd";
+const KEY: &str = "fake-key-E2EDEPLOYCANARY-abcd";
 
 /// An element to read (a result, not a control: controls are found by their labels).
 async fn element(app: &Desktop, id: &str) -> Element {

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const ADMIN_KEY: &str = "sk-admin-FAKE-e2e-open";
+const ADMIN_KEY: &str = "test-admin-key-open";
 
 /// A bucket per day of this month so far (UTC), two line items each.
 fn this_months_costs() -> Value {

@@ -177,7 +177,7 @@ fn openai_request_counts() {
         purser
             .store_secret(
                 SecretKind::OpenaiAdminKey,
-                Secret::new("sk-admin-FAKE-bench-01"),
+                Secret::new("test-admin-key-bench"),
             )
             .await
             .unwrap();

@@ -62,7 +62,7 @@ async fn run() {
         context: "bench".into(),
         namespace: "default".into(),
     };
-    let key = KeychainSecret::new("sk-bench-not-a-real-key-0000000000000000");
+    let key = KeychainSecret::new("sk-FAKE-bench-key");
     service.connect("bench").await.expect("connect");
 
     let config = kube::Config::from_custom_kubeconfig(

@@ -138,7 +138,7 @@ async fn bad_input_is_refused_by_field_and_nothing_is_applied() {
         ),
         (
             "env[0].value",
-            json!({"env": [{"name": "TOKEN", "value": "sk-proj-pasted-by-mistake"}]}),
+            json!({"env": [{"name": "TOKEN", "value": "sk-pasted-by-mistake"}]}),
         ),
         ("readinessPath", json!({"readinessPath": "healthz"})),
     ];

@@ -16,7 +16,7 @@ use purser_kubesim::{PodRefusal, SimConfig};
 use purser_test_support::kube::{fast_config, Cluster, CONTEXT};
 use serde_json::json;
 
-const KEY: &str = "sk-proj-SAFETYCANARY0123456789abcdefghij";
+const KEY: &str = "fake-key-SAFETYCANARY";
 
 fn form(name: &str, replicas: i64) -> AppSpec {
     serde_json::from_value(json!({

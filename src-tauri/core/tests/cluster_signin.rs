@@ -13,7 +13,7 @@ use purser_core::secrets::Secret;
 use purser_test_support::kube::Cluster;
 use serde_json::json;
 
-const KEY: &str = "sk-proj-SIGNINCANARY0123456789abcdefghijk";
+const KEY: &str = "fake-key-SIGNINCANARY";
 
 fn form(name: &str, replicas: i64) -> AppSpec {
     serde_json::from_value(json!({

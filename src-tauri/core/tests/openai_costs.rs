@@ -14,7 +14,7 @@ use time::macros::datetime;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const ADMIN_KEY: &str = "sk-admin-FAKE-costs-01";
+const ADMIN_KEY: &str = "test-admin-key-costs";
 
 fn endpoint(server: &MockServer) -> OpenAiEndpoint {
     OpenAiEndpoint {
@@ -163,7 +163,7 @@ async fn the_admin_check_reads_one_day() {
 #[tokio::test]
 async fn a_project_key_is_refused_without_asking() {
     let server = MockServer::start().await;
-    let project_key = Secret::new("sk-proj-FAKE-project-01");
+    let project_key = Secret::new("sk-proj-FAKE-01");
     let error = check_openai_admin_key(
         &endpoint(&server),
         &project_key,

@@ -18,7 +18,7 @@ use time::macros::datetime;
 use wiremock::matchers::{path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const ADMIN_KEY: &str = "sk-admin-FAKE-view-5e1f";
+const ADMIN_KEY: &str = "test-admin-key-5e1f";
 
 /// October: $100 on one day; November: $10 a day for the 19 full days before the 20th.
 fn costs_page() -> Value {

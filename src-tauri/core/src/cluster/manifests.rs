@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn the_key_reaches_the_deployment_only_through_secret_key_ref_and_never_the_preview() {
-        let key = KeychainSecret::new("sk-proj-CANARY0123456789abcdef");
+        let key = KeychainSecret::new("fake-key-CANARY");
         let manifests = build(&spec(), "default", &key);
         let deployment = serde_json::to_string(&manifests.deployment).unwrap();
         assert!(!deployment.contains("CANARY"));

@@ -10,7 +10,7 @@ use purser_core::secrets::Secret;
 use purser_test_support::kube::{Cluster, CONTEXT};
 use serde_json::json;
 
-pub const KEY: &str = "sk-proj-CLUSTERCANARY0123456789abcdefghij";
+pub const KEY: &str = "fake-key-CLUSTERCANARY";
 
 pub fn form(name: &str, image: &str, replicas: i64) -> AppSpec {
     serde_json::from_value(json!({
