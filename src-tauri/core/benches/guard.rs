@@ -25,8 +25,6 @@ use purser_test_support::kube::{Cluster, CONTEXT};
 use purser_test_support::moto::Moto;
 use serde_json::json;
 use time::macros::datetime;
-use wiremock::matchers::{header, method};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn thirteen_months() -> CachedReport {
     let start = Month {
@@ -98,26 +96,6 @@ fn evaluation(c: &mut Criterion) {
     });
 }
 
-async fn forecast_server() -> MockServer {
-    let server = MockServer::start().await;
-    let body = json!({
-        "Total": {"Amount": "600", "Unit": "USD"},
-        "ForecastResultsByTime": [{"TimePeriod": {"Start": "2026-11-20", "End": "2026-12-01"},
-            "MeanValue": "600", "PredictionIntervalLowerBound": "500", "PredictionIntervalUpperBound": "700"}]
-    });
-    Mock::given(method("POST"))
-        .and(header(
-            "x-amz-target",
-            "AWSInsightsIndexService.GetCostForecast",
-        ))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1"),
-        )
-        .mount(&server)
-        .await;
-    server
-}
-
 /// 24 guard checks an hour apart, as the schedule runs them: how many Cost Explorer requests.
 async fn a_day_of_checks() {
     let moto = Moto::start();
@@ -131,7 +109,7 @@ async fn a_day_of_checks() {
         &json!({"results": [page]}),
     )
     .await;
-    let forecast = forecast_server().await;
+    let forecast = purser_test_support::forecast::server("600", "500", "700").await;
     let cluster = Cluster::start().await;
     let dir = tempfile::tempdir().unwrap();
     let start = datetime!(2026-11-20 00:05 UTC);
@@ -152,8 +130,8 @@ async fn a_day_of_checks() {
         },
     );
     for (kind, value) in [
-        (SecretKind::OpenaiApiKey, "sk-proj-FAKE-benchguard"),
-        (SecretKind::AwsAccessKeyId, "AKIDBENCHGUARD000001"),
+        (SecretKind::OpenaiApiKey, "test-openai-key-bench"),
+        (SecretKind::AwsAccessKeyId, "TESTACCESSKEY0001"),
         (
             SecretKind::AwsSecretAccessKey,
             "benchGuardSecret0000000000000000000000",

@@ -58,34 +58,6 @@ fn result(start: &str, end: &str, groups: &[(&str, &str)], estimated: bool) -> V
     })
 }
 
-/// A forecast server answering `GetCostForecast` as Cost Explorer does.
-async fn forecast_server(mean: &str, low: &str, high: &str) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(header(
-            "x-amz-target",
-            "AWSInsightsIndexService.GetCostForecast",
-        ))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(
-                json!({
-                    "Total": {"Amount": mean, "Unit": "USD"},
-                    "ForecastResultsByTime": [{
-                        "TimePeriod": {"Start": "2026-11-25", "End": "2026-12-01"},
-                        "MeanValue": mean,
-                        "PredictionIntervalLowerBound": low,
-                        "PredictionIntervalUpperBound": high
-                    }]
-                })
-                .to_string(),
-                "application/x-amz-json-1.1",
-            ),
-        )
-        .mount(&server)
-        .await;
-    server
-}
-
 fn fresh_dirs() -> (tempfile::TempDir, CostCache, RequestMeter) {
     let dir = tempfile::tempdir().unwrap();
     let cache = CostCache::new(dir.path().join("cache"));
@@ -114,7 +86,7 @@ async fn monthly_costs_over_several_pages_with_a_forecast() {
         &json!({"results": [page_one, page_two]}),
     )
     .await;
-    let forecast = forecast_server("120", "90", "160").await;
+    let forecast = purser_test_support::forecast::server("120", "90", "160").await;
     let source = explorer(
         &keys("TESTACCESSKEY0001", "test-secret"),
         &moto.url,
@@ -258,7 +230,7 @@ async fn a_corrupt_cache_file_is_discarded_not_fatal() {
         ))
         .mount(&server)
         .await;
-    let forecast = forecast_server("1", "1", "1").await;
+    let forecast = purser_test_support::forecast::server("1", "1", "1").await;
     let source = explorer(
         &keys("TESTACCESSKEY0001", "test-secret"),
         &server.uri(),
@@ -412,7 +384,7 @@ async fn without_the_permission_the_message_names_it() {
     ])
     .await;
     moto.control("/moto-api/reset-auth", "0").await;
-    let forecast = forecast_server("1", "1", "1").await;
+    let forecast = purser_test_support::forecast::server("1", "1", "1").await;
     let source = explorer(&keys(&key_id, &secret), &moto.url, &forecast.uri()).await;
     let (_dir, cache, meter) = fresh_dirs();
     let error = load_report(
@@ -447,7 +419,7 @@ async fn offline_keeps_the_cached_chart_marked_stale() {
         &json!({"results": [{"ResultsByTime": [result("2026-11-01", "2026-12-01", &[("Amazon EC2", "42")], true)]}]}),
     )
     .await;
-    let forecast = forecast_server("1", "1", "1").await;
+    let forecast = purser_test_support::forecast::server("1", "1", "1").await;
     let access = keys("TESTACCESSKEY0001", "test-secret");
     let online = explorer(&access, &moto.url, &forecast.uri()).await;
     let (_dir, cache, meter) = fresh_dirs();

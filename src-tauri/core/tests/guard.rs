@@ -22,7 +22,6 @@ use purser_test_support::kube::{Cluster, CONTEXT};
 use purser_test_support::moto::Moto;
 use serde_json::{json, Value};
 use time::macros::datetime;
-use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Cost Explorer's answer: this month (still open) at $1,100 so far.
@@ -43,27 +42,6 @@ async fn seed_costs(moto: &Moto) {
         &json!({"results": [page]}),
     )
     .await;
-}
-
-/// `GetCostForecast`, which moto does not implement: $600 more by the month's end.
-async fn forecast_server() -> MockServer {
-    let server = MockServer::start().await;
-    let body = json!({
-        "Total": {"Amount": "600", "Unit": "USD"},
-        "ForecastResultsByTime": [{"TimePeriod": {"Start": "2026-11-20", "End": "2026-12-01"},
-            "MeanValue": "600", "PredictionIntervalLowerBound": "500", "PredictionIntervalUpperBound": "700"}]
-    });
-    Mock::given(method("POST"))
-        .and(header(
-            "x-amz-target",
-            "AWSInsightsIndexService.GetCostForecast",
-        ))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1"),
-        )
-        .mount(&server)
-        .await;
-    server
 }
 
 struct World {
@@ -119,7 +97,7 @@ async fn world() -> World {
     let world = World {
         cluster: Cluster::start().await,
         moto: Moto::start(),
-        forecast: forecast_server().await,
+        forecast: purser_test_support::forecast::server("600", "500", "700").await,
         secrets: Arc::new(MemoryStore::default()),
         dir: tempfile::tempdir().unwrap(),
     };
@@ -137,8 +115,8 @@ fn target() -> Target {
 /// Keys, a $1,000 budget, a connection, and `app` deployed with `replicas` copies.
 async fn set_up(purser: &Purser, apps: &[(&str, i64)]) {
     for (kind, value) in [
-        (SecretKind::OpenaiApiKey, "sk-proj-FAKE-guardtest"),
-        (SecretKind::AwsAccessKeyId, "AKIDGUARDTEST0000001"),
+        (SecretKind::OpenaiApiKey, "test-openai-key-guard"),
+        (SecretKind::AwsAccessKeyId, "TESTACCESSKEY0001"),
         (
             SecretKind::AwsSecretAccessKey,
             "guardTestSecret000000000000000000000000",
@@ -504,7 +482,7 @@ async fn the_guard_judges_aws_and_openai_together() {
     purser
         .store_secret(
             SecretKind::OpenaiAdminKey,
-            Secret::new("sk-admin-FAKE-guardtest"),
+            Secret::new("test-admin-key-guard"),
         )
         .await
         .unwrap();

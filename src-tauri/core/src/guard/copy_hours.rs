@@ -83,6 +83,10 @@ mod tests {
     const OCT: OffsetDateTime = datetime!(2026-10-01 00:00 UTC);
     const NOV: OffsetDateTime = datetime!(2026-11-01 00:00 UTC);
 
+    fn change(at: OffsetDateTime, copies: Option<i64>) -> Change {
+        Change { at, copies }
+    }
+
     fn entry(time: &str, action: &str, params: serde_json::Value) -> AuditEntry {
         serde_json::from_value(json!({
             "time": time, "user": "ana", "context": "eks", "namespace": "default",
@@ -123,14 +127,8 @@ mod tests {
     #[test]
     fn copy_hours_over_a_month_with_a_scale_in_the_middle() {
         let changes = [
-            Change {
-                at: datetime!(2026-09-01 00:00 UTC),
-                copies: Some(2),
-            },
-            Change {
-                at: datetime!(2026-10-16 00:00 UTC),
-                copies: Some(4),
-            },
+            change(datetime!(2026-09-01 00:00 UTC), Some(2)),
+            change(datetime!(2026-10-16 00:00 UTC), Some(4)),
         ];
         // 15 days × 24 h × 2 + 16 days × 24 h × 4.
         assert_eq!(copy_hours(&changes, None, OCT, NOV), Some(2256.0));
@@ -139,31 +137,19 @@ mod tests {
     #[test]
     fn an_app_created_in_the_month_ran_nothing_before() {
         let created = datetime!(2026-10-11 00:00 UTC);
-        let changes = [Change {
-            at: created,
-            copies: Some(3),
-        }];
+        let changes = [change(created, Some(3))];
         // 21 days × 24 h × 3.
         assert_eq!(copy_hours(&changes, Some(created), OCT, NOV), Some(1512.0));
     }
 
     #[test]
     fn unknown_copies_give_no_figure() {
-        let deployed_elsewhere = [Change {
-            at: datetime!(2026-10-11 00:00 UTC),
-            copies: Some(3),
-        }];
+        let deployed_elsewhere = [change(datetime!(2026-10-11 00:00 UTC), Some(3))];
         let created = Some(datetime!(2026-05-01 00:00 UTC));
         assert_eq!(copy_hours(&deployed_elsewhere, created, OCT, NOV), None);
         let autoscaled = [
-            Change {
-                at: datetime!(2026-09-01 00:00 UTC),
-                copies: Some(2),
-            },
-            Change {
-                at: datetime!(2026-10-20 00:00 UTC),
-                copies: None,
-            },
+            change(datetime!(2026-09-01 00:00 UTC), Some(2)),
+            change(datetime!(2026-10-20 00:00 UTC), None),
         ];
         assert_eq!(copy_hours(&autoscaled, None, OCT, NOV), None);
     }
@@ -171,14 +157,8 @@ mod tests {
     #[test]
     fn an_uninstalled_app_stops_counting() {
         let changes = [
-            Change {
-                at: datetime!(2026-09-01 00:00 UTC),
-                copies: Some(1),
-            },
-            Change {
-                at: datetime!(2026-10-02 00:00 UTC),
-                copies: Some(0),
-            },
+            change(datetime!(2026-09-01 00:00 UTC), Some(1)),
+            change(datetime!(2026-10-02 00:00 UTC), Some(0)),
         ];
         assert_eq!(copy_hours(&changes, None, OCT, NOV), Some(24.0));
     }
