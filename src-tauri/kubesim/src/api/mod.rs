@@ -170,6 +170,8 @@ pub async fn handle(
     if verb == "watch" {
         return Ok(watch::watch(shared, target, query));
     }
+    // Events are the busiest writes on a real cluster and the controller never reads them.
+    let concerns_controller = target.def.plural != "events";
     let call = Call {
         target,
         query,
@@ -178,10 +180,12 @@ pub async fn handle(
         body,
     };
     let result = serve(&shared, verb, call);
-    if matches!(
-        verb,
-        "create" | "update" | "patch" | "delete" | "deletecollection"
-    ) {
+    if concerns_controller
+        && matches!(
+            verb,
+            "create" | "update" | "patch" | "delete" | "deletecollection"
+        )
+    {
         // Only writes give the controller something to do.
         shared.wake.notify_one();
     }

@@ -37,14 +37,20 @@ pub(super) fn reconcile(
     next: &mut Option<Instant>,
 ) {
     let pod_def = def("", "v1", "pods");
-    let all: Vec<Value> = store.list(pod_def, None).into_iter().cloned().collect();
+    let all = store.list(pod_def, None);
     let mut used: Used = all
         .iter()
         .filter(|p| p["spec"]["nodeName"].is_string())
-        .map(requests)
+        .map(|p| requests(p))
         .fold((0.0, 0.0), |(a, b), (c, d)| (a + c, b + d));
+    // Only pods with something to do are copied (most of a busy namespace's are running).
+    let todo: Vec<Value> = all
+        .into_iter()
+        .filter(|p| !p["spec"]["nodeName"].is_string() || state.starting.contains_key(&ns_name(p)))
+        .cloned()
+        .collect();
     let now = Instant::now();
-    for pod in all {
+    for pod in todo {
         if !pod["spec"]["nodeName"].is_string() {
             if let Some(at) = schedule(store, config, &pod, &mut used, now) {
                 state.starting.insert(ns_name(&pod), at);
