@@ -19,6 +19,7 @@ pub mod settings;
 pub mod sync;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod tls;
 
 mod facade;
 

@@ -38,7 +38,7 @@ impl Moto {
 
     /// POSTs to one of moto's control endpoints (`/moto-api/...`).
     pub async fn control(&self, path: &str, body: &str) {
-        let response = reqwest::Client::new()
+        let response = http_client()
             .post(format!("{}{path}", self.url))
             .body(body.to_string())
             .send()
@@ -59,7 +59,7 @@ impl Moto {
     /// Calls an AWS Query-protocol API (IAM, STS) unsigned, as moto allows while its IAM checks
     /// are off; returns the XML body.
     pub async fn query(&self, params: &[(&str, &str)]) -> String {
-        let response = reqwest::Client::new()
+        let response = http_client()
             .post(&self.url)
             .header(
                 "Authorization",
@@ -125,4 +125,11 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A plain HTTP client for moto's control endpoints. reqwest is built without a default TLS
+/// provider (Purser installs ring for the process), and a client needs one even for http://.
+fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

@@ -124,8 +124,7 @@ impl ClusterService {
         data_dir: &std::path::Path,
         timeouts: Timeouts,
     ) -> Self {
-        // kube's TLS needs a process-wide rustls provider; the AWS SDK brings a second one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::tls::use_ring();
         Self {
             source,
             timeouts,

@@ -54,11 +54,13 @@ pub struct AwsIdentity {
 /// An SDK configuration for these credentials and this target. Without an explicit endpoint,
 /// `AWS_ENDPOINT_URL` (and the per-service variants) are honoured as usual.
 pub async fn sdk_config(access: &AwsAccess, target: &AwsTarget) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
-        TimeoutConfig::builder()
-            .operation_timeout(OPERATION_TIMEOUT)
-            .build(),
-    );
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        );
     loader = match access {
         AwsAccess::Keys {
             access_key_id,
@@ -88,6 +90,15 @@ pub async fn sdk_config(access: &AwsAccess, target: &AwsTarget) -> SdkConfig {
         loader = loader.endpoint_url(url);
     }
     loader.load().await
+}
+
+/// The SDK's HTTPS client on the TLS stack the rest of Purser uses (rustls with ring), so one
+/// stack is linked, not three.
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// Keys from the keychain as an SDK credentials provider. The SDK's own `Credentials` print

@@ -39,6 +39,7 @@ pub async fn check_openai_key(
     let config = OpenAIConfig::new()
         .with_api_base(base_url.clone())
         .with_api_key(key.expose());
+    crate::tls::use_ring();
     let client = async_openai::Client::with_config(config);
     // async-openai retries 429 and 5xx itself (honouring Retry-After); the deadline bounds the
     // whole exchange so the user is never left waiting.
