@@ -41,6 +41,8 @@ const COMMANDS: &[&str] = &[
     "scale_cost",
     "form_cost",
     "tray_words",
+    "menu_words",
+    "about_purser",
     "set_guard_prices",
     "set_guard_cost_tag",
 ];

@@ -92,6 +92,26 @@ fn the_shell_starts_with_nothing_set_and_saves_settings() {
 }
 
 #[test]
+fn the_about_box_and_the_menu_bar_words() {
+    let app = launch();
+    let about = app.ok("about_purser", json!({}));
+    assert_eq!(about["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(about["licence"], "MIT OR Apache-2.0");
+    let components = about["components"].as_array().unwrap();
+    assert!(components.len() > 300, "{} crates", components.len());
+    assert!(components
+        .iter()
+        .any(|c| c["name"] == "tauri" && c["licence"].as_str().is_some_and(|l| !l.is_empty())));
+    // The window's words for the menu bar (Spanish here) are taken; unknown keys are ignored.
+    app.ok(
+        "menu_words",
+        json!({"words": {"file": "Archivo", "help": "Ayuda", "notAMenu": "x"}}),
+    );
+    let refused = app.err("menu_words", json!({"words": ["not", "a", "map"]}));
+    assert!(refused.to_string().contains("words"), "{refused}");
+}
+
+#[test]
 fn a_bad_setting_is_refused_with_code_params_and_hint_and_changes_nothing() {
     let app = launch();
     let error = app.err("update_settings", json!({"patch": {"theme": "neon"}}));

@@ -109,6 +109,12 @@ export const api = {
   setGuardCostTag: (target, app, tag) => call('set_guard_cost_tag', { target, app, tag }),
   /** The tray menu's words in the user's language. */
   trayWords: (words) => call('tray_words', { words }),
+  /** The menu bar's words in the user's language. */
+  menuWords: (words) => call('menu_words', { words }),
+  /** Purser's version and licence, and the crates built into it with theirs. */
+  about: () => call('about_purser'),
+  /** Calls `handler` with what the user chose in the menu bar ('credentials', …, 'about'). */
+  onMenu: (handler) => window.__TAURI__.event.listen('menu', (event) => handler(event.payload)),
   /** Calls `handler` with the guard's notices as the schedule finds them. */
   onGuardNotices: (handler) => window.__TAURI__.event.listen('guard-notices', (event) => handler(event.payload)),
 };

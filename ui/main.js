@@ -8,6 +8,7 @@ import { initSettings, showSettings } from './settings.js';
 import { initCredentials, loadCredentials, redrawCredentials } from './credentials.js';
 import { initCost, loadCost, showCostSettings } from './cost.js';
 import { initDeployment, loadDeployment, showDeploymentSettings, contextLabel } from './deployment.js';
+import { initAbout, showAbout } from './about.js';
 
 const sections = ['credentials', 'deployment', 'cost', 'settings'];
 
@@ -28,14 +29,26 @@ export function showSection(name, { focus = true } = {}) {
   if (focus) document.querySelector(`[data-panel="${name}"] h1`)?.focus();
 }
 
+/** Opens a section as its navigation button does (loading what it shows). */
+function openSection(name) {
+  showSection(name);
+  if (name === 'cost') loadCost();
+  if (name === 'deployment') loadDeployment().catch((error) => renderNotices([error]));
+}
+
 function initNavigation() {
   for (const button of navButtons()) {
-    button.addEventListener('click', () => {
-      showSection(button.dataset.section);
-      if (button.dataset.section === 'cost') loadCost();
-      if (button.dataset.section === 'deployment') loadDeployment().catch((error) => renderNotices([error]));
-    });
+    button.addEventListener('click', () => openSection(button.dataset.section));
   }
+  // Ctrl+1…3 (⌘ on macOS) for the sections and Ctrl+, for Settings, as the menu bar shows them
+  // (here too, for when the menu bar does not see the keys first).
+  document.addEventListener('keydown', (event) => {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+    const name = { 1: 'credentials', 2: 'deployment', 3: 'cost', ',': 'settings' }[event.key];
+    if (!name) return;
+    event.preventDefault();
+    openSection(name);
+  });
   // Arrow keys move between sections, as in any list of tabs; Tab still leaves the list.
   document.querySelector('.sidebar').addEventListener('keydown', (event) => {
     if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(event.key)) return;
@@ -90,10 +103,16 @@ function renderNotices(notices) {
   );
 }
 
-/** The tray menu in the user's language (the tray has no words of its own). */
-function sendTrayWords() {
+/** The tray menu and the menu bar in the user's language (neither has words of its own). */
+function sendShellWords() {
   const words = { open: t('tray.open'), pause: t('tray.pause'), resume: t('tray.resume'), quit: t('tray.quit') };
   api.trayWords(words).catch(() => {});
+  const menu = Object.fromEntries(
+    ['file', 'edit', 'view', 'window', 'help', 'about', 'settings', 'quit', 'hide', 'hideOthers', 'showAll',
+      'services', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'minimize', 'zoom'].map((k) => [k, t(`menu.${k}`)]),
+  );
+  Object.assign(menu, { credentials: t('nav.credentials'), deployment: t('nav.deployment'), cost: t('nav.cost') });
+  api.menuWords(menu).catch(() => {});
 }
 
 /** The guard's notices as a desktop notification too: some Linux desktops drop them
@@ -117,7 +136,7 @@ async function notifyDesktop(notices) {
 export function render(status) {
   const languageChanged = status.language !== language() || !document.body.dataset.ready;
   setLanguage(status.language);
-  if (languageChanged) sendTrayWords();
+  if (languageChanged) sendShellWords();
   applyTheme(status.settings.theme);
   setStatusValue('status-context', status.kubeContext && contextLabel(status.kubeContext));
   setStatusValue('status-aws', status.awsIdentity && `${status.awsIdentity.account} · ${status.awsIdentity.arn}`);
@@ -147,7 +166,12 @@ async function start() {
   initCredentials(refreshStatus);
   initCost(refreshStatus);
   initDeployment(refreshStatus);
+  initAbout((error) => renderNotices([error]));
   showSection('credentials', { focus: false });
+  api.onMenu((choice) => {
+    if (choice === 'about') showAbout().catch((error) => renderNotices([error]));
+    else openSection(choice);
+  }).catch(() => {});
   api.onGuardNotices((notices) => {
     refreshStatus();
     notifyDesktop(notices);

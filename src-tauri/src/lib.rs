@@ -5,9 +5,11 @@
 //! adapters over [`purser_core`], and what needs Tauri itself (dialogs). Everything else is in
 //! `purser-core`, which cannot use Tauri.
 
+pub mod app_menu;
 pub mod commands;
 pub mod guard_runtime;
 pub mod logging;
+pub mod window_state;
 
 use tauri::{Builder, Manager, Runtime};
 
@@ -27,7 +29,11 @@ pub fn run() {
             let _ = window.set_focus();
         }
     });
-    let result = build_app(Builder::default().plugin(single)).run(tauri::generate_context!());
+    let builder = Builder::default()
+        .plugin(single)
+        .plugin(window_state::plugin())
+        .manage(window_state::Saving::default());
+    let result = build_app(builder).run(tauri::generate_context!());
     if let Err(error) = result {
         // Nothing else can show this: the window failed to open.
         eprintln!("Purser could not start: {error}");
@@ -41,7 +47,16 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
-        .on_window_event(guard_runtime::on_window_event)
+        .menu(|app| {
+            let (menu, bar) = app_menu::build_english(app)?;
+            app.manage(bar);
+            Ok(menu)
+        })
+        .on_menu_event(app_menu::on_event)
+        .on_window_event(|window, event| {
+            guard_runtime::on_window_event(window, event);
+            window_state::on_window_event(window, event);
+        })
         .setup(|app| {
             init(app.handle(), None)?;
             guard_runtime::start(app.handle());
@@ -86,6 +101,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::guard::scale_cost,
             commands::guard::form_cost,
             commands::guard::tray_words,
+            commands::app::menu_words,
+            commands::app::about_purser,
             commands::guard::set_guard_prices,
             commands::guard::set_guard_cost_tag,
         ])

@@ -1,5 +1,7 @@
 //! The X display as a desktop sees Purser's window: is it on screen, and closing it the way a
-//! window manager does when the user clicks its close button.
+//! window manager does when the user clicks its close button; resizing it as one does.
+// Each suite includes this file on its own and uses some of it.
+#![allow(dead_code)]
 
 /// Asks the window titled "Purser" to close, as a window manager does when the user
 /// clicks its close button (a `WM_DELETE_WINDOW` message); returns how many were asked.
@@ -34,6 +36,33 @@ pub fn window_on_screen(display: &str) -> bool {
             .and_then(|c| c.reply().ok())
             .is_some_and(|a| a.map_state == MapState::VIEWABLE)
     })
+}
+
+/// Resizes the window titled "Purser" as a window manager does when the user drags its edge.
+pub fn resize_window(display: &str, width: u32, height: u32) {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ConfigureWindowAux, ConnectionExt};
+    let (conn, found) = purser_windows(display);
+    assert!(!found.is_empty(), "no window titled Purser to resize");
+    for window in found {
+        let size = ConfigureWindowAux::new().width(width).height(height);
+        conn.configure_window(window, &size)
+            .expect("configure_window");
+    }
+    conn.flush().expect("flush");
+}
+
+/// The size of the window titled "Purser" (the first one found).
+pub fn window_size(display: &str) -> (u32, u32) {
+    use x11rb::protocol::xproto::ConnectionExt;
+    let (conn, found) = purser_windows(display);
+    let window = *found.first().expect("a window titled Purser");
+    let geometry = conn
+        .get_geometry(window)
+        .expect("get_geometry")
+        .reply()
+        .expect("a geometry");
+    (u32::from(geometry.width), u32::from(geometry.height))
 }
 
 /// The X windows titled "Purser", and the connection that found them.

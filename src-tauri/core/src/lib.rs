@@ -3,6 +3,7 @@
 //! the window. No Tauri crate is in this crate's dependency tree, so nothing here can reach for
 //! one; the app crate's commands are thin adapters over the facade.
 
+pub mod about;
 pub mod audit;
 #[cfg(any(test, feature = "testing"))]
 pub mod catalogue;

@@ -1,7 +1,12 @@
 //! Shell-level commands: status bar, settings, notices.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
+
+use crate::app_menu::MenuBar;
+use purser_core::about::About;
 
 use purser_core::settings::SettingsPatch;
 use purser_core::{AppError, AppStatus, Purser};
@@ -27,4 +32,20 @@ pub fn update_settings(purser: State<'_, Purser>, patch: Value) -> Result<AppSta
 #[tracing::instrument(skip(purser))]
 pub fn dismiss_notice(purser: State<'_, Purser>, code: String) -> AppStatus {
     purser.dismiss_notice(&code)
+}
+
+/// The menu bar's words in the user's language (the window has the words).
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn menu_words<R: Runtime>(app: AppHandle<R>, words: HashMap<String, String>) {
+    if let Some(bar) = app.try_state::<MenuBar>() {
+        bar.relabel(&app, &words);
+    }
+}
+
+/// What the About box shows: version, licence, and the crates built in with theirs.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn about_purser() -> About {
+    purser_core::about::about()
 }
