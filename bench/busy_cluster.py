@@ -23,6 +23,7 @@ it watched every Event in the namespace) is built once in a temporary worktree a
 ~/.cache/purser-bench/. Not a test: figures for the closing note and the README.
 """
 import argparse
+import collections
 import json
 import os
 import shutil
@@ -119,6 +120,19 @@ def pss_mb(pids):
         except OSError:
             pass
     return total / 1024
+
+
+def pss_by_process(pids):
+    """PSS (MB) per process name, e.g. {'purser': 80.1, 'WebKitWebProces': 190.2, ...}."""
+    split = collections.Counter()
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/comm") as f:
+                name = f.read().strip()
+        except OSError:
+            continue
+        split[name] += pss_mb([p])
+    return split
 
 
 def find_process(binary):
@@ -363,7 +377,9 @@ def one_run(name, binary, server_bin, other_apps, minutes):
         time.sleep(10)
         pids = tree(pid)
         start = {"pss": pss_mb(pids), "cpu": cpu_seconds(pids), "bytes": proxy.bytes(), "at": time.time(),
-                 "server_cpu": cpu_seconds([server.pid])}
+                 "server_cpu": cpu_seconds([server.pid]), "split": pss_by_process(pids)}
+        samples = []
+        next_sample = start["at"] + 60
         shown, ready = [], []
         copies = 10
         end_at = start["at"] + minutes * 60
@@ -372,6 +388,9 @@ def one_run(name, binary, server_bin, other_apps, minutes):
             now = time.time()
             if now >= end_at:
                 break
+            if now >= next_sample:
+                samples.append(round(pss_mb(tree(pid)), 1))
+                next_sample += 60
             if now >= next_scale and end_at - now > 25:
                 copies = 20 if copies == 10 else 10
                 shown_ms, ready_ms = session.run_async(SCALE, copies)
@@ -385,7 +404,8 @@ def one_run(name, binary, server_bin, other_apps, minutes):
         seconds = time.time() - start["at"]
         result = {
             "run": name,
-            "pss_start": start["pss"], "pss_end": pss_mb(pids),
+            "pss_start": start["pss"], "pss_end": pss_mb(pids), "samples": samples,
+            "split_start": start["split"], "split_end": pss_by_process(pids),
             "cpu_percent": 100 * (cpu_seconds(pids) - start["cpu"]) / seconds,
             "bytes": proxy.bytes() - start["bytes"],
             "server_cpu_percent": 100 * (cpu_seconds([server.pid]) - start["server_cpu"]) / seconds,
@@ -415,6 +435,10 @@ def report(r):
     print(f"\n== {r['run']} ({r['minutes']:.1f} min; {r['events']})")
     print(f"  PSS of Purser's process tree: {r['pss_start']:.1f} -> {r['pss_end']:.1f} MB "
           f"(growth {r['pss_end'] - r['pss_start']:+.1f} MB)")
+    print(f"  PSS each minute: {r['samples']}")
+    split = ", ".join(f"{name} {r['split_start'][name]:.1f} -> {r['split_end'].get(name, 0):.1f}"
+                      for name in sorted(r['split_start']))
+    print(f"  by process: {split}")
     print(f"  CPU: {r['cpu_percent']:.2f} % of one core on average (the server: {r['server_cpu_percent']:.1f} %)")
     print(f"  bytes from the API server: {r['bytes'] / 1e6:.2f} MB")
     print(f"  scale -> new count shown ({r['scales']} scales): {ms(r['shown'])}")

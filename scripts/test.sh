@@ -3,7 +3,7 @@
 # that the core knows nothing of Tauri, unit tests, the core's integration tests against real
 # local peers (a private Secret Service, moto for AWS, local HTTP servers for OpenAI, the
 # Kubernetes API test server checked with kubectl), command-layer tests on Tauri's mock runtime,
-# and end-to-end tests in the real window (Linux).
+# end-to-end tests in the real window, and the installed .deb driven the same way (Linux).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -18,6 +18,9 @@ if [ -x "$HOME/.cache/purser-venv/bin/check-jsonschema" ]; then
   "$HOME/.cache/purser-venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows \
     .github/workflows/release.yml
 fi
+
+say "Checking that the About box lists the crates Cargo.lock ships"
+python3 scripts/licences.py --check
 
 say "Checking file and function sizes"
 python3 scripts/check-sizes.py
@@ -36,6 +39,10 @@ if [ "$(uname -s)" = Linux ]; then
   unset DISPLAY WAYLAND_DISPLAY
   # A private, unlocked Secret Service for the keychain tests (never the user's own).
   scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast -- "$@"
+  if command -v apt-get >/dev/null 2>&1; then
+    say "Building, installing, driving and removing the .deb"
+    scripts/installed-app.sh
+  fi
 else
   # WebKitWebDriver (the end-to-end driver) exists only on Linux.
   say "End-to-end tests need Linux; running the core's tests and the command-layer tests only"

@@ -91,7 +91,7 @@ impl Desktop {
     /// Starts Purser a second time, as a double-click on its icon would, with the same
     /// folders; returns how it ended (within 20 s, or `None` if it was still running).
     pub fn launch_again(&self) -> Option<std::process::ExitStatus> {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_purser"));
+        let mut command = Command::new(application());
         app_env(
             &mut command,
             self.home.path(),
@@ -427,7 +427,7 @@ fn start_driver(home: &Path, display: &str, os_locale: &str) -> Driver {
 async fn new_session(driver_url: &str) -> Client {
     let capabilities = json!({
         "browserName": "wry",
-        "tauri:options": { "application": env!("CARGO_BIN_EXE_purser") },
+        "tauri:options": { "application": application() },
     });
     let serde_json::Value::Object(capabilities) = capabilities else {
         unreachable!("a JSON object literal")
@@ -451,6 +451,14 @@ async fn new_session(driver_url: &str) -> Client {
             Err(e) => panic!("could not open the Purser window through tauri-driver: {e}"),
         }
     }
+}
+
+/// The Purser executable under test: this build's, or an installed one named by `PURSER_APP`
+/// (scripts/installed-app.sh sets it to the binary the package installed).
+pub fn application() -> PathBuf {
+    std::env::var_os("PURSER_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_purser").into())
 }
 
 fn tauri_driver() -> PathBuf {
