@@ -85,17 +85,9 @@ async fn the_about_box_tells_the_version_the_licence_and_the_crates_inside() {
 #[tokio::test]
 async fn the_window_keeps_its_size_across_a_restart() {
     let mut app = Desktop::launch().await;
-    x11::resize_window(app.display(), 900, 640);
-    app.eventually("the page to take the new size", || async {
-        let width = app.client.execute("return window.innerWidth", vec![]).await;
-        width.ok().and_then(|w| w.as_u64()) == Some(900)
-    })
-    .await;
     // Saved once the size has settled (a second), not only on a clean exit: the session's end
     // kills the app.
-    let saved = app.config_dir().join(".window-state.json");
-    app.eventually("the size to be saved", || async { saved.exists() })
-        .await;
+    x11::resize_and_wait_saved(app.display(), &app.client, &app.config_dir(), (900, 640)).await;
     app.restart().await;
     assert_eq!(x11::window_size(app.display()), (900, 640));
     let heading = app.client.find(Locator::Css("main h1")).await;

@@ -36,10 +36,7 @@ async fn the_installed_app_opens_shows_its_sections_and_remembers() {
     app.nav_button("Settings").await.click().await.unwrap();
     app.choose("Language", "Español").await;
     app.nav_button("Credenciales").await;
-    x11::resize_window(app.display(), 960, 660);
-    let saved = app.config_dir().join(".window-state.json");
-    app.eventually("the size to be saved", || async { saved.exists() })
-        .await;
+    x11::resize_and_wait_saved(app.display(), &app.client, &app.config_dir(), (960, 660)).await;
     app.restart().await;
     app.nav_button("Despliegue").await.click().await.unwrap();
     assert_eq!(app.visible_heading().await, "Despliegue");

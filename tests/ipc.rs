@@ -102,7 +102,8 @@ fn the_about_box_and_the_menu_bar_words() {
     assert!(components
         .iter()
         .any(|c| c["name"] == "tauri" && c["licence"].as_str().is_some_and(|l| !l.is_empty())));
-    // The window's words for the menu bar (Spanish here) are taken; unknown keys are ignored.
+    // The window's words for the menu bar are accepted (the mock runtime has no menu bar to
+    // relabel; the real one is rebuilt with them) and a malformed list is refused.
     app.ok(
         "menu_words",
         json!({"words": {"file": "Archivo", "help": "Ayuda", "notAMenu": "x"}}),

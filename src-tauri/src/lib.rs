@@ -29,10 +29,18 @@ pub fn run() {
             let _ = window.set_focus();
         }
     });
+    // The menu bar and the window's remembered size are the real window's (the mock runtime
+    // of the command tests has neither).
     let builder = Builder::default()
         .plugin(single)
         .plugin(window_state::plugin())
-        .manage(window_state::Saving::default());
+        .manage(window_state::Saving::default())
+        .menu(|app| {
+            let (menu, bar) = app_menu::build_english(app)?;
+            app.manage(bar);
+            Ok(menu)
+        })
+        .on_menu_event(app_menu::on_event);
     let result = build_app(builder).run(tauri::generate_context!());
     if let Err(error) = result {
         // Nothing else can show this: the window failed to open.
@@ -47,12 +55,6 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
-        .menu(|app| {
-            let (menu, bar) = app_menu::build_english(app)?;
-            app.manage(bar);
-            Ok(menu)
-        })
-        .on_menu_event(app_menu::on_event)
         .on_window_event(|window, event| {
             guard_runtime::on_window_event(window, event);
             window_state::on_window_event(window, event);

@@ -52,6 +52,38 @@ pub fn resize_window(display: &str, width: u32, height: u32) {
     conn.flush().expect("flush");
 }
 
+/// Resizes the window as a user would until the page inside has taken the new width (a
+/// resize that arrives while GTK is still placing the new window can be undone by it), then
+/// waits until Purser has saved that width in `.window-state.json` under `config`.
+pub async fn resize_and_wait_saved(
+    display: &str,
+    client: &fantoccini::Client,
+    config: &std::path::Path,
+    (width, height): (u32, u32),
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let saved_width = || {
+        let text = std::fs::read_to_string(config.join(".window-state.json")).ok()?;
+        let state: serde_json::Value = serde_json::from_str(&text).ok()?;
+        state["main"]["width"].as_u64()
+    };
+    loop {
+        resize_window(display, width, height);
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let page = client.execute("return window.innerWidth", vec![]).await;
+        if page.ok().and_then(|w| w.as_u64()) == Some(u64::from(width))
+            && saved_width() == Some(u64::from(width))
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the window did not take and save the width {width} (saved: {:?})",
+            saved_width()
+        );
+    }
+}
+
 /// The size of the window titled "Purser" (the first one found).
 pub fn window_size(display: &str) -> (u32, u32) {
     use x11rb::protocol::xproto::ConnectionExt;
