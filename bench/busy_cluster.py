@@ -36,10 +36,11 @@ import time
 import urllib.error
 import urllib.request
 
+from proc_tree import cpu_seconds, pss_mb, tree
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/purser-target"))
 CACHE = os.path.expanduser("~/.cache/purser-bench")
-TICKS = os.sysconf("SC_CLK_TCK")
 APP = "assistant"
 
 
@@ -77,50 +78,6 @@ def build_baseline(rev):
 
 
 # ---------------------------------------------------------------- processes
-
-def tree(pid):
-    """pid and all its descendants."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry))
-            except (OSError, ValueError, IndexError):
-                pass
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(children.get(p, []))
-    return out
-
-
-def cpu_seconds(pids):
-    total = 0
-    for p in pids:
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError):
-            pass
-    return total / TICKS
-
-
-def pss_mb(pids):
-    total = 0
-    for p in pids:
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
 
 def pss_by_process(pids):
     """PSS (MB) per process name, e.g. {'purser': 80.1, 'WebKitWebProces': 190.2, ...}."""
