@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The crates built into Purser's executable, with their licences, per desktop target, for the
-About box: writes src-tauri/core/licences.json from `cargo metadata` (offline, from Cargo.lock).
+About box: writes src-tauri/core/licences.json from `cargo metadata` (from Cargo.lock; the
+crates of the other targets are fetched from crates.io first if the cache lacks them).
 
 usage: scripts/licences.py [--check]
 
@@ -20,6 +21,18 @@ TARGETS = {
     "macos": "aarch64-apple-darwin",
     "windows": "x86_64-pc-windows-msvc",
 }
+
+
+def fetch():
+    """Downloads the crates of every target that are not in Cargo's cache yet: a machine that
+    has only built for Linux has never fetched the macOS or Windows ones (`cargo metadata
+    --offline` then fails). Only crates.io is asked, at the versions Cargo.lock pins."""
+    done = subprocess.run(
+        ["cargo", "fetch", "--locked"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        sys.exit(f"could not download the other systems' crates from crates.io:\n{done.stderr}")
 
 
 def shipped(target):
@@ -54,6 +67,7 @@ def shipped(target):
 
 def main():
     # One crate per line, so a dependency change shows as a readable diff.
+    fetch()
     parts = []
     for os_name, target in TARGETS.items():
         rows = ",\n".join(json.dumps(crate) for crate in shipped(target))
