@@ -104,6 +104,7 @@ fn request_counts() {
         let source = CostExplorer::new(
             &config,
             &CostEndpoints { usage: Some(server.uri()), forecast: Some(server.uri()) },
+            None,
         );
         let dir = tempfile::tempdir().unwrap();
         let cache = CostCache::new(dir.path().join("cache"));

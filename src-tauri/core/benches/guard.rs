@@ -153,7 +153,7 @@ async fn a_day_of_checks() {
     .unwrap();
     purser.deploy(&target, &spec, false).await.unwrap();
     purser
-        .set_guard_policy(&target, "assistant", Policy::Notify)
+        .set_guard_policy(&target, "assistant", Policy::Notify, false)
         .await
         .unwrap();
     let mut told = 0;

@@ -77,10 +77,16 @@ pub enum AwsChoice {
     Profile(String),
 }
 
+/// How long a keychain call may take: the OS may show a prompt, but a keychain that does not
+/// answer in this time is told, not waited for.
+pub const KEYCHAIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The credentials service behind the commands.
 #[derive(Debug)]
 pub struct Credentials {
     store: Arc<dyn SecretStore>,
+    /// How long a keychain call may take before Purser stops waiting for it.
+    deadline: std::time::Duration,
     records_path: PathBuf,
     records: Mutex<CheckRecords>,
 }
@@ -96,30 +102,66 @@ impl Credentials {
             .unwrap_or_default();
         Self {
             store,
+            deadline: KEYCHAIN_DEADLINE,
             records_path,
             records: Mutex::new(records),
         }
     }
 
+    /// The same, waiting at most `deadline` for each keychain call.
+    pub fn with_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Runs a keychain call on the blocking pool, so the async runtime keeps serving. Calls a
+    /// person makes in the window (store, delete, the overview) may wait for an OS prompt as
+    /// long as the person takes.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        call: impl FnOnce() -> Result<T, SecretError> + Send + 'static,
+    ) -> Result<T, SecretError> {
+        tokio::task::spawn_blocking(call)
+            .await
+            .unwrap_or_else(|join_error| {
+                Err(SecretError::KeychainFailed {
+                    reason: format!("the keychain call stopped unexpectedly ({join_error})"),
+                })
+            })
+    }
+
+    /// A read of a secret for a call Purser makes (the guard's rounds, cost reads): given up
+    /// after the deadline, so a keychain that never answers cannot stall every later round.
+    async fn read(&self, kind: SecretKind) -> Result<Option<Secret>, SecretError> {
+        let store = self.store.clone();
+        let read = self.blocking(move || store.get(kind));
+        tokio::time::timeout(self.deadline, read)
+            .await
+            .unwrap_or(Err(SecretError::KeychainSlow {
+                seconds: self.deadline.as_secs().max(1),
+            }))
+    }
+
     /// Which secrets are stored, and the last check results.
     pub async fn overview(&self) -> Result<CredentialsOverview, SecretError> {
         let store = self.store.clone();
-        let secrets = blocking(move || {
-            SecretKind::ALL
-                .iter()
-                .map(|&kind| {
-                    let value = store.get(kind)?;
-                    Ok(StoredSecret {
-                        kind,
-                        stored: value.is_some(),
-                        ends_in: value
-                            .filter(|_| kind.shows_ending())
-                            .and_then(|v| v.ends_in()),
+        let secrets = self
+            .blocking(move || {
+                SecretKind::ALL
+                    .iter()
+                    .map(|&kind| {
+                        let value = store.get(kind)?;
+                        Ok(StoredSecret {
+                            kind,
+                            stored: value.is_some(),
+                            ends_in: value
+                                .filter(|_| kind.shows_ending())
+                                .and_then(|v| v.ends_in()),
+                        })
                     })
-                })
-                .collect::<Result<Vec<_>, SecretError>>()
-        })
-        .await?;
+                    .collect::<Result<Vec<_>, SecretError>>()
+            })
+            .await?;
         Ok(CredentialsOverview {
             secrets,
             checks: self.records(),
@@ -136,7 +178,7 @@ impl Credentials {
         let secret = secrets::validate(kind, &pasted)?;
         drop(pasted);
         let store = self.store.clone();
-        blocking(move || store.set(kind, &secret)).await?;
+        self.blocking(move || store.set(kind, &secret)).await?;
         tracing::info!(?kind, "secret stored");
         self.forget_check(kind);
         self.overview().await
@@ -145,13 +187,14 @@ impl Credentials {
     /// The stored OpenAI key, for the cluster's Secret (never for the UI).
     pub async fn openai_key(&self) -> Result<Option<Secret>, SecretError> {
         let store = self.store.clone();
-        blocking(move || store.get(SecretKind::OpenaiApiKey)).await
+        self.blocking(move || store.get(SecretKind::OpenaiApiKey))
+            .await
     }
 
     /// Removes a secret from the keychain.
     pub async fn delete(&self, kind: SecretKind) -> Result<CredentialsOverview, SecretError> {
         let store = self.store.clone();
-        let existed = blocking(move || store.delete(kind)).await?;
+        let existed = self.blocking(move || store.delete(kind)).await?;
         tracing::info!(?kind, existed, "secret deleted");
         self.forget_check(kind);
         self.overview().await
@@ -261,8 +304,7 @@ impl Credentials {
     }
 
     async fn get(&self, kind: SecretKind) -> Result<Option<Secret>, SecretError> {
-        let store = self.store.clone();
-        blocking(move || store.get(kind)).await
+        self.read(kind).await
     }
 
     /// A new or removed secret makes the old check result meaningless.
@@ -314,19 +356,6 @@ fn failed(error: CheckError) -> CheckRecord {
         params: error.params,
         hint_code: Some(error.hint_code),
     }
-}
-
-/// Runs a blocking keychain call on the blocking pool, so the async runtime keeps serving.
-async fn blocking<T: Send + 'static>(
-    call: impl FnOnce() -> Result<T, SecretError> + Send + 'static,
-) -> Result<T, SecretError> {
-    tokio::task::spawn_blocking(call)
-        .await
-        .unwrap_or_else(|join_error| {
-            Err(SecretError::KeychainFailed {
-                reason: format!("the keychain call stopped unexpectedly ({join_error})"),
-            })
-        })
 }
 
 #[cfg(test)]

@@ -29,5 +29,5 @@ pub use error::{AppError, FieldProblem};
 pub use facade::guard_examples;
 pub use facade::{
     AppDirs, AppStatus, AwsEndpoints, Backends, CostPreview, Export, GuardView, OpenAiProject,
-    Purser, TagProblem, COOLDOWN,
+    ProposalView, Purser, Revertible, TagProblem,
 };

@@ -17,10 +17,23 @@ use crate::sync::lock;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     values: Mutex<HashMap<SecretKind, String>>,
+    /// How long every read blocks before it answers (a keychain that hangs).
+    stall: Mutex<Option<std::time::Duration>>,
+}
+
+impl MemoryStore {
+    /// Makes every read block for `stall` first (`None`: answer at once).
+    pub fn stall_reads(&self, stall: Option<std::time::Duration>) {
+        *lock(&self.stall) = stall;
+    }
 }
 
 impl SecretStore for MemoryStore {
     fn get(&self, kind: SecretKind) -> Result<Option<Secret>, SecretError> {
+        let stall = *lock(&self.stall);
+        if let Some(stall) = stall {
+            std::thread::sleep(stall);
+        }
         Ok(lock(&self.values).get(&kind).map(Secret::new))
     }
     fn set(&self, kind: SecretKind, secret: &Secret) -> Result<(), SecretError> {

@@ -43,6 +43,7 @@ async fn explorer(access: &AwsAccess, usage: &str, forecast: &str) -> CostExplor
             usage: Some(usage.to_string()),
             forecast: Some(forecast.to_string()),
         },
+        None,
     )
 }
 

@@ -12,7 +12,7 @@ use purser_core::audit::Outcome;
 use purser_core::clock::Clock;
 use purser_core::cluster::{AppSpec, KubeconfigSource, Target};
 use purser_core::cost::RequestMeter;
-use purser_core::guard::{Policy, Target as Level};
+use purser_core::guard::{HoldChoice, Policy, Target as Level};
 use purser_core::secrets::{Secret, SecretKind};
 use purser_core::settings::SettingsPatch;
 use purser_core::testing::{FixedClock, ManualClock, MemoryStore};
@@ -158,7 +158,7 @@ async fn propose_approve_restart_and_revert() {
     set_up(&purser, &[("assistant", 6)]).await;
 
     let view = purser
-        .set_guard_policy(&target(), "assistant", Policy::Propose { floor: 2 })
+        .set_guard_policy(&target(), "assistant", Policy::Propose { floor: 2 }, false)
         .await
         .unwrap();
     let per_copy = view.copy_cost.expect("250m / 512Mi is priced").monthly;
@@ -201,7 +201,7 @@ async fn propose_approve_restart_and_revert() {
     assert_eq!(revertible.previous, Level::Copies { replicas: 6 });
 
     let view = purser
-        .guard_revert(&target(), "assistant", false)
+        .guard_revert(&target(), "assistant", false, HoldChoice::MonthEnd)
         .await
         .unwrap();
     assert_eq!(view.copies, 6);
@@ -222,7 +222,12 @@ async fn automatic_acts_once_per_cooldown_and_a_changed_app_is_asked_about() {
     let purser = world.purser();
     set_up(&purser, &[("assistant", 4)]).await;
     purser
-        .set_guard_policy(&target(), "assistant", Policy::Automatic { floor: 1 })
+        .set_guard_policy(
+            &target(),
+            "assistant",
+            Policy::Automatic { floor: 1 },
+            false,
+        )
         .await
         .unwrap();
 
@@ -244,7 +249,7 @@ async fn automatic_acts_once_per_cooldown_and_a_changed_app_is_asked_about() {
         .kubectl_ok(&["scale", "deployment", "assistant", "--replicas=3"])
         .await;
     let asked = purser
-        .guard_revert(&target(), "assistant", false)
+        .guard_revert(&target(), "assistant", false, HoldChoice::MonthEnd)
         .await
         .unwrap_err();
     assert_eq!(asked.code, "guard_changed_since");
@@ -255,7 +260,7 @@ async fn automatic_acts_once_per_cooldown_and_a_changed_app_is_asked_about() {
         "asking changes nothing"
     );
     purser
-        .guard_revert(&target(), "assistant", true)
+        .guard_revert(&target(), "assistant", true, HoldChoice::MonthEnd)
         .await
         .unwrap();
     assert_eq!(world.copies("assistant").await, "4");
@@ -267,10 +272,20 @@ async fn a_forbidden_scale_is_told_and_audited_not_retried() {
     let purser = world.purser();
     set_up(&purser, &[("assistant", 3)]).await;
     purser
-        .set_guard_policy(&target(), "assistant", Policy::Automatic { floor: 1 })
+        .set_guard_policy(
+            &target(),
+            "assistant",
+            Policy::Automatic { floor: 1 },
+            false,
+        )
         .await
         .unwrap();
-    world.cluster.sim.faults().deny("patch", "deployments");
+    // The guard scales through the scale subresource, as a person's scale does.
+    world
+        .cluster
+        .sim
+        .faults()
+        .deny("patch", "deployments/scale");
 
     let told = purser.guard_check().await;
     assert_eq!(told.len(), 1, "{told:?}");
@@ -291,7 +306,12 @@ async fn bad_policies_and_sample_figures_change_nothing() {
     let purser = world.purser();
     set_up(&purser, &[("assistant", 3)]).await;
     let refused = purser
-        .set_guard_policy(&target(), "assistant", Policy::Automatic { floor: 101 })
+        .set_guard_policy(
+            &target(),
+            "assistant",
+            Policy::Automatic { floor: 101 },
+            false,
+        )
         .await
         .unwrap_err();
     assert_eq!(refused.code, "guard_invalid");
@@ -304,7 +324,12 @@ async fn bad_policies_and_sample_figures_change_nothing() {
         purser.delete_secret(kind).await.unwrap();
     }
     purser
-        .set_guard_policy(&target(), "assistant", Policy::Automatic { floor: 1 })
+        .set_guard_policy(
+            &target(),
+            "assistant",
+            Policy::Automatic { floor: 1 },
+            false,
+        )
         .await
         .unwrap();
     let told = purser.guard_check().await;
@@ -401,6 +426,7 @@ async fn a_copy_is_measured_by_its_tag_and_the_copy_hours_in_the_log() {
     assert_eq!(requests(), 1, "one Cost Explorer request for the tag");
 
     let restarted = world.purser_at(clock.clone());
+    restarted.kube_connect(CONTEXT).await.unwrap();
     let again = restarted.guard_view(&target(), "assistant").await.unwrap();
     assert_eq!(again.copy_cost.unwrap().basis, "tagged");
     assert_eq!(again.cost_tag.as_deref(), Some("app=assistant"));
@@ -473,7 +499,7 @@ async fn the_guard_judges_aws_and_openai_together() {
     .unwrap();
     purser.update_settings(&patch).unwrap();
     purser
-        .set_guard_policy(&target(), "assistant", Policy::Propose { floor: 1 })
+        .set_guard_policy(&target(), "assistant", Policy::Propose { floor: 1 }, false)
         .await
         .unwrap();
     let told = purser.guard_check().await;

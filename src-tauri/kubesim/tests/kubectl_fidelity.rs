@@ -178,3 +178,99 @@ async fn kubectl_pages_a_long_list() {
     assert!(pages.iter().all(|n| *n <= 3), "{pages:?}");
     assert_eq!(pages.iter().sum::<usize>(), names.len(), "{pages:?}");
 }
+
+/// A write carrying a `resourceVersion` is a precondition, as kubectl and the real server
+/// treat it: on the object (merge patch) and on its `scale` subresource. A stale one is
+/// refused with 409 and changes nothing; the current one goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_resource_version_is_refused_on_the_object_and_its_scale() {
+    let cluster = Cluster::start().await;
+    let file = cluster.dir.path().join("demo.yaml");
+    std::fs::write(&file, MANIFESTS).unwrap();
+    cluster
+        .kubectl_ok(&[
+            "apply",
+            "--server-side",
+            "--validate=false",
+            "-f",
+            file.to_str().unwrap(),
+        ])
+        .await;
+    let version = || async {
+        cluster
+            .kubectl_ok(&[
+                "get",
+                "deployment",
+                "demo",
+                "-o",
+                "jsonpath={.metadata.resourceVersion}",
+            ])
+            .await
+    };
+    let stale = version().await;
+    cluster
+        .kubectl_ok(&["annotate", "deployment", "demo", "note=moved-on"])
+        .await;
+    let patch =
+        format!(r#"{{"metadata":{{"resourceVersion":"{stale}"}},"spec":{{"replicas":5}}}}"#);
+    let refused = cluster
+        .kubectl(&[
+            "patch",
+            "deployment",
+            "demo",
+            "--type",
+            "merge",
+            "-p",
+            &patch,
+        ])
+        .await;
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("the object has been modified"), "{said}");
+
+    let deployments: Api<Deployment> = Api::default_namespaced(cluster.client().await);
+    let scale =
+        serde_json::json!({"metadata": {"resourceVersion": stale}, "spec": {"replicas": 5}});
+    let error = deployments
+        .patch_scale("demo", &PatchParams::default(), &Patch::Merge(&scale))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, kube::Error::Api(ref s) if s.code == 409),
+        "{error:?}"
+    );
+    let replicas = || async {
+        cluster
+            .kubectl_ok(&[
+                "get",
+                "deployment",
+                "demo",
+                "-o",
+                "jsonpath={.spec.replicas}",
+            ])
+            .await
+    };
+    assert_eq!(replicas().await, "2", "refused writes changed nothing");
+
+    let current = version().await;
+    let scale =
+        serde_json::json!({"metadata": {"resourceVersion": current}, "spec": {"replicas": 5}});
+    deployments
+        .patch_scale("demo", &PatchParams::default(), &Patch::Merge(&scale))
+        .await
+        .unwrap();
+    assert_eq!(replicas().await, "5");
+    // A patch without one has no precondition.
+    cluster
+        .kubectl_ok(&[
+            "patch",
+            "deployment",
+            "demo",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"replicas":3}}"#,
+        ])
+        .await;
+    assert_eq!(replicas().await, "3");
+}

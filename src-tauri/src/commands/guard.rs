@@ -4,7 +4,7 @@
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use purser_core::cluster::{AppSpec, Target};
-use purser_core::guard::Policy;
+use purser_core::guard::{HoldChoice, Policy};
 use purser_core::{AppError, CostPreview, GuardView, Purser};
 
 use crate::guard_runtime::{Tray, TrayWords};
@@ -20,7 +20,8 @@ pub async fn guard_view(
     purser.guard_view(&target, &app).await
 }
 
-/// Sets the app's policy (off, notify, propose or automatic with a floor).
+/// Sets the app's policy (off, notify, propose or automatic with a floor); a floor of 0
+/// copies needs `confirm_zero` once (the window asks in words).
 #[tauri::command]
 #[tracing::instrument(skip(purser), err(level = "warn"))]
 pub async fn set_guard_policy(
@@ -28,8 +29,11 @@ pub async fn set_guard_policy(
     target: Target,
     app: String,
     policy: Policy,
+    confirm_zero: bool,
 ) -> Result<GuardView, AppError> {
-    purser.set_guard_policy(&target, &app, policy).await
+    purser
+        .set_guard_policy(&target, &app, policy, confirm_zero)
+        .await
 }
 
 /// Approves the waiting proposal: the app is scaled down.
@@ -54,7 +58,8 @@ pub async fn guard_dismiss(
     purser.guard_dismiss(&target, &app).await
 }
 
-/// Puts back what the guard changed (`anyway`: the user confirmed after being asked).
+/// Puts back what the guard changed (`anyway`: the user confirmed after being asked), then
+/// holds off on the app as the user chose.
 #[tauri::command]
 #[tracing::instrument(skip(purser), err(level = "warn"))]
 pub async fn guard_revert(
@@ -62,8 +67,9 @@ pub async fn guard_revert(
     target: Target,
     app: String,
     anyway: bool,
+    hold: HoldChoice,
 ) -> Result<GuardView, AppError> {
-    purser.guard_revert(&target, &app, anyway).await
+    purser.guard_revert(&target, &app, anyway, hold).await
 }
 
 /// Sets the prices a copy is estimated at; resolves with the app's guard view.

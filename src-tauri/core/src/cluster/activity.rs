@@ -66,10 +66,7 @@ pub fn uninstall(app: &str, with_adopted: bool) -> Subject {
 
 /// A level as both languages write it: `6` copies, or an autoscaler's `2–10`.
 pub fn level_text(level: &crate::guard::Target) -> String {
-    match level {
-        crate::guard::Target::Copies { replicas } => replicas.to_string(),
-        crate::guard::Target::Autoscaler { min, max } => format!("{min}–{max}"),
-    }
+    level.text()
 }
 
 /// The budget guard's own lines: a decision (`guardNotify`, `guardPropose`, `guardDismiss`,
@@ -93,7 +90,7 @@ pub fn guard_scale(
 }
 
 /// The guard's actions as the audit log names them (the window words each).
-pub const GUARD_ACTIONS: [&str; 7] = [
+pub const GUARD_ACTIONS: [&str; 8] = [
     "guardPolicy",
     "guardNotify",
     "guardPropose",
@@ -101,6 +98,7 @@ pub const GUARD_ACTIONS: [&str; 7] = [
     "guardDismiss",
     "guardRefuse",
     "guardRevert",
+    "guardUndone",
 ];
 
 /// The user setting an app's guard policy.

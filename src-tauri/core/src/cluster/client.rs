@@ -40,6 +40,8 @@ pub struct Timeouts {
     pub retry_after_cap: Duration,
     /// How long a rollout may show no pod and no reason before Purser says nothing started.
     pub stalled_after: Duration,
+    /// How long a keychain read for a call Purser makes by itself may take.
+    pub keychain: Duration,
 }
 
 impl Default for Timeouts {
@@ -52,6 +54,7 @@ impl Default for Timeouts {
             tries: 3,
             retry_after_cap: Duration::from_secs(5),
             stalled_after: Duration::from_secs(60),
+            keychain: crate::credentials::KEYCHAIN_DEADLINE,
         }
     }
 }

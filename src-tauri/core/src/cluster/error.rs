@@ -120,15 +120,6 @@ pub enum ClusterError {
     AppMissing { app: String, namespace: String },
     #[error("no autoscaler manages \"{app}\" any more")]
     AutoscalerGone { app: String },
-    /// The budget guard set `set` and someone changed it since (it is `now`): a revert asks.
-    #[error("\"{app}\" was changed since the budget guard set it ({set}; now {now})")]
-    GuardChangedSince {
-        app: String,
-        set: String,
-        now: String,
-    },
-    #[error("the budget guard has nothing to revert on \"{app}\"")]
-    NothingToRevert { app: String },
     /// The cluster's own words for something missing (a 404).
     #[error("{0}")]
     NotFound(String),
@@ -173,8 +164,6 @@ impl ClusterError {
                 | ClusterError::Conflict(_)
                 | ClusterError::NoPreviousRevision(_)
                 | ClusterError::AutoscalerGone { .. }
-                | ClusterError::GuardChangedSince { .. }
-                | ClusterError::NothingToRevert { .. }
         )
     }
 

@@ -1,18 +1,25 @@
-//! What the budget guard does to a Deployment: read its copies (and autoscaler, and what a
-//! copy requests), scale it down with the previous copies recorded on the Deployment itself
-//! (so a revert works from any machine and after a restart, as kube-downscaler keeps its
-//! `original-replicas`), and revert.
+//! The budget guard's side of a cluster, as the guard service's [`GuardCluster`] port: which
+//! cluster a context reaches (its API server and `kube-system`'s UID), an app's copies,
+//! autoscaler, requests, GitOps marks and who last set its copies; copies set through the
+//! `scale` subresource and an autoscaler's range, each write conditional on the
+//! `resourceVersion` looked at; and the guard's note on the Deployment (previous and set
+//! levels), a hint for other machines — Purser's own record is the authority for a revert.
 
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use kube::api::{Api, Patch, PatchParams};
-use serde::{Deserialize, Serialize};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::{json, Value};
 
 use super::error::ClusterError;
 use super::manifests::MANAGER;
-use super::{activity, ClusterService, Connection, Target};
-use crate::guard::{Range, Target as Level};
+use super::{ClusterService, Connection, Target};
+use crate::guard::gitops;
+use crate::guard::ports::{AutoscalerLook, GuardCluster, Look};
+use crate::guard::{AppKey, ClusterIdentity, GuardError, Range, Target as Level, UidOf};
 use purser_kubesim::quantity;
 
 /// On the Deployment: what the copies (or the autoscaler's range) were before the guard.
@@ -20,34 +27,33 @@ pub const PREVIOUS_ANNOTATION: &str = "purser.dev/guard-previous";
 /// On the Deployment: what the guard set, to tell whether someone changed it since.
 pub const SET_ANNOTATION: &str = "purser.dev/guard-set";
 
-/// An app as the guard sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GuardedApp {
-    pub copies: i32,
-    pub autoscaler: Option<Range>,
-    /// What one copy requests: cores and bytes (0 when not set).
-    pub cpu: f64,
-    pub memory: f64,
-    /// What the guard changed and can revert, if anything.
-    pub revertible: Option<Revertible>,
-    /// When the Deployment was made (before that, no copy ran).
-    #[serde(skip)]
-    pub created: Option<time::OffsetDateTime>,
+/// Which connection a guard call may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Only the context the window is connected to (a person's approve or revert).
+    Connected,
+    /// The context the record names, connected or not (the schedule: the window may show
+    /// another cluster, or none).
+    Named,
 }
 
-/// The guard's record on a Deployment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Revertible {
-    pub previous: Level,
-    pub set: Level,
+/// The guard's port onto the user's clusters.
+pub struct GuardOps<'a> {
+    pub service: &'a ClusterService,
+    pub reach: Reach,
 }
 
-fn merge_params() -> PatchParams {
+fn params() -> PatchParams {
     PatchParams {
         field_manager: Some(MANAGER.into()),
         ..PatchParams::default()
+    }
+}
+
+fn target(app: &AppKey) -> Target {
+    Target {
+        context: app.context.clone(),
+        namespace: app.namespace.clone(),
     }
 }
 
@@ -74,167 +80,232 @@ fn requests(deployment: &Deployment) -> (f64, f64) {
     (read("cpu"), read("memory"))
 }
 
-impl ClusterService {
-    /// The app's copies, autoscaler, requests and the guard's record. Reaches the context the
-    /// policy names on its own: the guard runs without the window connected.
-    pub async fn guard_look(&self, target: &Target, app: &str) -> Result<GuardedApp, ClusterError> {
-        let connection = self.connection(&target.context).await?;
-        self.within(Self::look(&connection, self, &target.namespace, app))
-            .await
+/// The newest field manager that set `path` (e.g. `["f:spec", "f:replicas"]`), and when.
+fn set_by(meta: &kube::api::ObjectMeta, path: &[&str]) -> Option<(String, String)> {
+    meta.managed_fields
+        .iter()
+        .flatten()
+        .filter(|m| {
+            let Some(fields) = m.fields_v1.as_ref() else {
+                return false;
+            };
+            path.iter()
+                .try_fold(&fields.0, |at, step| at.get(*step))
+                .is_some()
+        })
+        .filter_map(|m| Some((m.manager.clone()?, m.time.as_ref()?.0.to_string())))
+        .max_by(|a, b| a.1.cmp(&b.1))
+}
+
+/// A 409 on a conditional write: the object moved on since the guard looked.
+fn conflict(app: &AppKey) -> impl Fn(ClusterError) -> GuardError + '_ {
+    move |error| match error {
+        ClusterError::Api { code: 409, .. } | ClusterError::Conflict(_) => GuardError::Conflict {
+            app: app.app.clone(),
+        },
+        other => GuardError::Cluster(other),
+    }
+}
+
+impl GuardOps<'_> {
+    async fn connection(&self, app: &AppKey) -> Result<Connection, ClusterError> {
+        match self.reach {
+            Reach::Connected => self.service.connected(&target(app)).await,
+            Reach::Named => self.service.connection(&app.context).await,
+        }
     }
 
-    async fn look(
+    /// The kube-system namespace's UID, or `None` where namespaces cannot be read.
+    async fn kube_system(connection: &Connection) -> Result<Option<String>, ClusterError> {
+        let api: Api<Namespace> = Api::all(connection.client());
+        match api.get_opt("kube-system").await {
+            Ok(found) => Ok(found.and_then(|n| n.metadata.uid)),
+            Err(kube::Error::Api(status)) if status.code == 403 => Ok(None),
+            Err(other) => Err(ClusterService::classify(connection, "kube-system")(other)),
+        }
+    }
+
+    /// Every autoscaler of a Deployment in the namespace: unlike the window's list, a 403 is
+    /// an error — the guard must not set copies under an autoscaler it cannot see.
+    async fn autoscalers(
         connection: &Connection,
-        service: &ClusterService,
         ns: &str,
-        app: &str,
-    ) -> Result<GuardedApp, ClusterError> {
-        let (deployment, mut autoscalers) = futures::try_join!(
-            Self::purser_deployment(connection, ns, app),
-            service.autoscalers(connection, ns)
+        app: &AppKey,
+    ) -> Result<Option<AutoscalerLook>, GuardError> {
+        let api: Api<HorizontalPodAutoscaler> = Api::namespaced(connection.client(), ns);
+        let list = match api.list(&ListParams::default()).await {
+            Ok(list) => list.items,
+            // The API is not served at all: no autoscaler can manage the app.
+            Err(kube::Error::Api(status)) if status.code == 404 => Vec::new(),
+            Err(kube::Error::Api(status)) if status.code == 403 => {
+                return Err(GuardError::AutoscalersHidden {
+                    app: app.app.clone(),
+                    namespace: ns.into(),
+                })
+            }
+            Err(other) => return Err(ClusterService::classify(connection, ns)(other).into()),
+        };
+        Ok(list.into_iter().find_map(|h| {
+            let spec = h.spec?;
+            let target = &spec.scale_target_ref;
+            (target.kind == "Deployment" && target.name == app.app).then(|| AutoscalerLook {
+                name: h.metadata.name.clone().unwrap_or_default(),
+                range: Range {
+                    min: spec.min_replicas.unwrap_or(1),
+                    max: spec.max_replicas,
+                },
+                version: h.metadata.resource_version.clone().unwrap_or_default(),
+            })
+        }))
+    }
+
+    async fn look_now(&self, app: &AppKey) -> Result<Look, GuardError> {
+        let connection = self.connection(app).await?;
+        let ns = &app.namespace;
+        let (deployment, autoscaler) = futures::try_join!(
+            async {
+                ClusterService::purser_deployment(&connection, ns, &app.app)
+                    .await
+                    .map_err(GuardError::from)
+            },
+            Self::autoscalers(&connection, ns, app)
         )?;
-        let autoscaler = autoscalers.remove(app).map(|a| Range {
-            min: a.min,
-            max: a.max,
-        });
-        let copies = deployment
-            .spec
-            .as_ref()
-            .and_then(|s| s.replicas)
-            .unwrap_or(1);
-        let revertible = match (
-            annotation(&deployment, PREVIOUS_ANNOTATION),
-            annotation(&deployment, SET_ANNOTATION),
-        ) {
-            (Some(previous), Some(set)) => Some(Revertible { previous, set }),
-            _ => None,
+        let meta = &deployment.metadata;
+        let empty = BTreeMap::new();
+        let managers: Vec<String> = meta
+            .managed_fields
+            .iter()
+            .flatten()
+            .filter_map(|m| m.manager.clone())
+            .collect();
+        let level_set_by = match &autoscaler {
+            Some(_) => None,
+            None => set_by(meta, &["f:spec", "f:replicas"]),
         };
         let (cpu, memory) = requests(&deployment);
-        let created = deployment
-            .metadata
-            .creation_timestamp
-            .as_ref()
-            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.0.as_second()).ok());
-        Ok(GuardedApp {
-            copies,
+        Ok(Look {
+            copies: deployment
+                .spec
+                .as_ref()
+                .and_then(|s| s.replicas)
+                .unwrap_or(1),
             autoscaler,
+            version: meta.resource_version.clone().unwrap_or_default(),
             cpu,
             memory,
-            revertible,
-            created,
+            created: meta
+                .creation_timestamp
+                .as_ref()
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.0.as_second()).ok()),
+            hint: annotation(&deployment, PREVIOUS_ANNOTATION)
+                .zip(annotation(&deployment, SET_ANNOTATION)),
+            gitops: gitops::detect(
+                meta.labels.as_ref().unwrap_or(&empty),
+                meta.annotations.as_ref().unwrap_or(&empty),
+                &managers,
+            ),
+            level_set_by,
         })
     }
+}
 
-    /// Scales the app down to `to` (or lowers its autoscaler's range), recording what it was
-    /// on the Deployment first. Audited with `reason` (English, for the log) and `params`.
-    pub async fn guard_scale(
-        &self,
-        target: &Target,
-        app: &str,
-        to: Level,
-        reason: &crate::guard::Reason,
-    ) -> Result<GuardedApp, ClusterError> {
-        let connection = self.connection(&target.context).await?;
-        let ns = &target.namespace;
-        let before = self.within(Self::look(&connection, self, ns, app)).await?;
-        let previous = match (&to, before.autoscaler) {
-            (Level::Autoscaler { .. }, Some(range)) => Level::Autoscaler {
-                min: range.min,
-                max: range.max,
-            },
-            _ => Level::Copies {
-                replicas: before.copies,
-            },
-        };
-        // A guard that acted before keeps the first "previous": revert goes all the way back.
-        let previous = before.revertible.map_or(previous, |r| r.previous);
-        let subject = activity::guard_scale(app, &previous, &to, reason);
-        self.audited(target, subject, async {
-            self.set_level(&connection, ns, app, &to, Some((&previous, &to)))
-                .await
-        })
-        .await?;
-        self.within(Self::look(&connection, self, ns, app)).await
-    }
-
-    /// Puts back what the guard changed and clears its record. When someone changed the app
-    /// since the guard did, it is refused unless `anyway` (the window asks first).
-    pub async fn guard_revert(
-        &self,
-        target: &Target,
-        app: &str,
-        anyway: bool,
-    ) -> Result<GuardedApp, ClusterError> {
-        let connection = self.connection(&target.context).await?;
-        let ns = &target.namespace;
-        let now = self.within(Self::look(&connection, self, ns, app)).await?;
-        let Some(record) = now.revertible.clone() else {
-            return Err(ClusterError::NothingToRevert { app: app.into() });
-        };
-        let current = match (&record.set, now.autoscaler) {
-            (Level::Autoscaler { .. }, Some(range)) => Level::Autoscaler {
-                min: range.min,
-                max: range.max,
-            },
-            _ => Level::Copies {
-                replicas: now.copies,
-            },
-        };
-        if current != record.set && !anyway {
-            return Err(ClusterError::GuardChangedSince {
-                app: app.into(),
-                set: activity::level_text(&record.set),
-                now: activity::level_text(&current),
-            });
+#[async_trait]
+impl GuardCluster for GuardOps<'_> {
+    async fn identity(&self, app: &AppKey) -> Result<ClusterIdentity, GuardError> {
+        if ClusterService::is_sandbox(&app.context) {
+            return Ok(ClusterIdentity::sandbox());
         }
-        let subject = activity::guard_revert(app, &current, &record.previous);
-        self.audited(target, subject, async {
-            self.set_level(&connection, ns, app, &record.previous, None)
-                .await
-        })
-        .await?;
-        self.within(Self::look(&connection, self, ns, app)).await
+        let service = self.service;
+        let identity = async {
+            let connection = self.connection(app).await?;
+            if let Some(uid) = Self::kube_system(&connection).await? {
+                return Ok(ClusterIdentity {
+                    server: connection.server.clone(),
+                    uid,
+                    uid_of: UidOf::KubeSystem,
+                });
+            }
+            let deployment =
+                ClusterService::purser_deployment(&connection, &app.namespace, &app.app).await?;
+            Ok(ClusterIdentity {
+                server: connection.server.clone(),
+                uid: deployment.metadata.uid.unwrap_or_default(),
+                uid_of: UidOf::Deployment,
+            })
+        };
+        Ok(service.within(identity).await?)
     }
 
-    /// Sets copies (on the Deployment, with the guard's record in the same write) or the
-    /// autoscaler's range (then the record). `record` = None clears the record.
-    async fn set_level(
+    async fn look(&self, app: &AppKey) -> Result<Look, GuardError> {
+        let seconds = self.service.timeouts.action;
+        tokio::time::timeout(seconds, self.look_now(app))
+            .await
+            .unwrap_or(Err(GuardError::Cluster(ClusterError::TooSlow {
+                seconds: seconds.as_secs(),
+            })))
+    }
+
+    async fn set_copies(
         &self,
-        connection: &Connection,
-        ns: &str,
-        app: &str,
-        level: &Level,
-        record: Option<(&Level, &Level)>,
-    ) -> Result<(), ClusterError> {
-        let classify = Self::classify(connection, ns);
-        let annotations = match record {
-            Some((previous, set)) => json!({
-                PREVIOUS_ANNOTATION: serde_json::to_string(previous).unwrap_or_default(),
-                SET_ANNOTATION: serde_json::to_string(set).unwrap_or_default(),
-            }),
+        app: &AppKey,
+        replicas: i32,
+        version: &str,
+    ) -> Result<(), GuardError> {
+        let write = async {
+            let connection = self.connection(app).await?;
+            let api: Api<Deployment> = Api::namespaced(connection.client(), &app.namespace);
+            let scale =
+                json!({"metadata": {"resourceVersion": version}, "spec": {"replicas": replicas}});
+            api.patch_scale(&app.app, &params(), &Patch::Merge(scale))
+                .await
+                .map(|_| ())
+                .map_err(ClusterService::classify(&connection, &app.namespace))
+        };
+        self.service.within(write).await.map_err(conflict(app))
+    }
+
+    async fn set_range(
+        &self,
+        app: &AppKey,
+        autoscaler: &str,
+        range: Range,
+        version: &str,
+    ) -> Result<(), GuardError> {
+        let write = async {
+            let connection = self.connection(app).await?;
+            let api: Api<HorizontalPodAutoscaler> =
+                Api::namespaced(connection.client(), &app.namespace);
+            let patch = json!({"metadata": {"resourceVersion": version},
+                "spec": {"minReplicas": range.min, "maxReplicas": range.max}});
+            api.patch(autoscaler, &params(), &Patch::Merge(patch))
+                .await
+                .map(|_| ())
+                .map_err(ClusterService::classify(&connection, &app.namespace))
+        };
+        self.service.within(write).await.map_err(conflict(app))
+    }
+
+    async fn write_hint(
+        &self,
+        app: &AppKey,
+        hint: Option<(Level, Level)>,
+    ) -> Result<(), GuardError> {
+        let text = |level: &Level| Value::from(serde_json::to_string(level).unwrap_or_default());
+        let annotations = match &hint {
+            Some((previous, set)) => {
+                json!({PREVIOUS_ANNOTATION: text(previous), SET_ANNOTATION: text(set)})
+            }
             None => json!({PREVIOUS_ANNOTATION: Value::Null, SET_ANNOTATION: Value::Null}),
         };
-        let deployments: Api<Deployment> = Api::namespaced(connection.client(), ns);
-        let mut patch = json!({"metadata": {"annotations": annotations}});
-        match level {
-            Level::Copies { replicas } => {
-                patch["spec"] = json!({"replicas": replicas});
-            }
-            Level::Autoscaler { min, max } => {
-                let Some(hpa) = self.autoscalers(connection, ns).await?.remove(app) else {
-                    return Err(ClusterError::AutoscalerGone { app: app.into() });
-                };
-                let hpas: Api<HorizontalPodAutoscaler> = Api::namespaced(connection.client(), ns);
-                let range = json!({"spec": {"minReplicas": min, "maxReplicas": max}});
-                hpas.patch(&hpa.name, &merge_params(), &Patch::Merge(range))
-                    .await
-                    .map_err(&classify)?;
-            }
-        }
-        deployments
-            .patch(app, &merge_params(), &Patch::Merge(patch))
-            .await
-            .map(|_| ())
-            .map_err(&classify)
+        let write = async {
+            let connection = self.connection(app).await?;
+            let api: Api<Deployment> = Api::namespaced(connection.client(), &app.namespace);
+            let patch = json!({"metadata": {"annotations": annotations}});
+            api.patch(&app.app, &params(), &Patch::Merge(patch))
+                .await
+                .map(|_| ())
+                .map_err(ClusterService::classify(&connection, &app.namespace))
+        };
+        Ok(self.service.within(write).await?)
     }
 }

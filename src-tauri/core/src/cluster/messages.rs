@@ -116,13 +116,6 @@ impl From<ClusterError> for AppError {
                 .with("app", app)
                 .with("namespace", namespace),
             ClusterError::AutoscalerGone { app } => new("kube_autoscaler_gone").with("app", app),
-            ClusterError::GuardChangedSince { app, set, now } => new("guard_changed_since")
-                .with("app", app)
-                .with("set", set)
-                .with("now", now),
-            ClusterError::NothingToRevert { app } => {
-                new("guard_nothing_to_revert").with("app", app)
-            }
             ClusterError::NotFound(detail) => new("kube_not_found").with("detail", detail),
             ClusterError::InvalidSpec(problems) => new("kube_invalid_form")
                 .with("count", problems.len())
@@ -188,12 +181,6 @@ pub fn examples() -> Vec<AppError> {
             namespace: s(),
         },
         ClusterError::AutoscalerGone { app: s() },
-        ClusterError::GuardChangedSince {
-            app: s(),
-            set: s(),
-            now: s(),
-        },
-        ClusterError::NothingToRevert { app: s() },
         ClusterError::NotFound(s()),
         ClusterError::InvalidSpec(vec![FieldProblem::new("name", "name_empty")]),
         ClusterError::NoOpenAiKey,
@@ -274,8 +261,6 @@ pub fn examples() -> Vec<AppError> {
             | ClusterError::Forbidden { .. }
             | ClusterError::AppMissing { .. }
             | ClusterError::AutoscalerGone { .. }
-            | ClusterError::GuardChangedSince { .. }
-            | ClusterError::NothingToRevert { .. }
             | ClusterError::NotFound(_)
             | ClusterError::InvalidSpec(_)
             | ClusterError::NoOpenAiKey

@@ -1,6 +1,7 @@
 //! The on-disk cache of Cost Explorer answers and the meter of requests made this month.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -91,11 +92,18 @@ pub(super) fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Counts Cost Explorer requests per calendar month, kept in the app data dir.
+/// The monthly cap on Cost Explorer requests unless the user sets another: 300 requests
+/// are $3.00, far above what a month of hourly checks needs (about 4 a day).
+pub const DEFAULT_REQUEST_CAP: u32 = 300;
+
+/// Counts Cost Explorer requests per calendar month (every attempt, the SDK's retries too),
+/// kept in the app data dir, and holds the monthly cap.
 #[derive(Debug)]
 pub struct RequestMeter {
     path: PathBuf,
     state: Mutex<MeterState>,
+    /// No request is made once this many were made in a month (0: no cap).
+    cap: AtomicU32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -121,7 +129,19 @@ impl RequestMeter {
         Self {
             path,
             state: Mutex::new(state),
+            cap: AtomicU32::new(0),
         }
+    }
+
+    /// Sets the monthly cap (0: none).
+    pub fn set_cap(&self, cap: u32) {
+        self.cap.store(cap, Ordering::Relaxed);
+    }
+
+    /// The cap, when `month` (`YYYY-MM`) has reached it.
+    pub fn cap_reached(&self, month: &str) -> Option<u32> {
+        let cap = self.cap.load(Ordering::Relaxed);
+        (cap > 0 && self.requests_in(month) >= cap).then_some(cap)
     }
 
     /// Counts one request made in `month` (`YYYY-MM`).
@@ -167,6 +187,19 @@ mod tests {
         meter.record("2026-12");
         assert_eq!(meter.requests_in("2026-12"), 1);
         assert_eq!(meter.requests_in("2026-11"), 0);
+    }
+
+    #[test]
+    fn the_cap_is_reached_per_month() {
+        let dir = tempfile::tempdir().unwrap();
+        let meter = RequestMeter::new(dir.path());
+        meter.record("2026-11");
+        assert_eq!(meter.cap_reached("2026-11"), None, "no cap set");
+        meter.set_cap(2);
+        assert_eq!(meter.cap_reached("2026-11"), None);
+        meter.record("2026-11");
+        assert_eq!(meter.cap_reached("2026-11"), Some(2));
+        assert_eq!(meter.cap_reached("2026-12"), None, "a new month");
     }
 
     #[test]

@@ -8,6 +8,17 @@ use aws_sdk_costexplorer::types::{
     Metric as ForecastMetric, TagValues,
 };
 use aws_sdk_costexplorer::Client;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use std::sync::Arc;
+
+use super::cache::RequestMeter;
+use super::months::Month;
+use crate::clock::Clock;
 
 use super::aggregate::{RawGroup, RawMonth};
 use super::{CostError, CostQuery, Forecast, Metric};
@@ -60,6 +71,37 @@ pub struct CostEndpoints {
     pub forecast: Option<String>,
 }
 
+/// Counts the SDK's retries into the request meter: AWS bills every attempt, and the report
+/// counts only the first one of each request.
+#[derive(Debug, Clone)]
+pub struct RetryMeter {
+    pub meter: Arc<RequestMeter>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Intercept for RetryMeter {
+    fn name(&self) -> &'static str {
+        "PurserRetryMeter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // The orchestrator numbers each attempt before this hook runs.
+        if cfg
+            .load::<RequestAttempts>()
+            .is_some_and(|a| a.attempts() > 1)
+        {
+            self.meter
+                .record(&Month::of(self.clock.now().date()).to_string());
+        }
+        Ok(())
+    }
+}
+
 /// The real Cost Explorer.
 #[derive(Debug, Clone)]
 pub struct CostExplorer {
@@ -68,12 +110,16 @@ pub struct CostExplorer {
 }
 
 impl CostExplorer {
-    pub fn new(config: &SdkConfig, endpoints: &CostEndpoints) -> Self {
+    /// Clients for both calls; with `retries`, each retry is counted as the request it is.
+    pub fn new(config: &SdkConfig, endpoints: &CostEndpoints, retries: Option<RetryMeter>) -> Self {
         let client = |endpoint: &Option<String>| {
             let mut builder = aws_sdk_costexplorer::config::Builder::from(config)
                 .region(Region::new(COST_EXPLORER_REGION));
             if let Some(url) = endpoint {
                 builder = builder.endpoint_url(url);
+            }
+            if let Some(retries) = &retries {
+                builder = builder.interceptor(retries.clone());
             }
             Client::from_conf(builder.build())
         };

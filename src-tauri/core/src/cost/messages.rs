@@ -13,6 +13,9 @@ impl From<CostError> for AppError {
                 AppError::new(code, message).with("permission", permission)
             }
             CostError::Offline { reason } => AppError::new(code, message).with("reason", reason),
+            CostError::RequestCap { cap } => AppError::new(code, message)
+                .with("cap", cap)
+                .with("cost", f64::from(cap) * super::PRICE_PER_REQUEST_USD),
             CostError::BadData { detail }
             | CostError::Service { detail }
             | CostError::Export { detail } => AppError::new(code, message).with("detail", detail),
@@ -38,6 +41,7 @@ pub fn examples() -> Vec<AppError> {
         CostError::Service { detail: detail() },
         CostError::NothingToExport,
         CostError::Export { detail: detail() },
+        CostError::RequestCap { cap: 300 },
     ]
     .into_iter()
     .map(|error| {
@@ -51,6 +55,7 @@ pub fn examples() -> Vec<AppError> {
             | CostError::Access(_)
             | CostError::Service { .. }
             | CostError::NothingToExport
+            | CostError::RequestCap { .. }
             | CostError::Export { .. } => {}
         }
         AppError::from(error)

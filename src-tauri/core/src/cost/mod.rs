@@ -24,14 +24,16 @@ pub use budget::{
     parse_amount, parse_thresholds, valid_amount, AmountProblem, Budget, BudgetStatus, NumberStyle,
     ThresholdProblem, DEFAULT_THRESHOLDS,
 };
-pub use cache::{CostCache, RequestMeter, DEFAULT_TTL, PRICE_PER_REQUEST_USD};
-pub use explorer::{CostEndpoints, CostExplorer, CostSource, ForecastAnswer, UsagePage};
+pub use cache::{CostCache, RequestMeter, DEFAULT_REQUEST_CAP, DEFAULT_TTL, PRICE_PER_REQUEST_USD};
+pub use explorer::{
+    CostEndpoints, CostExplorer, CostSource, ForecastAnswer, RetryMeter, UsagePage,
+};
 pub use months::{month_start, Month};
 pub use report::Stale;
 pub use report::{cached_report, load_report, month_total, CostReport, DataOrigin};
 pub use sample::sample_series;
 pub use stored::{CachedReport, ForecastState};
-pub use view::{month_lines, CostService, CostView, ExportFormat, MonthLines, ViewOptions};
+pub use view::{month_lines, CostService, CostView, ExportFormat, Merged, MonthLines, ViewOptions};
 
 use serde::{Deserialize, Serialize};
 
@@ -176,6 +178,9 @@ pub enum CostError {
     Access(#[from] crate::secrets::CheckError),
     #[error("Cost Explorer failed: {detail}")]
     Service { detail: String },
+    /// The user's monthly cap on paid requests is reached: no request is made.
+    #[error("Purser has made {cap} Cost Explorer requests this month, the monthly cap")]
+    RequestCap { cap: u32 },
     #[error("There is nothing to export yet")]
     NothingToExport,
     #[error("The export failed: {detail}")]
@@ -193,6 +198,7 @@ impl CostError {
             CostError::BadData { .. } => "cost_bad_data",
             CostError::Access(inner) => inner.code(),
             CostError::Service { .. } => "cost_service_error",
+            CostError::RequestCap { .. } => "cost_request_cap",
             CostError::NothingToExport => "cost_nothing_to_export",
             CostError::Export { .. } => "cost_export_failed",
         }

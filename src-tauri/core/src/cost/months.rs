@@ -46,6 +46,13 @@ impl Month {
     }
 }
 
+/// `YYYY-MM`, as Purser's records and meters name a month.
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
 /// `YYYY-MM-01` of the month `date` is in.
 pub fn month_start(date: Date) -> String {
     Month::of(date).iso_start()

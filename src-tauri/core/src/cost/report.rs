@@ -89,7 +89,7 @@ fn to_report(
     stale: Option<Stale>,
 ) -> CostReport {
     let this_month = Month::of(now.date());
-    let requests = meter.requests_in(&meter_month(this_month));
+    let requests = meter.requests_in(&this_month.to_string());
     CostReport {
         origin: DataOrigin::Aws,
         fetched_at: OffsetDateTime::from_unix_timestamp(cached.fetched_at)
@@ -108,11 +108,6 @@ fn to_report(
     }
 }
 
-/// `YYYY-MM`, the request meter's month.
-fn meter_month(month: Month) -> String {
-    format!("{:04}-{:02}", month.year, month.month)
-}
-
 /// Loads the report for `query` as of `now`: from the cache if younger than `ttl` (and not
 /// `force`), else from `source`, falling back to the cache (marked stale) if that fails.
 pub async fn load_report(
@@ -126,7 +121,7 @@ pub async fn load_report(
 ) -> Result<CostReport, CostError> {
     let today = now.date();
     let (key, start, end) = key_of(query, today);
-    let meter_month = meter_month(Month::of(today));
+    let meter_month = Month::of(today).to_string();
     let cached = cache.get(&key);
     let age = |report: &CachedReport| now.unix_timestamp() - report.fetched_at;
     let report = |cached, from_cache, stale| to_report(cached, meter, now, from_cache, stale);
@@ -138,7 +133,12 @@ pub async fn load_report(
         }
     }
 
-    match fetch(source, meter, &meter_month, query, today, start, end).await {
+    let fetched = match meter.cap_reached(&meter_month) {
+        // The user's cap on paid requests: keep the last figures, ask nothing.
+        Some(cap) => Err(CostError::RequestCap { cap }),
+        None => fetch(source, meter, &meter_month, query, today, start, end).await,
+    };
+    match fetched {
         Ok((series, forecast)) => {
             let fetched = CachedReport {
                 fetched_at: now.unix_timestamp(),
@@ -175,6 +175,15 @@ async fn fetch(
 ) -> Result<(CostSeries, ForecastState), CostError> {
     let series = usage(source, meter, meter_month, query, start, end).await?;
     let end = iso_date(end);
+    if let Some(cap) = meter.cap_reached(meter_month) {
+        let error = CostError::RequestCap { cap };
+        return Ok((
+            series,
+            ForecastState::Unavailable {
+                error: error.into(),
+            },
+        ));
+    }
     meter.record(meter_month);
     let forecast = match source.forecast(query.metric, &iso_date(today), &end).await {
         Ok(ForecastAnswer::Forecast(forecast)) => ForecastState::Available(forecast),
@@ -205,6 +214,9 @@ async fn usage(
                 detail: format!("more than {MAX_PAGES} pages for one query"),
             });
         }
+        if let Some(cap) = meter.cap_reached(meter_month) {
+            return Err(CostError::RequestCap { cap });
+        }
         meter.record(meter_month);
         let answer = source.usage_page(query, &start, &end, token.take()).await?;
         months.extend(answer.months);
@@ -225,7 +237,7 @@ pub async fn month_total(
     month: Month,
     now: OffsetDateTime,
 ) -> Result<(f64, String), CostError> {
-    let meter_month = meter_month(Month::of(now.date()));
+    let meter_month = Month::of(now.date()).to_string();
     let start = month.first_day();
     let series = usage(
         source,

@@ -1,7 +1,7 @@
 //! The Cost & budget view: report + budget status + chart, and exports of what is shown.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -82,6 +82,31 @@ pub fn month_lines(series: &super::CostSeries, budget: Option<&Budget>) -> Vec<M
         .collect()
 }
 
+/// A report with OpenAI's spend merged into it as one more service (when the admin key is
+/// stored and its figures could be read).
+#[derive(Debug, Clone)]
+pub struct Merged {
+    pub report: CostReport,
+    pub openai: Option<OpenAiPart>,
+}
+
+fn merged(mut report: CostReport, mut openai: Option<OpenAiPart>) -> Merged {
+    if let Some(part) = &mut openai {
+        let joined = part
+            .spend
+            .as_ref()
+            .map(|spend| merge(&mut report.series, &mut report.forecast, spend));
+        if let Some(Err(_)) = joined {
+            part.error = Some(
+                AppError::new("openai_currency", "OpenAI reports another currency")
+                    .with("currency", report.series.currency.clone()),
+            );
+            part.spend = None;
+        }
+    }
+    Merged { report, openai }
+}
+
 /// How to draw a view, and as of when.
 #[derive(Debug, Clone, Copy)]
 pub struct ViewOptions {
@@ -134,7 +159,7 @@ impl ExportFormat {
 #[derive(Debug)]
 pub struct CostService {
     cache: CostCache,
-    meter: RequestMeter,
+    meter: Arc<RequestMeter>,
     ttl: Duration,
     last: Mutex<Option<CostView>>,
     /// The account whose figures were shown last (not a secret), remembered on disk so they
@@ -151,7 +176,7 @@ impl CostService {
             .and_then(|b| serde_json::from_slice::<String>(&b).ok());
         Self {
             cache: CostCache::new(cache_dir),
-            meter: RequestMeter::new(data_dir),
+            meter: Arc::new(RequestMeter::new(data_dir)),
             ttl: DEFAULT_TTL,
             last: Mutex::new(None),
             last_account: Mutex::new(last_account),
@@ -173,8 +198,63 @@ impl CostService {
         }
     }
 
-    /// The last figures shown for the last account, marked stale with `why`, when AWS cannot
-    /// be asked at all (the keychain is locked). `None` when nothing is cached.
+    /// The request meter, shared with the clients that count their retries into it.
+    pub fn meter(&self) -> Arc<RequestMeter> {
+        self.meter.clone()
+    }
+
+    /// The last figures for the last account, marked stale with `why`, when AWS cannot be
+    /// asked at all (the keychain is locked), with OpenAI's spend merged. `None` when
+    /// nothing is cached.
+    pub fn report_cached(
+        &self,
+        query: &CostQuery,
+        now: OffsetDateTime,
+        why: super::report::Stale,
+        openai: Option<OpenAiPart>,
+    ) -> Option<Merged> {
+        let account = lock(&self.last_account).clone()?;
+        let query = CostQuery {
+            account,
+            ..query.clone()
+        };
+        let report = super::cached_report(&self.cache, &self.meter, &query, now, why)?;
+        Some(merged(report, openai))
+    }
+
+    /// The month's figures from `source` (the cache while fresh, unless `refresh`), or sample
+    /// data when AWS is not connected (`None`), with OpenAI's spend merged. Nothing is drawn
+    /// and the view on screen is left as it is: the guard and the cost previews read this.
+    pub async fn report(
+        &self,
+        source: Option<&dyn CostSource>,
+        query: &CostQuery,
+        now: OffsetDateTime,
+        refresh: bool,
+        openai: Option<OpenAiPart>,
+    ) -> Result<Merged, CostError> {
+        let report = match source {
+            Some(source) => {
+                let report = load_report(
+                    source,
+                    &self.cache,
+                    &self.meter,
+                    query,
+                    now,
+                    self.ttl,
+                    refresh,
+                )
+                .await?;
+                self.remember_account(&query.account);
+                report
+            }
+            None => self.sample_report(query, now),
+        };
+        Ok(merged(report, openai))
+    }
+
+    /// The last figures shown for the last account, marked stale with `why`, drawn as the
+    /// view. `None` when nothing is cached.
     pub fn view_cached(
         &self,
         query: &CostQuery,
@@ -183,15 +263,8 @@ impl CostService {
         why: super::report::Stale,
         openai: Option<OpenAiPart>,
     ) -> Result<Option<CostView>, CostError> {
-        let Some(account) = lock(&self.last_account).clone() else {
-            return Ok(None);
-        };
-        let query = CostQuery {
-            account,
-            ..query.clone()
-        };
-        match super::cached_report(&self.cache, &self.meter, &query, options.now, why) {
-            Some(report) => self.finish(report, budget, options, openai).map(Some),
+        match self.report_cached(query, options.now, why, openai) {
+            Some(merged) => self.finish(merged, budget, options).map(Some),
             None => Ok(None),
         }
     }
@@ -205,24 +278,10 @@ impl CostService {
         options: ViewOptions,
         openai: Option<OpenAiPart>,
     ) -> Result<CostView, CostError> {
-        let report = match source {
-            Some(source) => {
-                let report = load_report(
-                    source,
-                    &self.cache,
-                    &self.meter,
-                    query,
-                    options.now,
-                    self.ttl,
-                    options.refresh,
-                )
-                .await?;
-                self.remember_account(&query.account);
-                report
-            }
-            None => self.sample_report(query, options.now),
-        };
-        self.finish(report, budget, options, openai)
+        let merged = self
+            .report(source, query, options.now, options.refresh, openai)
+            .await?;
+        self.finish(merged, budget, options)
     }
 
     /// One month's total for `query` straight from `source` (each request counted).
@@ -240,24 +299,10 @@ impl CostService {
     /// for exports.
     fn finish(
         &self,
-        mut report: CostReport,
+        Merged { report, openai }: Merged,
         budget: Option<Budget>,
         options: ViewOptions,
-        mut openai: Option<OpenAiPart>,
     ) -> Result<CostView, CostError> {
-        if let Some(part) = &mut openai {
-            let merged = part
-                .spend
-                .as_ref()
-                .map(|spend| merge(&mut report.series, &mut report.forecast, spend));
-            if let Some(Err(_)) = merged {
-                part.error = Some(
-                    AppError::new("openai_currency", "OpenAI reports another currency")
-                        .with("currency", report.series.currency.clone()),
-                );
-                part.spend = None;
-            }
-        }
         let status = budget.as_ref().map(|b| {
             b.status(
                 &report.series,

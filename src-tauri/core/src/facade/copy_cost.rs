@@ -7,16 +7,21 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::costs::{tag_pair, Aws};
-use super::guard::{figures, key_of};
-use super::Purser;
-use crate::chart::Theme;
-use crate::cluster::guard_ops::GuardedApp;
+use super::figures::{figures_of, rest_of_month};
+use super::{key_of, Purser};
+use crate::cluster::guard_ops::{GuardOps, Reach};
 use crate::cluster::Target as ClusterTarget;
 use crate::cost::{CostQuery, CostSource, Month};
 use crate::error::{AppError, FieldProblem};
 use crate::guard::copy_hours::{changes, copy_hours};
-use crate::guard::{from_requests, from_tagged, AppKey, CopyCost, Measured, Prices, TaggedMonth};
+use crate::guard::ports::{GuardCluster, Look};
+use crate::guard::{
+    from_requests, from_tagged, AppKey, CopyCost, Measured, Prices, TaggedFailure, TaggedMonth,
+};
 use crate::sync::lock;
+
+/// A tagged-cost lookup that failed is not asked again (and paid for) for this long.
+const FAILURE_KEPT: time::Duration = time::Duration::days(1);
 
 /// What a change in copies would cost, for the scale control and the deploy form.
 #[derive(Debug, Clone, Serialize)]
@@ -32,11 +37,14 @@ pub struct CostPreview {
     pub new_month_end: Option<f64>,
     pub budget: Option<f64>,
     pub currency: String,
+    /// The forecast is not shown: AWS is not connected and only sample figures exist, which
+    /// a decision on a real cluster must never be weighed against.
+    pub forecast_unknown: bool,
 }
 
 /// Why the tagged cost was not used for a copy's cost (the window words it as
 /// `guard.tag_<code>`); the estimate from the prices is used instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TagProblem {
     /// An autoscaler decides the copies; the log does not know them.
@@ -52,6 +60,18 @@ pub enum TagProblem {
 }
 
 impl TagProblem {
+    /// As records keep it.
+    fn code(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::from(code)).ok()
+    }
+
     pub const ALL: [TagProblem; 7] = [
         TagProblem::Autoscaler,
         TagProblem::NoCopyHours,
@@ -69,11 +89,6 @@ pub(super) struct CopyCostFound {
     pub tag_problem: Option<TagProblem>,
 }
 
-/// `YYYY-MM`.
-fn month_text(month: Month) -> String {
-    format!("{:04}-{:02}", month.year, month.month)
-}
-
 fn start_of(month: Month) -> OffsetDateTime {
     month.first_day().midnight().assume_utc()
 }
@@ -81,10 +96,10 @@ fn start_of(month: Month) -> OffsetDateTime {
 impl Purser {
     /// One copy's monthly cost: measured from the tagged cost when the app has a tag and it
     /// can be, else estimated from its requests at the guard's prices.
-    pub(super) async fn copy_cost(&self, key: &AppKey, look: &GuardedApp) -> CopyCostFound {
+    pub(super) async fn copy_cost(&self, key: &AppKey, look: &Look) -> CopyCostFound {
         let (prices, tag) = {
             let state = lock(&self.guard);
-            (state.prices().clone(), state.app(key).cost_tag)
+            (state.prices().clone(), state.tagging(key).cost_tag)
         };
         let estimate = from_requests(look.cpu, look.memory, &prices);
         let Some(tag) = tag else {
@@ -110,12 +125,7 @@ impl Purser {
     }
 
     /// The last full month's tagged cost and the copy-hours the app ran in it.
-    async fn measure(
-        &self,
-        key: &AppKey,
-        look: &GuardedApp,
-        tag: &str,
-    ) -> Result<Measured, TagProblem> {
+    async fn measure(&self, key: &AppKey, look: &Look, tag: &str) -> Result<Measured, TagProblem> {
         if look.autoscaler.is_some() {
             // Its copies come and go with load; the log does not know them.
             return Err(TagProblem::Autoscaler);
@@ -140,20 +150,62 @@ impl Purser {
             return Err(TagProblem::NoTaggedCost);
         }
         Ok(Measured {
-            month: month_text(month),
+            month: month.to_string(),
             tag: tag.to_string(),
             cost,
             copy_hours: hours,
         })
     }
 
-    /// The tag's cost for `month`: asked of Cost Explorer once (one request), then kept.
+    /// The tag's cost for `month`: asked of Cost Explorer once (one request), then kept; a
+    /// failure is kept for a day, so a slider or the hourly check does not ask (and pay)
+    /// again and again.
     async fn tagged_cost(&self, key: &AppKey, tag: &str, month: Month) -> Result<f64, TagProblem> {
-        let wanted = month_text(month);
-        let kept = lock(&self.guard).app(key).tagged;
-        if let Some(kept) = kept.filter(|t| t.month == wanted && t.tag == tag) {
+        let wanted = month.to_string();
+        let now = self.clock.now();
+        let kept = lock(&self.guard).tagging(key);
+        if let Some(kept) = kept.tagged.filter(|t| t.month == wanted && t.tag == tag) {
             return Ok(kept.cost);
         }
+        let failed = kept.tagged_failed.filter(|f| {
+            f.month == wanted
+                && f.tag == tag
+                && crate::clock::parse_rfc3339(&f.at).is_some_and(|at| now - at < FAILURE_KEPT)
+        });
+        if let Some(problem) = failed.and_then(|f| TagProblem::from_code(&f.problem)) {
+            return Err(problem);
+        }
+        let asked = self.ask_tagged_cost(tag, month).await;
+        let mut tagging = lock(&self.guard).tagging(key);
+        match &asked {
+            Ok((cost, currency)) => {
+                tagging.tagged = Some(TaggedMonth {
+                    month: wanted,
+                    tag: tag.to_string(),
+                    cost: *cost,
+                    currency: currency.clone(),
+                });
+                tagging.tagged_failed = None;
+            }
+            // Not asked at all: nothing was paid, nothing to keep.
+            Err(TagProblem::NoAws) => {}
+            Err(problem) => {
+                tagging.tagged_failed = Some(TaggedFailure {
+                    month: wanted,
+                    tag: tag.to_string(),
+                    at: crate::clock::rfc3339(now),
+                    problem: problem.code(),
+                });
+            }
+        }
+        if let Err(error) = lock(&self.guard).set_tagging(key, tagging) {
+            tracing::warn!(%error, "the tagged cost could not be kept");
+        }
+        asked.map(|(cost, _)| cost)
+    }
+
+    /// One Cost Explorer request for the tag's cost in `month`, in US dollars.
+    async fn ask_tagged_cost(&self, tag: &str, month: Month) -> Result<(f64, String), TagProblem> {
         let Ok(Aws::Ready(explorer, account)) = self.explorer().await else {
             return Err(TagProblem::NoAws);
         };
@@ -178,17 +230,7 @@ impl Purser {
             // The prices and the per-copy figure are in dollars.
             return Err(TagProblem::Currency);
         }
-        let mut state = lock(&self.guard);
-        state.app_mut(key).tagged = Some(TaggedMonth {
-            month: wanted,
-            tag: tag.to_string(),
-            cost,
-            currency,
-        });
-        if let Err(error) = state.save() {
-            tracing::warn!(%error, "the tagged cost could not be kept");
-        }
-        Ok(cost)
+        Ok((cost, currency))
     }
 
     /// Sets the prices a copy is estimated at (USD per vCPU-hour and per GB-hour). Refused,
@@ -212,23 +254,17 @@ impl Purser {
                     .with_fields(problems),
             );
         }
-        {
-            let mut state = lock(&self.guard);
-            let defaults = Prices::default();
-            let source = if vcpu_hour == defaults.vcpu_hour && gb_hour == defaults.gb_hour {
-                defaults.source
-            } else {
-                "edited".into()
-            };
-            state.set_prices(Prices {
-                vcpu_hour,
-                gb_hour,
-                source,
-            });
-            state
-                .save()
-                .map_err(|e| AppError::new("guard_unsaved", e))?;
-        }
+        let defaults = Prices::default();
+        let source = if vcpu_hour == defaults.vcpu_hour && gb_hour == defaults.gb_hour {
+            defaults.source
+        } else {
+            "edited".into()
+        };
+        lock(&self.guard).set_prices(Prices {
+            vcpu_hour,
+            gb_hour,
+            source,
+        })?;
         self.guard_view(target, app).await
     }
 
@@ -247,12 +283,11 @@ impl Purser {
                 .with_fields(vec![problem]));
         }
         {
+            let key = key_of(target, app);
             let mut state = lock(&self.guard);
-            let entry = state.app_mut(&key_of(target, app));
-            entry.cost_tag = (!tag.is_empty()).then(|| tag.to_string());
-            state
-                .save()
-                .map_err(|e| AppError::new("guard_unsaved", e))?;
+            let mut tagging = state.tagging(&key);
+            tagging.cost_tag = (!tag.is_empty()).then(|| tag.to_string());
+            state.set_tagging(&key, tagging)?;
         }
         self.guard_view(target, app).await
     }
@@ -264,14 +299,15 @@ impl Purser {
         app: &str,
         to: i32,
     ) -> Result<CostPreview, AppError> {
-        let (from, copy_cost) = match self.cluster.guard_look(target, app).await {
+        let key = key_of(target, app);
+        let (from, copy_cost) = match self.look_for_preview(&key).await {
             Ok(look) => {
-                let found = self.copy_cost(&key_of(target, app), &look).await;
+                let found = self.copy_cost(&key, &look).await;
                 (look.copies, found.cost)
             }
             Err(_) => (0, None),
         };
-        self.cost_of_copies(from, to, copy_cost).await
+        self.cost_of_copies(target, from, to, copy_cost).await
     }
 
     /// The same for the deploy form: its copies and requests (at the guard's prices) against
@@ -283,7 +319,10 @@ impl Purser {
         form: &crate::cluster::AppSpec,
     ) -> Result<CostPreview, AppError> {
         use purser_kubesim::quantity;
-        let from = match self.cluster.guard_look(target, form.name.trim()).await {
+        let from = match self
+            .look_for_preview(&key_of(target, form.name.trim()))
+            .await
+        {
             Ok(look) => look.copies,
             Err(_) => 0,
         };
@@ -295,22 +334,38 @@ impl Purser {
         let cpu = quantity::parse(form.cpu_request.trim()).unwrap_or(0.0);
         let memory = quantity::parse(form.memory_request.trim()).unwrap_or(0.0);
         let prices = lock(&self.guard).prices().clone();
-        self.cost_of_copies(from, to, from_requests(cpu, memory, &prices))
+        self.cost_of_copies(target, from, to, from_requests(cpu, memory, &prices))
             .await
+    }
+
+    /// The app as the connected cluster has it, for a preview.
+    async fn look_for_preview(&self, key: &AppKey) -> Result<Look, crate::guard::GuardError> {
+        let ops = GuardOps {
+            service: &self.cluster,
+            reach: Reach::Connected,
+        };
+        ops.look(key).await
     }
 
     async fn cost_of_copies(
         &self,
+        target: &ClusterTarget,
         from: i32,
         to: i32,
         copy_cost: Option<CopyCost>,
     ) -> Result<CostPreview, AppError> {
         let monthly_change = copy_cost.as_ref().map(|c| f64::from(to - from) * c.monthly);
         let now = self.clock.now();
-        let view = self.cost_view(false, Theme::Light, 640).await.ok();
-        let figures = view.as_ref().map(|v| figures(v, now));
-        let month_end = figures.as_ref().and_then(|f| f.month_end);
-        let rest = figures.as_ref().map_or(0.0, |f| f.rest_of_month);
+        let report = self.month_report(now).await.ok().map(|m| m.report);
+        let figures = report.as_ref().map(figures_of);
+        // Made-up figures are fine beside the sandbox, never beside a real cluster.
+        let forecast_unknown = figures.as_ref().is_some_and(|f| f.sample)
+            && !crate::cluster::ClusterService::is_sandbox(&target.context);
+        let month_end = figures
+            .as_ref()
+            .filter(|_| !forecast_unknown)
+            .and_then(|f| f.month_end);
+        let rest = rest_of_month(now);
         Ok(CostPreview {
             from,
             to,
@@ -322,6 +377,7 @@ impl Purser {
                 .map(|(end, change)| end + change * rest),
             budget: self.settings().budget_amount,
             currency: figures.map_or_else(|| "USD".into(), |f| f.currency),
+            forecast_unknown,
         })
     }
 }

@@ -6,11 +6,12 @@ use std::path::Path;
 use super::Purser;
 use crate::chart::Theme;
 use crate::cost::{
-    Budget, CostEndpoints, CostExplorer, CostQuery, CostSource, CostView, ExportFormat, Stale,
-    ViewOptions,
+    Budget, CostEndpoints, CostExplorer, CostQuery, CostSource, CostView, ExportFormat, RetryMeter,
+    Stale, ViewOptions,
 };
 use crate::error::AppError;
 use crate::secrets::CheckError;
+use crate::sync::lock;
 
 /// How Cost Explorer can be reached.
 pub(super) enum Aws {
@@ -20,6 +21,26 @@ pub(super) enum Aws {
     NotSetUp,
     /// The keychain is locked: Cost Explorer cannot be asked.
     Locked(AppError),
+}
+
+/// What a cached Cost Explorer client was built for: the credentials (a hash, never the
+/// secrets) and the region.
+#[derive(Clone, PartialEq, Eq)]
+pub(super) struct ExplorerKey {
+    access: crate::secrets::Fingerprint,
+    region: Option<String>,
+}
+
+/// The Cost Explorer client in use, kept between calls.
+pub(super) struct CachedExplorer {
+    key: ExplorerKey,
+    explorer: CostExplorer,
+}
+
+impl std::fmt::Debug for CachedExplorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CachedExplorer")
+    }
 }
 
 /// `key=value` as a cost-allocation tag filter.
@@ -46,13 +67,7 @@ impl Purser {
         width: u32,
     ) -> Result<CostView, AppError> {
         let settings = self.settings();
-        let query = CostQuery {
-            account: String::new(),
-            months: settings.cost_months.0,
-            metric: settings.cost_metric,
-            tag: settings.cost_tag.as_deref().and_then(tag_pair),
-            linked_account: settings.cost_linked_account.clone(),
-        };
+        let query = self.cost_query(String::new());
         let budget = settings.budget_amount.map(|amount| Budget {
             amount,
             thresholds: settings.budget_thresholds.0.clone(),
@@ -109,13 +124,43 @@ impl Purser {
             Err(other) => return Err(other.into()),
         };
         let account = crate::secrets::account_name(&access);
+        // Built once and reused while the same credentials and region are used: a client per
+        // round or per slider move cost a profile read and a new connection pool each time.
+        let key = ExplorerKey {
+            access: crate::secrets::fingerprint(&access),
+            region: target.region.clone(),
+        };
+        if let Some(cached) = lock(&self.explorer).as_ref().filter(|c| c.key == key) {
+            return Ok(Aws::Ready(cached.explorer.clone(), account));
+        }
         let config = crate::secrets::sdk_config(&access, &target).await;
         drop(access);
         let endpoints = CostEndpoints {
             usage: self.aws.cost_usage.clone(),
             forecast: self.aws.cost_forecast.clone(),
         };
-        Ok(Aws::Ready(CostExplorer::new(&config, &endpoints), account))
+        let retries = RetryMeter {
+            meter: self.costs.meter(),
+            clock: self.clock.clone(),
+        };
+        let explorer = CostExplorer::new(&config, &endpoints, Some(retries));
+        *lock(&self.explorer) = Some(CachedExplorer {
+            key,
+            explorer: explorer.clone(),
+        });
+        Ok(Aws::Ready(explorer, account))
+    }
+
+    /// The cost query settings describe (for `account`).
+    pub(super) fn cost_query(&self, account: String) -> CostQuery {
+        let settings = self.settings();
+        CostQuery {
+            account,
+            months: settings.cost_months.0,
+            metric: settings.cost_metric,
+            tag: settings.cost_tag.as_deref().and_then(tag_pair),
+            linked_account: settings.cost_linked_account.clone(),
+        }
     }
 
     /// The chart (PNG or SVG) or its figures (CSV) exactly as on screen, and a file name.

@@ -7,6 +7,7 @@
 mod copy_cost;
 mod costs;
 mod deploy;
+mod figures;
 mod guard;
 mod keys;
 mod openai;
@@ -15,7 +16,7 @@ pub use copy_cost::{CostPreview, TagProblem};
 pub use costs::Export;
 #[cfg(any(test, feature = "testing"))]
 pub use guard::examples as guard_examples;
-pub use guard::{GuardView, COOLDOWN};
+pub use guard::{GuardView, ProposalView, Revertible};
 pub use openai::OpenAiProject;
 
 use std::path::PathBuf;
@@ -132,8 +133,21 @@ pub struct Purser {
     credentials: Credentials,
     costs: CostService,
     cluster: ClusterService,
-    /// The budget guard's memory (policies, proposals, prices).
+    /// The budget guard's memory on this computer (policies, records, prices).
     guard: Mutex<crate::guard::GuardState>,
+    /// One guard round, approval or revert at a time per app.
+    guard_locks: crate::guard::RoundLocks,
+    /// The Cost Explorer client in use, built once for the same credentials.
+    explorer: Mutex<Option<costs::CachedExplorer>>,
+}
+
+/// The guard's key for an app on a target.
+pub(crate) fn key_of(target: &crate::cluster::Target, app: &str) -> crate::guard::AppKey {
+    crate::guard::AppKey {
+        context: target.context.clone(),
+        namespace: target.namespace.clone(),
+        app: app.to_string(),
+    }
 }
 
 impl Purser {
@@ -148,13 +162,25 @@ impl Purser {
         if let Some(notice) = &loaded.notice {
             tracing::warn!(?notice, "settings file problem at start-up");
         }
-        let credentials = Credentials::new(backends.secrets, dirs.data.clone());
+        let credentials = Credentials::new(backends.secrets, dirs.data.clone())
+            .with_deadline(backends.timeouts.keychain);
         let costs = CostService::new(dirs.cache.clone(), &dirs.data);
+        costs.meter().set_cap(loaded.settings.cost_request_cap);
         let cluster =
             ClusterService::with_timeouts(backends.kubeconfig, &dirs.data, backends.timeouts)
                 .with_clock(backends.clock.clone());
+        let (guard, guard_notice) =
+            crate::guard::GuardState::load(&dirs.data, backends.clock.now());
+        let notices = loaded
+            .notice
+            .iter()
+            .map(AppError::from)
+            .chain(guard_notice)
+            .collect();
         Self {
-            guard: Mutex::new(crate::guard::GuardState::load(&dirs.data)),
+            guard: Mutex::new(guard),
+            guard_locks: crate::guard::RoundLocks::default(),
+            explorer: Mutex::new(None),
             credentials,
             costs,
             cluster,
@@ -162,7 +188,7 @@ impl Purser {
             clock: backends.clock,
             os_locale,
             settings: Mutex::new(loaded.settings),
-            notices: Mutex::new(loaded.notice.iter().map(AppError::from).collect()),
+            notices: Mutex::new(notices),
             save_blocked_by,
             started: Instant::now(),
             ui_answered: AtomicBool::new(false),
@@ -222,6 +248,7 @@ impl Purser {
         settings::save(&self.dirs.config, &next)?;
         // Names only: values are the user's and may be pasted by mistake into a wrong box.
         tracing::info!(fields = ?patch.field_names(), "settings changed");
+        self.costs.meter().set_cap(next.cost_request_cap);
         *current = next;
         Ok(())
     }

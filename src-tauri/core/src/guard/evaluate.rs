@@ -21,7 +21,8 @@ pub enum Policy {
 }
 
 impl Policy {
-    fn floor(&self) -> Option<i32> {
+    /// The copies a scale-down goes to, for the policies that scale down.
+    pub fn floor(&self) -> Option<i32> {
         match self {
             Policy::Propose { floor } | Policy::Automatic { floor } => Some(*floor),
             _ => None,
@@ -189,9 +190,18 @@ fn scale_down(input: &Inputs<'_>, budget: f64, floor: i32, over_actual: bool) ->
     if let Some(last) = input.last_action {
         let until = last + input.cooldown;
         if until > input.now {
-            let text =
-                format!("the guard acted at {last}; it waits until {until} before acting again");
-            let params = [("until", Value::from(crate::clock::rfc3339(until)))];
+            let text = format!(
+                "{basis} {figure:.2} {currency} > budget {budget:.2} {currency}, but the guard \
+                 acted at {last}; it waits until {until} before acting again"
+            );
+            let params = [
+                ("basis", Value::from(basis)),
+                ("figure", cents(figure)),
+                ("budget", cents(budget)),
+                ("currency", Value::from(currency)),
+                ("at", Value::from(crate::clock::rfc3339(last))),
+                ("until", Value::from(crate::clock::rfc3339(until))),
+            ];
             return decision(Action::Nothing, reason("cooldown", text, params));
         }
     }
@@ -217,9 +227,13 @@ fn scale_down(input: &Inputs<'_>, budget: f64, floor: i32, over_actual: bool) ->
         .cost_per_copy
         .map(|per_copy| f64::from((current - to_copies).max(0)) * per_copy);
     let saving_text = saving.map_or(String::new(), |s| format!(", saves ≈ ${s:.0}/month"));
+    // Automatic acts on money spent, never on a forecast alone (an early-month forecast is a
+    // guess): until spending passes the budget it proposes, as "propose" does.
+    let acts = matches!(input.policy, Policy::Automatic { .. }) && over_actual;
+    let waits_for_spend = matches!(input.policy, Policy::Automatic { .. }) && !over_actual;
     let text = format!(
         "{basis} {figure:.2} {currency} > budget {budget:.2} {currency}: {} {current} → {to_copies}{saving_text}",
-        if matches!(input.policy, Policy::Automatic { .. }) { "scaled" } else { "proposed" }
+        if acts { "scaled" } else { "proposed" }
     );
     let params = [
         ("basis", Value::from(basis)),
@@ -229,10 +243,12 @@ fn scale_down(input: &Inputs<'_>, budget: f64, floor: i32, over_actual: bool) ->
         ("from", Value::from(current)),
         ("to", Value::from(to_copies)),
         ("saving", saving.map_or(Value::Null, cents)),
+        ("waitsForSpend", Value::from(waits_for_spend)),
     ];
-    let action = match input.policy {
-        Policy::Automatic { .. } => Action::ScaleDown { to },
-        _ => Action::Propose { to },
+    let action = if acts {
+        Action::ScaleDown { to }
+    } else {
+        Action::Propose { to }
     };
     Decision {
         action,

@@ -1,65 +1,32 @@
-//! What the guard remembers between runs, in `guard.json` in the data folder: whether it is
-//! paused, the prices a copy is estimated at, and per app its policy, when it last acted,
-//! which thresholds it told this month, the proposal waiting for the user and the tag its
-//! AWS cost is measured by. No secrets.
+//! The desktop's store of guard records, `guard.json` in the data folder: whether the guard
+//! is paused, the prices a copy is estimated at, and per app its [`AppRecord`] and the tag
+//! its AWS cost is measured by. No secrets.
+//!
+//! A file that cannot be read is never silently replaced: a damaged one is set aside under a
+//! timestamped name (earlier backups are kept) and the user is told every policy is off; one
+//! that cannot be opened at all blocks saving, so it is not overwritten.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use super::{Policy, Prices, Target};
+use super::error::GuardError;
+use super::ports::{GuardRecords, Stored};
+use super::record::{AppRecord, TaggedFailure, TaggedMonth};
+use super::{Policy, Prices};
+use crate::error::AppError;
 use crate::files::write_atomic;
+use crate::sync::lock;
 
 const FILE: &str = "guard.json";
-const VERSION: u32 = 1;
-
-/// A scale-down the guard proposed, waiting for the user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Proposal {
-    pub to: Target,
-    /// The reason's code and values (the window words them) and its English line.
-    pub code: String,
-    pub params: serde_json::Map<String, serde_json::Value>,
-    pub text: String,
-    pub saving: Option<f64>,
-    /// When it was proposed (RFC 3339).
-    pub at: String,
-}
-
-/// One app under the guard.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct AppGuard {
-    pub policy: Policy,
-    /// When the guard last scaled this app down or proposed to (RFC 3339).
-    pub last_action: Option<String>,
-    /// `YYYY-MM` and the thresholds told in that month.
-    pub notified_month: String,
-    pub notified: Vec<u16>,
-    /// The last reason it could not judge (told once until it changes).
-    pub refused: Option<String>,
-    pub proposal: Option<Proposal>,
-    /// The cost-allocation tag on this app's AWS resources (`key=value`), if the user gave one.
-    pub cost_tag: Option<String>,
-    /// That tag's cost for the last full month, kept so it is asked once a month.
-    pub tagged: Option<TaggedMonth>,
-}
-
-/// A full month's cost for one tag, as Cost Explorer reported it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TaggedMonth {
-    /// `YYYY-MM`.
-    pub month: String,
-    pub tag: String,
-    pub cost: f64,
-    pub currency: String,
-}
+/// 2: records name their cluster, revert records live here. Version 1 files read as 2.
+const VERSION: u32 = 2;
 
 /// An app's key: its context, namespace and name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct AppKey {
     pub context: String,
     pub namespace: String,
@@ -82,13 +49,33 @@ impl AppKey {
     }
 }
 
+/// How a copy's cost is measured for one app: the tag on its AWS resources, and what Cost
+/// Explorer said of it (kept so it is asked once a month, and a failure once a day).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CostTagging {
+    /// The cost-allocation tag (`key=value`), if the user gave one.
+    pub cost_tag: Option<String>,
+    pub tagged: Option<TaggedMonth>,
+    pub tagged_failed: Option<TaggedFailure>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct AppEntry {
+    #[serde(flatten)]
+    record: AppRecord,
+    #[serde(flatten)]
+    tagging: CostTagging,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct File {
     version: u32,
     paused: bool,
     prices: Prices,
-    apps: BTreeMap<String, AppGuard>,
+    apps: BTreeMap<String, AppEntry>,
 }
 
 impl Default for File {
@@ -102,94 +89,288 @@ impl Default for File {
     }
 }
 
-/// The guard's memory, read at start and written after every change.
+/// The guard's memory on this computer, read at start and written after every change.
 #[derive(Debug)]
 pub struct GuardState {
     path: PathBuf,
     file: File,
+    /// Set when the file exists but cannot be opened: saving would overwrite it.
+    blocked: Option<String>,
+    /// Bumped on every write of an app's record: a write from an older read is refused.
+    versions: HashMap<String, u64>,
 }
 
 impl GuardState {
-    /// Reads `guard.json` from `dir`; a file that cannot be read starts the guard afresh
-    /// (every policy off: it never acts on what it cannot read) and is set aside.
-    pub fn load(dir: &Path) -> Self {
+    /// Reads `guard.json` from `dir`. A problem is returned as a notice for the user, never
+    /// only logged: a guard that is off must say so.
+    pub fn load(dir: &Path, now: OffsetDateTime) -> (Self, Option<AppError>) {
         let path = dir.join(FILE);
-        let file = match std::fs::read(&path) {
-            Ok(bytes) => match serde_json::from_slice::<File>(&bytes) {
-                Ok(file) if file.version == VERSION => file,
-                other => {
-                    tracing::warn!(ok = other.is_ok(), "guard file unreadable; set aside");
-                    let _ = std::fs::rename(&path, path.with_extension("json.bak"));
-                    File::default()
-                }
-            },
-            Err(_) => File::default(),
+        let mut state = Self {
+            path: path.clone(),
+            file: File::default(),
+            blocked: None,
+            versions: HashMap::new(),
         };
-        Self { path, file }
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (state, None),
+            Err(error) => {
+                tracing::warn!(%error, "guard file cannot be opened; not saving over it");
+                state.blocked = Some(error.to_string());
+                let notice = AppError::new("guard_file_unreadable", &error)
+                    .with("path", path.display().to_string())
+                    .with("reason", error.to_string());
+                return (state, Some(notice));
+            }
+        };
+        match serde_json::from_slice::<File>(&bytes) {
+            Ok(file) if (1..=VERSION).contains(&file.version) => {
+                state.file = File {
+                    version: VERSION,
+                    ..file
+                };
+                (state, None)
+            }
+            other => {
+                let reason = match other {
+                    Ok(file) => format!("written by a newer Purser (version {})", file.version),
+                    Err(error) => error.to_string(),
+                };
+                let backup = set_aside(&path, now);
+                tracing::warn!(%reason, backup = %backup.display(), "guard file damaged; set aside");
+                let notice = AppError::new("guard_file_damaged", &reason)
+                    .with("backup", backup.display().to_string())
+                    .with("reason", reason);
+                (state, Some(notice))
+            }
+        }
     }
 
-    pub fn save(&self) -> std::io::Result<()> {
-        let json = serde_json::to_vec_pretty(&self.file).map_err(std::io::Error::other)?;
-        write_atomic(&self.path, &json)
+    pub fn save(&self) -> Result<(), GuardError> {
+        if let Some(reason) = &self.blocked {
+            return Err(GuardError::RecordUnsaved(format!(
+                "{} could not be read ({reason}), so it is not overwritten",
+                self.path.display()
+            )));
+        }
+        let json = serde_json::to_vec_pretty(&self.file)
+            .map_err(|e| GuardError::RecordUnsaved(e.to_string()))?;
+        write_atomic(&self.path, &json).map_err(|e| GuardError::RecordUnsaved(e.to_string()))
     }
 
     pub fn paused(&self) -> bool {
         self.file.paused
     }
 
-    pub fn set_paused(&mut self, paused: bool) {
-        self.file.paused = paused;
+    /// Pauses or resumes the guard; nothing changes when it cannot be saved.
+    pub fn set_paused(&mut self, paused: bool) -> Result<(), GuardError> {
+        let before = std::mem::replace(&mut self.file.paused, paused);
+        self.save().inspect_err(|_| self.file.paused = before)
     }
 
     pub fn prices(&self) -> &Prices {
         &self.file.prices
     }
 
-    pub fn set_prices(&mut self, prices: Prices) {
-        self.file.prices = prices;
+    /// Sets the prices; nothing changes when they cannot be saved.
+    pub fn set_prices(&mut self, prices: Prices) -> Result<(), GuardError> {
+        let before = std::mem::replace(&mut self.file.prices, prices);
+        self.save().inspect_err(|_| self.file.prices = before)
     }
 
     /// The app's record (a default one, policy off, if it has none).
-    pub fn app(&self, key: &AppKey) -> AppGuard {
+    pub fn app(&self, key: &AppKey) -> AppRecord {
+        self.entry(key).record
+    }
+
+    /// How the app's copy cost is measured.
+    pub fn tagging(&self, key: &AppKey) -> CostTagging {
+        self.entry(key).tagging
+    }
+
+    fn entry(&self, key: &AppKey) -> AppEntry {
         self.file.apps.get(&key.text()).cloned().unwrap_or_default()
     }
 
-    pub fn app_mut(&mut self, key: &AppKey) -> &mut AppGuard {
-        self.file.apps.entry(key.text()).or_default()
+    /// Changes the app's tagging; nothing changes when it cannot be saved.
+    pub fn set_tagging(&mut self, key: &AppKey, tagging: CostTagging) -> Result<(), GuardError> {
+        let entry = self.file.apps.entry(key.text()).or_default();
+        let before = std::mem::replace(&mut entry.tagging, tagging);
+        self.save().inspect_err(|_| {
+            if let Some(entry) = self.file.apps.get_mut(&key.text()) {
+                entry.tagging = before;
+            }
+        })
+    }
+
+    fn version(&self, key: &AppKey) -> String {
+        self.versions
+            .get(&key.text())
+            .copied()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Writes an app's record if it is still at `version`; nothing changes when it cannot be
+    /// saved.
+    fn put(
+        &mut self,
+        key: &AppKey,
+        record: &AppRecord,
+        version: &str,
+    ) -> Result<String, GuardError> {
+        if self.version(key) != version {
+            return Err(GuardError::RecordConflict);
+        }
+        let entry = self.file.apps.entry(key.text()).or_default();
+        let before = std::mem::replace(&mut entry.record, record.clone());
+        if let Err(error) = self.save() {
+            if let Some(entry) = self.file.apps.get_mut(&key.text()) {
+                entry.record = before;
+            }
+            return Err(error);
+        }
+        *self.versions.entry(key.text()).or_default() += 1;
+        Ok(self.version(key))
     }
 
     /// Every app whose policy is not off.
-    pub fn guarded(&self) -> Vec<(AppKey, AppGuard)> {
+    pub fn guarded(&self) -> Vec<(AppKey, AppRecord)> {
         self.file
             .apps
             .iter()
-            .filter(|(_, g)| g.policy != Policy::Off)
-            .filter_map(|(k, g)| Some((AppKey::parse(k)?, g.clone())))
+            .filter(|(_, e)| e.record.policy != Policy::Off)
+            .filter_map(|(k, e)| Some((AppKey::parse(k)?, e.record.clone())))
             .collect()
+    }
+}
+
+/// `guard.json` renamed to `guard.json.<time>.bak` (never over an earlier backup).
+fn set_aside(path: &Path, now: OffsetDateTime) -> PathBuf {
+    let stamp = crate::clock::rfc3339(now).replace(':', "-");
+    let mut backup = path.with_extension(format!("json.{stamp}.bak"));
+    let mut n = 1;
+    while backup.exists() {
+        backup = path.with_extension(format!("json.{stamp}.{n}.bak"));
+        n += 1;
+    }
+    if let Err(error) = std::fs::rename(path, &backup) {
+        tracing::warn!(%error, "the damaged guard file could not be set aside");
+    }
+    backup
+}
+
+/// The desktop's records, for the guard service.
+pub struct DesktopRecords<'a>(pub &'a std::sync::Mutex<GuardState>);
+
+#[async_trait]
+impl GuardRecords for DesktopRecords<'_> {
+    async fn load(&self, app: &AppKey) -> Result<Stored, GuardError> {
+        let state = lock(self.0);
+        Ok(Stored {
+            record: state.app(app),
+            version: state.version(app),
+        })
+    }
+
+    async fn save(
+        &self,
+        app: &AppKey,
+        record: &AppRecord,
+        version: &str,
+    ) -> Result<String, GuardError> {
+        lock(self.0).put(app, record, version)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::macros::datetime;
 
-    #[test]
-    fn policies_survive_a_restart_and_a_damaged_file_turns_the_guard_off() {
-        let dir = tempfile::tempdir().unwrap();
-        let key = AppKey {
+    fn key() -> AppKey {
+        AppKey {
             context: "arn:aws:eks:us-east-1:123456789012:cluster/prod".into(),
             namespace: "default".into(),
             app: "assistant".into(),
+        }
+    }
+
+    #[test]
+    fn policies_survive_a_restart_and_a_damaged_file_is_set_aside_and_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = datetime!(2026-11-20 12:00 UTC);
+        let (mut state, notice) = GuardState::load(dir.path(), now);
+        assert!(notice.is_none());
+        let record = AppRecord {
+            policy: Policy::Propose { floor: 2 },
+            ..AppRecord::default()
         };
-        let mut state = GuardState::load(dir.path());
-        state.app_mut(&key).policy = Policy::Propose { floor: 2 };
-        state.save().unwrap();
-        let again = GuardState::load(dir.path());
-        assert_eq!(again.app(&key).policy, Policy::Propose { floor: 2 });
+        state.put(&key(), &record, "0").unwrap();
+        let (again, _) = GuardState::load(dir.path(), now);
+        assert_eq!(again.app(&key()).policy, Policy::Propose { floor: 2 });
         assert_eq!(again.guarded().len(), 1);
-        std::fs::write(dir.path().join(FILE), b"{not json").unwrap();
-        let damaged = GuardState::load(dir.path());
-        assert_eq!(damaged.app(&key).policy, Policy::Off);
-        assert!(dir.path().join("guard.json.bak").exists());
+
+        for _ in 0..2 {
+            std::fs::write(dir.path().join(FILE), b"{not json").unwrap();
+            let (damaged, notice) = GuardState::load(dir.path(), now);
+            assert_eq!(damaged.app(&key()).policy, Policy::Off);
+            let notice = notice.expect("the user is told");
+            assert_eq!(notice.code, "guard_file_damaged");
+            let backup = notice.params["backup"].as_str().unwrap();
+            assert!(Path::new(backup).exists(), "{backup}");
+        }
+        let backups = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".bak")
+            })
+            .count();
+        assert_eq!(backups, 2, "the first backup is not overwritten");
+    }
+
+    #[test]
+    fn a_version_one_file_reads_and_a_write_from_an_older_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let v1 = r#"{"version":1,"paused":false,"apps":{"[\"prod\",\"default\",\"assistant\"]":
+            {"policy":{"mode":"automatic","floor":1},"lastAction":"2026-11-20T06:00:00Z",
+             "refused":"no_budget","costTag":"app=assistant"}}}"#;
+        std::fs::write(dir.path().join(FILE), v1).unwrap();
+        let (mut state, notice) = GuardState::load(dir.path(), datetime!(2026-11-20 12:00 UTC));
+        assert!(notice.is_none(), "{notice:?}");
+        let key = AppKey {
+            context: "prod".into(),
+            namespace: "default".into(),
+            app: "assistant".into(),
+        };
+        let record = state.app(&key);
+        assert_eq!(record.policy, Policy::Automatic { floor: 1 });
+        assert_eq!(record.cluster, None, "adopted at the next round");
+        assert_eq!(
+            state.tagging(&key).cost_tag.as_deref(),
+            Some("app=assistant")
+        );
+        let first = state.version(&key);
+        state.put(&key, &record, &first).unwrap();
+        assert!(matches!(
+            state.put(&key, &record, &first),
+            Err(GuardError::RecordConflict)
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_that_cannot_be_opened_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(FILE)).unwrap();
+        let (mut state, notice) = GuardState::load(dir.path(), datetime!(2026-11-20 12:00 UTC));
+        assert_eq!(notice.unwrap().code, "guard_file_unreadable");
+        assert!(state.set_paused(true).is_err());
+        assert!(!state.paused(), "nothing changed");
+        assert!(dir.path().join(FILE).is_dir());
     }
 }

@@ -160,6 +160,43 @@ pub fn account_name(access: &AwsAccess) -> String {
     }
 }
 
+/// A hash of every part of the credentials, to tell in memory whether they changed (a new
+/// secret key under the same key ID included). Never stored, and printed as `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Fingerprint([u8; 32]);
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprint(<redacted>)")
+    }
+}
+
+pub fn fingerprint(access: &AwsAccess) -> Fingerprint {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    match access {
+        AwsAccess::Profile { name } => {
+            hash.update(b"profile\0");
+            hash.update(name.as_bytes());
+        }
+        AwsAccess::Keys {
+            access_key_id,
+            secret_access_key,
+            session_token,
+        } => {
+            for part in [
+                Some(access_key_id),
+                Some(secret_access_key),
+                session_token.as_ref(),
+            ] {
+                hash.update(b"\0");
+                hash.update(part.map(|p| p.expose().as_bytes()).unwrap_or_default());
+            }
+        }
+    }
+    Fingerprint(hash.finalize().into())
+}
+
 /// Asks STS who these credentials belong to.
 pub async fn check_aws_access(
     access: &AwsAccess,

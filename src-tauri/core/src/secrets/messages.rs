@@ -52,6 +52,9 @@ impl From<SecretError> for AppError {
             SecretError::KeychainFailed { reason } => {
                 AppError::new("keychain_failed", message).with("reason", reason)
             }
+            SecretError::KeychainSlow { seconds } => {
+                AppError::new("keychain_slow", message).with("seconds", seconds)
+            }
         }
     }
 }
@@ -138,6 +141,7 @@ pub fn examples() -> Vec<AppError> {
         SecretError::KeychainUnavailable { reason: reason() },
         SecretError::KeychainLocked { reason: reason() },
         SecretError::KeychainFailed { reason: reason() },
+        SecretError::KeychainSlow { seconds: 10 },
     ] {
         out.push(error.into());
     }

@@ -17,8 +17,8 @@ mod openai_admin;
 mod secret;
 
 pub use aws::{
-    account_name, check_aws_access, list_profiles, sdk_config, AwsAccess, AwsIdentity, AwsTarget,
-    DEFAULT_REGION,
+    account_name, check_aws_access, fingerprint, list_profiles, sdk_config, AwsAccess, AwsIdentity,
+    AwsTarget, Fingerprint, DEFAULT_REGION,
 };
 pub use keychain::{KeychainStore, SERVICE};
 pub use kind::{validate, InputProblem, SecretKind};
@@ -52,6 +52,9 @@ pub enum SecretError {
     KeychainLocked { reason: String },
     #[error("The keychain could not complete the request ({reason})")]
     KeychainFailed { reason: String },
+    /// The keychain did not answer in time (a prompt nobody sees, a stuck daemon).
+    #[error("The keychain did not answer within {seconds} seconds")]
+    KeychainSlow { seconds: u64 },
 }
 
 /// Why a key check did not succeed, in terms a user can act on. Never holds a secret, and never
@@ -154,6 +157,7 @@ impl SecretError {
             SecretError::KeychainUnavailable { .. } => "keychain_unavailable",
             SecretError::KeychainLocked { .. } => "keychain_locked",
             SecretError::KeychainFailed { .. } => "keychain_failed",
+            SecretError::KeychainSlow { .. } => "keychain_slow",
         }
     }
 }

@@ -29,6 +29,9 @@ pub const SETTINGS_VERSION: u32 = 2;
 /// Name of the settings file inside the app config dir.
 pub const SETTINGS_FILE: &str = "settings.json";
 
+/// The highest monthly cap on Cost Explorer requests the window accepts ($100).
+pub const MAX_REQUEST_CAP: u32 = 10_000;
+
 /// Everything Purser remembers that is not a secret. Secrets live only in the OS keychain.
 /// Written as JSON with these names; read through [`patch::parse`], which holds every value
 /// to the rules the window's values are held to.
@@ -49,10 +52,15 @@ pub struct Settings {
     pub aws_profile: Option<String>,
     /// AWS region for API calls; `None` = the profile's region, else us-east-1.
     pub aws_region: Option<String>,
-    /// Monthly budget in the currency Cost Explorer reports; `None` until the user sets one.
+    /// Monthly budget, in `budget_currency`; `None` until the user sets one.
     pub budget_amount: Option<f64>,
     /// Alert thresholds in percent of the budget (ascending, 1..=200).
     pub budget_thresholds: Thresholds,
+    /// The budget's own currency (ISO code): the guard refuses to judge figures in another.
+    pub budget_currency: String,
+    /// Most Cost Explorer requests Purser makes in a month ($0.01 each); at the cap it keeps
+    /// the last figures.
+    pub cost_request_cap: u32,
     /// Which cost metric the chart shows.
     pub cost_metric: crate::cost::Metric,
     /// Closed months shown before the current one (1..=13).
@@ -85,6 +93,8 @@ impl Default for Settings {
             aws_region: None,
             budget_amount: None,
             budget_thresholds: Thresholds::default(),
+            budget_currency: "USD".into(),
+            cost_request_cap: crate::cost::DEFAULT_REQUEST_CAP,
             cost_metric: crate::cost::Metric::default(),
             cost_months: CostMonths::default(),
             cost_tag: None,

@@ -31,6 +31,10 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "present")]
     pub budget_thresholds: Option<Value>,
     #[serde(default, deserialize_with = "present")]
+    pub budget_currency: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub cost_request_cap: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     pub cost_metric: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     pub cost_months: Option<Value>,
@@ -52,7 +56,7 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, 
 }
 
 /// Every setting, as the window and the file name it (camelCase), with its version-1 name.
-const NAMES: [(&str, &str); 15] = [
+const NAMES: [(&str, &str); 17] = [
     ("language", "language"),
     ("theme", "theme"),
     ("openaiBaseUrl", "openai_base_url"),
@@ -61,6 +65,8 @@ const NAMES: [(&str, &str); 15] = [
     ("awsRegion", "aws_region"),
     ("budgetAmount", "budget_amount"),
     ("budgetThresholds", "budget_thresholds"),
+    ("budgetCurrency", "budget_currency"),
+    ("costRequestCap", "cost_request_cap"),
     ("costMetric", "cost_metric"),
     ("costMonths", "cost_months"),
     ("costTag", "cost_tag"),
@@ -101,6 +107,8 @@ impl SettingsPatch {
             ("awsRegion", &self.aws_region),
             ("budgetAmount", &self.budget_amount),
             ("budgetThresholds", &self.budget_thresholds),
+            ("budgetCurrency", &self.budget_currency),
+            ("costRequestCap", &self.cost_request_cap),
             ("costMetric", &self.cost_metric),
             ("costMonths", &self.cost_months),
             ("costTag", &self.cost_tag),
@@ -171,6 +179,17 @@ pub fn apply_patch(
                 next.budget_thresholds = Thresholds(
                     parse_thresholds(&text).map_err(|p| refuse(Refusal::Thresholds(p)))?,
                 );
+            }
+            "budgetCurrency" => {
+                let code = value.as_str().map(|c| c.trim().to_ascii_uppercase());
+                next.budget_currency = code.filter(|c| is_currency(c)).ok_or_else(choice)?;
+            }
+            "costRequestCap" => {
+                let cap = value
+                    .as_u64()
+                    .or_else(|| value.as_str().and_then(|t| t.trim().parse().ok()))
+                    .filter(|c| (1..=u64::from(super::MAX_REQUEST_CAP)).contains(c));
+                next.cost_request_cap = cap.ok_or_else(choice)? as u32;
             }
             "costMetric" => next.cost_metric = parse_choice(value).ok_or_else(choice)?,
             "costMonths" => {
@@ -292,6 +311,11 @@ fn is_project_id(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// An ISO 4217 code as Cost Explorer writes units: three capital letters.
+fn is_currency(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 fn is_account_id(text: &str) -> bool {

@@ -134,6 +134,15 @@ pub(super) fn serve(shared: &Shared, verb: &str, call: Call) -> Result<Reply, Ap
             } else {
                 patched(&scale_of(&live), &call)?
             };
+            // A Scale carrying a resourceVersion is a precondition, as on the object itself.
+            if let Some(rv) = scale
+                .pointer("/metadata/resourceVersion")
+                .and_then(Value::as_str)
+            {
+                if live["metadata"]["resourceVersion"].as_str() != Some(rv) {
+                    return Err(ApiError::conflict(def, &name));
+                }
+            }
             let updated = with_replicas(&call, live, &scale)?;
             let result = store.update(def, &ns, &name, updated, &writer)?;
             Ok(Reply::Json(scale_of(&result)))
@@ -154,9 +163,16 @@ pub(super) fn serve(shared: &Shared, verb: &str, call: Call) -> Result<Reply, Ap
                 .map(Reply::Json)
         }
         ("patch", None | Some("status")) => {
-            let mut value = patched(&live(store)?, &call)?;
+            let live = live(store)?;
+            let mut value = patched(&live, &call)?;
+            // A patch that sets metadata.resourceVersion makes it a precondition (the update
+            // below refuses a stale one with 409); one that leaves it alone has none.
+            let unchanged = value.pointer("/metadata/resourceVersion")
+                == live.pointer("/metadata/resourceVersion");
             if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-                meta.remove("resourceVersion");
+                if unchanged {
+                    meta.remove("resourceVersion");
+                }
                 meta.remove("managedFields");
             }
             store

@@ -31,6 +31,19 @@ impl ApiError {
         )
     }
 
+    /// A write whose resourceVersion is not the object's any more (optimistic locking).
+    pub fn conflict(def: &ResDef, name: &str) -> Self {
+        Self::new(
+            409,
+            "Conflict",
+            format!(
+                "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; \
+                 please apply your changes to the latest version and try again",
+                def.qualified()
+            ),
+        )
+    }
+
     pub fn invalid(def: &ResDef, name: &str, detail: impl Into<String>) -> Self {
         Self::new(
             422,

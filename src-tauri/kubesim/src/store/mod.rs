@@ -57,6 +57,9 @@ pub struct Writer<'a> {
 pub struct Store {
     rv: u64,
     next_uid: u64,
+    /// The first part of every UID this server hands out: two servers never share one, as
+    /// two clusters never do (Purser tells clusters apart by `kube-system`'s UID).
+    uid_prefix: u32,
     next_ip: u32,
     objects: BTreeMap<ObjKey, Stored>,
     log: VecDeque<Arc<WatchEvent>>,
@@ -69,12 +72,22 @@ impl Default for Store {
     }
 }
 
+/// Four random bytes from the OS (a fixed prefix if it has none to give).
+fn random_prefix() -> u32 {
+    let mut bytes = [0u8; 4];
+    match getrandom::fill(&mut bytes) {
+        Ok(()) => u32::from_be_bytes(bytes),
+        Err(_) => 0,
+    }
+}
+
 impl Store {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(LOG_CAPACITY);
         let mut store = Self {
             rv: 1000,
             next_uid: 1,
+            uid_prefix: random_prefix(),
             next_ip: 10,
             objects: BTreeMap::new(),
             log: VecDeque::new(),
@@ -169,7 +182,10 @@ impl Store {
         }
         obj.as_object_mut().map(|o| o.remove("status"));
         self.defaults(def, &mut obj, None);
-        let uid = format!("00000000-0000-4000-8000-{:012x}", self.next_uid);
+        let uid = format!(
+            "{:08x}-0000-4000-8000-{:012x}",
+            self.uid_prefix, self.next_uid
+        );
         self.next_uid += 1;
         let meta = &mut obj["metadata"];
         meta["uid"] = json!(uid);
@@ -203,15 +219,7 @@ impl Store {
             .and_then(Value::as_str)
         {
             if rv != live.obj["metadata"]["resourceVersion"] {
-                return Err(ApiError::new(
-                    409,
-                    "Conflict",
-                    format!(
-                        "Operation cannot be fulfilled on {} \"{name}\": the object has been \
-                         modified; please apply your changes to the latest version and try again",
-                        def.qualified()
-                    ),
-                ));
+                return Err(ApiError::conflict(def, name));
             }
         }
         let body_name = prepare_identity(def, ns, &mut obj)?;

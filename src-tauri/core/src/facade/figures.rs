@@ -1,0 +1,74 @@
+//! This month's figures for the guard and the cost previews: the report the cost view uses
+//! (cache first; Cost Explorer only when older than the cache's life and under the monthly
+//! request cap), with OpenAI's spend merged. Nothing is drawn and the view on screen — the
+//! one exports write — is left as it is.
+
+use time::OffsetDateTime;
+
+use super::costs::Aws;
+use super::Purser;
+use crate::cost::{CostReport, DataOrigin, Merged, Stale};
+use crate::error::AppError;
+use crate::guard::ports::MonthFigures;
+
+/// The figures of `report` as of `now`.
+pub(super) fn figures_of(report: &CostReport) -> MonthFigures {
+    let spent = report
+        .series
+        .months
+        .iter()
+        .find(|m| m.month == report.current_month)
+        .map(|m| m.total())
+        .unwrap_or(0.0);
+    MonthFigures {
+        spent,
+        month_end: report.forecast.forecast().map(|f| spent + f.remaining_mean),
+        currency: report.series.currency.clone(),
+        sample: report.origin == DataOrigin::Sample,
+        read_at: report.fetched_at.clone(),
+        stale: report.stale.as_ref().map(|s| s.error.clone()),
+    }
+}
+
+/// The part of the month still to come at `now`, 0..=1.
+pub(super) fn rest_of_month(now: OffsetDateTime) -> f64 {
+    let days = now.month().length(now.year());
+    let elapsed = f64::from(now.day() - 1) + f64::from(now.hour()) / 24.0;
+    (1.0 - elapsed / f64::from(days)).clamp(0.0, 1.0)
+}
+
+impl Purser {
+    /// The month's report with OpenAI merged, as the guard and the previews read it.
+    pub(super) async fn month_report(&self, now: OffsetDateTime) -> Result<Merged, AppError> {
+        let openai = self.openai_part(false, self.settings().cost_months.0).await;
+        match self.explorer().await? {
+            Aws::Ready(explorer, account) => {
+                let query = self.cost_query(account);
+                Ok(self
+                    .costs
+                    .report(Some(&explorer), &query, now, false, openai)
+                    .await?)
+            }
+            Aws::NotSetUp => Ok(self
+                .costs
+                .report(None, &self.cost_query(String::new()), now, false, openai)
+                .await?),
+            Aws::Locked(error) => {
+                let why = Stale {
+                    error: error.clone(),
+                };
+                self.costs
+                    .report_cached(&self.cost_query(String::new()), now, why, openai)
+                    .ok_or(error)
+            }
+        }
+    }
+
+    /// This month's figures.
+    pub(super) async fn month_figures(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<MonthFigures, AppError> {
+        Ok(figures_of(&self.month_report(now).await?.report))
+    }
+}

@@ -1,0 +1,289 @@
+//! The budget guard as the window and the schedule use it: thin use-cases over the guard
+//! service (`crate::guard::service`) with the desktop's ports. The schedule reaches every
+//! guarded app's own context; a person's approve and revert reach only the connected one.
+
+mod ports;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::copy_cost::TagProblem;
+use super::{key_of, Purser};
+use crate::cluster::guard_ops::Reach;
+use crate::cluster::Target as ClusterTarget;
+use crate::error::AppError;
+use crate::guard::ports::Look;
+use crate::guard::record::Hold;
+use crate::guard::{
+    Action, AppKey, CopyCost, HoldChoice, Initiator, LastCheck, Policy, Prices, Proposal, Range,
+    Target as Level,
+};
+use crate::sync::lock;
+use ports::DesktopPorts;
+
+/// What the window shows of the guard for one app.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardView {
+    pub policy: Policy,
+    pub paused: bool,
+    pub copies: i32,
+    pub autoscaler: Option<Range>,
+    /// One copy's monthly cost, when it can be estimated.
+    pub copy_cost: Option<CopyCost>,
+    /// The tag on the app's AWS resources its cost is measured by, if any.
+    pub cost_tag: Option<String>,
+    /// Why that tag's cost was not used, when it was not.
+    pub tag_problem: Option<TagProblem>,
+    pub proposal: Option<ProposalView>,
+    /// What the guard changed on the app and a revert would put back.
+    pub revertible: Option<Revertible>,
+    pub prices: Prices,
+    /// What the guard found at its last look, for its line in the window.
+    pub last_check: Option<LastCheck>,
+    /// The guard holds off on this app after a revert, until then.
+    pub hold: Option<Hold>,
+    /// A GitOps tool that would undo a scale-down ("Argo CD", "Flux").
+    pub gitops: Option<&'static str>,
+    /// The user allowed a floor of 0 copies.
+    pub zero_confirmed: bool,
+}
+
+/// A waiting proposal, decided again now: what an approval would do.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProposalView {
+    pub to: Level,
+    /// The reason's code and values as decided now (or, when no longer needed, why not).
+    pub code: &'static str,
+    pub params: Map<String, Value>,
+    pub saving: Option<f64>,
+    /// When it was proposed (RFC 3339).
+    pub at: String,
+    /// False when deciding again now would not scale down: approving is refused.
+    pub current: bool,
+}
+
+/// What a revert would put back, and where that is known from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Revertible {
+    pub previous: Level,
+    pub set: Level,
+    /// `record`: this computer's record (the authority); `note`: only the note on the
+    /// Deployment (another machine, or anyone who can edit the Deployment, wrote it).
+    pub source: &'static str,
+    pub at: Option<String>,
+    pub by: Option<String>,
+}
+
+/// The person at this computer, as records and the audit log name them.
+fn person() -> Initiator {
+    Initiator::Person(whoami::username())
+}
+
+impl Purser {
+    /// The guard's state for one app on the connected cluster.
+    pub async fn guard_view(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+    ) -> Result<GuardView, AppError> {
+        let key = key_of(target, app);
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        let look = crate::guard::ports::GuardCluster::look(ports.cluster(), &key).await?;
+        Ok(self.view_of(&key, &ports, look).await)
+    }
+
+    async fn view_of(&self, key: &AppKey, ports: &DesktopPorts<'_>, look: Look) -> GuardView {
+        let found = self.copy_cost(key, &look).await;
+        let (record, tagging, paused, prices) = {
+            let state = lock(&self.guard);
+            let prices = state.prices().clone();
+            (state.app(key), state.tagging(key), state.paused(), prices)
+        };
+        let proposal = match &record.proposal {
+            Some(waiting) => Some(proposal_view(ports, key, &look, waiting).await),
+            None => None,
+        };
+        let revertible = match (&record.revert, look.hint) {
+            (Some(r), _) => Some(Revertible {
+                previous: r.previous,
+                set: r.set,
+                source: "record",
+                at: Some(r.at.clone()),
+                by: Some(r.by.clone()),
+            }),
+            (None, Some((previous, set))) => Some(Revertible {
+                previous,
+                set,
+                source: "note",
+                at: None,
+                by: None,
+            }),
+            (None, None) => None,
+        };
+        GuardView {
+            policy: record.policy,
+            paused,
+            copies: look.copies,
+            autoscaler: look.autoscaler.as_ref().map(|a| a.range),
+            copy_cost: found.cost,
+            cost_tag: tagging.cost_tag,
+            tag_problem: found.tag_problem,
+            proposal,
+            revertible,
+            prices,
+            last_check: record.last_check,
+            hold: record.hold,
+            gitops: look.gitops.map(|g| g.name()),
+            zero_confirmed: record.zero_confirmed,
+        }
+    }
+
+    /// Sets an app's policy (off, notify, propose, automatic with a floor) on the connected
+    /// cluster, recorded with that cluster. A floor of 0 needs `confirm_zero` once. Audited.
+    pub async fn set_guard_policy(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        policy: Policy,
+        confirm_zero: bool,
+    ) -> Result<GuardView, AppError> {
+        let key = key_of(target, app);
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        ports
+            .service()
+            .set_policy(&key, policy, confirm_zero)
+            .await?;
+        self.guard_view(target, app).await
+    }
+
+    /// Pauses or resumes the guard for every app; nothing changes if it cannot be saved.
+    pub fn pause_guard(&self, paused: bool) -> Result<(), AppError> {
+        Ok(lock(&self.guard).set_paused(paused)?)
+    }
+
+    pub fn guard_paused(&self) -> bool {
+        lock(&self.guard).paused()
+    }
+
+    /// Whether the guard watches any app now (a policy on, not paused).
+    pub fn guard_watching(&self) -> bool {
+        let state = lock(&self.guard);
+        !state.paused() && !state.guarded().is_empty()
+    }
+
+    /// One round of the guard over every app with a policy, one app at a time: returns what
+    /// the user must be told (also kept in the notice area).
+    pub async fn guard_check(&self) -> Vec<AppError> {
+        let guarded = {
+            let state = lock(&self.guard);
+            if state.paused() {
+                return Vec::new();
+            }
+            state.guarded()
+        };
+        let ports = DesktopPorts::new(self, Reach::Named);
+        let service = ports.service();
+        for (key, _) in &guarded {
+            service.run_round(key).await;
+        }
+        let told = ports.told.take();
+        lock(&self.notices).extend(told.iter().cloned());
+        told
+    }
+
+    /// The user approves the waiting proposal: decided again now, and the app is scaled down
+    /// only if that still lowers it.
+    pub async fn guard_approve(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+    ) -> Result<GuardView, AppError> {
+        let key = key_of(target, app);
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        ports.service().approve(&key, &person()).await?;
+        self.guard_view(target, app).await
+    }
+
+    /// The user turns the waiting proposal down. Audited.
+    pub async fn guard_dismiss(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+    ) -> Result<GuardView, AppError> {
+        let key = key_of(target, app);
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        ports.service().dismiss(&key).await?;
+        self.guard_view(target, app).await
+    }
+
+    /// Puts back what the guard changed, then holds off as chosen. Asks first (an error the
+    /// window turns into a question; `anyway` = the answer) when someone changed the app
+    /// since, or when only the note on the Deployment says what it was.
+    pub async fn guard_revert(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        anyway: bool,
+        hold: HoldChoice,
+    ) -> Result<GuardView, AppError> {
+        let key = key_of(target, app);
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        ports
+            .service()
+            .revert(&key, anyway, hold, &person())
+            .await?;
+        self.guard_view(target, app).await
+    }
+}
+
+/// The waiting proposal decided again now, for the window.
+async fn proposal_view(
+    ports: &DesktopPorts<'_>,
+    key: &AppKey,
+    look: &Look,
+    waiting: &Proposal,
+) -> ProposalView {
+    let stored = || ProposalView {
+        to: waiting.to,
+        code: "over_budget",
+        params: waiting.params.clone(),
+        saving: waiting.saving,
+        at: waiting.at.clone(),
+        current: true,
+    };
+    let Ok(Some(decision)) = ports.service().proposal_now(key, look).await else {
+        // The figures cannot be read now: the proposal as it was made.
+        return stored();
+    };
+    let current = match decision.action {
+        Action::Propose { to } => to.top() < look.level().top(),
+        _ => false,
+    };
+    let to = match decision.action {
+        Action::Propose { to } => to,
+        _ => waiting.to,
+    };
+    ProposalView {
+        to,
+        code: decision.reason.code,
+        params: decision.reason.params,
+        saving: decision.saving,
+        at: waiting.at.clone(),
+        current,
+    }
+}
+
+/// One of each notice the guard gives and each error of its own, for the window's words.
+#[cfg(any(test, feature = "testing"))]
+pub fn examples() -> Vec<AppError> {
+    use crate::error::FieldProblem;
+    let mut out = crate::guard::notice::examples();
+    out.extend(crate::guard::error::examples());
+    let price = FieldProblem::new("guardVcpuHour", "guard_price");
+    let tag = FieldProblem::new("guardCostTag", "guard_tag");
+    out.push(AppError::new("guard_invalid", "x").with_fields(vec![price, tag]));
+    out
+}

@@ -1,0 +1,166 @@
+//! The guard as a reconcile loop (kube-rs `controller-rs` is the model): a context of ports
+//! and one round per app — read the record and the figures, decide with the pure
+//! [`evaluate`](super::evaluate), act, record. The desktop's schedule and window call it
+//! through the facade; a job in the cluster can call the same code with other ports.
+//!
+//! One round, approval or revert at a time per app ([`RoundLocks`]); the record is written
+//! before a change is sent and audited before it takes effect; every write to the cluster is
+//! conditional on the version looked at, and a conflict re-reads and re-decides.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use time::Duration;
+
+use super::error::GuardError;
+use super::ports::{GuardAudit, GuardCluster, GuardFigures, GuardRecords, Look, Notifier};
+use super::record::{HoldChoice, LastCheck};
+use super::round::Round;
+use super::{AppKey, Decision, Policy};
+use crate::clock::Clock;
+use crate::sync::lock;
+
+/// How long the guard waits after acting (or proposing) before it may act again.
+pub const COOLDOWN: Duration = Duration::hours(6);
+
+/// Copies that come back this soon after the guard acted were put back by a tool or a
+/// person on purpose (a GitOps self-heal): the guard says who, and does not fight it.
+pub const UNDO_WINDOW: Duration = Duration::minutes(15);
+
+/// A last action further ahead of the clock than this is a clock that was wrong: ignored,
+/// so it cannot hold the cooldown for days.
+pub const SKEW_ALLOWED: Duration = Duration::minutes(5);
+
+/// Reads and decisions again after a write found the app changed meanwhile.
+pub(super) const CONFLICT_TRIES: usize = 3;
+
+/// What the guard talks to, for one call.
+#[derive(Clone, Copy)]
+pub struct Ports<'a> {
+    pub cluster: &'a dyn GuardCluster,
+    pub figures: &'a dyn GuardFigures,
+    pub records: &'a dyn GuardRecords,
+    pub clock: &'a dyn Clock,
+    pub notifier: &'a dyn Notifier,
+    pub audit: &'a dyn GuardAudit,
+}
+
+/// One lock per app: a round, an approval and a revert of the same app never overlap (the
+/// hourly tick, "Check now" and Approve once could, and both acted).
+#[derive(Debug, Default)]
+pub struct RoundLocks {
+    apps: Mutex<HashMap<AppKey, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl RoundLocks {
+    async fn hold(&self, key: &AppKey) -> tokio::sync::OwnedMutexGuard<()> {
+        let app = lock(&self.apps).entry(key.clone()).or_default().clone();
+        app.lock_owned().await
+    }
+}
+
+/// Who asks: the guard by itself (the schedule, a job) or a person in the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Initiator {
+    Schedule,
+    Person(String),
+}
+
+impl Initiator {
+    /// As records name it.
+    pub fn by(&self) -> String {
+        match self {
+            Initiator::Schedule => "schedule".into(),
+            Initiator::Person(name) => name.clone(),
+        }
+    }
+}
+
+/// The guard service over one set of ports.
+pub struct GuardService<'a> {
+    ports: Ports<'a>,
+    locks: &'a RoundLocks,
+}
+
+impl<'a> GuardService<'a> {
+    pub fn new(ports: Ports<'a>, locks: &'a RoundLocks) -> Self {
+        Self { ports, locks }
+    }
+
+    async fn round(&self, key: &'a AppKey) -> Result<Round<'a>, GuardError> {
+        let stored = self.ports.records.load(key).await?;
+        Ok(Round::new(self.ports, key, stored))
+    }
+
+    /// One round for one app: what it found and did (also kept in the record as its last
+    /// check). What the user must be told goes to the notifier.
+    pub async fn run_round(&self, key: &'a AppKey) -> LastCheck {
+        let _one_at_a_time = self.locks.hold(key).await;
+        let mut round = match self.round(key).await {
+            Ok(round) => round,
+            Err(error) => return Round::unreadable(self.ports, key, error),
+        };
+        let check = round.run().await;
+        round.finish(check).await
+    }
+
+    /// The waiting proposal decided again now for `look` (nothing changed, nothing
+    /// recorded): what the window shows and an approval would do. `None` without one.
+    pub async fn proposal_now(
+        &self,
+        key: &'a AppKey,
+        look: &Look,
+    ) -> Result<Option<Decision>, GuardError> {
+        let round = self.round(key).await?;
+        if round.record.proposal.is_none() {
+            return Ok(None);
+        }
+        let figures = self.ports.figures.month(round.now).await?;
+        Ok(Some(round.decide(&figures, look, None, true).await))
+    }
+
+    /// The user approves the waiting proposal: decided again now, and carried out only if it
+    /// still lowers the app.
+    pub async fn approve(&self, key: &'a AppKey, by: &Initiator) -> Result<(), GuardError> {
+        let _one_at_a_time = self.locks.hold(key).await;
+        self.round(key).await?.approve(by).await
+    }
+
+    /// The user turns the waiting proposal down.
+    pub async fn dismiss(&self, key: &'a AppKey) -> Result<(), GuardError> {
+        let _one_at_a_time = self.locks.hold(key).await;
+        self.round(key).await?.dismiss().await
+    }
+
+    /// Puts back what the guard changed, then holds off as the user chose. `anyway` = the
+    /// user answered the question a first call asked.
+    pub async fn revert(
+        &self,
+        key: &'a AppKey,
+        anyway: bool,
+        hold: HoldChoice,
+        by: &Initiator,
+    ) -> Result<(), GuardError> {
+        let _one_at_a_time = self.locks.hold(key).await;
+        self.round(key).await?.revert(anyway, hold, by).await
+    }
+
+    /// Sets the app's policy on the cluster its context reaches now (recorded with it).
+    /// A floor of 0 copies needs `confirm_zero` once.
+    pub async fn set_policy(
+        &self,
+        key: &'a AppKey,
+        policy: Policy,
+        confirm_zero: bool,
+    ) -> Result<(), GuardError> {
+        let _one_at_a_time = self.locks.hold(key).await;
+        self.round(key)
+            .await?
+            .set_policy(policy, confirm_zero)
+            .await
+    }
+}
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;
