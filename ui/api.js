@@ -90,12 +90,15 @@ export const api = {
   auditEntries: (limit) => call('audit_entries', { limit }),
   /** The budget guard for one app: policy, cost of a copy, proposal, what can be reverted. */
   guardView: (target, app) => call('guard_view', { target, app }),
-  /** Sets an app's guard policy: { mode: 'off' | 'notify' } or { mode, floor }. */
-  setGuardPolicy: (target, app, policy) => call('set_guard_policy', { target, app, policy }),
+  /** Sets an app's guard policy: { mode: 'off' | 'notify' } or { mode, floor }; a floor of 0
+   *  needs `confirmZero` once (after the user was asked in words). */
+  setGuardPolicy: (target, app, policy, confirmZero = false) =>
+    call('set_guard_policy', { target, app, policy, confirmZero }),
   guardApprove: (target, app) => call('guard_approve', { target, app }),
   guardDismiss: (target, app) => call('guard_dismiss', { target, app }),
-  /** Puts back what the guard changed; `anyway` after the user was asked. */
-  guardRevert: (target, app, anyway) => call('guard_revert', { target, app, anyway }),
+  /** Puts back what the guard changed; `anyway` after the user was asked; then the guard
+   *  holds off as `hold` says ('monthEnd', 'day', 'week', 'none'). */
+  guardRevert: (target, app, anyway, hold) => call('guard_revert', { target, app, anyway, hold }),
   guardPause: (paused) => call('guard_pause', { paused }),
   /** Runs the guard now; resolves with what the user must be told. */
   guardCheck: () => call('guard_check'),

@@ -73,6 +73,8 @@ export function showCostSettings(settings) {
   costSettings = settings;
   fill('budget-amount', amountText(settings.budgetAmount));
   fill('budget-thresholds', settings.budgetThresholds.join(', '));
+  fill('budget-currency', settings.budgetCurrency);
+  fill('cost-request-cap', settings.costRequestCap);
   fill('cost-metric', settings.costMetric);
   fill('cost-months', settings.costMonths);
   fill('cost-tag', settings.costTag ?? '');
@@ -292,6 +294,7 @@ function saveBudget() {
   save({
     budgetAmount: document.getElementById('budget-amount').value,
     budgetThresholds: document.getElementById('budget-thresholds').value,
+    budgetCurrency: document.getElementById('budget-currency').value,
   }, 'budget-message');
 }
 
@@ -301,6 +304,7 @@ function saveQuery() {
     costMonths: document.getElementById('cost-months').value,
     costTag: document.getElementById('cost-tag').value,
     costLinkedAccount: document.getElementById('cost-account').value,
+    costRequestCap: document.getElementById('cost-request-cap').value,
     openaiProject: chosenProject(),
   }, 'query-message');
 }

@@ -34,7 +34,8 @@ export function initGuard(ask, changed) {
   $('guard-save').addEventListener('click', save);
   $('guard-approve').addEventListener('click', () => act(() => api.guardApprove(target, app), 'guard.approved'));
   $('guard-dismiss').addEventListener('click', () => act(() => api.guardDismiss(target, app), 'guard.dismissed'));
-  $('guard-revert').addEventListener('click', revert);
+  $('guard-revert').addEventListener('click', () => revert(false));
+  $('guard-notify-only').addEventListener('click', () => savePolicy({ mode: 'notify' }));
   $('guard-check').addEventListener('click', checkNow);
   $('guard-prices-save').addEventListener('click', savePrices);
   $('guard-tag-save').addEventListener('click', saveTag);
@@ -93,15 +94,14 @@ function copyCostText(cost) {
   });
 }
 
-/** Runs the guard now, as the schedule would, and shows what it decided. */
+/** Runs the guard now, as the schedule would, and shows what it found (its line), including
+ *  a cooldown and when it ends — never a bare "nothing to do". */
 async function checkNow() {
   const button = $('guard-check');
   button.disabled = true;
   try {
-    const told = await api.guardCheck();
+    await api.guardCheck();
     await showGuard(target, app);
-    const waiting = view?.proposal;
-    $('guard-message').textContent = told.length || waiting ? '' : t('guard.nothingToSay');
   } catch (error) {
     $('guard-message').textContent = describe(error);
   } finally {
@@ -146,21 +146,46 @@ function draw(next) {
   $('guard-tag-problem').textContent = problem
     ? render(`guard.tag_${view.tagProblem}`, { tag: view.costTag }) ?? view.tagProblem
     : '';
-  const proposal = view.proposal;
+  drawProposal(view.proposal);
+  drawRevertible(view.revertible);
+  drawLine(view.lastCheck);
+  $('guard-hold').hidden = !view.hold;
+  $('guard-hold').textContent = view.hold ? render('guard.holding', { until: view.hold.until }) : '';
+  const gitops = view.gitops && view.policy.mode !== 'off' && view.policy.mode !== 'notify';
+  $('guard-gitops').hidden = !gitops;
+  $('guard-gitops-text').textContent = gitops ? render('guard.gitopsWarning', { tool: view.gitops, app }) : '';
+}
+
+/** The waiting proposal, decided again now: what Approve would do, or why it would not. */
+function drawProposal(proposal) {
   $('guard-proposal').hidden = !proposal;
-  if (proposal) {
-    const params = { app, ...proposal.params };
+  if (!proposal) return;
+  const params = { app, ...proposal.params };
+  $('guard-approve').disabled = !proposal.current;
+  if (proposal.current) {
     $('guard-proposal-title').textContent = render('error.guard_propose', params);
-    $('guard-proposal-text').textContent = reasonText('over_budget', params, proposal.saving);
+    $('guard-proposal-text').textContent = reasonText(proposal.code, params, proposal.saving);
+  } else {
+    $('guard-proposal-title').textContent = render('guard.proposalGone', params);
+    $('guard-proposal-text').textContent = reasonText(proposal.code, params);
   }
-  const revertible = view.revertible;
+}
+
+/** What a revert would put back, and whether only the Deployment's note says so. */
+function drawRevertible(revertible) {
   $('guard-revert-box').hidden = !revertible;
-  if (revertible) {
-    $('guard-revert-text').textContent = render('guard.revertText', {
-      previous: level(revertible.previous),
-      set: level(revertible.set),
-    });
-  }
+  if (!revertible) return;
+  const values = { previous: level(revertible.previous), set: level(revertible.set) };
+  $('guard-revert-text').textContent = revertible.source === 'note'
+    ? render('guard.revertNote', values)
+    : render('guard.revertText', { ...values, at: revertible.at });
+}
+
+/** The guard's last look at this app, in one line with its time. */
+function drawLine(check) {
+  $('guard-line').textContent = check
+    ? render('guard.line', { at: check.at, reason: reasonText(check.code, { app, ...check.params }) })
+    : '';
 }
 
 /** "6", or an autoscaler's "2–10". */
@@ -168,10 +193,14 @@ function level(value) {
   return value.kind === 'autoscaler' ? `${value.min}–${value.max}` : String(value.replicas);
 }
 
-/** A reason the guard gives, in words, with what it saves when that is known. */
+/** A reason the guard gives, in words, with what it saves when that is known (and, when
+ *  automatic waits for money actually spent, or a GitOps tool would undo it, that too). */
 export function reasonText(code, params, saving) {
-  const text = render(`hint.guard_${code}`, params) ?? code;
-  return saving == null ? text : `${text} ${render('guard.saves', { saving: money(saving) })}`;
+  let text = render(`hint.guard_${code}`, params) ?? code;
+  if (saving != null) text += ` ${render('guard.saves', { saving: money(saving) })}`;
+  if (params.waitsForSpend) text += ` ${t('guard.waitsForSpend')}`;
+  if (params.gitops) text += ` ${render('guard.gitopsProposes', { tool: params.gitops })}`;
+  return text;
 }
 
 function drawSentence(policy) {
@@ -190,12 +219,23 @@ function showFieldProblems(problems = []) {
   }
 }
 
-async function save() {
+function save() {
+  return savePolicy(policyOnForm());
+}
+
+/** Saves a policy; a floor of 0 copies is asked about in words first (once). */
+async function savePolicy(policy, confirmZero = false) {
   showFieldProblems();
   try {
-    draw(await api.setGuardPolicy(target, app, policyOnForm()));
+    draw(await api.setGuardPolicy(target, app, policy, confirmZero));
     $('guard-message').textContent = t('guard.saved');
   } catch (error) {
+    if (error.code === 'guard_zero_unconfirmed' && !confirmZero) {
+      if (await confirmDialog(render('guard.zeroQuestion', { app }), t('guard.zeroConfirm'))) {
+        await savePolicy(policy, true);
+      }
+      return;
+    }
     showFieldProblems(error.fields);
     $('guard-message').textContent = describe(error);
   } finally {
@@ -209,25 +249,32 @@ async function act(run, done) {
     $('guard-message').textContent = t(done);
   } catch (error) {
     $('guard-message').textContent = describe(error);
+    // A refused approval may have cleared the proposal: show what stands now.
+    try {
+      draw(await api.guardView(target, app));
+    } catch {
+      // The message above already says what went wrong.
+    }
   } finally {
     onChange();
   }
 }
 
-async function revert() {
+/** Puts back what the guard changed. Asked first when someone changed the app since, or when
+ *  only the note on the Deployment says what it had (with both figures and their cost). */
+async function revert(anyway) {
+  const hold = $('guard-hold-choice').value;
   try {
-    draw(await api.guardRevert(target, app, false));
+    draw(await api.guardRevert(target, app, anyway, hold));
     $('guard-message').textContent = t('guard.reverted');
   } catch (error) {
-    if (error.code !== 'guard_changed_since') {
+    const asks = ['guard_changed_since', 'guard_revert_confirm'].includes(error.code);
+    if (!asks || anyway) {
       $('guard-message').textContent = describe(error);
       return;
     }
-    // Someone changed the app since the guard did: ask before putting it back.
     const question = `${errorMessage(error)} ${errorHint(error)}`;
-    if (await confirmDialog(question, t('guard.revertAnyway'))) {
-      await act(() => api.guardRevert(target, app, true), 'guard.reverted');
-    }
+    if (await confirmDialog(question, t('guard.revertAnyway'))) await revert(true);
   } finally {
     onChange();
   }
@@ -241,6 +288,7 @@ export function costLine(preview) {
     to: preview.to,
     change: money(preview.monthlyChange, 'USD', true),
   });
+  if (preview.forecastUnknown) return `${line} ${t('guard.forecastUnknown')}`;
   if (preview.newMonthEnd != null) {
     const values = { newMonthEnd: money(preview.newMonthEnd, preview.currency) };
     line += ` ${preview.budget != null

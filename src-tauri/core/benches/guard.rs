@@ -3,9 +3,12 @@
 //!
 //! - one evaluation of 10 apps over 13 months of cached figures: the cached report read from
 //!   disk and 10 decisions (goal ≤ 1 ms);
-//! - Cost Explorer requests made by 24 hourly guard checks over a day (goal: none beyond the
-//!   cache's own refreshes, every 6 hours), counted by Purser's request meter against moto and
-//!   a local forecast server, with an app on the Kubernetes API test server.
+//! - one guard round over 10 apps through the guard service with fake ports (records, look,
+//!   figures, decision, audit line when one is due; goal ≤ 1 ms);
+//! - Cost Explorer requests made by 24 hourly guard checks over a day, and by 100 moves of
+//!   the scale slider (goal: none beyond the cache's own refreshes, every 6 hours), counted
+//!   by Purser's request meter against moto and a local forecast server, with an app on the
+//!   Kubernetes API test server.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -165,18 +168,98 @@ async fn a_day_of_checks() {
         slowest = slowest.max(started.elapsed());
     }
     // Read after the checks: the meter loads its count from disk when made.
-    let requests = RequestMeter::new(&dir.path().join("data")).requests_in("2026-11");
+    let counted = || RequestMeter::new(&dir.path().join("data")).requests_in("2026-11");
+    let requests = counted();
     println!(
         "24 hourly guard checks over one day: {requests} Cost Explorer requests \
          (the cache refreshes every 6 h: 4 refreshes × usage + forecast = 8 expected; 0 beyond), \
          {told} notices, slowest check {:.1} ms (cluster read included)",
         slowest.as_secs_f64() * 1000.0
     );
+    let started = Instant::now();
+    for copies in 0..100 {
+        purser
+            .scale_preview(&target, "assistant", copies % 20)
+            .await
+            .unwrap();
+    }
+    println!(
+        "100 scale slider moves: {} Cost Explorer requests beyond the checks' (0 expected: \
+         the cached figures serve them), {:.2} ms a move",
+        counted() - requests,
+        started.elapsed().as_secs_f64() * 10.0
+    );
+}
+
+/// One round over 10 apps as the schedule runs it, through the guard service with fake ports:
+/// after the first iteration every app is in its steady state (told, proposed or in the
+/// cooldown), as an hourly round mostly finds them.
+fn round_of_ten(c: &mut Criterion) {
+    use purser_core::audit::AuditLog;
+    use purser_core::guard::fakes::{FakeCluster, FakeFigures, FakeRecords, Kept};
+    use purser_core::guard::{AppKey, AppRecord, GuardService, Ports, RoundLocks};
+    let dir = tempfile::tempdir().unwrap();
+    let (cluster, figures, records, told) = (
+        FakeCluster::default(),
+        FakeFigures::default(),
+        FakeRecords::default(),
+        Kept::default(),
+    );
+    let audit = AuditLog::new(dir.path());
+    let clock = ManualClock::new(datetime!(2026-11-20 12:00 UTC));
+    let locks = RoundLocks::default();
+    let keys: Vec<AppKey> = (0..10)
+        .map(|i| AppKey {
+            context: "prod".into(),
+            namespace: "shop".into(),
+            app: format!("app-{i}"),
+        })
+        .collect();
+    for (i, key) in keys.iter().enumerate() {
+        let policy = match i % 3 {
+            0 => Policy::Notify,
+            1 => Policy::Propose { floor: 1 },
+            _ => Policy::Automatic { floor: 2 },
+        };
+        records.put(
+            key,
+            AppRecord {
+                policy,
+                ..AppRecord::default()
+            },
+        );
+    }
+    let service = GuardService::new(
+        Ports {
+            cluster: &cluster,
+            figures: &figures,
+            records: &records,
+            clock: &clock,
+            notifier: &told,
+            audit: &audit,
+        },
+        &locks,
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    c.bench_function("guard_round_10_apps_fake_ports", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                for key in &keys {
+                    black_box(service.run_round(key).await);
+                }
+            });
+            told.clear();
+        })
+    });
 }
 
 fn main() {
     let mut criterion = Criterion::default().configure_from_args().sample_size(50);
     evaluation(&mut criterion);
+    round_of_ten(&mut criterion);
     criterion.final_summary();
     tokio::runtime::Runtime::new()
         .unwrap()

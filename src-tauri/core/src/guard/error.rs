@@ -134,13 +134,20 @@ impl From<GuardError> for AppError {
             GuardError::RevertOutOfBounds { app, level } => new("guard_revert_out_of_bounds")
                 .with("app", app)
                 .with("level", level),
-            GuardError::RevertConfirm(question) => new("guard_revert_confirm")
-                .with("app", question.app)
-                .with("previous", question.previous)
-                .with("set", question.set)
-                .with("now", question.now)
-                .with("previousMonthly", question.previous_monthly)
-                .with("nowMonthly", question.now_monthly),
+            GuardError::RevertConfirm(question) => {
+                // Without a copy's cost the question names the copies alone.
+                let hint = match (question.previous_monthly, question.now_monthly) {
+                    (Some(_), Some(_)) => "guard_revert_confirm",
+                    _ => "guard_revert_confirm_copies",
+                };
+                AppError::hinted("guard_revert_confirm", hint, &message)
+                    .with("app", question.app)
+                    .with("previous", question.previous)
+                    .with("set", question.set)
+                    .with("now", question.now)
+                    .with("previousMonthly", question.previous_monthly)
+                    .with("nowMonthly", question.now_monthly)
+            }
             GuardError::ChangedSince { app, set, now } => new("guard_changed_since")
                 .with("app", app)
                 .with("set", set)
@@ -201,6 +208,14 @@ pub fn examples() -> Vec<AppError> {
             now: "2".into(),
             previous_monthly: Some(127.5),
             now_monthly: Some(21.25),
+        })),
+        GuardError::RevertConfirm(Box::new(RevertQuestion {
+            app: app(),
+            previous: "12".into(),
+            set: "2".into(),
+            now: "2".into(),
+            previous_monthly: None,
+            now_monthly: None,
         })),
         GuardError::ChangedSince {
             app: app(),
