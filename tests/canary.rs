@@ -32,10 +32,12 @@ const OPENAI_SECOND: &str = "canary-openai-second-91b2c3d4e5f6";
 const AWS_KEY_ID: &str = "CANARYKEYID7F3A9C1E5B";
 const AWS_SECRET: &str = "canarysecret7f3a9c1e5b2d4f60a8e1/+=";
 const AWS_TOKEN: &str = "canarytoken7f3a9c1e5b2d4f60a8e1xyz";
+const ADMIN: &str = "sk-admin-canary-7f3a9c1e5b2d4f60a8e1";
 /// The value someone else put in the app's Secret with `kubectl apply`.
 const THEIRS: &str = "canary-kubectl-applied-5d6e7f80a1b2";
-const CANARIES: [&str; 6] = [
+const CANARIES: [&str; 7] = [
     OPENAI_FIRST,
+    ADMIN,
     OPENAI_SECOND,
     AWS_KEY_ID,
     AWS_SECRET,
@@ -107,9 +109,12 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
         ("aws_access_key_id", AWS_KEY_ID),
         ("aws_secret_access_key", AWS_SECRET),
         ("aws_session_token", AWS_TOKEN),
+        ("openai_admin_key", ADMIN),
     ] {
         call("store_secret", json!({"kind": kind, "value": value})).unwrap();
     }
+    let admin_ok = call("check_openai_admin", json!({})).unwrap();
+    assert_eq!(admin_ok["ok"], true, "{admin_ok}");
     assert_eq!(
         lookup(&service, "openai-api-key").as_deref(),
         Some(OPENAI_FIRST)
@@ -183,6 +188,26 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
         json!({"target": target, "app": "assistant", "replicas": 2}),
     )
     .unwrap();
+    // The guard over the same app: its policy, a check (which reads the month's cost with the
+    // keys and the admin key), its view, what a change would cost, pause and resume.
+    let at = json!({"target": target, "app": "assistant"});
+    call(
+        "set_guard_policy",
+        json!({"target": target, "app": "assistant", "policy": {"mode": "propose", "floor": 1},
+               "confirmZero": false}),
+    )
+    .unwrap();
+    call("guard_check", json!({})).unwrap();
+    call("guard_view", at.clone()).unwrap();
+    call("guard_dismiss", at.clone()).unwrap();
+    call(
+        "scale_cost",
+        json!({"target": target, "app": "assistant", "replicas": 3}),
+    )
+    .unwrap();
+    call("form_cost", json!({"target": target, "spec": spec})).unwrap();
+    call("guard_pause", json!({"paused": true})).unwrap();
+    call("guard_pause", json!({"paused": false})).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
     call(
         "uninstall_app",
@@ -214,6 +239,7 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
         "aws_access_key_id",
         "aws_secret_access_key",
         "aws_session_token",
+        "openai_admin_key",
     ] {
         call("delete_secret", json!({"kind": kind})).unwrap();
     }
@@ -319,6 +345,14 @@ async fn openai_server() -> MockServer {
         .and(header("authorization", format!("Bearer {OPENAI_FIRST}").as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(
             json!({"object": "list", "data": [{"id": "m", "object": "model", "created": 1, "owned_by": "o"}]}),
+        ))
+        .mount(&server)
+        .await;
+    // The admin key reads the organisation's costs (one day of nothing spent).
+    Mock::given(path("/v1/organization/costs"))
+        .and(header("authorization", format!("Bearer {ADMIN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"object": "page", "data": [], "has_more": false, "next_page": null}),
         ))
         .mount(&server)
         .await;

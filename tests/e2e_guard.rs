@@ -93,6 +93,7 @@ async fn propose_approve_and_revert_on_the_sandbox() {
     )
     .await;
     app.wait_text("notices", "Budget guard").await;
+    app.wait_text("guard-line", "Last check").await;
     app.screenshot("guard-proposal.png").await;
     app.click_button("Scale down now").await;
     app.wait_text("guard-message", "Scaled down.").await;
@@ -107,6 +108,13 @@ async fn propose_approve_and_revert_on_the_sandbox() {
     app.wait_text("activity-rows", "Guard: reverted").await;
     app.wait_text("activity-rows", "assistant: 1 → 3 copies")
         .await;
+    // The revert sticks: the guard holds off until the month ends, and says so.
+    app.wait_text("guard-hold", "holds off on this app until")
+        .await;
+    app.click_button("Check now").await;
+    app.wait_text("guard-line", "holds off on this app until")
+        .await;
+    app.wait_text("rollout-summary", "Ready: 3 of 3").await;
     assert!(
         !app.shown("guard-revert-box").await,
         "nothing left to revert"

@@ -277,6 +277,129 @@ fn the_deployment_commands_on_the_sandbox() {
     assert_shaped(&refused, "kube_not_connected");
 }
 
+/// Every guard command as the window calls it, on the sandbox with sample figures over the
+/// budget (sample figures may move the sandbox, never a real cluster).
+#[test]
+fn the_guard_commands_on_the_sandbox() {
+    let app = launch();
+    app.ok("update_settings", json!({"patch": {"budgetAmount": "800"}}));
+    app.ok("kube_connect", json!({"context": "purser-sandbox"}));
+    let target = json!({"context": "purser-sandbox", "namespace": "default"});
+    let spec = json!({"name": "assistant", "image": "ghcr.io/acme/assistant:1.0", "replicas": 3,
+        "port": 8080, "cpuRequest": "250m", "memoryRequest": "512Mi"});
+    let cost = app.ok("form_cost", json!({"target": target, "spec": spec}));
+    assert_eq!(
+        (cost["from"].clone(), cost["to"].clone()),
+        (json!(0), json!(3))
+    );
+    assert_eq!(
+        cost["forecastUnknown"], false,
+        "sample figures are fine beside the sandbox"
+    );
+    app.ok(
+        "deploy_app",
+        json!({"target": target, "spec": spec, "takeOver": false}),
+    );
+    let at = |app_name: &str| json!({"target": target, "app": app_name});
+
+    let view = app.ok("guard_view", at("assistant"));
+    assert_eq!(view["policy"]["mode"], "off");
+    let cost = app.ok(
+        "scale_cost",
+        json!({"target": target, "app": "assistant", "replicas": 5}),
+    );
+    assert!(cost["monthlyChange"].as_f64().unwrap() > 0.0, "{cost}");
+
+    let policy = |mode: &str, floor: i64, confirm: bool| {
+        json!({"target": target, "app": "assistant", "policy": {"mode": mode, "floor": floor},
+               "confirmZero": confirm})
+    };
+    assert_shaped(
+        &app.err("set_guard_policy", policy("automatic", 101, false)),
+        "guard_invalid",
+    );
+    assert_shaped(
+        &app.err("set_guard_policy", policy("automatic", 0, false)),
+        "guard_zero_unconfirmed",
+    );
+    assert_eq!(
+        app.ok("guard_view", at("assistant"))["policy"]["mode"],
+        "off"
+    );
+    let view = app.ok("set_guard_policy", policy("propose", 1, false));
+    assert_eq!(view["policy"], json!({"mode": "propose", "floor": 1}));
+
+    let prices = |vcpu: f64| json!({"target": target, "app": "assistant", "vcpuHour": vcpu, "gbHour": 0.005});
+    assert_shaped(&app.err("set_guard_prices", prices(-1.0)), "guard_invalid");
+    let view = app.ok("set_guard_prices", prices(0.05));
+    assert_eq!(view["prices"]["source"], "edited");
+    let tag = |tag: &str| json!({"target": target, "app": "assistant", "tag": tag});
+    assert_shaped(
+        &app.err("set_guard_cost_tag", tag("no equals")),
+        "guard_invalid",
+    );
+    assert_eq!(
+        app.ok("set_guard_cost_tag", tag("app=assistant"))["costTag"],
+        "app=assistant"
+    );
+    app.ok("set_guard_cost_tag", tag(""));
+
+    let refused = app.err("guard_approve", at("assistant"));
+    assert_shaped(&refused, "guard_no_proposal");
+    let told = app.ok("guard_check", json!({}));
+    assert_eq!(told[0]["code"], "guard_propose", "{told}");
+    let view = app.ok("guard_view", at("assistant"));
+    assert_eq!(view["proposal"]["current"], true);
+    assert_eq!(view["lastCheck"]["did"], "propose");
+    let view = app.ok("guard_approve", at("assistant"));
+    assert_eq!(view["copies"], 1);
+    assert_eq!(view["revertible"]["source"], "record");
+    assert_eq!(view["proposal"], Value::Null);
+    // Nothing waits now: turning it down changes nothing.
+    app.ok("guard_dismiss", at("assistant"));
+
+    let revert =
+        |hold: &str| json!({"target": target, "app": "assistant", "anyway": false, "hold": hold});
+    let refused = app.err(
+        "guard_revert",
+        json!({"target": target, "app": "assistant", "anyway": false, "hold": "forever"}),
+    );
+    assert!(refused.to_string().contains("hold"), "{refused}");
+    let view = app.ok("guard_revert", revert("day"));
+    assert_eq!(view["copies"], 3);
+    assert!(view["hold"]["until"].is_string(), "{view}");
+    assert_shaped(
+        &app.err("guard_revert", revert("none")),
+        "guard_nothing_to_revert",
+    );
+
+    app.ok("guard_pause", json!({"paused": true}));
+    assert_eq!(app.ok("guard_view", at("assistant"))["paused"], true);
+    assert_eq!(
+        app.ok("guard_check", json!({})),
+        json!([]),
+        "paused: no round"
+    );
+    app.ok("guard_pause", json!({"paused": false}));
+    app.ok(
+        "tray_words",
+        json!({"words": {"open": "Abrir", "pause": "Pausar", "resume": "Reanudar", "quit": "Salir"}}),
+    );
+
+    let actions: Vec<String> = app
+        .ok("audit_entries", json!({"limit": 20}))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .filter(|a| a.starts_with("guard"))
+        .collect();
+    assert_eq!(
+        actions,
+        ["guardRevert", "guardScale", "guardPropose", "guardPolicy"]
+    );
+}
+
 #[test]
 fn the_cost_commands_sample_real_and_offline() {
     let app = launch();

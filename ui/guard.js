@@ -148,7 +148,8 @@ function draw(next) {
     : '';
   drawProposal(view.proposal);
   drawRevertible(view.revertible);
-  drawLine(view.lastCheck);
+  // While the guard holds off, the hold line says it (with how to end it) instead.
+  drawLine(view.hold && view.lastCheck?.code === 'held' ? null : view.lastCheck);
   $('guard-hold').hidden = !view.hold;
   $('guard-hold').textContent = view.hold ? render('guard.holding', { until: view.hold.until }) : '';
   const gitops = view.gitops && view.policy.mode !== 'off' && view.policy.mode !== 'notify';

@@ -1479,6 +1479,10 @@ export function momentText(text) {
   if (Number.isNaN(at.getTime())) return String(text);
   const time = { hour: '2-digit', minute: '2-digit' };
   const today = new Date().toDateString() === at.toDateString();
+  // A day's start (a hold "until 1 January") reads as the day alone.
+  if (at.getHours() === 0 && at.getMinutes() === 0) {
+    return at.toLocaleDateString(current, { day: 'numeric', month: 'long' });
+  }
   return today
     ? at.toLocaleTimeString(current, time)
     : at.toLocaleString(current, { day: 'numeric', month: 'short', ...time });

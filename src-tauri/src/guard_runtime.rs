@@ -79,6 +79,8 @@ fn schedule<R: Runtime>(app: AppHandle<R>, (first, every): (Duration, Duration))
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(first).await;
         let mut ticks = tokio::time::interval(every);
+        // After sleep or a suspended laptop, one round — not every missed hour back to back.
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             ticks.tick().await;
             let told = app.state::<Purser>().guard_check().await;
