@@ -277,6 +277,7 @@ fn the_deployment_commands_on_the_sandbox() {
     assert_shaped(&refused, "kube_not_connected");
 }
 
+// Long: one scenario, told step by step in the order it happens.
 /// Every guard command as the window calls it, on the sandbox with sample figures over the
 /// budget (sample figures may move the sandbox, never a real cluster).
 #[test]

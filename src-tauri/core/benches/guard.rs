@@ -99,6 +99,7 @@ fn evaluation(c: &mut Criterion) {
     });
 }
 
+// Long: the peers, the app and the day of checks, in the order they happen.
 /// 24 guard checks an hour apart, as the schedule runs them: how many Cost Explorer requests.
 async fn a_day_of_checks() {
     let moto = Moto::start();

@@ -9,17 +9,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use purser_core::audit::Outcome;
-use purser_core::clock::Clock;
-use purser_core::cluster::{AppSpec, KubeconfigSource, Target};
 use purser_core::cost::RequestMeter;
 use purser_core::guard::{HoldChoice, Policy, Target as Level};
 use purser_core::secrets::{Secret, SecretKind};
 use purser_core::settings::SettingsPatch;
-use purser_core::testing::{FixedClock, ManualClock, MemoryStore};
+use purser_core::testing::ManualClock;
+use purser_core::Purser;
 use purser_core::TagProblem;
-use purser_core::{AppDirs, AwsEndpoints, Backends, Purser};
-use purser_test_support::kube::{Cluster, CONTEXT};
-use purser_test_support::moto::Moto;
+use purser_test_support::kube::CONTEXT;
 use serde_json::{json, Value};
 use time::macros::datetime;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -273,6 +270,7 @@ async fn prices_are_edited_checked_and_kept() {
     assert_eq!((view.prices.vcpu_hour, view.prices.gb_hour), (0.05, 0.005));
 }
 
+// Long: one scenario, told step by step in the order it happens.
 /// The copy's cost measured by the app's tag: October's tagged cost ($900, from moto) over the
 /// copy-hours the audit log shows (2 copies from September, 4 from 16 October: 2,256), asked
 /// of Cost Explorer once and kept across a restart; a bad tag changes nothing; an app the log
@@ -344,6 +342,17 @@ async fn a_copy_is_measured_by_its_tag_and_the_copy_hours_in_the_log() {
         .unwrap();
     assert_eq!(untagged.tag_problem, Some(TagProblem::NoTaggedCost));
     assert_eq!(untagged.copy_cost.unwrap().basis, "prices");
+    // What Cost Explorer said is kept a day: slider moves and checks do not ask (and pay) again.
+    let asked = requests();
+    for copies in [2, 3, 4] {
+        let preview = restarted
+            .scale_preview(&target(), "assistant", copies)
+            .await
+            .unwrap();
+        assert_eq!(preview.copy_cost.unwrap().basis, "prices");
+    }
+    restarted.guard_view(&target(), "assistant").await.unwrap();
+    assert_eq!(requests(), asked, "a failed lookup is not repeated");
 
     let cleared = restarted
         .set_guard_cost_tag(&target(), "assistant", "")

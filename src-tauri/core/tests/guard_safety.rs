@@ -17,7 +17,7 @@ use purser_core::cost::RequestMeter;
 use purser_core::guard::{HoldChoice, Policy};
 use purser_core::settings::SettingsPatch;
 use purser_core::testing::FixedClock;
-use purser_test_support::kube::{Cluster, CONTEXT};
+use purser_test_support::kube::Cluster;
 use serde_json::json;
 use time::macros::datetime;
 use wiremock::matchers::{header, method};

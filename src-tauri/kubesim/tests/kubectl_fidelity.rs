@@ -179,6 +179,7 @@ async fn kubectl_pages_a_long_list() {
     assert_eq!(pages.iter().sum::<usize>(), names.len(), "{pages:?}");
 }
 
+// Long: one scenario, told step by step in the order it happens.
 /// A write carrying a `resourceVersion` is a precondition, as kubectl and the real server
 /// treat it: on the object (merge patch) and on its `scale` subresource. A stale one is
 /// refused with 409 and changes nothing; the current one goes through.

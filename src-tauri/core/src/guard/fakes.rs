@@ -16,9 +16,13 @@ use super::ports::{
     Notifier, Stored,
 };
 use super::record::{AppRecord, ClusterIdentity, UidOf};
-use super::{AppKey, Range, Target as Level};
+use super::service::{GuardService, Initiator, Ports, RoundLocks};
+use super::{AppKey, Policy, Range, Target as Level};
+use crate::audit::{AuditLog, Outcome};
 use crate::error::AppError;
 use crate::sync::lock;
+use crate::testing::ManualClock;
+use time::macros::datetime;
 
 /// One app in a cluster held in memory.
 #[derive(Debug, Clone)]
@@ -308,5 +312,95 @@ impl Kept {
 impl Notifier for Kept {
     fn tell(&self, notice: AppError) {
         lock(&self.0).push(notice);
+    }
+}
+
+/// Every fake port, an audit log in a temporary folder, and the app they are about.
+pub struct World {
+    pub key: AppKey,
+    pub cluster: FakeCluster,
+    pub figures: FakeFigures,
+    pub records: FakeRecords,
+    pub clock: ManualClock,
+    pub told: Kept,
+    pub audit: AuditLog,
+    pub locks: RoundLocks,
+    _dir: tempfile::TempDir,
+}
+
+pub const NOW: time::OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
+
+pub fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    World {
+        key: AppKey {
+            context: "prod".into(),
+            namespace: "shop".into(),
+            app: "assistant".into(),
+        },
+        cluster: FakeCluster::default(),
+        figures: FakeFigures::default(),
+        records: FakeRecords::default(),
+        clock: ManualClock::new(NOW),
+        told: Kept::default(),
+        audit: AuditLog::new(dir.path()),
+        locks: RoundLocks::default(),
+        _dir: dir,
+    }
+}
+
+impl World {
+    pub fn service(&self) -> GuardService<'_> {
+        let ports = Ports {
+            cluster: &self.cluster,
+            figures: &self.figures,
+            records: &self.records,
+            clock: &self.clock,
+            notifier: &self.told,
+            audit: &self.audit,
+        };
+        GuardService::new(ports, &self.locks)
+    }
+
+    /// The app under `policy`, set on the cluster the context reaches now.
+    pub fn guard(&self, policy: Policy) -> &Self {
+        self.records.put(
+            &self.key,
+            AppRecord {
+                policy,
+                cluster: Some(lock(&self.cluster.identity).clone()),
+                ..AppRecord::default()
+            },
+        );
+        self
+    }
+
+    pub fn record(&self) -> AppRecord {
+        self.records.get(&self.key)
+    }
+
+    pub fn copies(&self) -> i32 {
+        lock(&self.cluster.app).copies
+    }
+
+    pub fn writes(&self) -> Vec<Level> {
+        lock(&self.cluster.writes).clone()
+    }
+
+    /// The guard's audit results, oldest first.
+    pub fn audited(&self) -> Vec<(String, Outcome)> {
+        let mut lines: Vec<_> = self
+            .audit
+            .recent(100)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.action, e.outcome))
+            .collect();
+        lines.reverse();
+        lines
+    }
+
+    pub fn person() -> Initiator {
+        Initiator::Person("alice".into())
     }
 }

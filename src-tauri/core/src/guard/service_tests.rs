@@ -6,102 +6,11 @@ use time::macros::datetime;
 use time::Duration;
 
 use super::*;
-use crate::audit::{AuditLog, Outcome};
-use crate::guard::fakes::{identity, FakeCluster, FakeFigures, FakeRecords, Kept};
+use crate::audit::Outcome;
+use crate::guard::fakes::{identity, world, World, NOW};
 use crate::guard::gitops::GitOps;
-use crate::guard::record::AppRecord;
-use crate::guard::{AppKey, Policy, Range, Target as Level};
+use crate::guard::{Policy, Range, Target as Level};
 use crate::sync::lock;
-use crate::testing::ManualClock;
-
-struct World {
-    key: AppKey,
-    cluster: FakeCluster,
-    figures: FakeFigures,
-    records: FakeRecords,
-    clock: ManualClock,
-    told: Kept,
-    audit: AuditLog,
-    locks: RoundLocks,
-    _dir: tempfile::TempDir,
-}
-
-const NOW: time::OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
-
-fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    World {
-        key: AppKey {
-            context: "prod".into(),
-            namespace: "shop".into(),
-            app: "assistant".into(),
-        },
-        cluster: FakeCluster::default(),
-        figures: FakeFigures::default(),
-        records: FakeRecords::default(),
-        clock: ManualClock::new(NOW),
-        told: Kept::default(),
-        audit: AuditLog::new(dir.path()),
-        locks: RoundLocks::default(),
-        _dir: dir,
-    }
-}
-
-impl World {
-    fn service(&self) -> GuardService<'_> {
-        let ports = Ports {
-            cluster: &self.cluster,
-            figures: &self.figures,
-            records: &self.records,
-            clock: &self.clock,
-            notifier: &self.told,
-            audit: &self.audit,
-        };
-        GuardService::new(ports, &self.locks)
-    }
-
-    /// The app under `policy`, set on the cluster the context reaches now.
-    fn guard(&self, policy: Policy) -> &Self {
-        self.records.put(
-            &self.key,
-            AppRecord {
-                policy,
-                cluster: Some(lock(&self.cluster.identity).clone()),
-                ..AppRecord::default()
-            },
-        );
-        self
-    }
-
-    fn record(&self) -> AppRecord {
-        self.records.get(&self.key)
-    }
-
-    fn copies(&self) -> i32 {
-        lock(&self.cluster.app).copies
-    }
-
-    fn writes(&self) -> Vec<Level> {
-        lock(&self.cluster.writes).clone()
-    }
-
-    /// The guard's audit results, oldest first.
-    fn audited(&self) -> Vec<(String, Outcome)> {
-        let mut lines: Vec<_> = self
-            .audit
-            .recent(100)
-            .unwrap()
-            .into_iter()
-            .map(|e| (e.action, e.outcome))
-            .collect();
-        lines.reverse();
-        lines
-    }
-
-    fn person() -> Initiator {
-        Initiator::Person("alice".into())
-    }
-}
 
 fn copies(replicas: i32) -> Level {
     Level::Copies { replicas }

@@ -152,37 +152,8 @@ pub fn apply_patch(
                 next.aws_profile = parse_name(value, is_profile_name).ok_or_else(choice)?
             }
             "awsRegion" => next.aws_region = parse_name(value, is_region).ok_or_else(choice)?,
-            "budgetAmount" => {
-                next.budget_amount = match value {
-                    Value::Null => None,
-                    Value::String(text) => {
-                        Some(parse_amount(text, style).map_err(|p| refuse(Refusal::Amount(p)))?)
-                    }
-                    // Numbers come from the settings file (the window sends text).
-                    Value::Number(number) => Some(
-                        valid_amount(number.as_f64().unwrap_or(f64::NAN))
-                            .map_err(|p| refuse(Refusal::Amount(p)))?,
-                    ),
-                    _ => return Err(choice()),
-                }
-            }
-            "budgetThresholds" => {
-                let text = match value {
-                    Value::String(text) => text.clone(),
-                    Value::Array(items) => items
-                        .iter()
-                        .map(|item| item.to_string().trim_matches('"').to_string())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    other => other.to_string(),
-                };
-                next.budget_thresholds = Thresholds(
-                    parse_thresholds(&text).map_err(|p| refuse(Refusal::Thresholds(p)))?,
-                );
-            }
-            "budgetCurrency" => {
-                let code = value.as_str().map(|c| c.trim().to_ascii_uppercase());
-                next.budget_currency = code.filter(|c| is_currency(c)).ok_or_else(choice)?;
+            "budgetAmount" | "budgetThresholds" | "budgetCurrency" => {
+                apply_budget(&mut next, setting, value, style)?
             }
             "costRequestCap" => {
                 let cap = value
@@ -216,6 +187,52 @@ pub fn apply_patch(
         }
     }
     Ok(next)
+}
+
+/// The budget's settings: its amount (text read as `style` writes it), thresholds, currency.
+fn apply_budget(
+    next: &mut Settings,
+    setting: &'static str,
+    value: &Value,
+    style: NumberStyle,
+) -> Result<(), SettingsError> {
+    let refuse = |why| SettingsError::Invalid { setting, why };
+    let choice = || refuse(Refusal::NotAChoice);
+    match setting {
+        "budgetAmount" => {
+            next.budget_amount = match value {
+                Value::Null => None,
+                Value::String(text) => {
+                    Some(parse_amount(text, style).map_err(|p| refuse(Refusal::Amount(p)))?)
+                }
+                // Numbers come from the settings file (the window sends text).
+                Value::Number(number) => Some(
+                    valid_amount(number.as_f64().unwrap_or(f64::NAN))
+                        .map_err(|p| refuse(Refusal::Amount(p)))?,
+                ),
+                _ => return Err(choice()),
+            }
+        }
+        "budgetThresholds" => {
+            let text = match value {
+                Value::String(text) => text.clone(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|item| item.to_string().trim_matches('"').to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            next.budget_thresholds =
+                Thresholds(parse_thresholds(&text).map_err(|p| refuse(Refusal::Thresholds(p)))?);
+        }
+        "budgetCurrency" => {
+            let code = value.as_str().map(|c| c.trim().to_ascii_uppercase());
+            next.budget_currency = code.filter(|c| is_currency(c)).ok_or_else(choice)?;
+        }
+        _ => return Err(SettingsError::UnknownField(setting.into())),
+    }
+    Ok(())
 }
 
 /// Reads the settings file's bytes. Only a file that is not a JSON object is refused. Every

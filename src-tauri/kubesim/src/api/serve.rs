@@ -129,23 +129,7 @@ pub(super) fn serve(shared: &Shared, verb: &str, call: Call) -> Result<Reply, Ap
         }
         ("update" | "patch", Some("scale")) => {
             let live = live(store)?;
-            let scale = if verb == "update" {
-                parse_body(&call)?
-            } else {
-                patched(&scale_of(&live), &call)?
-            };
-            // A Scale carrying a resourceVersion is a precondition, as on the object itself.
-            if let Some(rv) = scale
-                .pointer("/metadata/resourceVersion")
-                .and_then(Value::as_str)
-            {
-                if live["metadata"]["resourceVersion"].as_str() != Some(rv) {
-                    return Err(ApiError::conflict(def, &name));
-                }
-            }
-            let updated = with_replicas(&call, live, &scale)?;
-            let result = store.update(def, &ns, &name, updated, &writer)?;
-            Ok(Reply::Json(scale_of(&result)))
+            scale(store, &call, verb, live, &writer)
         }
         ("update", None | Some("status")) => {
             let body = parse_body(&call)?;
@@ -186,6 +170,39 @@ pub(super) fn serve(shared: &Shared, verb: &str, call: Call) -> Result<Reply, Ap
             format!("{verb} is not supported on {}", def.qualified()),
         )),
     }
+}
+
+/// A write of the `scale` subresource: the Scale (sent whole, or a patch of the live one)
+/// sets the object's replicas; a resourceVersion on it is a precondition.
+fn scale(
+    store: &mut Store,
+    call: &Call,
+    verb: &str,
+    live: Value,
+    writer: &Writer,
+) -> Result<Reply, ApiError> {
+    let (def, name) = (
+        call.target.def,
+        call.target.name.clone().unwrap_or_default(),
+    );
+    let ns = call.target.ns.clone().unwrap_or_default();
+    let scale = if verb == "update" {
+        parse_body(call)?
+    } else {
+        patched(&scale_of(&live), call)?
+    };
+    // A Scale carrying a resourceVersion is a precondition, as on the object itself.
+    if let Some(rv) = scale
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+    {
+        if live["metadata"]["resourceVersion"].as_str() != Some(rv) {
+            return Err(ApiError::conflict(def, &name));
+        }
+    }
+    let updated = with_replicas(call, live, &scale)?;
+    let result = store.update(def, &ns, &name, updated, writer)?;
+    Ok(Reply::Json(scale_of(&result)))
 }
 
 /// The objects of a type that match the request's label and field selectors.
