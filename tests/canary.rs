@@ -101,7 +101,8 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
 
     call(
         "update_settings",
-        json!({"patch": {"openaiBaseUrl": format!("{}/v1", openai.uri()), "awsSource": "keys", "budgetAmount": "100"}}),
+        json!({"patch": {"openaiBaseUrl": format!("{}/v1", openai.uri()),
+            "openaiAdminBaseUrl": format!("{}/v1", openai.uri()), "awsSource": "keys", "budgetAmount": "100"}}),
     )
     .unwrap();
     for (kind, value) in [

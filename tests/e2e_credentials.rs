@@ -165,9 +165,17 @@ async fn check_the_admin_key_and_tell_a_project_key_apart() {
         .await;
 
     let app = Desktop::launch().await;
-    app.type_in("API address", &format!("{}/v1", server.uri()))
+    // The admin key never goes to the app's API address; its own address is set on purpose,
+    // and the window says where the key goes.
+    app.open_disclosure("Where the admin key goes").await;
+    app.type_in(
+        "Admin API address (empty: OpenAI’s own)",
+        &format!("{}/v1", server.uri()),
+    )
+    .await;
+    app.click_button("Save admin address").await;
+    app.wait_text("openai-admin-warning", "The admin key is sent to")
         .await;
-    app.click_button("Save address").await;
     app.type_in("Admin key", ADMIN).await;
     app.click_button("Store: Admin key").await;
     app.click_button("Check the admin key").await;

@@ -112,7 +112,7 @@ async fn propose_approve_and_revert_on_the_sandbox() {
     app.wait_text("guard-hold", "holds off on this app until")
         .await;
     app.click_button("Check now").await;
-    app.wait_text("guard-line", "holds off on this app until")
+    app.wait_text("guard-hold", "holds off on this app until")
         .await;
     app.wait_text("rollout-summary", "Ready: 3 of 3").await;
     assert!(

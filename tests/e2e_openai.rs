@@ -53,6 +53,7 @@ async fn openai_server() -> MockServer {
 
 /// The words a user reads to set things up, in one language.
 struct Labels {
+    disclosure: &'static str,
     address: &'static str,
     save_address: &'static str,
     key: &'static str,
@@ -60,21 +61,24 @@ struct Labels {
 }
 
 const ENGLISH: Labels = Labels {
-    address: "API address",
-    save_address: "Save address",
+    disclosure: "Where the admin key goes",
+    address: "Admin API address (empty: OpenAI’s own)",
+    save_address: "Save admin address",
     key: "Admin key",
     store: "Store: Admin key",
 };
 
 const SPANISH: Labels = Labels {
-    address: "Dirección de la API",
-    save_address: "Guardar dirección",
+    disclosure: "Adónde va la clave de administración",
+    address: "Dirección de la API de administración (vacía: la de OpenAI)",
+    save_address: "Guardar dirección de administración",
     key: "Clave de administración",
     store: "Guardar: Clave de administración",
 };
 
 /// Points Purser at the local server and stores the admin key, as a user would.
 async fn set_up(app: &Desktop, server: &MockServer, labels: &Labels) {
+    app.open_disclosure(labels.disclosure).await;
     app.type_in(labels.address, &format!("{}/v1", server.uri()))
         .await;
     app.click_button(labels.save_address).await;

@@ -72,9 +72,11 @@ export const api = {
   /** Purser's apps in the namespace. */
   kubeApps: (target) => call('kube_apps', { target }),
   /** Server-side dry run of the form: changes, conflicts, YAML (key masked). */
-  deployPreview: (target, spec) => call('deploy_preview', { target, spec }),
+  /** `insecureOk`: the user said yes to sending the key over an insecure connection. */
+  deployPreview: (target, spec, insecureOk = false) => call('deploy_preview', { target, spec, insecureOk }),
   /** Deploys the form; resolves with the first rollout status. */
-  deployApp: (target, spec, takeOver) => call('deploy_app', { target, spec, takeOver }),
+  deployApp: (target, spec, takeOver, insecureOk = false) =>
+    call('deploy_app', { target, spec, takeOver, insecureOk }),
   /** Streams rollout statuses of `app` to `onStatus` until another watch starts. */
   watchRollout: (target, app, onStatus) => {
     const channel = new Channel();

@@ -21,6 +21,9 @@ export function initCredentials(refreshStatus) {
   document.getElementById('check-openaiAdmin').addEventListener('click', () => runCheck('openaiAdmin'));
   document.getElementById('save-openai-base-url').addEventListener('click', () =>
     saveSetting('openaiBaseUrl', document.getElementById('openai-base-url').value, 'openai-base-url-message'));
+  document.getElementById('save-openai-admin-base-url').addEventListener('click', () =>
+    saveSetting('openaiAdminBaseUrl', document.getElementById('openai-admin-base-url').value,
+      'openai-admin-base-url-message'));
   document.getElementById('save-aws-region').addEventListener('click', () =>
     saveSetting('awsRegion', document.getElementById('aws-region').value, 'aws-region-message'));
   for (const radio of document.querySelectorAll('input[name="aws-source"]')) {
@@ -80,6 +83,13 @@ export function redrawCredentials(currentSettings) {
 function drawSettings() {
   if (!settings) return;
   document.getElementById('openai-base-url').value = settings.openaiBaseUrl;
+  const admin = settings.openaiAdminBaseUrl;
+  document.getElementById('openai-admin-base-url').value = admin ?? '';
+  // An admin key can manage the organisation's keys, users and projects: say where it goes.
+  const warning = document.getElementById('openai-admin-warning');
+  warning.hidden = !admin;
+  warning.textContent = admin ? render('credentials.adminAddressWarning', { address: admin }) : '';
+  if (admin) document.getElementById('openai-admin-address').open = true;
   document.getElementById('aws-region').value = settings.awsRegion ?? '';
   for (const radio of document.querySelectorAll('input[name="aws-source"]')) {
     radio.checked = radio.value === settings.awsSource;

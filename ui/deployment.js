@@ -8,6 +8,7 @@ import { describe, showErrorBox, confirmDialog } from './messages.js';
 import { loadActivity, initActivity } from './activity.js';
 import { initGuard, showGuard, showScaleCost, showFormCost } from './guard.js';
 import { searchable } from './picker.js';
+import { fillForm, addEnvRow, number, formSpec, showFieldProblems, drawPreview } from './app-form.js';
 
 export { loadActivity };
 
@@ -64,6 +65,7 @@ function showDisconnected(reason) {
   else $('kube-server').dataset.i18n = 'deployment.notConnected';
   $('kube-server').textContent = reason ?? t('deployment.notConnected');
   $('kube-server').className = 'check-result';
+  $('kube-insecure').hidden = true;
   $('scale-cost').textContent = '';
   showGuard(null, null);
   for (const id of ACTIONS) $(id).disabled = true;
@@ -160,6 +162,10 @@ async function connect(context) {
   try {
     const info = await api.kubeConnect(context);
     showConnected();
+    insecureOk = false;
+    const insecure = $('kube-insecure');
+    insecure.hidden = !info.insecure;
+    insecure.textContent = info.insecure ? t(`deployment.insecure.${info.insecure}`) : '';
     $('sandbox-banner').hidden = !info.sandbox;
     sandbox = info.sandbox;
     delete $('kube-server').dataset.i18n;
@@ -190,6 +196,8 @@ async function connect(context) {
     }
     settings = { ...settings, kubeContext: context };
     await chooseNamespace(info.namespaces ? select.value : wanted);
+    // Every successful connect shows this cluster's apps, whatever came before.
+    if (target?.context === context) await loadApps();
   } catch (error) {
     showDisconnected();
     showError(error);
@@ -260,76 +268,26 @@ function pickApp(name) {
   else $('rollout-card').hidden = true;
 }
 
-function fillForm(spec) {
-  $('app-name').value = spec.name ?? '';
-  $('app-image').value = spec.image ?? '';
-  $('app-replicas').value = spec.replicas ?? '';
-  $('app-port').value = spec.port ?? '';
-  $('app-service-type').value = spec.serviceType ?? 'ClusterIP';
-  $('app-cpu-request').value = spec.cpuRequest ?? '';
-  $('app-cpu-limit').value = spec.cpuLimit ?? '';
-  $('app-memory-request').value = spec.memoryRequest ?? '';
-  $('app-memory-limit').value = spec.memoryLimit ?? '';
-  $('app-readiness-path').value = spec.readinessPath ?? '';
-  $('env-rows').replaceChildren();
-  for (const v of spec.env ?? []) addEnvRow(v);
-}
-
-function addEnvRow({ name, value }) {
-  const rows = $('env-rows');
-  const index = rows.children.length;
-  const row = document.createElement('div');
-  row.className = 'env-row';
-  const nameInput = Object.assign(document.createElement('input'), { type: 'text', value: name, placeholder: 'LOG_LEVEL', className: 'env-name' });
-  nameInput.setAttribute('aria-label', render('deployment.envName', { n: index + 1 }));
-  const valueInput = Object.assign(document.createElement('input'), { type: 'text', value, placeholder: 'info', className: 'env-value' });
-  valueInput.setAttribute('aria-label', render('deployment.envValue', { n: index + 1 }));
-  const remove = Object.assign(document.createElement('button'), { type: 'button', textContent: t('deployment.remove') });
-  remove.addEventListener('click', () => row.remove());
-  const nameMessage = Object.assign(document.createElement('p'), { className: 'field-message' });
-  nameMessage.dataset.field = `env[${index}].name`;
-  const valueMessage = Object.assign(document.createElement('p'), { className: 'field-message' });
-  valueMessage.dataset.field = `env[${index}].value`;
-  row.append(nameInput, valueInput, remove, nameMessage, valueMessage);
-  rows.append(row);
-}
-
-function number(id) {
-  const text = $(id).value.trim();
-  return text === '' || Number.isNaN(Number(text)) || !Number.isInteger(Number(text)) ? null : Number(text);
-}
-
-function formSpec() {
-  return {
-    name: $('app-name').value,
-    image: $('app-image').value,
-    replicas: number('app-replicas'),
-    port: number('app-port'),
-    serviceType: $('app-service-type').value,
-    cpuRequest: $('app-cpu-request').value,
-    cpuLimit: $('app-cpu-limit').value,
-    memoryRequest: $('app-memory-request').value,
-    memoryLimit: $('app-memory-limit').value,
-    env: [...document.querySelectorAll('#env-rows .env-row')].map((row) => ({
-      name: row.querySelector('.env-name').value,
-      value: row.querySelector('.env-value').value,
-    })),
-    readinessPath: $('app-readiness-path').value,
-  };
-}
-
-function showFieldProblems(problems = []) {
-  for (const message of document.querySelectorAll('#app-form [data-field]')) {
-    const problem = problems.find((p) => p.field === message.dataset.field);
-    message.textContent = problem ? render(`field.${problem.code}`, problem.params) ?? problem.code : '';
-    message.classList.toggle('error', Boolean(problem));
-  }
-}
-
 function requireTarget() {
   if (target) return true;
   showError({ code: 'kube_not_connected', params: { context: $('kube-context').value }, hintCode: 'kube_not_connected' });
   return false;
+}
+
+/** The user's yes to sending the key to this (insecurely reached) cluster, once asked. */
+let insecureOk = false;
+
+/** Runs `call`; a cluster reached insecurely is asked about first, naming the risk.
+ *  Resolves `null` when the user says no. */
+async function withInsecureAnswer(call) {
+  try {
+    return await call(insecureOk);
+  } catch (error) {
+    if (error.code !== 'kube_insecure_key' || insecureOk) throw error;
+    if (!(await confirmDialog(describe(error), t('deployment.insecureAsk')))) return null;
+    insecureOk = true;
+    return call(true);
+  }
 }
 
 async function preview() {
@@ -340,9 +298,10 @@ async function preview() {
   showError(null);
   showFieldProblems();
   try {
-    const result = await api.deployPreview(target, spec);
+    const result = await withInsecureAnswer((ok) => api.deployPreview(target, spec, ok));
+    if (!result) return;
     pendingSpec = spec;
-    drawPreview(result);
+    drawPreview(result, target);
     showFormCost(target, spec);
   } catch (error) {
     $('preview-card').hidden = true;
@@ -353,65 +312,15 @@ async function preview() {
   }
 }
 
-function drawPreview(result) {
-  $('preview-target').textContent = render('deployment.previewTarget', target);
-  $('preview-changes').replaceChildren(
-    ...result.changes.map((change) => {
-      const item = document.createElement('li');
-      item.className = `change ${change.action}`;
-      const head = document.createElement('strong');
-      head.textContent = `${change.kind} ${change.name}: ${t(`deployment.action.${change.action}`)}`;
-      item.append(head);
-      if (change.notManaged) {
-        item.classList.add('not-managed');
-        const warning = document.createElement('p');
-        warning.className = 'warning';
-        warning.textContent = t('deployment.notManaged');
-        item.append(warning);
-      }
-      if (change.diff.length) {
-        const pre = document.createElement('pre');
-        pre.className = 'diff';
-        for (const line of change.diff) {
-          const span = document.createElement('span');
-          span.className = { '+': 'add', '-': 'del', '~': 'chg' }[line.sign] ?? 'ctx';
-          const note = line.note ? `   (${t(`diffNote.${line.note}`)})` : '';
-          span.textContent = `${line.sign} ${line.text}${note}\n`;
-          pre.append(span);
-        }
-        item.append(pre);
-      }
-      return item;
-    }),
-  );
-  $('preview-yaml').textContent = result.yaml;
-  $('preview-mask-note').textContent = t(result.sandbox ? 'deployment.maskNoteSandbox' : 'deployment.maskNote');
-  $('preview-sandbox-key').hidden = !result.sandbox;
-  $('preview-conflicts').hidden = !result.conflicts.length && !result.notManaged.length;
-  $('take-over').checked = false;
-  $('preview-conflict-list').replaceChildren(
-    ...result.notManaged.map((object) => {
-      const item = document.createElement('li');
-      item.textContent = render('deployment.notManagedLine', { object });
-      return item;
-    }),
-    ...result.conflicts.map((c) => {
-      const item = document.createElement('li');
-      item.textContent = render('deployment.conflictLine', c);
-      return item;
-    }),
-  );
-  $('preview-card').hidden = false;
-  $('preview-card').scrollIntoView({ block: 'nearest' });
-}
-
 async function deploy() {
   if (!pendingSpec || !requireTarget()) return;
   const button = $('deploy-apply');
   button.disabled = true;
   showError(null);
   try {
-    const status = await api.deployApp(target, pendingSpec, $('take-over').checked);
+    const takeOver = $('take-over').checked;
+    const status = await withInsecureAnswer((ok) => api.deployApp(target, pendingSpec, takeOver, ok));
+    if (!status) return;
     $('preview-card').hidden = true;
     await loadApps();
     $('app-existing').value = status.app;

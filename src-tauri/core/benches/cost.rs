@@ -170,7 +170,7 @@ fn openai_request_counts() {
             purser_core::testing::backends(),
         );
         let patch = SettingsPatch::from_json(&serde_json::json!({
-            "openaiBaseUrl": format!("{}/v1", server.uri()), "costMonths": 13,
+            "openaiAdminBaseUrl": format!("{}/v1", server.uri()), "costMonths": 13,
             "openaiProject": "proj_a"
         }))
         .unwrap();

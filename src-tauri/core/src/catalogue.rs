@@ -36,6 +36,10 @@ pub fn entries() -> Vec<Entry> {
     errors.extend(crate::cost::messages::examples());
     errors.extend(crate::cluster::messages::examples());
     errors.extend(crate::guard_examples());
+    for how in ["plain_http", "skip_verify"] {
+        let hint = format!("kube_insecure_{how}");
+        errors.push(AppError::hinted("kube_insecure_key", &hint, "x").with("context", "prod"));
+    }
     errors.push(AppError::from(crate::audit::AuditError::Read {
         path: "/x/audit.jsonl".into(),
         source: std::io::Error::other("x"),

@@ -89,6 +89,7 @@ pub fn backends() -> Backends {
             cost_usage: Some(NOWHERE.into()),
             cost_forecast: Some(NOWHERE.into()),
         },
+        openai_admin: format!("{NOWHERE}/v1"),
         clock: Arc::new(crate::clock::SystemClock),
         timeouts: Timeouts::default(),
     }

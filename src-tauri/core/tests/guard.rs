@@ -395,7 +395,7 @@ async fn the_guard_judges_aws_and_openai_together() {
     let openai = openai_costs_server().await;
     let patch = SettingsPatch::from_json(&json!({
         "budgetAmount": "2000", "budgetThresholds": "100",
-        "openaiBaseUrl": format!("{}/v1", openai.uri())
+        "openaiAdminBaseUrl": format!("{}/v1", openai.uri())
     }))
     .unwrap();
     purser.update_settings(&patch).unwrap();

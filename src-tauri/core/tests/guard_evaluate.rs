@@ -111,15 +111,29 @@ fn cases() -> Vec<Case> {
         },
         Case {
             policy: auto(2),
+            spent: 1050.0,
             month_end: Some(1200.0),
             want: ("scale", "over_budget", copies(2)),
             ..base("automatic scales to its floor")
         },
         Case {
             policy: auto(0),
+            spent: 1050.0,
             month_end: Some(1200.0),
             want: ("scale", "over_budget", copies(0)),
             ..base("automatic may stop the app")
+        },
+        Case {
+            policy: auto(2),
+            month_end: Some(1200.0),
+            want: ("propose", "over_budget", copies(2)),
+            ..base("automatic on a forecast alone proposes (an early-month guess moves nothing)")
+        },
+        Case {
+            policy: auto(0),
+            month_end: Some(1200.0),
+            want: ("propose", "over_budget", copies(0)),
+            ..base("automatic never stops the app on a forecast alone")
         },
         Case {
             policy: Policy::Notify,
@@ -208,6 +222,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             policy: auto(1),
+            spent: 1050.0,
             month_end: Some(1200.0),
             last_action: Some(NOW - Duration::hours(6)),
             want: ("scale", "over_budget", copies(1)),
@@ -228,6 +243,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             policy: auto(3),
+            spent: 1050.0,
             month_end: Some(1200.0),
             copies: Copies {
                 current: 6,
@@ -242,6 +258,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             policy: auto(0),
+            spent: 1050.0,
             month_end: Some(1200.0),
             copies: Copies {
                 current: 2,
@@ -337,7 +354,11 @@ fn the_reason_names_the_figures_and_the_saving() {
     });
     assert_eq!(
         decision.reason.text,
-        "forecast 5420.00 USD > budget 5000.00 USD: scaled 6 → 3, saves ≈ $64/month"
+        "forecast 5420.00 USD > budget 5000.00 USD: proposed 6 → 3, saves ≈ $64/month"
+    );
+    assert_eq!(
+        decision.reason.params["waitsForSpend"], true,
+        "automatic acts on money spent; on a forecast it proposes"
     );
     assert_eq!(
         decision.saving.map(|s| (s * 10.0).round() / 10.0),

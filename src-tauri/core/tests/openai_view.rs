@@ -51,7 +51,7 @@ async fn purser_with(server: &MockServer, dir: &std::path::Path) -> Purser {
         },
     );
     let patch = SettingsPatch::from_json(&json!({
-        "openaiBaseUrl": format!("{}/v1", server.uri()), "costMonths": 2, "budgetAmount": "1000"
+        "openaiAdminBaseUrl": format!("{}/v1", server.uri()), "costMonths": 2, "budgetAmount": "1000"
     }))
     .unwrap();
     purser.update_settings(&patch).unwrap();
@@ -190,4 +190,65 @@ async fn projects_are_listed_active_first() {
         .map(|p| (p.id.as_str(), p.archived))
         .collect();
     assert_eq!(ids, [("proj_b", false), ("proj_z", true)]);
+}
+
+/// An admin key manages an organisation's keys, users and projects: it goes to OpenAI's own
+/// administration API (here a local stand-in), never to the gateway address set for the
+/// app's key — unless the user sets an admin address on purpose.
+#[tokio::test]
+async fn the_admin_key_never_goes_to_the_apps_gateway() {
+    let gateway = MockServer::start().await;
+    let official = MockServer::start().await;
+    for server in [&gateway, &official] {
+        Mock::given(path("/v1/organization/costs"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(costs_page()))
+            .mount(server)
+            .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let purser = Purser::new(
+        AppDirs::under(dir.path()),
+        None,
+        Backends {
+            clock: Arc::new(FixedClock(datetime!(2026-11-20 12:00 UTC))),
+            openai_admin: format!("{}/v1", official.uri()),
+            ..purser_core::testing::backends()
+        },
+    );
+    let patch =
+        SettingsPatch::from_json(&json!({"openaiBaseUrl": format!("{}/v1", gateway.uri())}))
+            .unwrap();
+    purser.update_settings(&patch).unwrap();
+    purser
+        .store_secret(SecretKind::OpenaiAdminKey, Secret::new(ADMIN_KEY))
+        .await
+        .unwrap();
+    let checked = purser.check_openai_admin().await.unwrap();
+    assert!(checked.ok, "{checked:?}");
+    let view = purser.cost_view(true, Theme::Light, 640).await.unwrap();
+    assert!(view.openai.unwrap().spend.is_some());
+    assert!(
+        gateway.received_requests().await.unwrap().is_empty(),
+        "the gateway got nothing"
+    );
+    let asked = official.received_requests().await.unwrap();
+    assert!(asked.len() >= 2, "{} requests", asked.len());
+
+    // Set on purpose, the admin address is used (and the window warns where the key goes).
+    let patch =
+        SettingsPatch::from_json(&json!({"openaiAdminBaseUrl": format!("{}/v1", gateway.uri())}))
+            .unwrap();
+    purser.update_settings(&patch).unwrap();
+    purser.check_openai_admin().await.unwrap();
+    assert_eq!(gateway.received_requests().await.unwrap().len(), 1);
+    // An address with a password in it is refused, and the password is never echoed.
+    let refused = purser
+        .update_settings(
+            &SettingsPatch::from_json(
+                &json!({"openaiAdminBaseUrl": "https://me:hunter2@gw.example/v1"}),
+            )
+            .unwrap(),
+        )
+        .unwrap_err();
+    assert!(!serde_json::to_string(&refused).unwrap().contains("hunter2"));
 }

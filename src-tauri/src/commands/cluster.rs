@@ -63,18 +63,23 @@ pub async fn kube_apps(
     purser.apps(&target).await
 }
 
-/// What deploying the form would change (server-side dry run). Changes nothing.
+/// What deploying the form would change (server-side dry run). Changes nothing. The dry
+/// run carries the key too: an insecurely reached cluster needs `insecure_ok`.
 #[tauri::command]
 #[tracing::instrument(skip(purser, spec), fields(app = %spec.name), err(level = "warn"))]
 pub async fn deploy_preview(
     purser: State<'_, Purser>,
     target: Target,
     spec: AppSpec,
+    insecure_ok: Option<bool>,
 ) -> Result<Preview, AppError> {
-    purser.preview(&target, &spec).await
+    purser
+        .preview_over(&target, &spec, insecure_ok.unwrap_or(false))
+        .await
 }
 
-/// Deploys the form; `take_over` lets Purser manage what another tool created.
+/// Deploys the form; `take_over` lets Purser manage what another tool created;
+/// `insecure_ok`: the user said yes to sending the key over an insecure connection.
 #[tauri::command]
 #[tracing::instrument(skip(purser, spec), fields(app = %spec.name), err(level = "warn"))]
 pub async fn deploy_app(
@@ -82,8 +87,11 @@ pub async fn deploy_app(
     target: Target,
     spec: AppSpec,
     take_over: bool,
+    insecure_ok: Option<bool>,
 ) -> Result<RolloutStatus, AppError> {
-    purser.deploy(&target, &spec, take_over).await
+    purser
+        .deploy_over(&target, &spec, take_over, insecure_ok.unwrap_or(false))
+        .await
 }
 
 /// Streams the app's rollout status to the window until another watch replaces it (or the

@@ -29,6 +29,9 @@ pub struct ConnectionInfo {
     /// `None` when listing namespaces is not allowed (the user types one).
     pub namespaces: Option<Vec<String>>,
     pub sandbox: bool,
+    /// Reached over plain http or without checking its certificate: the window warns, and
+    /// the key is deployed there only when the user says so.
+    pub insecure: Option<super::Insecure>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -160,6 +163,7 @@ impl ClusterService {
                     version: version.git_version,
                     namespaces,
                     sandbox: connection.sandbox,
+                    insecure: connection.insecure,
                 })
             })
             .await;

@@ -55,6 +55,30 @@ pub fn files(source: &KubeconfigSource) -> Vec<PathBuf> {
     }
 }
 
+/// Why a kubeconfig could not be read: where, and what kind of problem — never the YAML
+/// parser's own text, which quotes the lines around the error (a kubeconfig's lines are
+/// `token:`, `client-key-data:`, `password:`), and which would reach the window, the log and,
+/// through the guard, the audit log.
+pub(crate) fn parse_problem(error: &kube::config::KubeconfigError) -> String {
+    use kube::config::KubeconfigError;
+    match error {
+        KubeconfigError::Parse(yaml) => {
+            let kind = match **yaml {
+                serde_saphyr::Error::Eof { .. } => "the file ends in the middle of a value",
+                serde_saphyr::Error::Message { .. } => "a value has the wrong type or shape",
+                _ => "this is not valid YAML",
+            };
+            match yaml.location().filter(|l| l.line() > 0) {
+                Some(at) => format!("line {}, column {}: {kind}", at.line(), at.column()),
+                None => kind.to_string(),
+            }
+        }
+        KubeconfigError::ReadConfig(io, _) => format!("it cannot be read ({})", io.kind()),
+        // The rest name contexts and kinds, never the file's contents.
+        other => other.to_string(),
+    }
+}
+
 /// The merged kubeconfig. Missing files are skipped, as kubectl does; a file that exists
 /// but does not parse is an error naming it.
 pub fn load(source: &KubeconfigSource) -> Result<Kubeconfig, ClusterError> {
@@ -64,7 +88,7 @@ pub fn load(source: &KubeconfigSource) -> Result<Kubeconfig, ClusterError> {
         let config =
             Kubeconfig::read_from(path).map_err(|e| ClusterError::KubeconfigUnreadable {
                 path: path.display().to_string(),
-                detail: e.to_string(),
+                detail: parse_problem(&e),
             })?;
         merged = Some(match merged {
             None => config,
@@ -72,7 +96,7 @@ pub fn load(source: &KubeconfigSource) -> Result<Kubeconfig, ClusterError> {
                 .merge(config)
                 .map_err(|e| ClusterError::KubeconfigUnreadable {
                     path: path.display().to_string(),
-                    detail: e.to_string(),
+                    detail: parse_problem(&e),
                 })?,
         });
     }
@@ -83,6 +107,45 @@ pub fn load(source: &KubeconfigSource) -> Result<Kubeconfig, ClusterError> {
             .collect::<Vec<_>>()
             .join(", "),
     })
+}
+
+/// How a context's cluster is reached without the protection a secret needs, if it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Insecure {
+    /// `http://`: anyone on the way reads what is sent, a Secret's value included.
+    PlainHttp,
+    /// `insecure-skip-tls-verify`: anyone on the way can pose as the cluster.
+    SkipVerify,
+}
+
+/// Whether `context` reaches its cluster insecurely.
+pub fn insecure_of(config: &Kubeconfig, context: &str) -> Option<Insecure> {
+    let cluster_name = config
+        .contexts
+        .iter()
+        .find(|c| c.name == context)?
+        .context
+        .as_ref()?
+        .cluster
+        .clone();
+    let cluster = config
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster_name)?
+        .cluster
+        .as_ref()?;
+    if cluster
+        .server
+        .as_deref()
+        .is_some_and(|s| s.trim().to_ascii_lowercase().starts_with("http://"))
+    {
+        Some(Insecure::PlainHttp)
+    } else if cluster.insecure_skip_tls_verify == Some(true) {
+        Some(Insecure::SkipVerify)
+    } else {
+        None
+    }
 }
 
 pub fn server_of(config: &Kubeconfig, context: &str) -> Option<String> {

@@ -33,7 +33,7 @@ use purser_kubesim::KubeSim;
 pub use apply::{Change, Preview, SANDBOX_PLACEHOLDER_KEY};
 pub use client::Timeouts;
 pub use connect::{AppSummary, Autoscaler, ConnectionInfo, Permission};
-pub use contexts::{ContextInfo, ContextList, SANDBOX_CONTEXT};
+pub use contexts::{ContextInfo, ContextList, Insecure, SANDBOX_CONTEXT};
 pub use day2::{ScaleOutcome, UninstallReport};
 pub use diff::DiffLine;
 pub use error::{ClusterError, Cut, FieldConflict, Install, SignIn};
@@ -63,6 +63,8 @@ struct Connection {
     /// The context's exec plugin, if it signs in with one.
     plugin: Option<exec::ExecPlugin>,
     sandbox: bool,
+    /// Reached over plain http or without checking the server's certificate.
+    insecure: Option<contexts::Insecure>,
 }
 
 impl Connection {
@@ -167,6 +169,12 @@ impl ClusterService {
         self.connection(&target.context).await
     }
 
+    /// How the connected `target` is reached insecurely, if it is (a secret must not go there
+    /// unless the user says so, knowing the risk).
+    pub async fn insecure(&self, target: &Target) -> Result<Option<Insecure>, ClusterError> {
+        Ok(self.connected(target).await?.insecure)
+    }
+
     /// Runs one user action under the overall deadline.
     async fn within<T>(
         &self,
@@ -219,11 +227,13 @@ impl ClusterService {
                 server: sim.url(),
                 plugin: None,
                 sandbox: true,
+                insecure: None,
             }
         } else {
             let mut kubeconfig = contexts::load(&self.source)?;
             let server = contexts::server_of(&kubeconfig, context)
                 .ok_or_else(|| ClusterError::UnknownContext(context.to_string()))?;
+            let insecure = contexts::insecure_of(&kubeconfig, context);
             // Asking the login shell takes a moment: only when a plugin must be looked up.
             let shell_path = if exec::needs_lookup(&kubeconfig, context) {
                 self.shell_path
@@ -242,6 +252,7 @@ impl ClusterService {
                 server,
                 plugin,
                 sandbox: false,
+                insecure,
             }
         };
         lock(&self.connections).insert(context.to_string(), connection.clone());

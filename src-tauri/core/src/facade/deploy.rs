@@ -62,8 +62,42 @@ impl Purser {
         Ok(self.credentials.openai_key().await?)
     }
 
+    /// Refuses to send the key to a cluster reached over plain http or without a checked
+    /// certificate, unless the user said yes knowing the risk.
+    async fn refuse_insecure(&self, target: &Target, insecure_ok: bool) -> Result<(), AppError> {
+        let Some(risk) = self.cluster.insecure(target).await? else {
+            return Ok(());
+        };
+        if insecure_ok {
+            tracing::warn!(context = %target.context, ?risk, "sending the key over an insecure connection, as the user said");
+            return Ok(());
+        }
+        let how = match risk {
+            crate::cluster::Insecure::PlainHttp => "plain_http",
+            crate::cluster::Insecure::SkipVerify => "skip_verify",
+        };
+        Err(AppError::hinted(
+            "kube_insecure_key",
+            &format!("kube_insecure_{how}"),
+            "the cluster is reached insecurely; the OpenAI key is not sent without a yes",
+        )
+        .with("context", target.context.clone()))
+    }
+
     /// What deploying the form would change (server-side dry run). Changes nothing.
     pub async fn preview(&self, target: &Target, spec: &AppSpec) -> Result<Preview, AppError> {
+        self.preview_over(target, spec, false).await
+    }
+
+    /// [`Self::preview`]; the dry run carries the key, so an insecurely reached cluster gets
+    /// it only with `insecure_ok`.
+    pub async fn preview_over(
+        &self,
+        target: &Target,
+        spec: &AppSpec,
+        insecure_ok: bool,
+    ) -> Result<Preview, AppError> {
+        self.refuse_insecure(target, insecure_ok).await?;
         let key = self.key_for(target).await?;
         Ok(self.cluster.preview(target, spec, key.as_ref()).await?)
     }
@@ -76,6 +110,19 @@ impl Purser {
         spec: &AppSpec,
         take_over: bool,
     ) -> Result<RolloutStatus, AppError> {
+        self.deploy_over(target, spec, take_over, false).await
+    }
+
+    /// [`Self::deploy`]; a cluster reached over plain http or without a checked certificate
+    /// gets the key only with `insecure_ok` (the window asks first, naming the risk).
+    pub async fn deploy_over(
+        &self,
+        target: &Target,
+        spec: &AppSpec,
+        take_over: bool,
+        insecure_ok: bool,
+    ) -> Result<RolloutStatus, AppError> {
+        self.refuse_insecure(target, insecure_ok).await?;
         let key = self.key_for(target).await?;
         Ok(self
             .cluster

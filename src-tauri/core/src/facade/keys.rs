@@ -37,12 +37,10 @@ impl Purser {
         Ok(self.credentials.check_openai(&endpoint).await?)
     }
 
-    /// Checks that the stored admin key reads the organisation's costs.
+    /// Checks that the stored admin key reads the organisation's costs (at the admin
+    /// address, never the app's gateway).
     pub async fn check_openai_admin(&self) -> Result<CheckRecord, AppError> {
-        let endpoint = OpenAiEndpoint {
-            base_url: self.settings().openai_base_url.0,
-            ..OpenAiEndpoint::default()
-        };
+        let endpoint = self.admin_endpoint();
         let now = self.clock.now();
         Ok(self.credentials.check_openai_admin(&endpoint, now).await?)
     }

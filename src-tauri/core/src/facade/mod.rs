@@ -78,6 +78,9 @@ pub struct Backends {
     pub secrets: Arc<dyn SecretStore>,
     pub kubeconfig: KubeconfigSource,
     pub aws: AwsEndpoints,
+    /// Where the OpenAI admin key goes unless the user sets an admin address on purpose:
+    /// OpenAI's own API (tests point it at a local server).
+    pub openai_admin: String,
     pub clock: Arc<dyn Clock>,
     pub timeouts: Timeouts,
 }
@@ -90,6 +93,7 @@ impl Backends {
             secrets: Arc::new(KeychainStore::new()),
             kubeconfig: KubeconfigSource::Environment,
             aws: AwsEndpoints::default(),
+            openai_admin: crate::secrets::DEFAULT_OPENAI_BASE_URL.into(),
             clock: Arc::new(SystemClock),
             timeouts: Timeouts::default(),
         }
@@ -129,6 +133,9 @@ pub struct Purser {
     started: Instant,
     ui_answered: AtomicBool,
     aws: AwsEndpoints,
+    openai_admin: String,
+    /// OpenAI's requests this month, one meter for every read (a meter per call lost counts).
+    openai_meter: crate::cost::RequestMeter,
     clock: Arc<dyn Clock>,
     credentials: Credentials,
     costs: CostService,
@@ -185,6 +192,11 @@ impl Purser {
             costs,
             cluster,
             aws: backends.aws,
+            openai_admin: backends.openai_admin,
+            openai_meter: crate::cost::RequestMeter::named(
+                &dirs.data,
+                crate::cost::openai_store::METER_FILE,
+            ),
             clock: backends.clock,
             os_locale,
             settings: Mutex::new(loaded.settings),

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::Purser;
 use crate::cost::openai::aggregate;
-use crate::cost::openai_store::{OpenAiCache, OpenAiPart, METER_FILE};
+use crate::cost::openai_store::{OpenAiCache, OpenAiPart};
 use crate::cost::{Month, RequestMeter, DEFAULT_TTL};
 use crate::error::AppError;
 use crate::secrets::{read_costs, CostsQuery, OpenAiEndpoint, Secret, PAGE_LIMIT};
@@ -23,9 +23,14 @@ pub struct OpenAiProject {
 }
 
 impl Purser {
-    fn openai_endpoint(&self) -> OpenAiEndpoint {
+    /// Where the admin key goes: OpenAI's administration API, or the admin address the user
+    /// set on purpose — never the gateway address meant for the app's key.
+    pub(super) fn admin_endpoint(&self) -> OpenAiEndpoint {
         OpenAiEndpoint {
-            base_url: self.settings().openai_base_url.0,
+            base_url: self
+                .settings()
+                .openai_admin_base_url
+                .unwrap_or_else(|| self.openai_admin.clone()),
             ..OpenAiEndpoint::default()
         }
     }
@@ -37,19 +42,29 @@ impl Purser {
         let now = self.clock.now().to_offset(time::UtcOffset::UTC);
         let project = self.settings().openai_project;
         let start = Month::of(now.date()).plus(-i32::from(months));
-        let endpoint = self.openai_endpoint();
-        // The key's ending (shown on the Credentials screen anyway) keeps another
-        // organisation's cached figures from being shown as this one's.
-        let cache_key = format!(
-            "{}|{}|{}|{}",
-            endpoint.base_url,
-            key.ends_in().unwrap_or_default(),
-            project.as_deref().unwrap_or("organisation"),
-            start.iso_start()
-        );
+        let endpoint = self.admin_endpoint();
+        // A hash of the address and the key keeps another organisation's cached figures from
+        // being shown as this one's; neither is written into the cache's files.
+        let cache_key = {
+            use sha2::{Digest, Sha256};
+            let mut hash = Sha256::new();
+            for part in [endpoint.base_url.as_str(), key.expose()] {
+                hash.update(part.as_bytes());
+                hash.update(b"\0");
+            }
+            let who: String = hash.finalize()[..12]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!(
+                "{who}|{}|{}",
+                project.as_deref().unwrap_or("organisation"),
+                start.iso_start()
+            )
+        };
         let cache = OpenAiCache::new(self.dirs.cache.clone());
-        let meter = RequestMeter::named(&self.dirs.data, METER_FILE);
-        let meter_month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
+        let meter = &self.openai_meter;
+        let meter_month = Month::of(now.date()).to_string();
         let cached = cache.get(&cache_key);
         let fresh = |fetched: i64| {
             u64::try_from(now.unix_timestamp() - fetched)
@@ -74,7 +89,7 @@ impl Purser {
                         (fetched, lines, true, Some(AppError::from(error)))
                     }
                     (Err(error), None) => {
-                        return Some(self.openai_failed(AppError::from(error), project, &meter))
+                        return Some(self.openai_failed(AppError::from(error), project, meter))
                     }
                 }
             }
@@ -115,7 +130,7 @@ impl Purser {
         let key = self.credentials.openai_admin_key().await?.ok_or(
             crate::secrets::CheckError::NotStored(crate::secrets::SecretKind::OpenaiAdminKey),
         )?;
-        let mut projects = list_projects(&self.openai_endpoint(), &key).await?;
+        let mut projects = list_projects(&self.admin_endpoint(), &key).await?;
         projects.sort_by(|a, b| {
             (a.archived, a.name.as_deref().unwrap_or(&a.id))
                 .cmp(&(b.archived, b.name.as_deref().unwrap_or(&b.id)))

@@ -83,6 +83,9 @@ impl From<CheckError> for AppError {
             CheckError::BadAddress { address } | CheckError::PlainHttp { address } => {
                 AppError::new(code, message).with("address", address)
             }
+            CheckError::CredentialsInAddress { host } => {
+                AppError::new(code, message).with("host", host)
+            }
             CheckError::SsoExpired { profile } => {
                 AppError::new(code, message).with("profile", profile)
             }
@@ -172,6 +175,9 @@ pub fn examples() -> Vec<AppError> {
         },
         CheckError::BadAddress { address: address() },
         CheckError::PlainHttp { address: address() },
+        CheckError::CredentialsInAddress {
+            host: "gateway.example".into(),
+        },
         CheckError::UnknownAccessKey,
         CheckError::WrongSecret,
         CheckError::Rejected,
@@ -205,6 +211,7 @@ pub fn examples() -> Vec<AppError> {
             | CheckError::Unreachable { .. }
             | CheckError::BadAddress { .. }
             | CheckError::PlainHttp { .. }
+            | CheckError::CredentialsInAddress { .. }
             | CheckError::UnknownAccessKey
             | CheckError::WrongSecret
             | CheckError::Rejected

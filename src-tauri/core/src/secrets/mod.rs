@@ -91,6 +91,9 @@ pub enum CheckError {
     BadAddress { address: String },
     #[error("\"{address}\" is not encrypted (http://): the key would cross the network readable by anyone on the way")]
     PlainHttp { address: String },
+    /// A user name or password in the address (`https://user:pass@host`).
+    #[error("the address for {host} holds a user name or password, which would travel with every request")]
+    CredentialsInAddress { host: String },
     #[error("AWS does not know this access key ID")]
     UnknownAccessKey,
     #[error("AWS knows the access key ID, but the secret access key does not match it")]
@@ -134,6 +137,7 @@ impl CheckError {
             CheckError::Unreachable { .. } => "no_network",
             CheckError::BadAddress { .. } => "bad_address",
             CheckError::PlainHttp { .. } => "plain_http",
+            CheckError::CredentialsInAddress { .. } => "address_credentials",
             CheckError::UnknownAccessKey => "aws_unknown_access_key",
             CheckError::WrongSecret => "aws_wrong_secret",
             CheckError::Rejected => "aws_rejected",

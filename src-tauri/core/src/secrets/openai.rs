@@ -36,11 +36,7 @@ pub async fn check_openai_key(
     key: &Secret,
 ) -> Result<usize, CheckError> {
     let base_url = normalise_base_url(&endpoint.base_url)?;
-    let config = OpenAIConfig::new()
-        .with_api_base(base_url.clone())
-        .with_api_key(key.expose());
-    crate::tls::use_ring();
-    let client = async_openai::Client::with_config(config);
+    let client = client(&base_url, key);
     // async-openai retries 429 and 5xx itself (honouring Retry-After); the deadline bounds the
     // whole exchange so the user is never left waiting.
     match tokio::time::timeout(endpoint.timeout, client.models().list()).await {
@@ -53,7 +49,37 @@ pub async fn check_openai_key(
     }
 }
 
-/// Accepts `https://host/v1`, with or without a trailing slash; refuses what is not http(s).
+/// An OpenAI client for `base_url` (already normalised) with `key`. A gateway on this
+/// computer is reached directly: with `HTTPS_PROXY` set, reqwest would otherwise send even an
+/// `http://localhost` request, key and all, through the proxy in clear.
+pub(crate) fn client(base_url: &str, key: &Secret) -> async_openai::Client<OpenAIConfig> {
+    crate::tls::use_ring();
+    let config = OpenAIConfig::new()
+        .with_api_base(base_url)
+        .with_api_key(key.expose());
+    let loopback = base_url
+        .split_once("://")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
+        .is_some_and(is_loopback);
+    let builder = reqwest::Client::builder();
+    let builder = if loopback {
+        builder.no_proxy()
+    } else {
+        builder
+    };
+    match builder.build() {
+        Ok(http) => async_openai::Client::with_config(config).with_http_client(http),
+        // A client that cannot be built here could not be built by async-openai either.
+        Err(error) => {
+            tracing::warn!(%error, "OpenAI HTTP client not built; using async-openai's own");
+            async_openai::Client::with_config(config)
+        }
+    }
+}
+
+/// Accepts `https://host/v1`, with or without a trailing slash; refuses what is not http(s),
+/// plain http beyond this computer, and an address carrying a user name or password (it would
+/// travel, and be logged, with every request).
 pub fn normalise_base_url(raw: &str) -> Result<String, CheckError> {
     let trimmed = raw.trim().trim_end_matches('/');
     let bad = || CheckError::BadAddress {
@@ -66,6 +92,12 @@ pub fn normalise_base_url(raw: &str) -> Result<String, CheckError> {
     let host = rest.split('/').next().unwrap_or_default();
     if host.is_empty() || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
+    }
+    if let Some((_, after)) = host.rsplit_once('@') {
+        // Never echo what came before the @: it is a password.
+        return Err(CheckError::CredentialsInAddress {
+            host: after.chars().take(80).collect(),
+        });
     }
     // The key travels in a header: without TLS only to a gateway on this very computer.
     if plain && !is_loopback(host) {

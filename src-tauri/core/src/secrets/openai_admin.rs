@@ -75,11 +75,7 @@ struct Amount {
 }
 
 fn client(base_url: &str, key: &Secret) -> async_openai::Client<OpenAIConfig> {
-    let config = OpenAIConfig::new()
-        .with_api_base(base_url)
-        .with_api_key(key.expose());
-    crate::tls::use_ring();
-    async_openai::Client::with_config(config)
+    super::openai::client(base_url, key)
 }
 
 fn pairs(query: &CostsQuery, page: Option<&str>) -> Vec<(&'static str, String)> {

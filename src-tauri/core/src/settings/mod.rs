@@ -46,6 +46,10 @@ pub struct Settings {
     pub theme: ThemePreference,
     /// Address of the OpenAI API (or an OpenAI-compatible gateway), e.g. `https://api.openai.com/v1`.
     pub openai_base_url: OpenAiBaseUrl,
+    /// Where the OpenAI admin key goes, when the user set it on purpose; `None`: OpenAI's own
+    /// administration API. Never `openai_base_url`: an admin key manages the organisation's
+    /// keys, users and projects, and must not reach a gateway meant for the app's key.
+    pub openai_admin_base_url: Option<String>,
     /// Where AWS credentials come from: keys in the keychain, or an AWS profile.
     pub aws_source: AwsSource,
     /// The AWS profile to use when `aws_source` is `profile`.
@@ -88,6 +92,7 @@ impl Default for Settings {
             language: LanguagePreference::default(),
             theme: ThemePreference::default(),
             openai_base_url: OpenAiBaseUrl::default(),
+            openai_admin_base_url: None,
             aws_source: AwsSource::default(),
             aws_profile: None,
             aws_region: None,

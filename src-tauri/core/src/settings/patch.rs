@@ -21,6 +21,8 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "present")]
     pub openai_base_url: Option<Value>,
     #[serde(default, deserialize_with = "present")]
+    pub openai_admin_base_url: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
     pub aws_source: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     pub aws_profile: Option<Value>,
@@ -56,10 +58,11 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, 
 }
 
 /// Every setting, as the window and the file name it (camelCase), with its version-1 name.
-const NAMES: [(&str, &str); 17] = [
+const NAMES: [(&str, &str); 18] = [
     ("language", "language"),
     ("theme", "theme"),
     ("openaiBaseUrl", "openai_base_url"),
+    ("openaiAdminBaseUrl", "openai_admin_base_url"),
     ("awsSource", "aws_source"),
     ("awsProfile", "aws_profile"),
     ("awsRegion", "aws_region"),
@@ -102,6 +105,7 @@ impl SettingsPatch {
             ("language", &self.language),
             ("theme", &self.theme),
             ("openaiBaseUrl", &self.openai_base_url),
+            ("openaiAdminBaseUrl", &self.openai_admin_base_url),
             ("awsSource", &self.aws_source),
             ("awsProfile", &self.aws_profile),
             ("awsRegion", &self.aws_region),
@@ -146,6 +150,16 @@ pub fn apply_patch(
                 let text = value.as_str().unwrap_or_default();
                 let url = crate::secrets::normalise_base_url(text).map_err(|_| choice())?;
                 next.openai_base_url = OpenAiBaseUrl(url);
+            }
+            "openaiAdminBaseUrl" => {
+                next.openai_admin_base_url = match value {
+                    Value::Null => None,
+                    Value::String(text) if text.trim().is_empty() => None,
+                    Value::String(text) => {
+                        Some(crate::secrets::normalise_base_url(text).map_err(|_| choice())?)
+                    }
+                    _ => return Err(choice()),
+                }
             }
             "awsSource" => next.aws_source = parse_choice(value).ok_or_else(choice)?,
             "awsProfile" => {
