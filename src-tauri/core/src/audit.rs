@@ -1,5 +1,6 @@
 //! The local audit log: JSON lines appended to `audit.jsonl` in the app data folder, never
-//! rewritten, readable only by the user (0600).
+//! rewritten, readable only by the user (0600). At a month's first line the finished month
+//! is set aside as `audit-YYYY-MM.jsonl`, so what is written and read every time stays small.
 //!
 //! Every cluster change and budget-guard action is two lines: its intent, written (and synced)
 //! before anything is sent, and its result after. A crash between them leaves the intent,
@@ -150,8 +151,9 @@ pub struct Intent {
 #[derive(Debug)]
 pub struct AuditLog {
     path: PathBuf,
-    /// The open file, kept between writes; one writer at a time, so lines never interleave.
-    file: Mutex<Option<File>>,
+    /// The open file and the month it holds, kept between writes; one writer at a time, so
+    /// lines never interleave.
+    file: Mutex<Option<(File, String)>>,
     /// Each line's time (the guard replays the log into copy-hours).
     clock: Arc<dyn Clock>,
 }
@@ -230,16 +232,25 @@ impl AuditLog {
             path: self.path.clone(),
             source,
         };
+        let month = month_of(&entry.time);
         let mut slot = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_some_and(|(_, open)| *open != month) {
+            // A new month: the open file is done.
+            *slot = None;
+            self.rotate().map_err(fail)?;
+        }
         if slot.is_none() {
+            if first_month(&self.path).is_some_and(|first| first != month) {
+                self.rotate().map_err(fail)?;
+            }
             let mut file = open_private(&self.path).map_err(fail)?;
             if ends_mid_line(&mut file).map_err(fail)? {
                 // A torn last line (e.g. after a power cut) stays on its own line.
                 line.insert(0, '\n');
             }
-            *slot = Some(file);
+            *slot = Some((file, month));
         }
-        let file = slot.as_mut().expect("opened above");
+        let (file, _) = slot.as_mut().expect("opened above");
         let written = file
             .write_all(line.as_bytes())
             .and_then(|()| file.sync_data());
@@ -251,44 +262,97 @@ impl AuditLog {
         Ok(())
     }
 
+    /// Moves the finished month's file aside as `audit-YYYY-MM.jsonl` (its permissions go
+    /// with it), so the file written and read every time holds one month at most.
+    fn rotate(&self) -> std::io::Result<()> {
+        let Some(month) = first_month(&self.path) else {
+            return Ok(());
+        };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let mut aside = dir.join(format!("audit-{month}.jsonl"));
+        let mut n = 1;
+        while aside.exists() {
+            aside = dir.join(format!("audit-{month}.{n}.jsonl"));
+            n += 1;
+        }
+        std::fs::rename(&self.path, aside)
+    }
+
+    /// The log's files, newest first: this month's, then the months set aside.
+    fn files(&self) -> Vec<PathBuf> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let mut aside: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("audit-") && n.ends_with(".jsonl"))
+            })
+            .collect();
+        aside.sort_by(|a, b| b.cmp(a));
+        std::iter::once(self.path.clone()).chain(aside).collect()
+    }
+
     /// The newest `limit` changes, newest first: each change's result, or its intent marked
     /// `unfinished` when no result was written. Lines that do not parse are skipped (a torn
     /// last line after a power cut must not hide the rest).
     pub fn recent(&self, limit: usize) -> Result<Vec<AuditEntry>, AuditError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(AuditError::Read {
-                    path: self.path.clone(),
-                    source,
-                })
+        let mut out = Vec::new();
+        // Results can land in the month after their intent: seen first, newest first.
+        let mut finished = std::collections::HashSet::new();
+        for path in self.files() {
+            if out.len() >= limit {
+                // Older months are read only when the newer ones do not hold enough.
+                break;
             }
-        };
-        let entries: Vec<AuditEntry> = text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-        let finished: std::collections::HashSet<&str> = entries
-            .iter()
-            .filter(|e| e.phase == Phase::Result && !e.id.is_empty())
-            .map(|e| e.id.as_str())
-            .collect();
-        Ok(entries
-            .iter()
-            .rev()
-            .filter_map(|e| match e.phase {
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(AuditError::Read { path, source }),
+            };
+            let entries: Vec<AuditEntry> = text
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
+            finished.extend(
+                entries
+                    .iter()
+                    .filter(|e| e.phase == Phase::Result && !e.id.is_empty())
+                    .map(|e| e.id.clone()),
+            );
+            out.extend(entries.iter().rev().filter_map(|e| match e.phase {
                 Phase::Result => Some(e.clone()),
-                Phase::Intent if finished.contains(e.id.as_str()) => None,
+                Phase::Intent if finished.contains(&e.id) => None,
                 Phase::Intent => Some(AuditEntry {
                     result: "unfinished".into(),
                     outcome: Outcome::Unfinished,
                     ..e.clone()
                 }),
-            })
-            .take(limit)
-            .collect())
+            }));
+        }
+        out.truncate(limit);
+        Ok(out)
     }
+}
+
+/// `YYYY-MM` of an RFC 3339 time.
+fn month_of(time: &str) -> String {
+    time.get(..7).unwrap_or_default().to_string()
+}
+
+/// The month of a log file's first line, if it has one.
+fn first_month(path: &Path) -> Option<String> {
+    use std::io::{BufRead, Read};
+    let file = File::open(path).ok()?;
+    let mut first = String::new();
+    std::io::BufReader::new(file)
+        .take(64 * 1024)
+        .read_line(&mut first)
+        .ok()?;
+    let entry: AuditEntry = serde_json::from_str(first.trim()).ok()?;
+    Some(month_of(&entry.time))
 }
 
 /// Opens (creating if needed) for appending, readable and writable by the user only.
@@ -343,6 +407,40 @@ fn ends_mid_line(file: &mut File) -> std::io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each month in its own file (kept private); a short Activity view reads this month's
+    /// file alone, a long one reaches back into the months set aside.
+    #[cfg(unix)]
+    #[test]
+    fn the_log_is_set_aside_month_by_month_and_read_only_as_far_as_needed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(crate::testing::ManualClock::new(
+            time::macros::datetime!(2026-10-31 23:00 UTC),
+        ));
+        let mut log = AuditLog::new(dir.path());
+        log.set_clock(clock.clone());
+        record(&log, "deploy", Outcome::Ok);
+        clock.set(time::macros::datetime!(2026-11-01 00:30 UTC));
+        record(&log, "scale", Outcome::Ok);
+        record(&log, "restart", Outcome::Ok);
+        let october = dir.path().join("audit-2026-10.jsonl");
+        assert!(october.exists());
+        let mode = std::fs::metadata(&october).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let all: Vec<String> = log
+            .recent(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(all, ["restart", "scale", "deploy"]);
+        // October's file made unreadable: two lines are still read, three are not.
+        std::fs::rename(&october, dir.path().join("aside")).unwrap();
+        std::fs::create_dir(&october).unwrap();
+        assert_eq!(log.recent(2).unwrap().len(), 2);
+        assert!(log.recent(3).is_err());
+    }
 
     fn record(log: &AuditLog, action: &str, outcome: Outcome) {
         let intent = log

@@ -6,7 +6,7 @@ use tauri::State;
 
 use purser_core::audit::AuditEntry;
 use purser_core::cluster::{
-    AppSpec, AppSummary, ConnectionInfo, ContextList, Permission, Preview, RolloutStatus,
+    AppName, AppSpec, AppSummary, ConnectionInfo, ContextList, Permission, Preview, RolloutStatus,
     ScaleOutcome, Target, UninstallReport,
 };
 use purser_core::{AppError, Purser};
@@ -101,7 +101,7 @@ pub async fn deploy_app(
 pub async fn watch_rollout(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
     on_status: Channel<RolloutStatus>,
 ) -> Result<(), AppError> {
     purser
@@ -115,7 +115,7 @@ pub async fn watch_rollout(
 pub async fn scale_app(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
     replicas: i64,
 ) -> Result<ScaleOutcome, AppError> {
     purser.scale(&target, &app, replicas).await
@@ -127,7 +127,7 @@ pub async fn scale_app(
 pub async fn set_autoscaler(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
     min: i64,
     max: i64,
 ) -> Result<(), AppError> {
@@ -140,7 +140,7 @@ pub async fn set_autoscaler(
 pub async fn restart_app(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
 ) -> Result<RolloutStatus, AppError> {
     purser.restart(&target, &app).await
 }
@@ -151,7 +151,7 @@ pub async fn restart_app(
 pub async fn rollback_app(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
 ) -> Result<RolloutStatus, AppError> {
     purser.rollback(&target, &app).await
 }
@@ -163,7 +163,7 @@ pub async fn rollback_app(
 pub async fn uninstall_app(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
     remove_adopted: bool,
 ) -> Result<UninstallReport, AppError> {
     purser.uninstall(&target, &app, remove_adopted).await

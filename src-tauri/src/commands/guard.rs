@@ -3,7 +3,7 @@
 
 use tauri::{AppHandle, Manager, Runtime, State};
 
-use purser_core::cluster::{AppSpec, Target};
+use purser_core::cluster::{AppName, AppSpec, Target};
 use purser_core::guard::{HoldChoice, Policy};
 use purser_core::{AppError, CostPreview, GuardView, Purser};
 
@@ -15,7 +15,7 @@ use crate::guard_runtime::{Tray, TrayWords};
 pub async fn guard_view(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
 ) -> Result<GuardView, AppError> {
     purser.guard_view(&target, &app).await
 }
@@ -27,7 +27,7 @@ pub async fn guard_view(
 pub async fn set_guard_policy(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
     policy: Policy,
     confirm_zero: bool,
 ) -> Result<GuardView, AppError> {
@@ -42,7 +42,7 @@ pub async fn set_guard_policy(
 pub async fn guard_approve(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
 ) -> Result<GuardView, AppError> {
     purser.guard_approve(&target, &app).await
 }
@@ -53,7 +53,7 @@ pub async fn guard_approve(
 pub async fn guard_dismiss(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
 ) -> Result<GuardView, AppError> {
     purser.guard_dismiss(&target, &app).await
 }
@@ -65,7 +65,7 @@ pub async fn guard_dismiss(
 pub async fn guard_revert(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
     anyway: bool,
     hold: HoldChoice,
 ) -> Result<GuardView, AppError> {
@@ -78,7 +78,7 @@ pub async fn guard_revert(
 pub async fn set_guard_prices(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
     vcpu_hour: f64,
     gb_hour: f64,
 ) -> Result<GuardView, AppError> {
@@ -94,7 +94,7 @@ pub async fn set_guard_prices(
 pub async fn set_guard_cost_tag(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
     tag: String,
 ) -> Result<GuardView, AppError> {
     purser.set_guard_cost_tag(&target, &app, &tag).await
@@ -120,7 +120,7 @@ pub async fn guard_check(purser: State<'_, Purser>) -> Result<Vec<AppError>, App
 pub async fn scale_cost(
     purser: State<'_, Purser>,
     target: Target,
-    app: String,
+    app: AppName,
     replicas: i32,
 ) -> Result<CostPreview, AppError> {
     purser.scale_preview(&target, &app, replicas).await

@@ -42,6 +42,9 @@ pub struct Timeouts {
     pub stalled_after: Duration,
     /// How long a keychain read for a call Purser makes by itself may take.
     pub keychain: Duration,
+    /// How long OpenAI's part of the cost view may take before AWS's figures are shown
+    /// without it (both are read at once).
+    pub openai: Duration,
 }
 
 impl Default for Timeouts {
@@ -55,6 +58,7 @@ impl Default for Timeouts {
             retry_after_cap: Duration::from_secs(5),
             stalled_after: Duration::from_secs(60),
             keychain: crate::credentials::KEYCHAIN_DEADLINE,
+            openai: Duration::from_secs(20),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod exec_auth;
 pub mod guard_ops;
 pub mod manifests;
 pub mod messages;
+pub mod names;
 pub mod rollout;
 pub mod spec;
 
@@ -37,14 +38,43 @@ pub use contexts::{ContextInfo, ContextList, Insecure, SANDBOX_CONTEXT};
 pub use day2::{ScaleOutcome, UninstallReport};
 pub use diff::DiffLine;
 pub use error::{ClusterError, Cut, FieldConflict, Install, SignIn};
+pub use names::AppName;
 pub use rollout::{Phase, Problem, RolloutStatus};
 pub use spec::{AppSpec, FieldProblem};
 
-/// Where Purser acts: a context and a namespace in it.
+/// Where Purser acts: a context and a namespace in it. Read from the window only when both
+/// are names Kubernetes allows (the namespace goes into URL paths).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(try_from = "RawTarget")]
 pub struct Target {
     pub context: String,
     pub namespace: String,
+}
+
+#[derive(serde::Deserialize)]
+struct RawTarget {
+    context: String,
+    namespace: String,
+}
+
+impl TryFrom<RawTarget> for Target {
+    type Error = String;
+
+    fn try_from(raw: RawTarget) -> Result<Self, String> {
+        if !names::is_context(&raw.context) {
+            return Err("the context name is empty, too long or holds control characters".into());
+        }
+        if !names::is_label(&raw.namespace) {
+            return Err(format!(
+                "the namespace {:?} is not a Kubernetes name",
+                raw.namespace.chars().take(70).collect::<String>()
+            ));
+        }
+        Ok(Self {
+            context: raw.context,
+            namespace: raw.namespace,
+        })
+    }
 }
 
 /// Where kubeconfig comes from: as kubectl finds it, or given files (tests).

@@ -135,12 +135,21 @@ pub fn to_csv(series: &CostSeries, openai: Option<&super::openai::OpenAiSpend>) 
 /// `YYYY-MM` of a `YYYY-MM-01` period start; anything else as it is (never a panic).
 fn month_label(start: &str) -> String {
     match Month::parse(start) {
-        Some(m) => format!("{:04}-{:02}", m.year, m.month),
+        Some(m) => m.to_string(),
         None => csv_field(start),
     }
 }
 
+/// A text cell: quoted when it holds a separator, and never a formula — a spreadsheet runs a
+/// cell that starts with `=`, `+`, `-`, `@` (or a tab or carriage return) as one, so such a
+/// name (a service or line item is someone else's text) gets a leading `'`, as OWASP advises.
 fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    let text = text.as_str();
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -169,6 +178,23 @@ mod tests {
             start: start.into(),
             estimated: false,
             groups,
+        }
+    }
+
+    #[test]
+    fn a_name_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text() {
+        for (name, cell) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("Amazon EC2", "Amazon EC2"),
+            ("a, b", "\"a, b\""),
+        ] {
+            assert_eq!(csv_field(name), cell, "{name}");
         }
     }
 

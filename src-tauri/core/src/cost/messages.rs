@@ -60,6 +60,9 @@ pub fn examples() -> Vec<AppError> {
         }
         AppError::from(error)
     })
-    .chain([AppError::new("openai_currency", "x").with("currency", "USD")])
+    .chain([
+        AppError::new("openai_currency", "x").with("currency", "USD"),
+        AppError::new("openai_slow", "x").with("seconds", 20),
+    ])
     .collect()
 }

@@ -33,7 +33,9 @@ pub use report::Stale;
 pub use report::{cached_report, load_report, month_total, CostReport, DataOrigin};
 pub use sample::sample_series;
 pub use stored::{CachedReport, ForecastState};
-pub use view::{month_lines, CostService, CostView, ExportFormat, Merged, MonthLines, ViewOptions};
+pub use view::{
+    merged, month_lines, CostService, CostView, ExportFormat, Merged, MonthLines, ViewOptions,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -90,7 +90,8 @@ pub struct Merged {
     pub openai: Option<OpenAiPart>,
 }
 
-fn merged(mut report: CostReport, mut openai: Option<OpenAiPart>) -> Merged {
+/// `report` with OpenAI's spend (when read) merged in as one more service.
+pub fn merged(mut report: CostReport, mut openai: Option<OpenAiPart>) -> Merged {
     if let Some(part) = &mut openai {
         let joined = part
             .spend
@@ -264,7 +265,7 @@ impl CostService {
         openai: Option<OpenAiPart>,
     ) -> Result<Option<CostView>, CostError> {
         match self.report_cached(query, options.now, why, openai) {
-            Some(merged) => self.finish(merged, budget, options).map(Some),
+            Some(merged) => self.draw(merged, budget, options).map(Some),
             None => Ok(None),
         }
     }
@@ -281,7 +282,7 @@ impl CostService {
         let merged = self
             .report(source, query, options.now, options.refresh, openai)
             .await?;
-        self.finish(merged, budget, options)
+        self.draw(merged, budget, options)
     }
 
     /// One month's total for `query` straight from `source` (each request counted).
@@ -297,7 +298,7 @@ impl CostService {
 
     /// Budget status, breakdown and chart for a report with OpenAI's spend added; remembered
     /// for exports.
-    fn finish(
+    pub fn draw(
         &self,
         Merged { report, openai }: Merged,
         budget: Option<Budget>,

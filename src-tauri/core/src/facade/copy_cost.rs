@@ -299,6 +299,14 @@ impl Purser {
         app: &str,
         to: i32,
     ) -> Result<CostPreview, AppError> {
+        if !(0..=crate::guard::MAX_COPIES).contains(&to) {
+            let problem = FieldProblem::new("replicas", "replicas_range")
+                .with("max", crate::guard::MAX_COPIES);
+            return Err(
+                AppError::new("kube_invalid_form", "the copies are not 0 to 100")
+                    .with_fields(vec![problem]),
+            );
+        }
         let key = key_of(target, app);
         let (from, copy_cost) = match self.look_for_preview(&key).await {
             Ok(look) => {
@@ -356,7 +364,7 @@ impl Purser {
     ) -> Result<CostPreview, AppError> {
         let monthly_change = copy_cost.as_ref().map(|c| f64::from(to - from) * c.monthly);
         let now = self.clock.now();
-        let report = self.month_report(now).await.ok().map(|m| m.report);
+        let report = self.month_report(now, false).await.ok().map(|m| m.report);
         let figures = report.as_ref().map(figures_of);
         // Made-up figures are fine beside the sandbox, never beside a real cluster.
         let forecast_unknown = figures.as_ref().is_some_and(|f| f.sample)

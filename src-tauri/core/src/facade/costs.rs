@@ -6,8 +6,7 @@ use std::path::Path;
 use super::Purser;
 use crate::chart::Theme;
 use crate::cost::{
-    Budget, CostEndpoints, CostExplorer, CostQuery, CostSource, CostView, ExportFormat, RetryMeter,
-    Stale, ViewOptions,
+    Budget, CostEndpoints, CostExplorer, CostQuery, CostView, ExportFormat, RetryMeter, ViewOptions,
 };
 use crate::error::AppError;
 use crate::secrets::CheckError;
@@ -67,7 +66,6 @@ impl Purser {
         width: u32,
     ) -> Result<CostView, AppError> {
         let settings = self.settings();
-        let query = self.cost_query(String::new());
         let budget = settings.budget_amount.map(|amount| Budget {
             amount,
             thresholds: settings.budget_thresholds.0.clone(),
@@ -79,34 +77,8 @@ impl Purser {
             width,
             language: self.language(),
         };
-        let openai = self.openai_part(refresh, settings.cost_months.0).await;
-        match self.explorer().await? {
-            Aws::Ready(explorer, account) => {
-                let query = CostQuery { account, ..query };
-                let source: &dyn CostSource = &explorer;
-                Ok(self
-                    .costs
-                    .view(Some(source), &query, budget, options, openai)
-                    .await?)
-            }
-            Aws::NotSetUp => Ok(self
-                .costs
-                .view(None, &query, budget, options, openai)
-                .await?),
-            Aws::Locked(error) => {
-                // Cost Explorer cannot be asked; the last figures still can be shown.
-                let why = Stale {
-                    error: error.clone(),
-                };
-                match self
-                    .costs
-                    .view_cached(&query, budget, options, why, openai)?
-                {
-                    Some(view) => Ok(view),
-                    None => Err(error),
-                }
-            }
-        }
+        let merged = self.month_report(options.now, refresh).await?;
+        Ok(self.costs.draw(merged, budget, options)?)
     }
 
     /// Cost Explorer as the user's AWS access reaches it.

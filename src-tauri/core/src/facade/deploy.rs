@@ -12,6 +12,22 @@ use crate::error::AppError;
 use crate::secrets::Secret;
 use crate::settings::SettingsPatch;
 
+/// A crashed app may print its environment to its log: the key it was given is masked in
+/// the log lines a status carries before any reaches the window.
+fn masked(mut status: RolloutStatus, key: Option<&Secret>) -> RolloutStatus {
+    let Some(key) = key.map(Secret::expose).filter(|k| k.len() >= 8) else {
+        return status;
+    };
+    for problem in &mut status.problems {
+        if let Some(serde_json::Value::String(logs)) = problem.params.get_mut("logs") {
+            if logs.contains(key) {
+                *logs = logs.replace(key, "••••••••");
+            }
+        }
+    }
+    status
+}
+
 impl Purser {
     /// Contexts from the kubeconfig, and the sandbox.
     pub fn kube_contexts(&self) -> ContextList {
@@ -130,14 +146,17 @@ impl Purser {
             .await?)
     }
 
-    /// Streams the app's rollout to `emit` until it returns `false` or another watch starts.
+    /// Streams the app's rollout to `emit` until it returns `false` or another watch starts;
+    /// the key the app was given never shows in the crash log lines it carries.
     pub async fn watch_rollout(
         &self,
         target: &Target,
         app: &str,
-        emit: impl FnMut(RolloutStatus) -> bool + Send + 'static,
+        mut emit: impl FnMut(RolloutStatus) -> bool + Send + 'static,
     ) -> Result<(), AppError> {
-        Ok(self.cluster.watch_rollout(target, app, emit).await?)
+        let key = self.key_for(target).await.ok().flatten();
+        let masked_emit = move |status| emit(masked(status, key.as_ref()));
+        Ok(self.cluster.watch_rollout(target, app, masked_emit).await?)
     }
 
     /// Sets the number of copies.
@@ -163,12 +182,20 @@ impl Purser {
 
     /// Restarts every copy, one after the other.
     pub async fn restart(&self, target: &Target, app: &str) -> Result<RolloutStatus, AppError> {
-        Ok(self.cluster.restart(target, app).await?)
+        let status = self.cluster.restart(target, app).await?;
+        Ok(masked(
+            status,
+            self.key_for(target).await.ok().flatten().as_ref(),
+        ))
     }
 
     /// Goes back to the previous version.
     pub async fn rollback(&self, target: &Target, app: &str) -> Result<RolloutStatus, AppError> {
-        Ok(self.cluster.rollback(target, app).await?)
+        let status = self.cluster.rollback(target, app).await?;
+        Ok(masked(
+            status,
+            self.key_for(target).await.ok().flatten().as_ref(),
+        ))
     }
 
     /// Removes what Purser created for the app; what it took over only with `remove_adopted`.
@@ -184,5 +211,41 @@ impl Purser {
     /// The newest audit entries, newest first (at most 1000).
     pub fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, AppError> {
         Ok(self.cluster.audit().recent(limit.min(1000))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::Problem;
+
+    #[test]
+    fn the_apps_key_is_masked_in_the_crash_log_lines_a_status_carries() {
+        let key = Secret::new("fake-key-LOGCANARY-0123");
+        let mut params = serde_json::Map::new();
+        params.insert(
+            "logs".into(),
+            "starting\nOPENAI_API_KEY=fake-key-LOGCANARY-0123\nfatal".into(),
+        );
+        let status = RolloutStatus {
+            app: "assistant".into(),
+            phase: crate::cluster::Phase::Trouble,
+            desired: 1,
+            updated: 1,
+            ready: 0,
+            available: 0,
+            summary: String::new(),
+            problems: vec![Problem {
+                code: "crash_loop".into(),
+                params,
+            }],
+            image: None,
+            revision: None,
+            reconnecting: false,
+        };
+        let shown = masked(status, Some(&key));
+        let logs = shown.problems[0].params["logs"].as_str().unwrap();
+        assert!(!logs.contains("LOGCANARY"), "{logs}");
+        assert!(logs.contains("OPENAI_API_KEY=••••••••"), "{logs}");
     }
 }

@@ -38,30 +38,50 @@ pub(super) fn rest_of_month(now: OffsetDateTime) -> f64 {
 }
 
 impl Purser {
-    /// The month's report with OpenAI merged, as the guard and the previews read it.
-    pub(super) async fn month_report(&self, now: OffsetDateTime) -> Result<Merged, AppError> {
-        let openai = self.openai_part(false, self.settings().cost_months.0).await;
-        match self.explorer().await? {
+    /// The month's report with OpenAI merged, as the cost view, the guard and the previews
+    /// read it: AWS and OpenAI asked at once, OpenAI's part given up after its deadline (an
+    /// OpenAI outage must not hold the AWS figures back).
+    pub(super) async fn month_report(
+        &self,
+        now: OffsetDateTime,
+        refresh: bool,
+    ) -> Result<Merged, AppError> {
+        let months = self.settings().cost_months.0;
+        let deadline = self.openai_deadline;
+        let openai = async {
+            match tokio::time::timeout(deadline, self.openai_part(refresh, months)).await {
+                Ok(part) => part,
+                Err(_) => Some(self.openai_slow(deadline)),
+            }
+        };
+        let (openai, aws) = tokio::join!(openai, self.aws_report(now, refresh));
+        Ok(crate::cost::merged(aws?, openai))
+    }
+
+    /// AWS's figures alone: Cost Explorer (cache first), sample data when AWS is not set up,
+    /// the last figures marked stale while the keychain is locked.
+    async fn aws_report(&self, now: OffsetDateTime, refresh: bool) -> Result<CostReport, AppError> {
+        let merged = match self.explorer().await? {
             Aws::Ready(explorer, account) => {
                 let query = self.cost_query(account);
-                Ok(self
-                    .costs
-                    .report(Some(&explorer), &query, now, false, openai)
-                    .await?)
+                self.costs
+                    .report(Some(&explorer), &query, now, refresh, None)
+                    .await?
             }
-            Aws::NotSetUp => Ok(self
-                .costs
-                .report(None, &self.cost_query(String::new()), now, false, openai)
-                .await?),
+            Aws::NotSetUp => {
+                let query = self.cost_query(String::new());
+                self.costs.report(None, &query, now, refresh, None).await?
+            }
             Aws::Locked(error) => {
                 let why = Stale {
                     error: error.clone(),
                 };
                 self.costs
-                    .report_cached(&self.cost_query(String::new()), now, why, openai)
-                    .ok_or(error)
+                    .report_cached(&self.cost_query(String::new()), now, why, None)
+                    .ok_or(error)?
             }
-        }
+        };
+        Ok(merged.report)
     }
 
     /// This month's figures.
@@ -69,6 +89,6 @@ impl Purser {
         &self,
         now: OffsetDateTime,
     ) -> Result<MonthFigures, AppError> {
-        Ok(figures_of(&self.month_report(now).await?.report))
+        Ok(figures_of(&self.month_report(now, false).await?.report))
     }
 }

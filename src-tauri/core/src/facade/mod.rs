@@ -134,6 +134,8 @@ pub struct Purser {
     ui_answered: AtomicBool,
     aws: AwsEndpoints,
     openai_admin: String,
+    /// How long OpenAI's part of a cost read may take.
+    openai_deadline: std::time::Duration,
     /// OpenAI's requests this month, one meter for every read (a meter per call lost counts).
     openai_meter: crate::cost::RequestMeter,
     clock: Arc<dyn Clock>,
@@ -193,6 +195,7 @@ impl Purser {
             cluster,
             aws: backends.aws,
             openai_admin: backends.openai_admin,
+            openai_deadline: backends.timeouts.openai,
             openai_meter: crate::cost::RequestMeter::named(
                 &dirs.data,
                 crate::cost::openai_store::METER_FILE,

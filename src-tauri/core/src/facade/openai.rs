@@ -107,6 +107,13 @@ impl Purser {
         })
     }
 
+    /// OpenAI did not answer within `deadline`: the view shows AWS alone and says why.
+    pub(super) fn openai_slow(&self, deadline: std::time::Duration) -> OpenAiPart {
+        let error = AppError::new("openai_slow", "OpenAI did not answer in time")
+            .with("seconds", deadline.as_secs());
+        self.openai_failed(error, self.settings().openai_project, &self.openai_meter)
+    }
+
     fn openai_failed(
         &self,
         error: AppError,

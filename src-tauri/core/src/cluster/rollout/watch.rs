@@ -238,9 +238,14 @@ fn crashing(pod: &Pod) -> bool {
         })
 }
 
+/// At most this much of a crashed copy's log is read: the last lines are what explain a
+/// crash, and a log line can be as long as the app likes.
+const LOG_BYTES: i64 = 4096;
+
 async fn last_log_lines(pods: &Api<Pod>, name: &str) -> Vec<String> {
     let params = LogParams {
         tail_lines: Some(5),
+        limit_bytes: Some(LOG_BYTES),
         previous: true,
         ..LogParams::default()
     };
@@ -251,6 +256,7 @@ async fn last_log_lines(pods: &Api<Pod>, name: &str) -> Vec<String> {
                 name,
                 &LogParams {
                     tail_lines: Some(5),
+                    limit_bytes: Some(LOG_BYTES),
                     ..LogParams::default()
                 },
             )
