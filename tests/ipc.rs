@@ -401,6 +401,40 @@ fn the_guard_commands_on_the_sandbox() {
     );
 }
 
+/// A namespace, context or app name that is not what Kubernetes allows is refused as the
+/// command reads it: it never reaches a kube URL path, and nothing is audited or changed.
+#[test]
+fn names_that_are_not_kubernetes_names_are_refused_as_they_are_read() {
+    let app = launch();
+    app.ok("kube_connect", json!({"context": "purser-sandbox"}));
+    let sandbox = |namespace: &str| json!({"context": "purser-sandbox", "namespace": namespace});
+    for (target, name) in [
+        (sandbox("../kube-system"), "assistant"),
+        (sandbox("Default"), "assistant"),
+        (sandbox("default"), "../secrets"),
+        (sandbox("default"), "Assistant"),
+        (json!({"context": "", "namespace": "default"}), "assistant"),
+        (json!({"context": "purser-sandbox\n", "namespace": "default"}), "assistant"),
+    ] {
+        let refused = app.err(
+            "scale_app",
+            json!({"target": target, "app": name, "replicas": 2}),
+        );
+        let said = refused.to_string();
+        assert!(
+            said.contains("not a Kubernetes name") || said.contains("context name"),
+            "{target} {name}: {said}"
+        );
+        app.err("guard_view", json!({"target": target, "app": name}));
+    }
+    let refused = app.err(
+        "scale_cost",
+        json!({"target": sandbox("default"), "app": "assistant", "replicas": 2147483647}),
+    );
+    assert_eq!(refused["fields"][0]["code"], "replicas_range", "{refused}");
+    assert_eq!(app.ok("audit_entries", json!({"limit": 10})), json!([]));
+}
+
 #[test]
 fn the_cost_commands_sample_real_and_offline() {
     let app = launch();

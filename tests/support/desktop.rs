@@ -281,10 +281,19 @@ impl Desktop {
             ".//option[starts-with(normalize-space(.), {})]",
             xpath_literal(option)
         );
-        select
-            .find(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_else(|e| panic!("{label:?} offers no {option:?}: {e}"))
+        // A list filled after a connect or a load gets its options a moment later: wait for
+        // the option as a user waits for it to appear.
+        let deadline = Instant::now() + UI_TIMEOUT;
+        let found = loop {
+            match select.find(Locator::XPath(&xpath)).await {
+                Ok(found) => break found,
+                Err(e) if Instant::now() >= deadline => {
+                    panic!("{label:?} offers no {option:?}: {e}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        found
             .click()
             .await
             .unwrap_or_else(|e| panic!("cannot choose {option:?}: {e:?}"));
