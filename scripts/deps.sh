@@ -90,6 +90,10 @@ ensure_deps() {
       cargo install tauri-driver --locked
     }
     export PATH="$HOME/.cargo/bin:$PATH"
+    command -v cargo-deny >/dev/null 2>&1 || {
+      say "Installing cargo-deny (checks the dependency tree's licences, bans and sources)"
+      cargo install cargo-deny --locked
+    }
     ensure_moto
     ensure_kubectl
     ensure_workflow_check

@@ -17,7 +17,7 @@ ensure_apt_packages libayatana-appindicator3-dev
 bundle="$CARGO_TARGET_DIR/release/bundle/deb"
 rm -f "$bundle"/*.deb
 say "Building the .deb"
-npx --yes @tauri-apps/cli@2 build --bundles deb --ci
+npx --yes @tauri-apps/cli@2.12.6 build --bundles deb --ci
 deb=$(find "$bundle" -name '*.deb' | head -n 1)
 [ -n "$deb" ] || fail "the bundler made no .deb under $bundle"
 say "$(basename "$deb"): $(du -h "$deb" | cut -f1)"

@@ -19,6 +19,10 @@ if [ -x "$HOME/.cache/purser-venv/bin/check-jsonschema" ]; then
     .github/workflows/release.yml
 fi
 
+say "Checking the dependency tree: licences, banned crates, sources (deny.toml)"
+# Advisories need the RustSec database from GitHub, which these machines cannot reach.
+cargo deny --locked check bans licenses sources
+
 say "Checking that the About box lists the crates Cargo.lock ships"
 python3 scripts/licences.py --check
 
@@ -47,5 +51,5 @@ else
   # WebKitWebDriver (the end-to-end driver) exists only on Linux.
   say "End-to-end tests need Linux; running the core's tests and the command-layer tests only"
   cargo test --locked -p purser-core -p purser-kubesim --lib -- "$@"
-  cargo test --locked --test ipc -- "$@"
+  cargo test --locked --test ipc --test ipc_guard -- "$@"
 fi

@@ -1,7 +1,8 @@
 // The only module that talks to the Rust side. Every call resolves with data or rejects with
 // an error shaped { code, params, hintCode, message }, whatever went wrong.
 
-const { invoke, Channel } = window.__TAURI__.core;
+import { invoke, Channel } from './vendor/tauri/core.js';
+import { listen } from './vendor/tauri/event.js';
 
 async function call(command, args) {
   try {
@@ -119,7 +120,7 @@ export const api = {
   /** Purser's version and licence, and the crates built into it with theirs. */
   about: () => call('about_purser'),
   /** Calls `handler` with what the user chose in the menu bar ('credentials', …, 'about'). */
-  onMenu: (handler) => window.__TAURI__.event.listen('menu', (event) => handler(event.payload)),
+  onMenu: (handler) => listen('menu', (event) => handler(event.payload)),
   /** Calls `handler` with the guard's notices as the schedule finds them. */
-  onGuardNotices: (handler) => window.__TAURI__.event.listen('guard-notices', (event) => handler(event.payload)),
+  onGuardNotices: (handler) => listen('guard-notices', (event) => handler(event.payload)),
 };

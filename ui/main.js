@@ -9,6 +9,7 @@ import { initCredentials, loadCredentials, redrawCredentials } from './credentia
 import { initCost, loadCost, showCostSettings } from './cost.js';
 import { initDeployment, loadDeployment, showDeploymentSettings, contextLabel } from './deployment.js';
 import { initAbout, showAbout } from './about.js';
+import * as notification from './vendor/tauri/notification.js';
 
 const sections = ['credentials', 'deployment', 'cost', 'settings'];
 
@@ -118,8 +119,6 @@ function sendShellWords() {
 /** The guard's notices as a desktop notification too: some Linux desktops drop them
  *  silently, so they also stay in the notice area. */
 async function notifyDesktop(notices) {
-  const notification = window.__TAURI__.notification;
-  if (!notification) return;
   try {
     let granted = await notification.isPermissionGranted();
     if (!granted) granted = (await notification.requestPermission()) === 'granted';

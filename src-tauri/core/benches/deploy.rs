@@ -107,9 +107,9 @@ async fn run() {
         let valid = spec("viakubectl", round).validate().expect("valid");
         let objects = manifests::build(&valid, "default", &key);
         let yaml = [
-            serde_yaml::to_string(&objects.secret).expect("yaml"),
-            serde_yaml::to_string(&objects.deployment).expect("yaml"),
-            serde_yaml::to_string(&objects.service).expect("yaml"),
+            serde_saphyr::to_string(&objects.secret).expect("yaml"),
+            serde_saphyr::to_string(&objects.deployment).expect("yaml"),
+            serde_saphyr::to_string(&objects.service).expect("yaml"),
         ]
         .join("---\n");
         let file = dir.path().join("manifests.yaml");

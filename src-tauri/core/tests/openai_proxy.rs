@@ -19,11 +19,19 @@ async fn a_local_gateway_is_reached_directly_even_with_a_proxy_set() {
         .await;
     let gateway = MockServer::start().await;
     Mock::given(path("/v1/models"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"object": "list",
-            "data": [{"id": "m", "object": "model", "created": 1, "owned_by": "o"}]})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"object": "list",
+            "data": [{"id": "m", "object": "model", "created": 1, "owned_by": "o"}]})),
+        )
         .mount(&gateway)
         .await;
-    for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"] {
+    for name in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+    ] {
         std::env::set_var(name, proxy.uri());
     }
     std::env::remove_var("NO_PROXY");

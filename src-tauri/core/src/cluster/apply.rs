@@ -208,7 +208,8 @@ where
         + Clone
         + DeserializeOwned
         + Serialize
-        + std::fmt::Debug,
+        + std::fmt::Debug
+        + super::scrub::Scrub,
     K::DynamicType: Default,
 {
     let api: Api<K> = Api::namespaced(connection.client(), ns);
@@ -247,7 +248,8 @@ where
         + Clone
         + DeserializeOwned
         + Serialize
-        + std::fmt::Debug,
+        + std::fmt::Debug
+        + super::scrub::Scrub,
     K::DynamicType: Default,
 {
     let api: Api<K> = Api::namespaced(connection.client(), ns);
@@ -296,6 +298,12 @@ where
         (Some(_), true) => CHANGE_ACTIONS[2],
         (Some(_), false) => CHANGE_ACTIONS[1],
     };
+    // The cluster echoes the Secret's value in both: wiped once the diff is made.
+    let mut would = would;
+    would.scrub();
+    if let Some(mut live) = live {
+        live.scrub();
+    }
     Ok(Planned {
         change: Change {
             kind,

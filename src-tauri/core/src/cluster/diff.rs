@@ -59,9 +59,9 @@ pub fn comparable(mut value: Value) -> Value {
 /// Changed lines with a little context; empty when nothing differs.
 pub fn lines(live: Option<&Value>, would: &Value) -> Vec<DiffLine> {
     let old = live
-        .map(|l| serde_yaml::to_string(l).unwrap_or_default())
+        .map(|l| serde_saphyr::to_string(l).unwrap_or_default())
         .unwrap_or_default();
-    let new = serde_yaml::to_string(would).unwrap_or_default();
+    let new = serde_saphyr::to_string(would).unwrap_or_default();
     if old == new {
         return Vec::new();
     }

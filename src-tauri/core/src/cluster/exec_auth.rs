@@ -64,7 +64,7 @@ pub enum ExecAuthError {
 }
 
 /// A context's exec plugin, ready to run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ExecPluginCommand {
     /// Absolute path (resolved with the login shell's `PATH`).
     pub command: PathBuf,
@@ -79,6 +79,22 @@ pub struct ExecPluginCommand {
     pub name: String,
     /// How to sign in again when the session expired.
     pub fix: SignIn,
+}
+
+/// The environment's values can be tokens or keys (`AWS_SECRET_ACCESS_KEY`): only their names
+/// are printed.
+impl std::fmt::Debug for ExecPluginCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env: Vec<&str> = self.env.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("ExecPluginCommand")
+            .field("command", &self.command)
+            .field("args", &self.args.len())
+            .field("env", &env)
+            .field("drop_env", &self.drop_env)
+            .field("api_version", &self.api_version)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ExecPluginCommand {
@@ -446,6 +462,19 @@ mod tests {
                 profile: Some("team".into()),
             },
         }
+    }
+
+    #[test]
+    fn a_plugin_prints_the_names_of_its_environment_never_the_values() {
+        let mut command = plugin();
+        command.env = vec![(
+            "AWS_SECRET_ACCESS_KEY".into(),
+            "fake-key-EXECENVCANARY".into(),
+        )];
+        command.args = vec!["--token=fake-key-EXECARGCANARY".into()];
+        let shown = format!("{command:?}");
+        assert!(shown.contains("AWS_SECRET_ACCESS_KEY"), "{shown}");
+        assert!(!shown.contains("CANARY"), "{shown}");
     }
 
     #[test]

@@ -73,6 +73,14 @@ pub struct Manifests {
     pub service: Service,
 }
 
+impl Drop for Manifests {
+    /// The key leaves memory with the objects built to carry it.
+    fn drop(&mut self) {
+        use super::scrub::Scrub;
+        self.secret.scrub();
+    }
+}
+
 impl std::fmt::Debug for Manifests {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The Secret holds the key: never printed.
@@ -240,7 +248,7 @@ pub fn preview_yaml(manifests: &Manifests) -> String {
         serde_json::to_value(&manifests.service).unwrap_or_default(),
     ];
     docs.iter()
-        .map(|doc| serde_yaml::to_string(doc).unwrap_or_default())
+        .map(|doc| serde_saphyr::to_string(doc).unwrap_or_default())
         .collect::<Vec<_>>()
         .join("---\n")
 }

@@ -19,6 +19,7 @@ pub mod manifests;
 pub mod messages;
 pub mod names;
 pub mod rollout;
+mod scrub;
 pub mod spec;
 
 use std::collections::HashMap;

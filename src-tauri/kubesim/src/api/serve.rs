@@ -25,7 +25,7 @@ pub(super) enum Reply {
 
 fn parse_body(call: &Call) -> Result<Value, ApiError> {
     let parsed = if call.content_type == "application/apply-patch+yaml" {
-        serde_yaml::from_slice::<Value>(&call.body).map_err(|e| e.to_string())
+        serde_saphyr::from_slice::<Value>(&call.body).map_err(|e| e.to_string())
     } else {
         serde_json::from_slice::<Value>(&call.body).map_err(|e| e.to_string())
     };
