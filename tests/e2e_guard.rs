@@ -99,14 +99,14 @@ async fn propose_approve_and_revert_on_the_sandbox() {
     app.wait_text("guard-message", "Scaled down.").await;
     app.wait_text("rollout-summary", "Ready: 1 of 1").await;
     app.wait_text("activity-rows", "Guard: scaled down").await;
-    app.wait_text("guard-revert-text", "from 3 to 1 copies")
+    app.wait_text("guard-revert-text", "copies from 3 to 1")
         .await;
 
     app.click_button("Revert").await;
     app.wait_text("guard-message", "Reverted.").await;
     app.wait_text("rollout-summary", "Ready: 3 of 3").await;
     app.wait_text("activity-rows", "Guard: reverted").await;
-    app.wait_text("activity-rows", "assistant: 1 → 3 copies")
+    app.wait_text("activity-rows", "assistant: copies 1 → 3")
         .await;
     // The revert sticks: the guard holds off until the month ends, and says so.
     app.wait_text("guard-hold", "holds off on this app until")

@@ -178,3 +178,37 @@ fn every_key_the_window_names_has_words() {
     let missing: BTreeSet<_> = named.iter().filter(|k| !en.contains_key(*k)).collect();
     assert_eq!(missing, BTreeSet::new(), "keys without words");
 }
+
+/// A count followed by a plural noun ("{n} copies", "{seconds} segundos") needs a singular form
+/// too: "1 copies" and "1 segundos" were shown before. A range ("{min}–{max} copies") is plural
+/// whatever its ends.
+#[test]
+fn every_count_before_a_plural_noun_has_a_singular_form() {
+    let (en, es) = catalogue();
+    let nouns = [
+        "copies", "copias", "seconds", "segundos", "requests", "solicitudes", "models",
+        "modelos",
+    ];
+    let mut wrong = BTreeSet::new();
+    for (lang, texts) in [("en", &en), ("es", &es)] {
+        for (key, templates) in texts {
+            if templates.len() > 1 {
+                continue;
+            }
+            let text = &templates[0];
+            for noun in nouns {
+                let mut rest = text.as_str();
+                while let Some(at) = rest.find(&format!("}} {noun}")) {
+                    let before = &rest[..at];
+                    let open = before.rfind('{').unwrap_or(0);
+                    let ranged = before[..open].ends_with('–');
+                    if !ranged {
+                        wrong.insert(format!("{lang} {key}: {text}"));
+                    }
+                    rest = &rest[at + 1..];
+                }
+            }
+        }
+    }
+    assert_eq!(wrong, BTreeSet::new(), "counts without a singular form");
+}

@@ -153,7 +153,9 @@ function drawCheck(service, record) {
   }
   const when = relativeTime(record.at);
   const found = record.ok ? render(`checked.${record.code}`, record.params) : describe(record);
-  el.textContent = `${record.ok ? '✓ ' + t('check.ok') : '✗ ' + t('check.failed')}: ${found} (${t('check.checked')} ${when})`;
+  // A success says itself what works ("The key works: 4 models available."): no "works:" before it.
+  const mark = record.ok ? '✓' : `✗ ${t('check.failed')}:`;
+  el.textContent = `${mark} ${found} (${t('check.checked')} ${when})`;
   el.className = `check-result ${record.ok ? 'ok' : 'bad'}`;
 }
 
