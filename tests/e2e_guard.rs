@@ -89,7 +89,7 @@ async fn propose_approve_and_revert_on_the_sandbox() {
     .await;
     app.wait_text(
         "guard-proposal",
-        "is over your budget of $800: from 3 copies to 1.",
+        "is over your budget of $800: the copies go from 3 to 1.",
     )
     .await;
     app.wait_text("notices", "Budget guard").await;
