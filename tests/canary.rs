@@ -1,6 +1,8 @@
-//! Canary scan over a whole journey: store known canary secrets, then do everything a user does
-//! through the real commands (mock runtime, real keychain, real HTTP peers, a real Kubernetes
-//! API test server): check the keys, connect, preview a deploy over a Secret someone applied
+//! Canary scan over a whole journey: store known canary secrets (the OpenAI key and admin key,
+//! AWS keys, a kubeconfig bearer token, an exec plugin's token and environment), then do
+//! everything a user does through the real commands (mock runtime, real keychain, real HTTP
+//! peers, a real Kubernetes API test server): check the keys, connect (with a token and through
+//! an exec plugin), run the budget guard's commands, preview a deploy over a Secret someone applied
 //! with kubectl (its value in kubectl's last-applied annotation), deploy, follow the rollout,
 //! scale, uninstall, open the cost view, export it, read the audit log. Then look for every
 //! canary — plain and base64 — in every file Purser wrote, every IPC answer, its stderr and its
@@ -33,11 +35,14 @@ const AWS_KEY_ID: &str = "CANARYKEYID7F3A9C1E5B";
 const AWS_SECRET: &str = "canarysecret7f3a9c1e5b2d4f60a8e1/+=";
 const AWS_TOKEN: &str = "canarytoken7f3a9c1e5b2d4f60a8e1xyz";
 const ADMIN: &str = "sk-admin-canary-7f3a9c1e5b2d4f60a8e1";
+/// A value in an exec plugin's environment, as kubeconfigs carry `AWS_SECRET_ACCESS_KEY`.
+const EXEC_ENV: &str = "canary-exec-env-7f3a9c1e5b2d4f60a8e1";
 /// The value someone else put in the app's Secret with `kubectl apply`.
 const THEIRS: &str = "canary-kubectl-applied-5d6e7f80a1b2";
-const CANARIES: [&str; 7] = [
+const CANARIES: [&str; 8] = [
     OPENAI_FIRST,
     ADMIN,
+    EXEC_ENV,
     OPENAI_SECOND,
     AWS_KEY_ID,
     AWS_SECRET,
@@ -76,11 +81,33 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
         assert!(annotations.contains(THEIRS), "kubectl keeps the value in its annotation: {annotations}");
     });
 
+    // A second kubeconfig whose context signs in through an exec plugin: the plugin prints the
+    // cluster's bearer token (itself a canary below) and has a secret in its environment.
+    let plugin = root.path().join("canary-auth");
+    let token = cluster.sim.token().to_string();
+    std::fs::write(
+        &plugin,
+        format!("#!/bin/sh\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ca = base64::engine::general_purpose::STANDARD.encode(cluster.sim.ca_pem());
+    let exec_kubeconfig = root.path().join("exec-kubeconfig");
+    std::fs::write(
+        &exec_kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: sim-exec\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n- name: exec-user\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {}\n      env: [{{name: CANARY_SECRET, value: {EXEC_ENV}}}]\n      interactiveMode: Never\ncontexts:\n- name: exec-ctx\n  context:\n    cluster: sim-exec\n    user: exec-user\n",
+            cluster.sim.url(),
+            plugin.display()
+        ),
+    )
+    .unwrap();
+
     let data = root.path().join("app");
     let service = unique_service("canary");
     let backends = Backends {
         secrets: Arc::new(KeychainStore::with_service(&service)),
-        kubeconfig: KubeconfigSource::Files(vec![cluster.kubeconfig_path()]),
+        kubeconfig: KubeconfigSource::Files(vec![cluster.kubeconfig_path(), exec_kubeconfig]),
         aws: AwsEndpoints {
             sts: Some(moto.url.clone()),
             cost_usage: Some(moto.url.clone()),
@@ -146,6 +173,13 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
     let spec = json!({"name": "assistant", "image": "ghcr.io/acme/assistant:1.0", "replicas": 1,
         "port": 8080, "cpuRequest": "100m", "memoryRequest": "128Mi"});
     call("kube_contexts", json!({})).unwrap();
+    let through_plugin = call("kube_connect", json!({"context": "exec-ctx"})).unwrap();
+    assert_eq!(through_plugin["context"], "exec-ctx", "{through_plugin}");
+    call(
+        "kube_apps",
+        json!({"target": {"context": "exec-ctx", "namespace": "default"}}),
+    )
+    .unwrap();
     call("kube_connect", json!({"context": CONTEXT})).unwrap();
     call("kube_permissions", json!({"target": target})).unwrap();
     let preview = call("deploy_preview", json!({"target": target, "spec": spec})).unwrap();
@@ -279,8 +313,11 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
         assert!(files.iter().any(|f| f.ends_with(wanted)), "no {wanted}");
     }
 
+    // The cluster's bearer token (in the kubeconfig, and printed by the exec plugin) too.
     let needles: Vec<(String, String)> = CANARIES
         .iter()
+        .copied()
+        .chain([token.as_str()])
         .flat_map(|c| {
             [
                 (c.to_string(), format!("{c} (plain)")),

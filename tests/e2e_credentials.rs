@@ -107,7 +107,10 @@ async fn store_check_and_delete_an_openai_key() {
     .await;
     // Said once: "✓ The key works: …", not "✓ works: The key works: …".
     let said = result.text().await.unwrap();
-    assert!(said.starts_with("✓ The key works: 3 models available."), "{said}");
+    assert!(
+        said.starts_with("✓ The key works: 3 models available."),
+        "{said}"
+    );
 
     // A refused key: the failure stays on screen until the next check (it used to be
     // replaced by "Not checked yet." as soon as the status bar refreshed).

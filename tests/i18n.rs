@@ -186,7 +186,13 @@ fn every_key_the_window_names_has_words() {
 fn every_count_before_a_plural_noun_has_a_singular_form() {
     let (en, es) = catalogue();
     let nouns = [
-        "copies", "copias", "seconds", "segundos", "requests", "solicitudes", "models",
+        "copies",
+        "copias",
+        "seconds",
+        "segundos",
+        "requests",
+        "solicitudes",
+        "models",
         "modelos",
     ];
     let mut wrong = BTreeSet::new();
