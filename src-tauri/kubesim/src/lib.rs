@@ -288,8 +288,9 @@ async fn run_controller(shared: Arc<Shared>) {
     }
 }
 
-/// A fresh CA and a server certificate for 127.0.0.1 and localhost signed by it.
-fn certificates() -> Result<(String, rustls::ServerConfig), SimError> {
+/// A fresh CA (as PEM) and a server configuration whose certificate, for 127.0.0.1 and
+/// localhost, it signed. The tests' TLS fronts for other local servers use it too.
+pub fn certificates() -> Result<(String, rustls::ServerConfig), SimError> {
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
     };

@@ -6,3 +6,4 @@ pub mod keyring;
 pub mod kube;
 pub mod moto;
 pub mod net;
+pub mod tls;

@@ -28,6 +28,7 @@ pub(super) enum Aws {
 pub(super) struct ExplorerKey {
     access: crate::secrets::Fingerprint,
     region: Option<String>,
+    ca_bundle: Option<std::path::PathBuf>,
 }
 
 /// The Cost Explorer client in use, kept between calls.
@@ -101,6 +102,7 @@ impl Purser {
         let key = ExplorerKey {
             access: crate::secrets::fingerprint(&access),
             region: target.region.clone(),
+            ca_bundle: crate::secrets::ca_bundle(&access).await,
         };
         if let Some(cached) = lock(&self.explorer).as_ref().filter(|c| c.key == key) {
             return Ok(Aws::Ready(cached.explorer.clone(), account));

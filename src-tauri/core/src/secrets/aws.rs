@@ -54,8 +54,20 @@ pub struct AwsIdentity {
 /// An SDK configuration for these credentials and this target. Without an explicit endpoint,
 /// `AWS_ENDPOINT_URL` (and the per-service variants) are honoured as usual.
 pub async fn sdk_config(access: &AwsAccess, target: &AwsTarget) -> SdkConfig {
+    let extra_ca = match ca_bundle(access).await {
+        Some(path) => match std::fs::read(&path) {
+            Ok(pem) => Some(pem),
+            Err(error) => {
+                // Told by the "certificate not trusted" a request then meets.
+                tracing::warn!(%error, path = %path.display(), "the AWS CA bundle cannot be read");
+                None
+            }
+        },
+        None => None,
+    };
+    let http = https_client(extra_ca);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https_client())
+        .http_client(http.clone())
         .timeout_config(
             TimeoutConfig::builder()
                 .operation_timeout(OPERATION_TIMEOUT)
@@ -73,8 +85,14 @@ pub async fn sdk_config(access: &AwsAccess, target: &AwsTarget) -> SdkConfig {
         }),
         // The profile's own credentials (keys, SSO, assume-role, process) and nothing else:
         // the default chain would end by probing EC2 instance metadata over the network.
+        // Its providers (SSO, assume-role) make requests of their own: with Purser's client,
+        // since the SDK's default one is not built in (it would bring a second TLS stack).
         AwsAccess::Profile { name } => loader.profile_name(name).credentials_provider(
             ProfileFileCredentialsProvider::builder()
+                .configure(
+                    &aws_config::provider_config::ProviderConfig::default()
+                        .with_http_client(http.clone()),
+                )
                 .profile_name(name)
                 .build(),
         ),
@@ -94,11 +112,59 @@ pub async fn sdk_config(access: &AwsAccess, target: &AwsTarget) -> SdkConfig {
 
 /// The SDK's HTTPS client on the TLS stack the rest of Purser uses (rustls with ring), so one
 /// stack is linked, not three.
-fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+fn https_client(
+    extra_ca: Option<Vec<u8>>,
+) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{
+        rustls_provider::CryptoMode, Provider, TlsContext, TrustStore,
+    };
+    let builder =
+        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
+    let Some(pem) = extra_ca else {
+        return builder.build_https();
+    };
+    // The system's roots and the bundle's, as the AWS CLI trusts both.
+    let trust = TrustStore::default().with_pem_certificate(pem);
+    match TlsContext::builder().with_trust_store(trust).build() {
+        Ok(context) => builder.tls_context(context).build_https(),
+        Err(error) => {
+            tracing::warn!(%error, "the AWS CA bundle is not usable; the system's roots only");
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::Ring))
+                .build_https()
+        }
+    }
+}
+
+/// The certificates to trust beside the system's for AWS, as the AWS CLI finds them: the file
+/// `AWS_CA_BUNDLE` names, else the profile's `ca_bundle` (a TLS-inspecting proxy's CA).
+pub async fn ca_bundle(access: &AwsAccess) -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("AWS_CA_BUNDLE").filter(|p| !p.is_empty()) {
+        return Some(path.into());
+    }
+    let AwsAccess::Profile { name } = access else {
+        return None;
+    };
+    let profiles = aws_config::profile::load(
+        &aws_types::os_shim_internal::Fs::real(),
+        &aws_types::os_shim_internal::Env::real(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
+        Some(name.clone().into()),
+    )
+    .await
+    .ok()?;
+    let path = profiles.get_profile(name)?.get("ca_bundle")?;
+    Some(path.into())
+}
+
+/// Whether an error's text says a server's certificate was refused as untrusted (rustls:
+/// "invalid peer certificate: UnknownIssuer"; a self-signed or expired one likewise).
+pub fn untrusted_certificate(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("invalid peer certificate")
+        || lower.contains("unknownissuer")
+        || lower.contains("unknown issuer")
+        || lower.contains("certificate verify failed")
 }
 
 /// Keys from the keychain as an SDK credentials provider. The SDK's own `Credentials` print
@@ -257,6 +323,12 @@ where
                 reason: short(&context),
             };
         }
+    }
+    if untrusted_certificate(&context) {
+        return CheckError::CertificateNotTrusted {
+            service: "AWS",
+            address: "the AWS endpoint".to_string(),
+        };
     }
     match &error {
         SdkError::TimeoutError(_) => CheckError::Timeout {

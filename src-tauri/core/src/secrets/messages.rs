@@ -86,6 +86,17 @@ impl From<CheckError> for AppError {
             CheckError::CredentialsInAddress { host } => {
                 AppError::new(code, message).with("host", host)
             }
+            CheckError::CertificateNotTrusted { service, address } => AppError::hinted(
+                code,
+                if service == "AWS" {
+                    "certificate_not_trusted_aws"
+                } else {
+                    "certificate_not_trusted_openai"
+                },
+                message,
+            )
+            .with("service", service)
+            .with("address", address),
             CheckError::SsoExpired { profile } => {
                 AppError::new(code, message).with("profile", profile)
             }
@@ -178,6 +189,14 @@ pub fn examples() -> Vec<AppError> {
         CheckError::CredentialsInAddress {
             host: "gateway.example".into(),
         },
+        CheckError::CertificateNotTrusted {
+            service: "AWS",
+            address: address(),
+        },
+        CheckError::CertificateNotTrusted {
+            service: "OpenAI",
+            address: address(),
+        },
         CheckError::UnknownAccessKey,
         CheckError::WrongSecret,
         CheckError::Rejected,
@@ -212,6 +231,7 @@ pub fn examples() -> Vec<AppError> {
             | CheckError::BadAddress { .. }
             | CheckError::PlainHttp { .. }
             | CheckError::CredentialsInAddress { .. }
+            | CheckError::CertificateNotTrusted { .. }
             | CheckError::UnknownAccessKey
             | CheckError::WrongSecret
             | CheckError::Rejected

@@ -20,6 +20,7 @@ pub use aws::{
     account_name, check_aws_access, fingerprint, list_profiles, sdk_config, AwsAccess, AwsIdentity,
     AwsTarget, Fingerprint, DEFAULT_REGION,
 };
+pub use aws::{ca_bundle, untrusted_certificate};
 pub use keychain::{KeychainStore, SERVICE};
 pub use kind::{validate, InputProblem, SecretKind};
 pub use openai::{check_openai_key, normalise_base_url, OpenAiEndpoint, DEFAULT_OPENAI_BASE_URL};
@@ -91,6 +92,13 @@ pub enum CheckError {
     BadAddress { address: String },
     #[error("\"{address}\" is not encrypted (http://): the key would cross the network readable by anyone on the way")]
     PlainHttp { address: String },
+    /// The server's certificate is not signed by a certificate authority this computer
+    /// trusts (a TLS-inspecting proxy whose CA is not given, or a wrong CA bundle).
+    #[error("{service}'s certificate at {address} is not signed by a certificate authority this computer trusts")]
+    CertificateNotTrusted {
+        service: &'static str,
+        address: String,
+    },
     /// A user name or password in the address (`https://user:pass@host`).
     #[error("the address for {host} holds a user name or password, which would travel with every request")]
     CredentialsInAddress { host: String },
@@ -138,6 +146,7 @@ impl CheckError {
             CheckError::BadAddress { .. } => "bad_address",
             CheckError::PlainHttp { .. } => "plain_http",
             CheckError::CredentialsInAddress { .. } => "address_credentials",
+            CheckError::CertificateNotTrusted { .. } => "certificate_not_trusted",
             CheckError::UnknownAccessKey => "aws_unknown_access_key",
             CheckError::WrongSecret => "aws_wrong_secret",
             CheckError::Rejected => "aws_rejected",

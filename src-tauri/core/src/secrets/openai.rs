@@ -77,6 +77,18 @@ pub(crate) fn client(base_url: &str, key: &Secret) -> async_openai::Client<OpenA
     }
 }
 
+/// Whether reqwest refused the server's certificate (its source chain says so).
+fn untrusted(error: &reqwest::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(inner) = current {
+        if super::aws::untrusted_certificate(&inner.to_string()) {
+            return true;
+        }
+        current = inner.source();
+    }
+    false
+}
+
 /// Accepts `https://host/v1`, with or without a trailing slash; refuses what is not http(s),
 /// plain http beyond this computer, and an address carrying a user name or password (it would
 /// travel, and be logged, with every request).
@@ -152,6 +164,10 @@ pub(super) fn classify(error: OpenAIError, base_url: &str, timeout: Duration) ->
         OpenAIError::Reqwest(error) if error.is_timeout() => CheckError::Timeout {
             service: "OpenAI",
             seconds: timeout.as_secs(),
+        },
+        OpenAIError::Reqwest(error) if untrusted(&error) => CheckError::CertificateNotTrusted {
+            service: "OpenAI",
+            address: base_url.to_string(),
         },
         OpenAIError::Reqwest(error) => {
             // reqwest's own text names the host and the cause, never the Authorization header.
