@@ -197,12 +197,13 @@ async fn a_day_of_checks() {
 /// cooldown), as an hourly round mostly finds them.
 fn round_of_ten(c: &mut Criterion) {
     use purser_core::audit::AuditLog;
-    use purser_core::guard::fakes::{FakeCluster, FakeFigures, FakeRecords, Kept};
+    use purser_core::guard::fakes::{FakeCluster, FakeFigures, FakeOpenAi, FakeRecords, Kept};
     use purser_core::guard::{AppKey, AppRecord, GuardService, Ports, RoundLocks};
     let dir = tempfile::tempdir().unwrap();
-    let (cluster, figures, records, told) = (
+    let (cluster, figures, openai, records, told) = (
         FakeCluster::default(),
         FakeFigures::default(),
+        FakeOpenAi::default(),
         FakeRecords::default(),
         Kept::default(),
     );
@@ -234,6 +235,7 @@ fn round_of_ten(c: &mut Criterion) {
         Ports {
             cluster: &cluster,
             figures: &figures,
+            openai: &openai,
             records: &records,
             clock: &clock,
             notifier: &told,
@@ -257,7 +259,54 @@ fn round_of_ten(c: &mut Criterion) {
     });
 }
 
+/// Requests to OpenAI of a day of hourly rounds with the OpenAI lever on, inside the budget and
+/// then over it (proposing once): one read of the limit a round, a write only when acting.
+fn openai_requests_a_round() {
+    use purser_core::guard::fakes::world;
+    use purser_core::guard::{AppRecord, Lever};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let w = world();
+    *purser_core::sync::lock(&w.openai.project) = Some("proj_app".into());
+    w.records.put(
+        &w.key,
+        AppRecord {
+            policy: Policy::Notify,
+            openai_lever: Lever::Automatic,
+            ..AppRecord::default()
+        },
+    );
+    w.figures.set(|f| {
+        f.spent = 500.0;
+        f.month_end = Some(900.0);
+        f.openai_spent = 200.0;
+        f.openai_month_end = 350.0;
+    });
+    let start = datetime!(2026-11-20 00:05 UTC);
+    for hour in 0..24 {
+        if hour == 12 {
+            // OpenAI's part grows past what the budget leaves it.
+            w.figures.set(|f| {
+                f.month_end = Some(1300.0);
+                f.openai_month_end = 750.0;
+            });
+        }
+        w.clock.set(start + time::Duration::hours(hour));
+        runtime.block_on(w.service().run_round(&w.key));
+    }
+    let reads = *purser_core::sync::lock(&w.openai.reads);
+    let writes = *purser_core::sync::lock(&w.openai.writes);
+    println!(
+        "24 hourly rounds with the OpenAI lever on (automatic, over the budget from hour 12): \
+         {reads} reads of the limit ({:.1} a round; goal 1), {writes} writes (goal: 1, when it caps)",
+        f64::from(reads) / 24.0
+    );
+}
+
 fn main() {
+    openai_requests_a_round();
     let mut criterion = Criterion::default().configure_from_args().sample_size(50);
     evaluation(&mut criterion);
     round_of_ten(&mut criterion);

@@ -36,6 +36,8 @@ pub fn entries() -> Vec<Entry> {
     errors.extend(crate::cost::messages::examples());
     errors.extend(crate::cluster::messages::examples());
     errors.extend(crate::guard_examples());
+    errors.extend(crate::cost::spend_limit::examples());
+    errors.push(AppError::new("openai_cap_amount", "x").with("example", "1500.50"));
     for how in ["plain_http", "skip_verify"] {
         let hint = format!("kube_insecure_{how}");
         errors.push(AppError::hinted("kube_insecure_key", &hint, "x").with("context", "prod"));

@@ -28,6 +28,6 @@ pub use error::{AppError, FieldProblem};
 #[cfg(any(test, feature = "testing"))]
 pub use facade::guard_examples;
 pub use facade::{
-    AppDirs, AppStatus, AwsEndpoints, Backends, CostPreview, Export, GuardView, OpenAiProject,
-    ProposalView, Purser, Revertible, TagProblem,
+    AppDirs, AppStatus, AwsEndpoints, Backends, CostPreview, Export, GuardView, OpenAiLimits,
+    OpenAiProject, ProposalView, Purser, Revertible, TagProblem,
 };

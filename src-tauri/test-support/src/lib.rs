@@ -6,4 +6,5 @@ pub mod keyring;
 pub mod kube;
 pub mod moto;
 pub mod net;
+pub mod openai_limits;
 pub mod tls;

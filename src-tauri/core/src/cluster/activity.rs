@@ -90,7 +90,7 @@ pub fn guard_scale(
 }
 
 /// The guard's actions as the audit log names them (the window words each).
-pub const GUARD_ACTIONS: [&str; 8] = [
+pub const GUARD_ACTIONS: [&str; 10] = [
     "guardPolicy",
     "guardNotify",
     "guardPropose",
@@ -99,7 +99,48 @@ pub const GUARD_ACTIONS: [&str; 8] = [
     "guardRefuse",
     "guardRevert",
     "guardUndone",
+    "guardOpenAiNotify",
+    "guardOpenAiPropose",
 ];
+
+/// Dollars of a whole number of cents, for the window's words.
+fn dollars(cents: i64) -> f64 {
+    cents as f64 / 100.0
+}
+
+/// Setting an OpenAI project's hard spend limit (by the guard or a person): from what it was
+/// (`None`: no limit) to `set` cents a month.
+pub fn openai_cap(project: &str, previous: Option<i64>, set: i64) -> Subject {
+    let from = previous.map_or("no limit".to_string(), |c| format!("${:.2}", dollars(c)));
+    Subject::new(
+        "openaiCap",
+        project,
+        format!(
+            "{project}: OpenAI spend limit {from} → ${:.2} a month",
+            dollars(set)
+        ),
+    )
+    .with("previous", previous.map(dollars))
+    .with("limit", dollars(set))
+    .with("currency", "USD")
+}
+
+/// Putting an OpenAI project's limit back (`to` = `None`: the limit is removed).
+pub fn openai_cap_revert(project: &str, from: Option<i64>, to: Option<i64>) -> Subject {
+    let text = |c: Option<i64>| c.map_or("no limit".to_string(), |c| format!("${:.2}", dollars(c)));
+    Subject::new(
+        "openaiCapRevert",
+        project,
+        format!(
+            "{project}: OpenAI spend limit {} → {} (reverted)",
+            text(from),
+            text(to)
+        ),
+    )
+    .with("previous", from.map(dollars))
+    .with("limit", to.map(dollars))
+    .with("currency", "USD")
+}
 
 /// The user setting an app's guard policy.
 pub fn guard_policy(app: &str, policy: &crate::guard::Policy) -> Subject {
@@ -118,6 +159,20 @@ pub fn guard_policy(app: &str, policy: &crate::guard::Policy) -> Subject {
         Some(floor) => subject.with("floor", floor),
         None => subject,
     }
+}
+
+/// The user setting what the guard may do with OpenAI's part of the bill.
+pub fn guard_openai_lever(app: &str, lever: crate::guard::Lever) -> Subject {
+    let name = serde_json::to_value(lever)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Subject::new(
+        "guardOpenAiLever",
+        app,
+        format!("{app}: OpenAI part of the bill: {name}"),
+    )
+    .with("lever", name)
 }
 
 /// Putting back what the guard changed.
@@ -148,5 +203,8 @@ pub fn examples() -> Vec<Subject> {
             &crate::guard::Target::Copies { replicas: 1 },
             &crate::guard::Target::Copies { replicas: 6 },
         ),
+        openai_cap("proj_abc", Some(50_000), 40_000),
+        guard_openai_lever("assistant", crate::guard::Lever::Propose),
+        openai_cap_revert("proj_abc", Some(40_000), None),
     ]
 }

@@ -15,6 +15,7 @@ pub mod openai;
 pub mod openai_store;
 mod report;
 mod sample;
+pub mod spend_limit;
 mod stored;
 mod view;
 

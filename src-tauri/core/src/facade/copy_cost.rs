@@ -364,8 +364,11 @@ impl Purser {
     ) -> Result<CostPreview, AppError> {
         let monthly_change = copy_cost.as_ref().map(|c| f64::from(to - from) * c.monthly);
         let now = self.clock.now();
-        let report = self.month_report(now, false).await.ok().map(|m| m.report);
-        let figures = report.as_ref().map(figures_of);
+        let figures = self
+            .month_report(now, false)
+            .await
+            .ok()
+            .map(|m| figures_of(&m));
         // Made-up figures are fine beside the sandbox, never beside a real cluster.
         let forecast_unknown = figures.as_ref().is_some_and(|f| f.sample)
             && !crate::cluster::ClusterService::is_sandbox(&target.context);

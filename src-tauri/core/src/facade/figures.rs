@@ -11,8 +11,23 @@ use crate::cost::{CostReport, DataOrigin, Merged, Stale};
 use crate::error::AppError;
 use crate::guard::ports::MonthFigures;
 
-/// The figures of `report` as of `now`.
-pub(super) fn figures_of(report: &CostReport) -> MonthFigures {
+/// The figures of a month's report, OpenAI's part included.
+pub(super) fn figures_of(merged: &Merged) -> MonthFigures {
+    let report = &merged.report;
+    let spend = merged.openai.as_ref().and_then(|p| p.spend.as_ref());
+    let openai_spent = spend
+        .and_then(|s| s.months.iter().find(|m| m.month == report.current_month))
+        .map_or(0.0, |m| m.total);
+    let openai_month_end = openai_spent + spend.and_then(|s| s.remaining).unwrap_or(0.0);
+    MonthFigures {
+        openai_spent,
+        openai_month_end,
+        ..aws_figures(report)
+    }
+}
+
+/// The figures of `report` alone.
+fn aws_figures(report: &CostReport) -> MonthFigures {
     let spent = report
         .series
         .months
@@ -27,6 +42,8 @@ pub(super) fn figures_of(report: &CostReport) -> MonthFigures {
         sample: report.origin == DataOrigin::Sample,
         read_at: report.fetched_at.clone(),
         stale: report.stale.as_ref().map(|s| s.error.clone()),
+        openai_spent: 0.0,
+        openai_month_end: 0.0,
     }
 }
 
@@ -89,6 +106,6 @@ impl Purser {
         &self,
         now: OffsetDateTime,
     ) -> Result<MonthFigures, AppError> {
-        Ok(figures_of(&self.month_report(now, false).await?.report))
+        Ok(figures_of(&self.month_report(now, false).await?))
     }
 }

@@ -11,6 +11,7 @@ mod figures;
 mod guard;
 mod keys;
 mod openai;
+mod openai_limits;
 
 pub use copy_cost::{CostPreview, TagProblem};
 pub use costs::Export;
@@ -18,6 +19,7 @@ pub use costs::Export;
 pub use guard::examples as guard_examples;
 pub use guard::{GuardView, ProposalView, Revertible};
 pub use openai::OpenAiProject;
+pub use openai_limits::OpenAiLimits;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

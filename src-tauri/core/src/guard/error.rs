@@ -63,6 +63,20 @@ pub enum GuardError {
     },
     #[error("the floor is not 0 to 100 copies")]
     InvalidFloor,
+    /// OpenAI's spend limits could not be read or set (already in the window's terms).
+    #[error("OpenAI's spend limit: {}", .0.message)]
+    OpenAi(AppError),
+    /// A cap under this month's OpenAI spend plus the margin would stop the app at once.
+    #[error("a cap of {cap} is under this month's OpenAI spend plus the margin ({floor})")]
+    CapBelowSpend { cap: f64, floor: f64 },
+    /// No OpenAI project is chosen: a cap is a project's.
+    #[error("no OpenAI project is chosen")]
+    NoProject,
+    #[error("Purser has set no OpenAI spend limit to put back")]
+    NoCapToRevert,
+    /// Someone changed the project's limit since Purser set it: a revert asks.
+    #[error("the OpenAI limit was changed since Purser set it ({set}; now {now:?})")]
+    CapChangedSince { set: f64, now: Option<f64> },
     #[error("a floor of 0 copies stops \"{app}\"; it must be confirmed")]
     ZeroUnconfirmed { app: String },
 }
@@ -94,6 +108,7 @@ impl GuardError {
 }
 
 impl From<GuardError> for AppError {
+    // Long: one arm per variant, each with the values its words need.
     fn from(error: GuardError) -> Self {
         let message = error.to_string();
         let new = |code: &str| AppError::new(code, &message);
@@ -158,6 +173,23 @@ impl From<GuardError> for AppError {
                 new("guard_invalid").with_fields(vec![problem])
             }
             GuardError::ZeroUnconfirmed { app } => new("guard_zero_unconfirmed").with("app", app),
+            GuardError::OpenAi(inner) => inner,
+            GuardError::CapBelowSpend { cap, floor } => new("openai_cap_below_spend")
+                .with("cap", cap)
+                .with("floor", floor)
+                .with("currency", "USD"),
+            GuardError::NoProject => new("openai_no_project"),
+            GuardError::NoCapToRevert => new("openai_no_cap"),
+            GuardError::CapChangedSince {
+                set,
+                now: Some(now),
+            } => new("openai_cap_changed")
+                .with("set", set)
+                .with("now", now)
+                .with("currency", "USD"),
+            GuardError::CapChangedSince { set, now: None } => new("openai_cap_removed")
+                .with("set", set)
+                .with("currency", "USD"),
         }
     }
 }
@@ -224,6 +256,20 @@ pub fn examples() -> Vec<AppError> {
         },
         GuardError::InvalidFloor,
         GuardError::ZeroUnconfirmed { app: app() },
+        GuardError::CapBelowSpend {
+            cap: 100.0,
+            floor: 330.0,
+        },
+        GuardError::NoProject,
+        GuardError::NoCapToRevert,
+        GuardError::CapChangedSince {
+            set: 400.0,
+            now: Some(500.0),
+        },
+        GuardError::CapChangedSince {
+            set: 400.0,
+            now: None,
+        },
     ]
     .into_iter()
     .map(AppError::from)

@@ -12,13 +12,14 @@ use time::OffsetDateTime;
 use super::error::GuardError;
 use super::gitops::GitOps;
 use super::ports::{
-    AutoscalerLook, BudgetRule, GuardCluster, GuardFigures, GuardRecords, Look, MonthFigures,
-    Notifier, Stored,
+    AutoscalerLook, BudgetRule, GuardCluster, GuardFigures, GuardOpenAi, GuardRecords, Look,
+    MonthFigures, Notifier, Stored,
 };
-use super::record::{AppRecord, ClusterIdentity, UidOf};
+use super::record::{AppRecord, CapRecord, ClusterIdentity, UidOf};
 use super::service::{GuardService, Initiator, Ports, RoundLocks};
 use super::{AppKey, Policy, Range, Target as Level};
 use crate::audit::{AuditLog, Outcome};
+use crate::cost::spend_limit::SpendLimit;
 use crate::error::AppError;
 use crate::sync::lock;
 use crate::testing::ManualClock;
@@ -208,6 +209,8 @@ impl Default for FakeFigures {
                 sample: false,
                 read_at: None,
                 stale: None,
+                openai_spent: 0.0,
+                openai_month_end: 0.0,
             })),
             budget: Mutex::new(BudgetRule {
                 amount: Some(1000.0),
@@ -315,11 +318,67 @@ impl Notifier for Kept {
     }
 }
 
+/// OpenAI's spend limits in memory, with the requests made counted.
+#[derive(Debug, Default)]
+pub struct FakeOpenAi {
+    pub project: Mutex<Option<String>>,
+    pub limit: Mutex<Option<SpendLimit>>,
+    pub caps: Mutex<HashMap<String, CapRecord>>,
+    /// Reads and writes made of the limit.
+    pub reads: Mutex<u32>,
+    pub writes: Mutex<u32>,
+}
+
+#[async_trait]
+impl GuardOpenAi for FakeOpenAi {
+    fn project(&self) -> Option<String> {
+        lock(&self.project).clone()
+    }
+
+    async fn limit(&self, _project: &str) -> Result<Option<SpendLimit>, GuardError> {
+        *lock(&self.reads) += 1;
+        Ok(*lock(&self.limit))
+    }
+
+    async fn set_limit(&self, _project: &str, cents: i64) -> Result<SpendLimit, GuardError> {
+        *lock(&self.writes) += 1;
+        let limit = SpendLimit {
+            cents,
+            enforcing: false,
+        };
+        *lock(&self.limit) = Some(limit);
+        Ok(limit)
+    }
+
+    async fn delete_limit(&self, _project: &str) -> Result<(), GuardError> {
+        *lock(&self.writes) += 1;
+        *lock(&self.limit) = None;
+        Ok(())
+    }
+
+    async fn cap_record(&self, project: &str) -> Result<Option<CapRecord>, GuardError> {
+        Ok(lock(&self.caps).get(project).cloned())
+    }
+
+    async fn keep_cap_record(
+        &self,
+        project: &str,
+        record: Option<&CapRecord>,
+    ) -> Result<(), GuardError> {
+        match record {
+            Some(record) => lock(&self.caps).insert(project.into(), record.clone()),
+            None => lock(&self.caps).remove(project),
+        };
+        Ok(())
+    }
+}
+
 /// Every fake port, an audit log in a temporary folder, and the app they are about.
 pub struct World {
     pub key: AppKey,
     pub cluster: FakeCluster,
     pub figures: FakeFigures,
+    pub openai: FakeOpenAi,
     pub records: FakeRecords,
     pub clock: ManualClock,
     pub told: Kept,
@@ -340,6 +399,7 @@ pub fn world() -> World {
         },
         cluster: FakeCluster::default(),
         figures: FakeFigures::default(),
+        openai: FakeOpenAi::default(),
         records: FakeRecords::default(),
         clock: ManualClock::new(NOW),
         told: Kept::default(),
@@ -351,15 +411,19 @@ pub fn world() -> World {
 
 impl World {
     pub fn service(&self) -> GuardService<'_> {
-        let ports = Ports {
+        GuardService::new(self.ports(), &self.locks)
+    }
+
+    pub fn ports(&self) -> Ports<'_> {
+        Ports {
             cluster: &self.cluster,
             figures: &self.figures,
+            openai: &self.openai,
             records: &self.records,
             clock: &self.clock,
             notifier: &self.told,
             audit: &self.audit,
-        };
-        GuardService::new(ports, &self.locks)
+        }
     }
 
     /// The app under `policy`, set on the cluster the context reaches now.

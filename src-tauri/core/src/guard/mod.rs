@@ -9,6 +9,7 @@
 //! costs and [`copy_hours`] replays the audit log into the copy-hours a month's tagged cost is
 //! divided by.
 
+pub mod caps;
 pub mod copy_hours;
 pub mod error;
 pub mod evaluate;
@@ -17,6 +18,8 @@ pub mod fakes;
 pub mod gitops;
 pub mod level;
 pub mod notice;
+pub mod openai_lever;
+pub mod openai_round;
 pub mod ports;
 pub mod price;
 pub mod record;
@@ -29,8 +32,10 @@ pub use error::GuardError;
 pub use evaluate::{evaluate, Action, Copies, Decision, Inputs, Policy, Range, Reason, Target};
 pub use level::MAX_COPIES;
 pub use notice::{failure, notice};
+pub use openai_lever::Lever;
+pub use openai_round::parts as openai_lever_parts;
 pub use price::{from_requests, from_tagged, CopyCost, Measured, Prices};
 pub use record::{AppRecord, ClusterIdentity, HoldChoice, LastCheck, Proposal, RevertRecord};
-pub use record::{TaggedFailure, TaggedMonth, UidOf};
+pub use record::{CapProposal, CapRecord, TaggedFailure, TaggedMonth, UidOf};
 pub use service::{GuardService, Initiator, Ports, RoundLocks, COOLDOWN};
 pub use state::{AppKey, CostTagging, DesktopRecords, GuardState};

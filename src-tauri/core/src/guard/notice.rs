@@ -52,6 +52,7 @@ pub fn failure(kind: &str, key: &AppKey, error: AppError) -> AppError {
 /// One of each notice, and a reason of each code the guard's line can show, with example
 /// values, for the window's words.
 #[cfg(any(test, feature = "testing"))]
+// Long: one example of every notice and reason, listed so none is missed.
 pub fn examples() -> Vec<AppError> {
     let key = AppKey {
         context: "prod".into(),
@@ -96,7 +97,46 @@ pub fn examples() -> Vec<AppError> {
     let skew = Reason::new("clock_skew", "").with("at", "2027-01-01T00:00:00Z");
     out.push(notice("clock", &key, &skew));
     out.push(notice("checked", &key, &skew));
-    for kind in ["failed", "stale", "cost_failed"] {
+    let over = Reason::new("openai_over", "")
+        .with("figure", 1700.0)
+        .with("budget", 1000.0)
+        .with("aws", 600.0)
+        .with("openai", 1100.0)
+        .with("cap", 400.0)
+        .with("floor", 330.0)
+        .with("saving", 700.0)
+        .with("currency", "USD");
+    for kind in [
+        "openai_notify",
+        "openai_propose",
+        "openai_capped",
+        "checked",
+    ] {
+        out.push(notice(kind, &key, &over));
+    }
+    for (code, extra) in [
+        ("openai_off", None),
+        ("openai_cap_useless", None),
+        ("openai_capped", Some(("limit", Value::from(350.0)))),
+        (
+            "openai_cooldown",
+            Some(("until", Value::from("2026-11-20T18:00:00Z"))),
+        ),
+    ] {
+        let mut reason = Reason::new(code, "")
+            .with("figure", 1700.0)
+            .with("budget", 1000.0)
+            .with("cap", 400.0)
+            .with("currency", "USD")
+            .with("at", "2026-11-20T12:00:00Z");
+        if let Some((name, value)) = extra {
+            reason = reason.with(name, value);
+        }
+        out.push(notice("checked", &key, &reason));
+    }
+    let failed = Reason::new("openai_failed", "").with("error", "openai_limit_forbidden");
+    out.push(notice("checked", &key, &failed));
+    for kind in ["failed", "stale", "cost_failed", "openai_failed"] {
         let cause = AppError::hinted("kube_throttled", "kube_throttled", "x").with("seconds", 5);
         out.push(failure(kind, &key, cause));
     }

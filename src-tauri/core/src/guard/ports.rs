@@ -8,9 +8,10 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::gitops::GitOps;
-use super::record::{AppRecord, ClusterIdentity};
+use super::record::{AppRecord, CapRecord, ClusterIdentity};
 use super::{AppKey, Range, Target as Level};
 use crate::audit::{Intent, Outcome, Subject};
+use crate::cost::spend_limit::SpendLimit;
 use crate::error::AppError;
 
 use super::error::GuardError;
@@ -121,6 +122,9 @@ pub struct MonthFigures {
     pub read_at: Option<String>,
     /// Why older figures are used (a failed refresh, the monthly request cap).
     pub stale: Option<AppError>,
+    /// OpenAI's part of `spent` and of `month_end` (0 when its spend is not read).
+    pub openai_spent: f64,
+    pub openai_month_end: f64,
 }
 
 /// The cost side.
@@ -134,6 +138,24 @@ pub trait GuardFigures: Send + Sync {
 
     /// One copy's monthly cost (USD), when it can be told.
     async fn copy_cost(&self, app: &AppKey, look: &Look) -> Option<f64>;
+}
+
+/// OpenAI's side: the project the app's spend is counted in, its hard spend limit, and
+/// Purser's record of what it changed on that limit.
+#[async_trait]
+pub trait GuardOpenAi: Send + Sync {
+    /// The OpenAI project the app's spend is counted in, if one is chosen.
+    fn project(&self) -> Option<String>;
+    async fn limit(&self, project: &str) -> Result<Option<SpendLimit>, GuardError>;
+    async fn set_limit(&self, project: &str, cents: i64) -> Result<SpendLimit, GuardError>;
+    async fn delete_limit(&self, project: &str) -> Result<(), GuardError>;
+    async fn cap_record(&self, project: &str) -> Result<Option<CapRecord>, GuardError>;
+    /// Keeps (or, with `None`, forgets) the record of what Purser set on `project`'s limit.
+    async fn keep_cap_record(
+        &self,
+        project: &str,
+        record: Option<&CapRecord>,
+    ) -> Result<(), GuardError>;
 }
 
 /// A record as read, with the version a write must match (empty where the store has none).

@@ -205,6 +205,50 @@ pub struct AppRecord {
     pub revert: Option<RevertRecord>,
     pub hold: Option<Hold>,
     pub last_check: Option<LastCheck>,
+    /// What the guard may do with OpenAI's part of the bill (the project's spend limit).
+    pub openai_lever: super::openai_lever::Lever,
+    /// When the guard last capped OpenAI's spend or proposed to (RFC 3339).
+    pub openai_last_action: Option<String>,
+    pub openai_proposal: Option<CapProposal>,
+    /// What the OpenAI lever found at its last look.
+    pub last_openai_check: Option<LastCheck>,
+}
+
+/// A cap on the OpenAI project's spend the guard proposed, waiting for the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapProposal {
+    pub project: String,
+    /// USD cents a month.
+    pub cents: i64,
+    pub params: Map<String, Value>,
+    pub saving: Option<f64>,
+    /// RFC 3339.
+    pub at: String,
+}
+
+impl CapProposal {
+    pub fn expired(&self, now: OffsetDateTime, cooldown: Duration) -> bool {
+        match parse_rfc3339(&self.at) {
+            Some(at) => at + cooldown <= now || Month::of(at.date()) != Month::of(now.date()),
+            None => true,
+        }
+    }
+}
+
+/// What Purser changed on an OpenAI project's hard spend limit, and what a revert puts back:
+/// the limit before (`None`: there was none, and a revert deletes it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapRecord {
+    pub project: String,
+    pub previous: Option<i64>,
+    /// USD cents a month.
+    pub set: i64,
+    /// RFC 3339.
+    pub at: String,
+    /// `schedule`, or the person who set or approved it.
+    pub by: String,
 }
 
 impl AppRecord {

@@ -22,6 +22,8 @@ pub(super) struct Round<'a> {
     pub(super) record: AppRecord,
     version: String,
     pub(super) now: OffsetDateTime,
+    /// The month's figures once read this round (the OpenAI lever reads the same).
+    figures: Option<MonthFigures>,
 }
 
 /// A last check: what the guard did and why.
@@ -48,6 +50,7 @@ impl<'a> Round<'a> {
             key,
             record: stored.record,
             version: stored.version,
+            figures: None,
         }
     }
 
@@ -107,13 +110,31 @@ impl<'a> Round<'a> {
         check("refused", &reason, self.now)
     }
 
-    /// The round itself.
+    /// The round itself: the copies lever, then the OpenAI lever (each on its own; the
+    /// OpenAI lever's finding is kept as its own last check).
     pub(super) async fn run(&mut self) -> LastCheck {
-        if self.record.policy == Policy::Off {
-            return check("nothing", &Reason::new("off", "the guard is off"), self.now);
-        }
         self.record
             .turn_month(&Month::of(self.now.date()).to_string());
+        let check = if self.record.policy == Policy::Off {
+            check("nothing", &Reason::new("off", "the guard is off"), self.now)
+        } else {
+            self.copies_round().await
+        };
+        self.openai_round().await;
+        check
+    }
+
+    /// The month's figures, read once a round.
+    pub(super) async fn figures(&mut self) -> Result<MonthFigures, GuardError> {
+        if let Some(figures) = &self.figures {
+            return Ok(figures.clone());
+        }
+        let figures = self.ports.figures.month(self.now).await?;
+        self.figures = Some(figures.clone());
+        Ok(figures)
+    }
+
+    async fn copies_round(&mut self) -> LastCheck {
         let identity = match self.identity().await {
             Ok(identity) => identity,
             Err(error) => return self.refuse(self.why_no_look(&error)),
@@ -178,7 +199,7 @@ impl<'a> Round<'a> {
         look: &Look,
     ) -> Result<LastCheck, GuardError> {
         self.expire_proposal();
-        let figures = match self.ports.figures.month(self.now).await {
+        let figures = match self.figures().await {
             Ok(figures) => figures,
             Err(error) => return Ok(self.cost_failed(error)),
         };
@@ -230,9 +251,17 @@ impl<'a> Round<'a> {
             (Policy::Automatic { floor }, true) => Policy::Propose { floor: *floor },
             (policy, _) => policy.clone(),
         };
+        // With the OpenAI lever capping OpenAI's part, copies answer for AWS's part alone.
+        let (spent, month_end) = if self.record.openai_lever.caps() {
+            let (aws, _) = super::openai_round::parts(figures);
+            let aws_spent = (figures.spent - figures.openai_spent).max(0.0);
+            (aws_spent, figures.month_end.map(|_| aws))
+        } else {
+            (figures.spent, figures.month_end)
+        };
         let decision = evaluate(&Inputs {
-            spent: figures.spent,
-            month_end: figures.month_end,
+            spent,
+            month_end,
             currency: &figures.currency,
             budget: budget.amount,
             budget_currency: &budget.currency,

@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 use time::Duration;
 
 use super::error::GuardError;
-use super::ports::{GuardAudit, GuardCluster, GuardFigures, GuardRecords, Look, Notifier};
+use super::ports::{
+    GuardAudit, GuardCluster, GuardFigures, GuardOpenAi, GuardRecords, Look, Notifier,
+};
 use super::record::{HoldChoice, LastCheck};
 use super::round::Round;
 use super::{AppKey, Decision, Policy};
@@ -39,6 +41,7 @@ pub(super) const CONFLICT_TRIES: usize = 3;
 pub struct Ports<'a> {
     pub cluster: &'a dyn GuardCluster,
     pub figures: &'a dyn GuardFigures,
+    pub openai: &'a dyn GuardOpenAi,
     pub records: &'a dyn GuardRecords,
     pub clock: &'a dyn Clock,
     pub notifier: &'a dyn Notifier,
@@ -143,6 +146,24 @@ impl<'a> GuardService<'a> {
     ) -> Result<(), GuardError> {
         let _one_at_a_time = self.locks.hold(key).await;
         self.round(key).await?.revert(anyway, hold, by).await
+    }
+
+    /// The user approves the waiting cap on OpenAI's spend: decided again now.
+    pub async fn approve_openai(&self, key: &'a AppKey, by: &Initiator) -> Result<(), GuardError> {
+        let _one_at_a_time = self.locks.hold(key).await;
+        self.round(key).await?.approve_openai(by).await
+    }
+
+    /// The user turns the waiting cap down.
+    pub async fn dismiss_openai(&self, key: &'a AppKey) -> Result<(), GuardError> {
+        let _one_at_a_time = self.locks.hold(key).await;
+        self.round(key).await?.dismiss_openai().await
+    }
+
+    /// Sets what the guard may do with OpenAI's part of the bill for this app.
+    pub async fn set_lever(&self, key: &'a AppKey, lever: super::Lever) -> Result<(), GuardError> {
+        let _one_at_a_time = self.locks.hold(key).await;
+        self.round(key).await?.set_lever(lever).await
     }
 
     /// Sets the app's policy on the cluster its context reaches now (recorded with it).

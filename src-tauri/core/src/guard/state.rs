@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use super::error::GuardError;
 use super::ports::{GuardRecords, Stored};
-use super::record::{AppRecord, TaggedFailure, TaggedMonth};
+use super::record::{AppRecord, CapRecord, TaggedFailure, TaggedMonth};
 use super::{Policy, Prices};
 use crate::error::AppError;
 use crate::files::write_atomic;
@@ -76,6 +76,8 @@ struct File {
     paused: bool,
     prices: Prices,
     apps: BTreeMap<String, AppEntry>,
+    /// What Purser set on OpenAI projects' spend limits, by project.
+    caps: BTreeMap<String, CapRecord>,
 }
 
 impl Default for File {
@@ -85,6 +87,7 @@ impl Default for File {
             paused: false,
             prices: Prices::default(),
             apps: BTreeMap::new(),
+            caps: BTreeMap::new(),
         }
     }
 }
@@ -234,12 +237,35 @@ impl GuardState {
         Ok(self.version(key))
     }
 
+    /// What Purser set on `project`'s OpenAI spend limit, if anything.
+    pub fn cap(&self, project: &str) -> Option<CapRecord> {
+        self.file.caps.get(project).cloned()
+    }
+
+    /// Keeps (or forgets) that record; nothing changes when it cannot be saved.
+    pub fn set_cap(&mut self, project: &str, record: Option<CapRecord>) -> Result<(), GuardError> {
+        let before = match record {
+            Some(record) => self.file.caps.insert(project.to_string(), record),
+            None => self.file.caps.remove(project),
+        };
+        self.save().inspect_err(|_| match before {
+            Some(record) => {
+                self.file.caps.insert(project.to_string(), record);
+            }
+            None => {
+                self.file.caps.remove(project);
+            }
+        })
+    }
+
     /// Every app whose policy is not off.
     pub fn guarded(&self) -> Vec<(AppKey, AppRecord)> {
         self.file
             .apps
             .iter()
-            .filter(|(_, e)| e.record.policy != Policy::Off)
+            .filter(|(_, e)| {
+                e.record.policy != Policy::Off || e.record.openai_lever != super::Lever::Off
+            })
             .filter_map(|(k, e)| Some((AppKey::parse(k)?, e.record.clone())))
             .collect()
     }

@@ -24,6 +24,7 @@ pub use aws::{ca_bundle, untrusted_certificate};
 pub use keychain::{KeychainStore, SERVICE};
 pub use kind::{validate, InputProblem, SecretKind};
 pub use openai::{check_openai_key, normalise_base_url, OpenAiEndpoint, DEFAULT_OPENAI_BASE_URL};
+pub(crate) use openai::{classify as classify_openai, client as openai_client};
 pub use openai_admin::{
     check_openai_admin_key, list_openai_projects, read_costs, CostLine, CostsQuery, PAGE_LIMIT,
 };

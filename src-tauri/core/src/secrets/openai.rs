@@ -134,7 +134,7 @@ fn is_loopback(authority: &str) -> bool {
 
 /// OpenAI's own messages for a bad key quote part of the key, so they are never passed on;
 /// the outcome is decided from the status and the error code alone.
-pub(super) fn classify(error: OpenAIError, base_url: &str, timeout: Duration) -> CheckError {
+pub(crate) fn classify(error: OpenAIError, base_url: &str, timeout: Duration) -> CheckError {
     match error {
         OpenAIError::ApiError(response) => {
             let status = response.status_code.as_u16();

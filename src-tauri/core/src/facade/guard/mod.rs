@@ -2,7 +2,7 @@
 //! service (`crate::guard::service`) with the desktop's ports. The schedule reaches every
 //! guarded app's own context; a person's approve and revert reach only the connected one.
 
-mod ports;
+pub(super) mod ports;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -15,8 +15,8 @@ use crate::error::AppError;
 use crate::guard::ports::Look;
 use crate::guard::record::Hold;
 use crate::guard::{
-    Action, AppKey, CopyCost, HoldChoice, Initiator, LastCheck, Policy, Prices, Proposal, Range,
-    Target as Level,
+    Action, AppKey, CapProposal, CopyCost, HoldChoice, Initiator, LastCheck, Lever, Policy, Prices,
+    Proposal, Range, Target as Level,
 };
 use crate::sync::lock;
 use ports::DesktopPorts;
@@ -47,6 +47,12 @@ pub struct GuardView {
     pub gitops: Option<&'static str>,
     /// The user allowed a floor of 0 copies.
     pub zero_confirmed: bool,
+    /// What the guard may do with OpenAI's part of the bill.
+    pub openai_lever: Lever,
+    /// A cap on OpenAI's spend waiting for approval.
+    pub openai_proposal: Option<CapProposal>,
+    /// What the OpenAI lever found at its last look.
+    pub last_openai_check: Option<LastCheck>,
 }
 
 /// A waiting proposal, decided again now: what an approval would do.
@@ -138,6 +144,9 @@ impl Purser {
             hold: record.hold,
             gitops: look.gitops.map(|g| g.name()),
             zero_confirmed: record.zero_confirmed,
+            openai_lever: record.openai_lever,
+            openai_proposal: record.openai_proposal,
+            last_openai_check: record.last_openai_check,
         }
     }
 
@@ -235,6 +244,45 @@ impl Purser {
             .service()
             .revert(&key, anyway, hold, &person())
             .await?;
+        self.guard_view(target, app).await
+    }
+}
+
+impl Purser {
+    /// Sets what the guard may do with OpenAI's part of the bill for this app. Audited.
+    pub async fn set_guard_openai_lever(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        lever: Lever,
+    ) -> Result<GuardView, AppError> {
+        let key = key_of(target, app);
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        ports.service().set_lever(&key, lever).await?;
+        self.guard_view(target, app).await
+    }
+
+    /// The user approves the waiting cap on OpenAI's spend: decided again now.
+    pub async fn guard_approve_openai(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+    ) -> Result<GuardView, AppError> {
+        let key = key_of(target, app);
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        ports.service().approve_openai(&key, &person()).await?;
+        self.guard_view(target, app).await
+    }
+
+    /// The user turns the waiting cap down. Audited.
+    pub async fn guard_dismiss_openai(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+    ) -> Result<GuardView, AppError> {
+        let key = key_of(target, app);
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        ports.service().dismiss_openai(&key).await?;
         self.guard_view(target, app).await
     }
 }

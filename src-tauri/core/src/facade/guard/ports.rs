@@ -9,13 +9,14 @@ use time::OffsetDateTime;
 
 use super::super::Purser;
 use crate::cluster::guard_ops::{GuardOps, Reach};
+use crate::cost::spend_limit::{self, LimitError, SpendLimit};
 use crate::error::AppError;
-use crate::guard::ports::{BudgetRule, GuardFigures, Look, MonthFigures, Notifier};
-use crate::guard::{AppKey, DesktopRecords, GuardError, GuardService, Ports};
+use crate::guard::ports::{BudgetRule, GuardFigures, GuardOpenAi, Look, MonthFigures, Notifier};
+use crate::guard::{AppKey, CapRecord, DesktopRecords, GuardError, GuardService, Ports};
 use crate::sync::lock;
 
 /// The month's figures and the budget, as the desktop knows them.
-pub(super) struct DesktopFigures<'a>(pub &'a Purser);
+pub(in crate::facade) struct DesktopFigures<'a>(pub &'a Purser);
 
 #[async_trait]
 impl GuardFigures for DesktopFigures<'_> {
@@ -37,9 +38,70 @@ impl GuardFigures for DesktopFigures<'_> {
     }
 }
 
+/// OpenAI's spend limits through the admin key, and the caps Purser set, kept in guard.json.
+pub(in crate::facade) struct DesktopOpenAi<'a>(pub &'a Purser);
+
+impl DesktopOpenAi<'_> {
+    async fn key(&self) -> Result<crate::secrets::Secret, GuardError> {
+        let stored = self.0.credentials.openai_admin_key().await;
+        match stored {
+            Ok(Some(key)) => Ok(key),
+            Ok(None) => Err(GuardError::OpenAi(
+                crate::secrets::CheckError::NotStored(crate::secrets::SecretKind::OpenaiAdminKey)
+                    .into(),
+            )),
+            Err(error) => Err(GuardError::OpenAi(error.into())),
+        }
+    }
+}
+
+fn limit_error(error: LimitError) -> GuardError {
+    GuardError::OpenAi(error.into())
+}
+
+#[async_trait]
+impl GuardOpenAi for DesktopOpenAi<'_> {
+    fn project(&self) -> Option<String> {
+        self.0.settings().openai_project
+    }
+
+    async fn limit(&self, project: &str) -> Result<Option<SpendLimit>, GuardError> {
+        let key = self.key().await?;
+        spend_limit::project_limit(&self.0.admin_endpoint(), &key, project)
+            .await
+            .map_err(limit_error)
+    }
+
+    async fn set_limit(&self, project: &str, cents: i64) -> Result<SpendLimit, GuardError> {
+        let key = self.key().await?;
+        spend_limit::set_project_limit(&self.0.admin_endpoint(), &key, project, cents)
+            .await
+            .map_err(limit_error)
+    }
+
+    async fn delete_limit(&self, project: &str) -> Result<(), GuardError> {
+        let key = self.key().await?;
+        spend_limit::delete_project_limit(&self.0.admin_endpoint(), &key, project)
+            .await
+            .map_err(limit_error)
+    }
+
+    async fn cap_record(&self, project: &str) -> Result<Option<CapRecord>, GuardError> {
+        Ok(lock(&self.0.guard).cap(project))
+    }
+
+    async fn keep_cap_record(
+        &self,
+        project: &str,
+        record: Option<&CapRecord>,
+    ) -> Result<(), GuardError> {
+        lock(&self.0.guard).set_cap(project, record.cloned())
+    }
+}
+
 /// What the guard told during one call, for the notice area and desktop notifications.
 #[derive(Debug, Default)]
-pub(super) struct Told(Mutex<Vec<AppError>>);
+pub(in crate::facade) struct Told(Mutex<Vec<AppError>>);
 
 impl Told {
     pub fn take(&self) -> Vec<AppError> {
@@ -54,10 +116,11 @@ impl Notifier for Told {
 }
 
 /// Every port for one call; [`Self::service`] lends them to a guard service.
-pub(super) struct DesktopPorts<'a> {
+pub(in crate::facade) struct DesktopPorts<'a> {
     purser: &'a Purser,
     cluster: GuardOps<'a>,
     figures: DesktopFigures<'a>,
+    openai: DesktopOpenAi<'a>,
     records: DesktopRecords<'a>,
     pub told: Told,
 }
@@ -71,21 +134,27 @@ impl<'a> DesktopPorts<'a> {
                 reach,
             },
             figures: DesktopFigures(purser),
+            openai: DesktopOpenAi(purser),
             records: DesktopRecords(&purser.guard),
             told: Told::default(),
         }
     }
 
     pub fn service(&self) -> GuardService<'_> {
-        let ports = Ports {
+        GuardService::new(self.ports(), &self.purser.guard_locks)
+    }
+
+    /// The ports themselves, for what is not one app's (a project's OpenAI cap).
+    pub fn ports(&self) -> Ports<'_> {
+        Ports {
             cluster: &self.cluster,
             figures: &self.figures,
+            openai: &self.openai,
             records: &self.records,
             clock: &*self.purser.clock,
             notifier: &self.told,
             audit: self.purser.cluster.audit(),
-        };
-        GuardService::new(ports, &self.purser.guard_locks)
+        }
     }
 
     pub fn cluster(&self) -> &GuardOps<'a> {
