@@ -45,6 +45,12 @@ const COMMANDS: &[&str] = &[
     "about_purser",
     "set_guard_prices",
     "set_guard_cost_tag",
+    "openai_limits",
+    "set_openai_cap",
+    "revert_openai_cap",
+    "set_guard_openai_lever",
+    "guard_approve_openai",
+    "guard_dismiss_openai",
 ];
 
 fn main() {

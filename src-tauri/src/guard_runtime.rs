@@ -178,9 +178,13 @@ pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEven
     if let WindowEvent::CloseRequested { api, .. } = event {
         let app = window.app_handle();
         let watching = app.state::<Purser>().guard_watching();
-        if watching && app.try_state::<Tray<R>>().is_some() {
+        let tray = app.try_state::<Tray<R>>().is_some();
+        tracing::info!(watching, tray, "window close asked");
+        if watching && tray {
             api.prevent_close();
-            let _ = window.hide();
+            if let Err(error) = window.hide() {
+                tracing::warn!(%error, "the window could not be hidden to the tray");
+            }
         }
     }
 }

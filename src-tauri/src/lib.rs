@@ -107,6 +107,12 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::app::about_purser,
             commands::guard::set_guard_prices,
             commands::guard::set_guard_cost_tag,
+            commands::cost::openai_limits,
+            commands::cost::set_openai_cap,
+            commands::cost::revert_openai_cap,
+            commands::guard::set_guard_openai_lever,
+            commands::guard::guard_approve_openai,
+            commands::guard::guard_dismiss_openai,
         ])
 }
 

@@ -8,7 +8,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use purser_core::chart::Theme;
 use purser_core::cost::{CostView, ExportFormat};
-use purser_core::{AppError, OpenAiProject, Purser};
+use purser_core::{AppError, OpenAiLimits, OpenAiProject, Purser};
 
 /// Costs against the budget, from the cache or Cost Explorer (`refresh` forces a request), or
 /// sample data while AWS is not connected; the chart drawn `width` pixels wide.
@@ -28,6 +28,33 @@ pub async fn cost_view(
 #[tracing::instrument(skip(purser), err(level = "warn"))]
 pub async fn openai_projects(purser: State<'_, Purser>) -> Result<Vec<OpenAiProject>, AppError> {
     purser.openai_projects().await
+}
+
+/// OpenAI's hard spend limits (the project's, the organisation's) beside this month's spend.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn openai_limits(purser: State<'_, Purser>) -> Result<OpenAiLimits, AppError> {
+    purser.openai_limits().await
+}
+
+/// Caps the project's OpenAI spend at `amount` a month (as typed in the user's language).
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn set_openai_cap(
+    purser: State<'_, Purser>,
+    amount: String,
+) -> Result<OpenAiLimits, AppError> {
+    purser.set_openai_cap(&amount).await
+}
+
+/// Puts back the limit the project had before Purser set one (`anyway`: after being asked).
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn revert_openai_cap(
+    purser: State<'_, Purser>,
+    anyway: bool,
+) -> Result<OpenAiLimits, AppError> {
+    purser.revert_openai_cap(anyway).await
 }
 
 /// Saves the chart (PNG or SVG) or its figures (CSV) where the user chooses. Resolves with the

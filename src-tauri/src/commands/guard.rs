@@ -4,7 +4,7 @@
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use purser_core::cluster::{AppName, AppSpec, Target};
-use purser_core::guard::{HoldChoice, Policy};
+use purser_core::guard::{HoldChoice, Lever, Policy};
 use purser_core::{AppError, CostPreview, GuardView, Purser};
 
 use crate::guard_runtime::{Tray, TrayWords};
@@ -70,6 +70,40 @@ pub async fn guard_revert(
     hold: HoldChoice,
 ) -> Result<GuardView, AppError> {
     purser.guard_revert(&target, &app, anyway, hold).await
+}
+
+/// Sets what the guard may do with OpenAI's part of the bill for the app.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn set_guard_openai_lever(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: AppName,
+    lever: Lever,
+) -> Result<GuardView, AppError> {
+    purser.set_guard_openai_lever(&target, &app, lever).await
+}
+
+/// Approves the waiting cap on OpenAI's spend.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn guard_approve_openai(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: AppName,
+) -> Result<GuardView, AppError> {
+    purser.guard_approve_openai(&target, &app).await
+}
+
+/// Turns the waiting cap on OpenAI's spend down.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn guard_dismiss_openai(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: AppName,
+) -> Result<GuardView, AppError> {
+    purser.guard_dismiss_openai(&target, &app).await
 }
 
 /// Sets the prices a copy is estimated at; resolves with the app's guard view.
