@@ -1,6 +1,6 @@
-//! Command-layer tests of the budget guard's commands and of the names every command reads,
-//! through Tauri's mock runtime with the real context and registration (as `tests/ipc.rs`),
-//! on the built-in sandbox.
+//! Command-layer tests of the budget guard's commands, of OpenAI's spend-limit commands and of
+//! the names every command reads, through Tauri's mock runtime with the real context and
+//! registration (as `tests/ipc.rs`), on the built-in sandbox.
 
 #[path = "support/ipc.rs"]
 mod ipc;
@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use ipc::{backends, MockApp};
 use purser_core::testing::MemoryStore;
+use purser_test_support::openai_limits::{mount, SpendLimitApi, ADMIN_KEY, PROJECT};
 use serde_json::{json, Value};
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 struct App {
     app: MockApp,
@@ -208,4 +211,108 @@ fn names_that_are_not_kubernetes_names_are_refused_as_they_are_read() {
     );
     assert_eq!(refused["fields"][0]["code"], "replicas_range", "{refused}");
     assert_eq!(app.ok("audit_entries", json!({"limit": 10})), json!([]));
+}
+
+/// November-to-date OpenAI costs on the project: $20 a day so far (UTC).
+fn this_months_costs() -> Value {
+    let now = time::OffsetDateTime::now_utc();
+    let first = now.date().replace_day(1).unwrap().midnight().assume_utc();
+    let buckets: Vec<Value> = (0..i64::from(now.day()))
+        .map(|d| {
+            let start = (first + time::Duration::days(d)).unix_timestamp();
+            json!({"object": "bucket", "start_time": start, "end_time": start + 86_400,
+                   "results": [{"object": "organization.costs.result",
+                                "amount": {"value": 20.0, "currency": "usd"},
+                                "line_item": "gpt-4o, input", "project_id": PROJECT}]})
+        })
+        .collect();
+    json!({"object": "page", "data": buckets, "has_more": false, "next_page": null})
+}
+
+// Long: one scenario, told step by step in the order it happens.
+/// The OpenAI spend-limit commands as the window calls them, against a local server that
+/// keeps limits as OpenAI's administration API does.
+#[test]
+fn the_openai_limit_commands() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let api = SpendLimitApi::default();
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(path("/v1/organization/costs"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(this_months_costs()))
+            .mount(&server)
+            .await;
+        mount(&api, &server).await;
+        server
+    });
+    let app = launch();
+    app.ok(
+        "update_settings",
+        json!({"patch": {"openaiAdminBaseUrl": format!("{}/v1", server.uri()),
+                         "openaiProject": PROJECT, "budgetAmount": "5000"}}),
+    );
+    assert_shaped(&app.err("openai_limits", json!({})), "not_stored");
+    app.ok(
+        "store_secret",
+        json!({"kind": "openai_admin_key", "value": ADMIN_KEY}),
+    );
+    let shown = app.ok("openai_limits", json!({}));
+    assert_eq!(shown["project"], PROJECT);
+    assert_eq!(shown["projectLimit"], Value::Null);
+    assert!(shown["offer"]["floor"].as_f64().unwrap() > 0.0, "{shown}");
+    assert!(
+        !shown.to_string().contains(ADMIN_KEY),
+        "the key never reaches the window"
+    );
+
+    assert_shaped(
+        &app.err("set_openai_cap", json!({"amount": "1"})),
+        "openai_cap_below_spend",
+    );
+    assert!(app
+        .err("set_openai_cap", json!({}))
+        .to_string()
+        .contains("amount"));
+    assert!(api.state().changes.is_empty(), "refused: nothing sent");
+    let set = app.ok("set_openai_cap", json!({"amount": "1234.56"}));
+    assert_eq!(set["projectLimit"]["cents"], 123_456);
+    assert_eq!(set["setByPurser"]["previous"], Value::Null);
+    let back = app.ok("revert_openai_cap", json!({"anyway": false}));
+    assert_eq!(back["projectLimit"], Value::Null);
+    assert_shaped(
+        &app.err("revert_openai_cap", json!({"anyway": false})),
+        "openai_no_cap",
+    );
+
+    app.ok("kube_connect", json!({"context": "purser-sandbox"}));
+    let target = json!({"context": "purser-sandbox", "namespace": "default"});
+    let spec = json!({"name": "assistant", "image": "ghcr.io/acme/assistant:1.0", "replicas": 3,
+        "port": 8080, "cpuRequest": "250m", "memoryRequest": "512Mi"});
+    app.ok(
+        "deploy_app",
+        json!({"target": target, "spec": spec, "takeOver": false}),
+    );
+    let lever = |lever: &str| json!({"target": target, "app": "assistant", "lever": lever});
+    let refused = app.err("set_guard_openai_lever", lever("sometimes"));
+    assert!(refused.to_string().contains("lever"), "{refused}");
+    let view = app.ok("set_guard_openai_lever", lever("propose"));
+    assert_eq!(view["openaiLever"], "propose");
+    let at = json!({"target": target, "app": "assistant"});
+    assert_shaped(
+        &app.err("guard_approve_openai", at.clone()),
+        "guard_no_proposal",
+    );
+    app.ok("guard_dismiss_openai", at);
+    let actions: Vec<String> = app
+        .ok("audit_entries", json!({"limit": 10}))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .filter(|a| a.starts_with("openai") || a.starts_with("guardOpenAi"))
+        .collect();
+    assert_eq!(
+        actions,
+        ["guardOpenAiLever", "openaiCapRevert", "openaiCap"]
+    );
 }

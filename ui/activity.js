@@ -27,6 +27,12 @@ function activityDetail(entry) {
   return text;
 }
 
+/** Where a line's change was: a cluster's namespace, or an OpenAI project. */
+function where(entry) {
+  if (entry.context === 'openai') return `OpenAI / ${entry.namespace}`;
+  return `${contextLabel(entry.context)} / ${entry.namespace}`;
+}
+
 /** How an Activity line ended, with the reason when it did not go through. */
 function outcomeText(entry) {
   const why = entry.error ? errorMessage(entry.error) : entry.result;
@@ -43,7 +49,7 @@ export async function loadActivity() {
         const cells = [
           new Date(e.time).toLocaleString(language()),
           e.user,
-          `${contextLabel(e.context)} / ${e.namespace}`,
+          where(e),
           `${t(`activity.${e.action}`)} · ${activityDetail(e)}`,
           outcomeText(e),
         ];

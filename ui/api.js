@@ -58,6 +58,12 @@ export const api = {
   costView: (refresh, theme, width) => call('cost_view', { refresh, theme, width }),
   /** The OpenAI projects the admin key can see: [{ id, name, archived }]. */
   openaiProjects: () => call('openai_projects'),
+  /** OpenAI's hard spend limits (the project's, the organisation's) beside this month's spend. */
+  openaiLimits: () => call('openai_limits'),
+  /** Caps the project's OpenAI spend at `amount` (text as typed) a month. */
+  setOpenaiCap: (amount) => call('set_openai_cap', { amount }),
+  /** Puts back the project's limit as it was before Purser; `anyway` after being asked. */
+  revertOpenaiCap: (anyway) => call('revert_openai_cap', { anyway }),
   /** Exports via a save dialog; resolves with the path, or null if cancelled. */
   exportCost: (format, theme) => call('export_cost', { format, theme }),
   /** Contexts from the kubeconfig, plus the built-in sandbox. */
@@ -103,6 +109,10 @@ export const api = {
    *  holds off as `hold` says ('monthEnd', 'day', 'week', 'none'). */
   guardRevert: (target, app, anyway, hold) => call('guard_revert', { target, app, anyway, hold }),
   guardPause: (paused) => call('guard_pause', { paused }),
+  /** What the guard may do with OpenAI's part of the bill: 'off' | 'notify' | 'propose' | 'automatic'. */
+  setGuardOpenaiLever: (target, app, lever) => call('set_guard_openai_lever', { target, app, lever }),
+  guardApproveOpenai: (target, app) => call('guard_approve_openai', { target, app }),
+  guardDismissOpenai: (target, app) => call('guard_dismiss_openai', { target, app }),
   /** Runs the guard now; resolves with what the user must be told. */
   guardCheck: () => call('guard_check'),
   /** What `replicas` copies of the app would cost. */

@@ -6,6 +6,8 @@ import { api } from './api.js';
 import { t, render, language } from './i18n.js';
 import { describe, showErrorBox } from './messages.js';
 import { showOpenAiProjects, chosenProject, drawOpenAiLine, serviceCell } from './openai.js';
+import { initOpenAiLimit, loadOpenAiLimit } from './openai-limit.js';
+import { loadActivity } from './activity.js';
 
 let view = null;
 let selectedMonth = null;
@@ -26,6 +28,10 @@ export function initCost(refreshStatus) {
   document.getElementById('budget-clear').addEventListener('click', () =>
     save({ budgetAmount: null }, 'budget-message'));
   document.getElementById('query-save').addEventListener('click', saveQuery);
+  initOpenAiLimit(() => {
+    loadActivity();
+    onStatusChange();
+  });
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => view && loadCost());
   // The chart is drawn at the width it is shown at, so its text keeps its size: redraw
   // (from the cache, no new request) when the window is resized.
@@ -33,7 +39,7 @@ export function initCost(refreshStatus) {
   window.addEventListener('resize', () => {
     clearTimeout(resizing);
     resizing = setTimeout(() => {
-      if (view && !document.querySelector('[data-panel="cost"]').hidden) loadCost();
+      if (view && !document.querySelector('[data-panel="cost"]').hidden) loadCost({ resized: true });
     }, 250);
   });
 }
@@ -89,13 +95,15 @@ function showProjects() {
 }
 
 /** Loads (from cache or Cost Explorer) and draws the view. */
-export async function loadCost({ refresh = false } = {}) {
+export async function loadCost({ refresh = false, resized = false } = {}) {
   const button = document.getElementById('cost-refresh');
   button.disabled = true;
   try {
     view = await api.costView(refresh, theme(), chartWidth());
     showError(null);
     if (view.openai && projectsShown === null) showProjects();
+    // The limits are OpenAI's own: read with the view, not on every redraw.
+    if (view.openai && !resized) loadOpenAiLimit();
   } catch (error) {
     showError(error);
   } finally {

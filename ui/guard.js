@@ -36,6 +36,10 @@ export function initGuard(ask, changed) {
   $('guard-dismiss').addEventListener('click', () => act(() => api.guardDismiss(target, app), 'guard.dismissed'));
   $('guard-revert').addEventListener('click', () => revert(false));
   $('guard-notify-only').addEventListener('click', () => savePolicy({ mode: 'notify' }));
+  $('guard-openai-save').addEventListener('click', () =>
+    act(() => api.setGuardOpenaiLever(target, app, $('guard-openai-lever').value), 'guard.saved'));
+  $('guard-openai-approve').addEventListener('click', () => act(() => api.guardApproveOpenai(target, app), 'guard.capped'));
+  $('guard-openai-dismiss').addEventListener('click', () => act(() => api.guardDismissOpenai(target, app), 'guard.dismissed'));
   $('guard-check').addEventListener('click', checkNow);
   $('guard-prices-save').addEventListener('click', savePrices);
   $('guard-tag-save').addEventListener('click', saveTag);
@@ -148,6 +152,7 @@ function draw(next) {
     : '';
   drawProposal(view.proposal);
   drawRevertible(view.revertible);
+  drawOpenAi(view);
   // While the guard holds off, the hold line says it (with how to end it) instead.
   drawLine(view.hold && view.lastCheck?.code === 'held' ? null : view.lastCheck);
   $('guard-hold').hidden = !view.hold;
@@ -155,6 +160,22 @@ function draw(next) {
   const gitops = view.gitops && view.policy.mode !== 'off' && view.policy.mode !== 'notify';
   $('guard-gitops').hidden = !gitops;
   $('guard-gitops-text').textContent = gitops ? render('guard.gitopsWarning', { tool: view.gitops, app }) : '';
+}
+
+/** The OpenAI lever: its policy, its last look, and a cap waiting for approval. */
+function drawOpenAi(current) {
+  if (document.activeElement !== $('guard-openai-lever')) $('guard-openai-lever').value = current.openaiLever;
+  const check = current.lastOpenaiCheck;
+  $('guard-openai-line').textContent = check
+    ? render('guard.line', { at: check.at, reason: reasonText(check.code, { app, ...check.params }) })
+    : '';
+  const proposal = current.openaiProposal;
+  $('guard-openai-proposal').hidden = !proposal;
+  if (proposal) {
+    const params = { app, ...proposal.params };
+    $('guard-openai-proposal-title').textContent = render('error.guard_openai_propose', params);
+    $('guard-openai-proposal-text').textContent = `${reasonText('openai_over', params)} ${t('limit.consequence')}`;
+  }
 }
 
 /** The waiting proposal, decided again now: what Approve would do, or why it would not. */
