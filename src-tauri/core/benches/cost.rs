@@ -13,9 +13,10 @@ use std::hint::black_box;
 use criterion::Criterion;
 use purser_core::chart::{render_png, render_svg, ChartInput, Theme};
 use purser_core::cost::{
-    load_report, CostCache, CostEndpoints, CostExplorer, CostQuery, CostSeries, Forecast, Month,
-    MonthCost, RequestMeter,
+    load_report, CostCache, CostEndpoints, CostExplorer, CostQuery, CostSeries, Forecast,
+    MonthCost, ReportRequest, RequestMeter,
 };
+use purser_core::month::Month;
 use purser_core::secrets::{sdk_config, AwsAccess, AwsTarget, Secret};
 
 fn big_series() -> CostSeries {
@@ -56,7 +57,7 @@ fn chart_benches(c: &mut Criterion) {
         current_month: &series.months[35].month,
         theme: Theme::Light,
         size: purser_core::chart::EXPORT_SIZE,
-        language: purser_core::settings::Language::En,
+        language: purser_core::locale::Language::En,
     };
     c.bench_function("chart_svg_36_months_25_services", |b| {
         b.iter(|| render_svg(black_box(&input)).unwrap())
@@ -112,9 +113,9 @@ fn request_counts() {
         let now = time::OffsetDateTime::now_utc();
         let ttl = Duration::from_secs(6 * 3600);
         let query = CostQuery::default();
-        load_report(&source, &cache, &meter, &query, now, ttl, false).await.unwrap();
+        load_report(ReportRequest { source: &source, cache: &cache, meter: &meter, query: &query, now, ttl, force: false }).await.unwrap();
         let cold = server.received_requests().await.unwrap().len();
-        load_report(&source, &cache, &meter, &query, now, ttl, false).await.unwrap();
+        load_report(ReportRequest { source: &source, cache: &cache, meter: &meter, query: &query, now, ttl, force: false }).await.unwrap();
         let warm = server.received_requests().await.unwrap().len() - cold;
         println!("Cost Explorer requests, cold open of 12 months (usage + forecast): {cold}");
         println!("Cost Explorer requests, warm re-open: {warm}");

@@ -166,7 +166,11 @@ async fn run() {
     for round in 0..ROUNDS {
         let started = Instant::now();
         service
-            .scale(&target, "viabutton", (round % 5 + 1) as i64)
+            .scale(
+                &target,
+                "viabutton",
+                purser_core::cluster::CopyCount::new((round % 5 + 1) as i64).expect("1 to 5"),
+            )
             .await
             .expect("scale");
         scale.push(started.elapsed());

@@ -17,9 +17,10 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use purser_core::cluster::{AppSpec, KubeconfigSource, Target};
 use purser_core::cost::{
-    CachedReport, CostCache, CostSeries, Forecast, ForecastState, Month, MonthCost, RequestMeter,
+    CachedReport, CostCache, CostSeries, Forecast, ForecastState, MonthCost, RequestMeter,
 };
 use purser_core::guard::{evaluate, Copies, Inputs, Policy};
+use purser_core::month::Month;
 use purser_core::secrets::{Secret, SecretKind};
 use purser_core::settings::SettingsPatch;
 use purser_core::testing::{ManualClock, MemoryStore};

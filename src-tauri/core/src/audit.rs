@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::AppError;
+use crate::month::Month;
 
 pub const FILE: &str = "audit.jsonl";
 
@@ -339,7 +340,9 @@ impl AuditLog {
 
 /// `YYYY-MM` of an RFC 3339 time.
 fn month_of(time: &str) -> String {
-    time.get(..7).unwrap_or_default().to_string()
+    Month::parse(time)
+        .map(|month| month.to_string())
+        .unwrap_or_default()
 }
 
 /// The month of a log file's first line, if it has one.

@@ -34,6 +34,7 @@ pub fn entries() -> Vec<Entry> {
     errors.extend(crate::settings::examples());
     errors.extend(crate::secrets::messages::examples());
     errors.extend(crate::cost::messages::examples());
+    errors.extend(crate::chart::view::examples());
     errors.extend(crate::cluster::messages::examples());
     errors.extend(crate::guard_examples());
     errors.extend(crate::cost::spend_limit::examples());
@@ -125,13 +126,16 @@ fn window_words() -> Vec<Entry> {
     for phase in Phase::ALL {
         out.push(entry(format!("rollout.{}", wire_name(phase)), &counts));
     }
-    for subject in activity::examples() {
+    for subject in activity::examples()
+        .into_iter()
+        .chain(crate::guard::activity::examples())
+    {
         let mut values = subject.params.clone();
         values.insert("app".into(), subject.app.clone().into());
         out.push(entry(format!("activity.{}", subject.action), &Map::new()));
         out.push(entry(format!("activityDetail.{}", subject.action), &values));
     }
-    for action in activity::GUARD_ACTIONS {
+    for action in crate::guard::activity::GUARD_ACTIONS {
         out.push(entry(format!("activity.{action}"), &Map::new()));
     }
     for outcome in crate::audit::Outcome::ALL {

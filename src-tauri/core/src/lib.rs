@@ -4,6 +4,7 @@
 //! one; the app crate's commands are thin adapters over the facade.
 
 pub mod about;
+pub mod amount;
 pub mod audit;
 #[cfg(any(test, feature = "testing"))]
 pub mod catalogue;
@@ -11,10 +12,11 @@ pub mod chart;
 pub mod clock;
 pub mod cluster;
 pub mod cost;
-pub mod credentials;
 pub mod error;
 pub mod files;
 pub mod guard;
+pub mod locale;
+pub mod month;
 pub mod secrets;
 pub mod settings;
 pub mod sync;

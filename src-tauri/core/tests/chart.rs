@@ -59,7 +59,7 @@ fn bars_budget_line_labels_and_legend() {
         current_month: "2026-03-01",
         theme: Theme::Light,
         size: purser_core::chart::EXPORT_SIZE,
-        language: purser_core::settings::Language::En,
+        language: purser_core::locale::Language::En,
     })
     .unwrap();
     let doc = Document::parse(&svg).expect("well-formed SVG");
@@ -157,7 +157,7 @@ fn top_eight_services_and_other_with_a_hatched_forecast() {
         current_month: "2026-11-01",
         theme: Theme::Dark,
         size: purser_core::chart::EXPORT_SIZE,
-        language: purser_core::settings::Language::En,
+        language: purser_core::locale::Language::En,
     })
     .unwrap();
     let doc = Document::parse(&svg).unwrap();
@@ -209,7 +209,7 @@ fn openai_spend_keeps_its_own_bar_and_colour_however_small() {
         current_month: "2026-11-01",
         theme: Theme::Light,
         size: purser_core::chart::EXPORT_SIZE,
-        language: purser_core::settings::Language::En,
+        language: purser_core::locale::Language::En,
     })
     .unwrap();
     let doc = Document::parse(&svg).unwrap();
@@ -235,7 +235,7 @@ fn png_export_is_a_real_image_of_the_stated_size() {
         current_month: "2026-03-01",
         theme: Theme::Light,
         size: purser_core::chart::EXPORT_SIZE,
-        language: purser_core::settings::Language::En,
+        language: purser_core::locale::Language::En,
     })
     .unwrap();
     let png = render_png(&svg).unwrap();
@@ -263,7 +263,7 @@ fn an_empty_series_still_draws_axes() {
         current_month: "2026-03-01",
         theme: Theme::Light,
         size: purser_core::chart::EXPORT_SIZE,
-        language: purser_core::settings::Language::En,
+        language: purser_core::locale::Language::En,
     })
     .unwrap();
     assert!(Document::parse(&svg).is_ok());

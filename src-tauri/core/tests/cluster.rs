@@ -119,7 +119,7 @@ async fn deploy_watch_scale_rollback_uninstall_with_kubectl_reading_back() {
     for replicas in [5, 0] {
         let outcome = w
             .service
-            .scale(&w.target, "assistant", replicas)
+            .scale(&w.target, "assistant", copies(replicas))
             .await
             .unwrap();
         assert_eq!(outcome.replicas, replicas as i32);
@@ -135,7 +135,10 @@ async fn deploy_watch_scale_rollback_uninstall_with_kubectl_reading_back() {
         .kubectl_ok(&["get", "deployment", "assistant", "-o", "yaml"])
         .await;
     assert!(yaml.contains("replicas: 0"), "{yaml}");
-    w.service.scale(&w.target, "assistant", 3).await.unwrap();
+    w.service
+        .scale(&w.target, "assistant", copies(3))
+        .await
+        .unwrap();
 
     // A new version, then back.
     let update = w
@@ -390,7 +393,7 @@ async fn an_autoscaler_is_respected_and_its_range_edited() {
 
     let refused = w
         .service
-        .scale(&w.target, "assistant", 9)
+        .scale(&w.target, "assistant", copies(9))
         .await
         .unwrap_err();
     assert!(
@@ -428,4 +431,8 @@ async fn an_autoscaler_is_respected_and_its_range_edited() {
         .await
         .unwrap_err();
     assert!(matches!(refused, ClusterError::InvalidSpec(ref p) if p[0].field == "autoscalerMax"));
+}
+
+fn copies(n: i64) -> purser_core::cluster::CopyCount {
+    purser_core::cluster::CopyCount::new(n).expect("0 to 100 copies")
 }

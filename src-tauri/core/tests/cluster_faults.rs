@@ -169,11 +169,13 @@ async fn bad_input_is_refused_by_field_and_nothing_is_applied() {
             }
         }
     }
+    // Copies outside 0..=100 never reach the cluster: the only way in is through the check.
     for replicas in [-1, 101] {
-        assert!(matches!(
-            w.service.scale(&w.target, "assistant", replicas).await,
-            Err(ClusterError::InvalidSpec(_))
-        ));
+        let problem = purser_core::cluster::CopyCount::parse("replicas", replicas).unwrap_err();
+        assert_eq!(
+            (problem.field.as_str(), problem.code.as_str()),
+            ("replicas", "replicas_range")
+        );
     }
     let no_key = w
         .service

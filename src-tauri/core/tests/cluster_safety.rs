@@ -8,15 +8,16 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use purser_core::cluster::{
-    AppSpec, ClusterError, ClusterService, KubeconfigSource, Phase, RolloutStatus, Target,
-    Timeouts, SANDBOX_CONTEXT, SANDBOX_PLACEHOLDER_KEY,
+    AppSpec, ClusterError, ClusterService, KubeconfigSource, Phase, Target, Timeouts,
+    SANDBOX_CONTEXT, SANDBOX_PLACEHOLDER_KEY,
 };
-use purser_core::secrets::Secret;
 use purser_kubesim::{PodRefusal, SimConfig};
 use purser_test_support::kube::{fast_config, Cluster, CONTEXT};
 use serde_json::json;
 
-const KEY: &str = "fake-key-SAFETYCANARY";
+#[path = "common/world.rs"]
+mod world;
+use world::{key, world, world_with};
 
 fn form(name: &str, replicas: i64) -> AppSpec {
     serde_json::from_value(json!({
@@ -30,81 +31,6 @@ fn target(context: &str) -> Target {
     Target {
         context: context.into(),
         namespace: "default".into(),
-    }
-}
-
-fn key() -> Secret {
-    Secret::new(KEY)
-}
-
-struct World {
-    cluster: Cluster,
-    service: ClusterService,
-    data: tempfile::TempDir,
-}
-
-/// A service over the test server's kubeconfig plus `extra` files, connected to it.
-async fn world_with(
-    config: SimConfig,
-    timeouts: Timeouts,
-    extra: Vec<std::path::PathBuf>,
-) -> World {
-    let cluster = Cluster::with_config(config).await;
-    let data = tempfile::tempdir().unwrap();
-    let mut files = vec![cluster.kubeconfig_path()];
-    files.extend(extra);
-    let service =
-        ClusterService::with_timeouts(KubeconfigSource::Files(files), data.path(), timeouts);
-    service.connect(CONTEXT).await.expect("connects");
-    World {
-        cluster,
-        service,
-        data,
-    }
-}
-
-async fn world() -> World {
-    world_with(fast_config(), Timeouts::default(), vec![]).await
-}
-
-impl World {
-    async fn until(&self, app: &str, done: impl Fn(&RolloutStatus) -> bool) -> RolloutStatus {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        self.service
-            .watch_rollout(&target(CONTEXT), app, move |s| tx.send(s).is_ok())
-            .await
-            .unwrap();
-        let mut seen = Vec::new();
-        let found = tokio::time::timeout(Duration::from_secs(20), async {
-            while let Some(status) = rx.recv().await {
-                seen.push(format!("{} {:?}", status.summary, status.problems));
-                if done(&status) {
-                    return Some(status);
-                }
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(status)) => status,
-            _ => panic!("the rollout never got there; seen: {seen:#?}"),
-        }
-    }
-
-    /// The audit log's raw lines as (phase, action, result).
-    fn audit_lines(&self) -> Vec<(String, String, String)> {
-        let text =
-            std::fs::read_to_string(self.data.path().join("audit.jsonl")).unwrap_or_default();
-        text.lines()
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                (
-                    v["phase"].as_str().unwrap_or_default().to_string(),
-                    v["action"].as_str().unwrap_or_default().to_string(),
-                    v["result"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect()
     }
 }
 
@@ -134,7 +60,10 @@ async fn after_a_failed_connect_nothing_can_act_on_the_previous_cluster() {
 
     // The screen may still show A; every action naming A is refused and changes nothing.
     let refused = [
-        w.service.scale(&a, "assistant", 1).await.map(|_| ()),
+        w.service
+            .scale(&a, "assistant", copies(1))
+            .await
+            .map(|_| ()),
         w.service.restart(&a, "assistant").await.map(|_| ()),
         w.service.rollback(&a, "assistant").await.map(|_| ()),
         w.service.set_autoscaler(&a, "assistant", 1, 2).await,
@@ -165,7 +94,7 @@ async fn after_a_failed_connect_nothing_can_act_on_the_previous_cluster() {
     assert_eq!(replicas, "2", "the app on A is untouched");
     // Connecting to A again makes it actionable again.
     w.service.connect(CONTEXT).await.unwrap();
-    w.service.scale(&a, "assistant", 1).await.unwrap();
+    w.service.scale(&a, "assistant", copies(1)).await.unwrap();
 }
 
 // Long: one scenario, told step by step in the order it happens.
@@ -378,7 +307,11 @@ async fn sustained_throttling_and_a_hanging_server_end_within_the_deadline() {
     for code in [429, 503] {
         faults.fail_next("patch", "deployments/scale", code, 1000);
         let started = Instant::now();
-        let error = w.service.scale(&a, "assistant", 2).await.unwrap_err();
+        let error = w
+            .service
+            .scale(&a, "assistant", copies(2))
+            .await
+            .unwrap_err();
         assert!(
             matches!(error, ClusterError::Throttled { code: c } if c == code),
             "{code}: {error:?}"
@@ -393,7 +326,11 @@ async fn sustained_throttling_and_a_hanging_server_end_within_the_deadline() {
     }
     faults.hang_on("patch", "deployments/scale");
     let started = Instant::now();
-    let error = w.service.scale(&a, "assistant", 2).await.unwrap_err();
+    let error = w
+        .service
+        .scale(&a, "assistant", copies(2))
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, ClusterError::TooSlow { seconds: 4 }),
         "{error:?}"
@@ -432,7 +369,7 @@ async fn every_change_is_audited_before_it_is_sent_refusals_included() {
     w.cluster
         .kubectl_ok(&["apply", "--validate=false", "-f", file.to_str().unwrap()])
         .await;
-    let refused = w.service.scale(&a, "theirs", 3).await.unwrap_err();
+    let refused = w.service.scale(&a, "theirs", copies(3)).await.unwrap_err();
     assert!(
         matches!(refused, ClusterError::NotPursers { ref app, .. } if app == "theirs"),
         "{refused:?}"
@@ -454,7 +391,11 @@ async fn every_change_is_audited_before_it_is_sent_refusals_included() {
     let hpas: kube::Api<k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler> =
         kube::Api::default_namespaced(w.cluster.client().await);
     hpas.create(&Default::default(), &hpa).await.unwrap();
-    let refused = w.service.scale(&a, "assistant", 5).await.unwrap_err();
+    let refused = w
+        .service
+        .scale(&a, "assistant", copies(5))
+        .await
+        .unwrap_err();
     assert!(
         matches!(refused, ClusterError::Autoscaled { .. }),
         "{refused:?}"
@@ -581,4 +522,8 @@ async fn status_with_token(url: &str, ca_pem: &str, token: &str) -> u16 {
         Err(kube::Error::Api(status)) => status.code,
         Err(other) => panic!("{other:?}"),
     }
+}
+
+fn copies(n: i64) -> purser_core::cluster::CopyCount {
+    purser_core::cluster::CopyCount::new(n).expect("0 to 100 copies")
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use purser_core::cost::{
     load_report, CostCache, CostEndpoints, CostError, CostExplorer, CostQuery, ForecastState,
-    RequestMeter,
+    ReportRequest, RequestMeter,
 };
 use purser_core::secrets::{sdk_config, AwsAccess, AwsTarget, Secret};
 use purser_test_support::moto::Moto;
@@ -96,15 +96,15 @@ async fn monthly_costs_over_several_pages_with_a_forecast() {
     .await;
     let (_dir, cache, meter) = fresh_dirs();
 
-    let report = load_report(
-        &source,
-        &cache,
-        &meter,
-        &CostQuery::default(),
-        NOW,
-        TTL,
-        false,
-    )
+    let report = load_report(ReportRequest {
+        source: &source,
+        cache: &cache,
+        meter: &meter,
+        query: &CostQuery::default(),
+        now: NOW,
+        ttl: TTL,
+        force: false,
+    })
     .await
     .unwrap();
     let months: Vec<_> = report
@@ -162,22 +162,24 @@ async fn a_warm_reopen_asks_nothing_and_an_expired_cache_asks_again() {
     let (_dir, cache, meter) = fresh_dirs();
     let query = CostQuery::default();
 
-    let cold = load_report(&source, &cache, &meter, &query, NOW, TTL, false)
-        .await
-        .unwrap();
+    let request = ReportRequest {
+        source: &source,
+        cache: &cache,
+        meter: &meter,
+        query: &query,
+        now: NOW,
+        ttl: TTL,
+        force: false,
+    };
+    let cold = load_report(request).await.unwrap();
     assert_eq!(cold.forecast, ForecastState::NotEnoughHistory);
     let after_cold = server.received_requests().await.unwrap().len();
     assert_eq!(after_cold, 2, "one usage page and one forecast");
 
-    let warm = load_report(
-        &source,
-        &cache,
-        &meter,
-        &query,
-        NOW + Duration::from_secs(3600),
-        TTL,
-        false,
-    )
+    let warm = load_report(ReportRequest {
+        now: NOW + Duration::from_secs(3600),
+        ..request
+    })
     .await
     .unwrap();
     assert!(warm.from_cache);
@@ -188,15 +190,10 @@ async fn a_warm_reopen_asks_nothing_and_an_expired_cache_asks_again() {
         "warm re-open: 0 requests"
     );
 
-    let expired = load_report(
-        &source,
-        &cache,
-        &meter,
-        &query,
-        NOW + Duration::from_secs(7 * 3600),
-        TTL,
-        false,
-    )
+    let expired = load_report(ReportRequest {
+        now: NOW + Duration::from_secs(7 * 3600),
+        ..request
+    })
     .await
     .unwrap();
     assert!(!expired.from_cache);
@@ -205,15 +202,11 @@ async fn a_warm_reopen_asks_nothing_and_an_expired_cache_asks_again() {
         after_cold + 2
     );
 
-    let forced = load_report(
-        &source,
-        &cache,
-        &meter,
-        &query,
-        NOW + Duration::from_secs(7 * 3600),
-        TTL,
-        true,
-    )
+    let forced = load_report(ReportRequest {
+        now: NOW + Duration::from_secs(7 * 3600),
+        force: true,
+        ..request
+    })
     .await
     .unwrap();
     assert!(!forced.from_cache);
@@ -239,17 +232,16 @@ async fn a_corrupt_cache_file_is_discarded_not_fatal() {
     )
     .await;
     let (dir, cache, meter) = fresh_dirs();
-    load_report(
-        &source,
-        &cache,
-        &meter,
-        &CostQuery::default(),
-        NOW,
-        TTL,
-        false,
-    )
-    .await
-    .unwrap();
+    let request = ReportRequest {
+        source: &source,
+        cache: &cache,
+        meter: &meter,
+        query: &CostQuery::default(),
+        now: NOW,
+        ttl: TTL,
+        force: false,
+    };
+    load_report(request).await.unwrap();
     let files: Vec<_> = std::fs::read_dir(dir.path().join("cache"))
         .unwrap()
         .flatten()
@@ -257,17 +249,9 @@ async fn a_corrupt_cache_file_is_discarded_not_fatal() {
     assert_eq!(files.len(), 1);
     std::fs::write(files[0].path(), b"{ not json").unwrap();
 
-    let again = load_report(
-        &source,
-        &cache,
-        &meter,
-        &CostQuery::default(),
-        NOW,
-        TTL,
-        false,
-    )
-    .await
-    .expect("a corrupt cache is not fatal");
+    let again = load_report(request)
+        .await
+        .expect("a corrupt cache is not fatal");
     assert!(!again.from_cache, "the corrupt file was not used");
     assert_eq!(again.series.months[0].total(), 5.0);
     assert_eq!(
@@ -319,17 +303,18 @@ async fn throttling_is_retried_then_succeeds_or_is_reported() {
     )
     .await;
     let (_dir, cache, meter) = fresh_dirs();
-    let report = load_report(
-        &source,
-        &cache,
-        &meter,
-        &CostQuery::default(),
-        NOW,
-        TTL,
-        false,
-    )
-    .await
-    .expect("the SDK retries throttling and then succeeds");
+    let request = ReportRequest {
+        source: &source,
+        cache: &cache,
+        meter: &meter,
+        query: &CostQuery::default(),
+        now: NOW,
+        ttl: TTL,
+        force: false,
+    };
+    let report = load_report(request)
+        .await
+        .expect("the SDK retries throttling and then succeeds");
     assert_eq!(report.series.months[0].total(), 7.0);
     // The forecast stayed throttled through every retry: reported, the figures still shown.
     let ForecastState::Unavailable { error } = &report.forecast else {
@@ -350,15 +335,12 @@ async fn throttling_is_retried_then_succeeds_or_is_reported() {
     )
     .await;
     let (_dir, cache, meter) = fresh_dirs();
-    let error = load_report(
-        &source,
-        &cache,
-        &meter,
-        &CostQuery::default(),
-        NOW,
-        TTL,
-        false,
-    )
+    let error = load_report(ReportRequest {
+        source: &source,
+        cache: &cache,
+        meter: &meter,
+        ..request
+    })
     .await
     .unwrap_err();
     assert!(matches!(error, CostError::Throttled), "{error:?}");
@@ -388,15 +370,15 @@ async fn without_the_permission_the_message_names_it() {
     let forecast = purser_test_support::forecast::server("1", "1", "1").await;
     let source = explorer(&keys(&key_id, &secret), &moto.url, &forecast.uri()).await;
     let (_dir, cache, meter) = fresh_dirs();
-    let error = load_report(
-        &source,
-        &cache,
-        &meter,
-        &CostQuery::default(),
-        NOW,
-        TTL,
-        false,
-    )
+    let error = load_report(ReportRequest {
+        source: &source,
+        cache: &cache,
+        meter: &meter,
+        query: &CostQuery::default(),
+        now: NOW,
+        ttl: TTL,
+        force: false,
+    })
     .await
     .unwrap_err();
     assert!(
@@ -424,29 +406,24 @@ async fn offline_keeps_the_cached_chart_marked_stale() {
     let access = keys("TESTACCESSKEY0001", "test-secret");
     let online = explorer(&access, &moto.url, &forecast.uri()).await;
     let (_dir, cache, meter) = fresh_dirs();
-    load_report(
-        &online,
-        &cache,
-        &meter,
-        &CostQuery::default(),
-        NOW,
-        TTL,
-        false,
-    )
-    .await
-    .unwrap();
+    let request = ReportRequest {
+        source: &online,
+        cache: &cache,
+        meter: &meter,
+        query: &CostQuery::default(),
+        now: NOW,
+        ttl: TTL,
+        force: false,
+    };
+    load_report(request).await.unwrap();
 
     let dead = purser_test_support::net::dead_address();
     let offline = explorer(&access, &dead, &dead).await;
-    let report = load_report(
-        &offline,
-        &cache,
-        &meter,
-        &CostQuery::default(),
-        NOW,
-        TTL,
-        true,
-    )
+    let report = load_report(ReportRequest {
+        source: &offline,
+        force: true,
+        ..request
+    })
     .await
     .expect("cached figures are still shown");
     assert!(report.from_cache);
@@ -456,15 +433,12 @@ async fn offline_keeps_the_cached_chart_marked_stale() {
 
     // With nothing cached, offline is an error that says so.
     let (_dir, empty_cache, meter) = fresh_dirs();
-    let error = load_report(
-        &offline,
-        &empty_cache,
-        &meter,
-        &CostQuery::default(),
-        NOW,
-        TTL,
-        false,
-    )
+    let error = load_report(ReportRequest {
+        source: &offline,
+        cache: &empty_cache,
+        meter: &meter,
+        ..request
+    })
     .await
     .unwrap_err();
     assert_eq!(error.code(), "cost_offline");
@@ -487,15 +461,15 @@ async fn garbage_amounts_from_cost_explorer_are_named() {
     )
     .await;
     let (_dir, cache, meter) = fresh_dirs();
-    let error = load_report(
-        &source,
-        &cache,
-        &meter,
-        &CostQuery::default(),
-        NOW,
-        TTL,
-        false,
-    )
+    let error = load_report(ReportRequest {
+        source: &source,
+        cache: &cache,
+        meter: &meter,
+        query: &CostQuery::default(),
+        now: NOW,
+        ttl: TTL,
+        force: false,
+    })
     .await
     .unwrap_err();
     let text = error.to_string();
@@ -537,20 +511,28 @@ async fn another_account_never_gets_the_first_accounts_figures_from_the_cache() 
         "the account's name is not the key ID: {}",
         first.account
     );
-    load_report(&source, &cache, &meter, &first, NOW, TTL, false)
-        .await
-        .unwrap();
+    let request = ReportRequest {
+        source: &source,
+        cache: &cache,
+        meter: &meter,
+        query: &first,
+        now: NOW,
+        ttl: TTL,
+        force: false,
+    };
+    load_report(request).await.unwrap();
     let asked = server.received_requests().await.unwrap().len();
-    let other = load_report(&source, &cache, &meter, &second, NOW, TTL, false)
-        .await
-        .unwrap();
+    let other = load_report(ReportRequest {
+        query: &second,
+        ..request
+    })
+    .await
+    .unwrap();
     assert!(
         !other.from_cache,
         "the second account's figures were fetched"
     );
     assert!(server.received_requests().await.unwrap().len() > asked);
-    let again = load_report(&source, &cache, &meter, &first, NOW, TTL, false)
-        .await
-        .unwrap();
+    let again = load_report(request).await.unwrap();
     assert!(again.from_cache, "each account keeps its own cache entry");
 }

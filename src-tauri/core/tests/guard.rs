@@ -126,11 +126,9 @@ async fn automatic_acts_once_per_cooldown_and_a_changed_app_is_asked_about() {
     assert_eq!(world.copies("assistant").await, "1");
     // Within the cooldown nothing more happens.
     assert!(purser.guard_check().await.is_empty());
-    let scaled = guard_lines(&purser)
-        .iter()
-        .filter(|l| l.0 == "guardScale")
-        .count();
-    assert_eq!(scaled, 1);
+    let lines = guard_lines(&purser);
+    let scaled = lines.iter().filter(|l| l.0 == "guardScale").count();
+    assert_eq!(scaled, 1, "{lines:?}");
 
     // Someone scales the app by hand; a revert asks first, then restores when told to.
     world

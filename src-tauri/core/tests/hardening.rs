@@ -302,7 +302,7 @@ async fn a_real_clusters_preview_is_never_weighed_against_sample_figures() {
     assert_eq!(preview.new_month_end, None);
     assert!(preview.monthly_change.unwrap() > 0.0);
     let refused = purser
-        .scale_preview(&target(), "assistant", i32::MAX)
+        .scale_preview(&target(), "assistant", i64::MAX)
         .await
         .unwrap_err();
     assert_eq!(refused.fields[0].code, "replicas_range");

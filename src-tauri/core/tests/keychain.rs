@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use purser_core::credentials::Credentials;
+use purser_core::secrets::credentials::Credentials;
 use purser_core::secrets::{KeychainStore, Secret, SecretKind, SecretStore};
 use purser_test_support::keyring::{lookup, unique_service};
 

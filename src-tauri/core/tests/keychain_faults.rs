@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use purser_core::credentials::Credentials;
+use purser_core::secrets::credentials::Credentials;
 use purser_core::secrets::{KeychainStore, Secret, SecretKind};
 use purser_core::AppError;
 

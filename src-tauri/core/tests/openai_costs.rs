@@ -6,9 +6,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use purser_core::secrets::{
-    check_openai_admin_key, read_costs, CheckError, CostsQuery, OpenAiEndpoint, Secret,
-};
+use purser_core::cost::openai_api::{read_costs, CostsQuery};
+use purser_core::secrets::{check_openai_admin_key, CheckError, OpenAiEndpoint, Secret};
 use serde_json::{json, Value};
 use time::macros::datetime;
 use wiremock::matchers::{header, method, path, query_param};

@@ -3,8 +3,8 @@
 //! estimate from full days, empty buckets, another currency refused.
 
 use purser_core::cost::openai::{aggregate, merge, OpenAiSpend, SERIES};
+use purser_core::cost::openai_api::CostLine;
 use purser_core::cost::{CostSeries, Forecast, ForecastState, MonthCost};
-use purser_core::secrets::CostLine;
 use time::macros::{date, datetime, offset};
 use time::OffsetDateTime;
 

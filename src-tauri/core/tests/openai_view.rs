@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
+use purser_core::chart::view::ExportFormat;
 use purser_core::chart::Theme;
 use purser_core::cost::openai::SERIES;
-use purser_core::cost::{ExportFormat, RequestMeter};
+use purser_core::cost::RequestMeter;
 use purser_core::secrets::{Secret, SecretKind};
 use purser_core::settings::SettingsPatch;
 use purser_core::testing::FixedClock;

@@ -161,13 +161,6 @@ pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static ResDef>
         .find(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
-/// The resource of a given `apiVersion` and `kind` (used to check applied bodies).
-pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static ResDef> {
-    RESOURCES
-        .iter()
-        .find(|r| r.api_version() == api_version && r.kind == kind)
-}
-
 fn groups() -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&str, &str)> = Vec::new();
     for r in RESOURCES.iter().filter(|r| !r.group.is_empty()) {

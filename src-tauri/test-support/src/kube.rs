@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::Duration;
 
-use purser_kubesim::{ImageOutcome, KubeSim, SimConfig};
+use purser_kubesim::{KubeSim, SimConfig};
 
 pub const CONTEXT: &str = "sim";
 
@@ -81,14 +81,5 @@ impl Cluster {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-#[allow(dead_code)]
-pub fn never_ready() -> SimConfig {
-    SimConfig {
-        ready_after: Duration::from_secs(3600),
-        image_outcome: |_| ImageOutcome::Runs,
-        ..SimConfig::default()
     }
 }

@@ -4,11 +4,13 @@
 
 mod draw;
 mod text;
+pub mod view;
 
 use plotters::prelude::*;
 
-use crate::cost::{CostSeries, Forecast, Month};
-use crate::settings::Language;
+use crate::cost::{CostSeries, Forecast};
+use crate::locale::Language;
+use crate::month::Month;
 
 pub use text::ChartText;
 

@@ -2,8 +2,8 @@
 //! text is the one place the core writes for people directly (the window's text lives in
 //! `ui/i18n.js`).
 
-use crate::cost::Month;
-use crate::settings::Language;
+use crate::locale::Language;
+use crate::month::Month;
 
 /// The chart's text in one language.
 #[derive(Debug, Clone, Copy)]

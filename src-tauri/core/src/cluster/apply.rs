@@ -130,7 +130,7 @@ impl ClusterService {
         let key = Self::key_for(&connection, key)?;
         let mut manifests = manifests::build(&spec, &target.namespace, &key);
         drop(key);
-        let subject = activity::deploy(&spec.name, &spec.image, spec.replicas, take_over);
+        let subject = activity::deploy(&spec.name, &spec.image, spec.replicas.get(), take_over);
         let ns = &target.namespace;
         self.audited(target, subject, async {
             // Dry-run everything first, so a refusal changes nothing at all.

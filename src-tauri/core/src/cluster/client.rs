@@ -57,7 +57,7 @@ impl Default for Timeouts {
             tries: 3,
             retry_after_cap: Duration::from_secs(5),
             stalled_after: Duration::from_secs(60),
-            keychain: crate::credentials::KEYCHAIN_DEADLINE,
+            keychain: crate::secrets::credentials::KEYCHAIN_DEADLINE,
             openai: Duration::from_secs(20),
         }
     }

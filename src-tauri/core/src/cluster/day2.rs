@@ -4,17 +4,17 @@
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Secret, Service};
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch};
 use kube::Resource;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::activity;
+use super::copies::{copies_patch, purser_params, range_patch, range_problems, CopyCount};
 use super::error::ClusterError;
-use super::manifests::{self, Ownership, MANAGER, NAME_LABEL};
+use super::manifests::{self, Ownership, NAME_LABEL};
 use super::rollout::RolloutStatus;
-use super::spec::{FieldProblem, MAX_REPLICAS};
 use super::{ClusterService, Connection, Target};
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,16 +34,9 @@ pub struct UninstallReport {
     pub kept_adopted: Vec<String>,
 }
 
-fn merge_params() -> PatchParams {
-    PatchParams {
-        field_manager: Some(MANAGER.into()),
-        ..PatchParams::default()
-    }
-}
-
 impl ClusterService {
     /// The app's Deployment, refused unless Purser deployed it (or took it over when asked).
-    pub(super) async fn purser_deployment(
+    pub(crate) async fn purser_deployment(
         connection: &Connection,
         ns: &str,
         app: &str,
@@ -74,18 +67,11 @@ impl ClusterService {
         &self,
         target: &Target,
         app: &str,
-        replicas: i64,
+        replicas: CopyCount,
     ) -> Result<ScaleOutcome, ClusterError> {
-        if !(0..=MAX_REPLICAS).contains(&replicas) {
-            return Err(ClusterError::InvalidSpec(vec![FieldProblem::new(
-                "replicas",
-                "replicas_range",
-            )
-            .with("max", MAX_REPLICAS)]));
-        }
         let connection = self.connected(target).await?;
         let ns = &target.namespace;
-        self.audited(target, activity::scale(app, replicas), async {
+        self.audited(target, activity::scale(app, replicas.get().into()), async {
             let (deployment, mut autoscalers) = futures::try_join!(
                 Self::purser_deployment(&connection, ns, app),
                 self.autoscalers(&connection, ns)
@@ -102,8 +88,8 @@ impl ClusterService {
             let scale = api
                 .patch_scale(
                     app,
-                    &merge_params(),
-                    &Patch::Merge(json!({"spec": {"replicas": replicas}})),
+                    &purser_params(),
+                    &Patch::Merge(copies_patch(replicas.get(), None)),
                 )
                 .await
                 .map_err(Self::classify(&connection, ns))?;
@@ -111,7 +97,7 @@ impl ClusterService {
                 replicas: scale
                     .spec
                     .and_then(|s| s.replicas)
-                    .unwrap_or(replicas as i32),
+                    .unwrap_or(replicas.get()),
             })
         })
         .await
@@ -125,17 +111,7 @@ impl ClusterService {
         min: i64,
         max: i64,
     ) -> Result<(), ClusterError> {
-        let mut problems = Vec::new();
-        if !(1..=MAX_REPLICAS).contains(&min) {
-            problems.push(
-                FieldProblem::new("autoscalerMin", "autoscaler_min").with("max", MAX_REPLICAS),
-            );
-        }
-        if !(1..=MAX_REPLICAS).contains(&max) || max < min {
-            problems.push(
-                FieldProblem::new("autoscalerMax", "autoscaler_max").with("max", MAX_REPLICAS),
-            );
-        }
+        let problems = range_problems(min, max);
         if !problems.is_empty() {
             return Err(ClusterError::InvalidSpec(problems));
         }
@@ -149,8 +125,8 @@ impl ClusterService {
             let api: Api<HorizontalPodAutoscaler> = Api::namespaced(connection.client(), ns);
             api.patch(
                 &hpa.name,
-                &merge_params(),
-                &Patch::Merge(json!({"spec": {"minReplicas": min, "maxReplicas": max}})),
+                &purser_params(),
+                &Patch::Merge(range_patch(min as i32, max as i32, None)),
             )
             .await
             .map(|_| ())
@@ -168,7 +144,7 @@ impl ClusterService {
             let api: Api<Deployment> = Api::namespaced(connection.client(), ns);
             let now = crate::clock::now_rfc3339();
             let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
-            api.patch(app, &merge_params(), &Patch::Merge(patch))
+            api.patch(app, &purser_params(), &Patch::Merge(patch))
                 .await
                 .map(|_| ())
                 .map_err(Self::classify(&connection, ns))
@@ -208,7 +184,7 @@ impl ClusterService {
                 message: e.to_string(),
             })?;
             let api: Api<Deployment> = Api::namespaced(connection.client(), ns);
-            api.patch(app, &merge_params(), &Patch::<()>::Json(patch))
+            api.patch(app, &purser_params(), &Patch::<()>::Json(patch))
                 .await
                 .map(|_| ())
                 .map_err(Self::classify(&connection, ns))

@@ -125,7 +125,7 @@ pub fn build(spec: &ValidSpec, namespace: &str, key: &KeychainSecret) -> Manifes
     let deployment = Deployment {
         metadata: meta(app, app, namespace),
         spec: Some(DeploymentSpec {
-            replicas: Some(spec.replicas),
+            replicas: Some(spec.replicas.get()),
             selector: LabelSelector {
                 match_labels: Some(selector.clone()),
                 ..LabelSelector::default()

@@ -9,12 +9,12 @@ pub mod apply;
 pub mod client;
 pub mod connect;
 pub mod contexts;
+pub mod copies;
 pub mod day2;
 mod diff;
 pub mod error;
 pub mod exec;
 pub mod exec_auth;
-pub mod guard_ops;
 pub mod manifests;
 pub mod messages;
 pub mod names;
@@ -36,6 +36,7 @@ pub use apply::{Change, Preview, SANDBOX_PLACEHOLDER_KEY};
 pub use client::Timeouts;
 pub use connect::{AppSummary, Autoscaler, ConnectionInfo, Permission};
 pub use contexts::{ContextInfo, ContextList, Insecure, SANDBOX_CONTEXT};
+pub use copies::{CopyCount, MAX_COPIES};
 pub use day2::{ScaleOutcome, UninstallReport};
 pub use diff::DiffLine;
 pub use error::{ClusterError, Cut, FieldConflict, Install, SignIn};
@@ -88,9 +89,9 @@ pub enum KubeconfigSource {
 
 /// A connected context.
 #[derive(Clone)]
-struct Connection {
+pub(crate) struct Connection {
     clients: client::Clients,
-    server: String,
+    pub(crate) server: String,
     /// The context's exec plugin, if it signs in with one.
     plugin: Option<exec::ExecPlugin>,
     sandbox: bool,
@@ -100,7 +101,7 @@ struct Connection {
 
 impl Connection {
     /// The client for actions (reads and changes bounded by a read timeout).
-    fn client(&self) -> kube::Client {
+    pub(crate) fn client(&self) -> kube::Client {
         self.clients.actions.clone()
     }
 }
@@ -108,7 +109,7 @@ impl Connection {
 /// What the commands use. Cheap to share behind `Arc`.
 pub struct ClusterService {
     source: KubeconfigSource,
-    timeouts: Timeouts,
+    pub(crate) timeouts: Timeouts,
     shell_path: tokio::sync::OnceCell<Option<String>>,
     connections: Mutex<HashMap<String, Connection>>,
     /// The context the user connected to last, successfully. Every action names its context
@@ -191,7 +192,7 @@ impl ClusterService {
     }
 
     /// The connection for `target`, refused unless its context is the connected one.
-    async fn connected(&self, target: &Target) -> Result<Connection, ClusterError> {
+    pub(crate) async fn connected(&self, target: &Target) -> Result<Connection, ClusterError> {
         if lock(&self.active).as_deref() != Some(target.context.as_str()) {
             return Err(ClusterError::NotConnected {
                 context: target.context.clone(),
@@ -207,7 +208,7 @@ impl ClusterService {
     }
 
     /// Runs one user action under the overall deadline.
-    async fn within<T>(
+    pub(crate) async fn within<T>(
         &self,
         action: impl std::future::Future<Output = Result<T, ClusterError>>,
     ) -> Result<T, ClusterError> {
@@ -243,7 +244,7 @@ impl ClusterService {
         contexts::list(&self.source)
     }
 
-    async fn connection(&self, context: &str) -> Result<Connection, ClusterError> {
+    pub(crate) async fn connection(&self, context: &str) -> Result<Connection, ClusterError> {
         if let Some(found) = lock(&self.connections).get(context) {
             return Ok(found.clone());
         }
@@ -290,7 +291,7 @@ impl ClusterService {
         Ok(connection)
     }
 
-    fn classify<'a>(
+    pub(crate) fn classify<'a>(
         connection: &'a Connection,
         namespace: &str,
     ) -> impl Fn(kube::Error) -> ClusterError + 'a {

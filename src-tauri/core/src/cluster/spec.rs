@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use purser_kubesim::quantity;
 
+use super::copies::{CopyCount, MAX_COPIES};
 pub use crate::error::FieldProblem;
 
 /// Extra environment variable.
@@ -56,7 +57,7 @@ pub struct AppSpec {
 pub struct ValidSpec {
     pub name: String,
     pub image: String,
-    pub replicas: i32,
+    pub replicas: CopyCount,
     pub port: i32,
     pub service_type: ServiceType,
     pub cpu_request: Option<String>,
@@ -69,7 +70,6 @@ pub struct ValidSpec {
 
 /// The name of the environment variable that carries the OpenAI key (from a Secret).
 pub const OPENAI_ENV: &str = "OPENAI_API_KEY";
-pub const MAX_REPLICAS: i64 = 100;
 
 static DNS_1035: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z]([-a-z0-9]*[a-z0-9])?$").expect("valid regex"));
@@ -180,13 +180,11 @@ impl AppSpec {
         problems.extend(name_problem(name));
         let image = self.image.trim();
         problems.extend(image_problem(image));
-        let replicas = match self.replicas {
-            Some(r) if (0..=MAX_REPLICAS).contains(&r) => r as i32,
-            _ => {
-                problems.push(
-                    FieldProblem::new("replicas", "replicas_range").with("max", MAX_REPLICAS),
-                );
-                0
+        let replicas = match CopyCount::parse("replicas", self.replicas.unwrap_or(-1)) {
+            Ok(replicas) => replicas,
+            Err(problem) => {
+                problems.push(problem);
+                CopyCount::ZERO
             }
         };
         let port = match self.port {
@@ -361,11 +359,11 @@ pub fn examples() -> Vec<FieldProblem> {
         var("A", "sk-pasted"),
         var("A", "x"),
     ]));
-    out.push(FieldProblem::new("replicas", "replicas_range").with("max", MAX_REPLICAS));
+    out.push(FieldProblem::new("replicas", "replicas_range").with("max", MAX_COPIES));
     out.push(FieldProblem::new("port", "port_range"));
     out.push(FieldProblem::new("readinessPath", "readiness_path"));
-    out.push(FieldProblem::new("autoscalerMin", "autoscaler_min").with("max", MAX_REPLICAS));
-    out.push(FieldProblem::new("autoscalerMax", "autoscaler_max").with("max", MAX_REPLICAS));
+    out.push(FieldProblem::new("autoscalerMin", "autoscaler_min").with("max", MAX_COPIES));
+    out.push(FieldProblem::new("autoscalerMax", "autoscaler_max").with("max", MAX_COPIES));
     out
 }
 

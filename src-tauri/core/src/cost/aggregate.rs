@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::months::Month;
 use super::{CostError, CostSeries, MonthCost};
+use crate::month::Month;
 
 /// One `ResultByTime` as Cost Explorer sent it, independent of the SDK's types.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,8 +17,8 @@ use aws_smithy_types::config_bag::ConfigBag;
 use std::sync::Arc;
 
 use super::cache::RequestMeter;
-use super::months::Month;
 use crate::clock::Clock;
+use crate::month::Month;
 
 use super::aggregate::{RawGroup, RawMonth};
 use super::{CostError, CostQuery, Forecast, Metric};

@@ -16,12 +16,10 @@ impl From<CostError> for AppError {
             CostError::RequestCap { cap } => AppError::new(code, message)
                 .with("cap", cap)
                 .with("cost", f64::from(cap) * super::PRICE_PER_REQUEST_USD),
-            CostError::BadData { detail }
-            | CostError::Service { detail }
-            | CostError::Export { detail } => AppError::new(code, message).with("detail", detail),
-            CostError::NotEnabled | CostError::Throttled | CostError::NothingToExport => {
-                AppError::new(code, message)
+            CostError::BadData { detail } | CostError::Service { detail } => {
+                AppError::new(code, message).with("detail", detail)
             }
+            CostError::NotEnabled | CostError::Throttled => AppError::new(code, message),
         }
     }
 }
@@ -39,8 +37,6 @@ pub fn examples() -> Vec<AppError> {
         CostError::Offline { reason: detail() },
         CostError::BadData { detail: detail() },
         CostError::Service { detail: detail() },
-        CostError::NothingToExport,
-        CostError::Export { detail: detail() },
         CostError::RequestCap { cap: 300 },
     ]
     .into_iter()
@@ -54,9 +50,7 @@ pub fn examples() -> Vec<AppError> {
             | CostError::BadData { .. }
             | CostError::Access(_)
             | CostError::Service { .. }
-            | CostError::NothingToExport
-            | CostError::RequestCap { .. }
-            | CostError::Export { .. } => {}
+            | CostError::RequestCap { .. } => {}
         }
         AppError::from(error)
     })

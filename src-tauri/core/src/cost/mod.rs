@@ -10,8 +10,9 @@ mod budget;
 mod cache;
 mod explorer;
 pub mod messages;
-mod months;
 pub mod openai;
+pub mod openai_api;
+pub mod openai_report;
 pub mod openai_store;
 mod report;
 mod sample;
@@ -21,24 +22,21 @@ mod view;
 
 pub use aggregate::top_services;
 pub use aggregate::{build_series, to_csv, RawGroup, RawMonth};
-pub use budget::{
-    parse_amount, parse_thresholds, valid_amount, AmountProblem, Budget, BudgetStatus, NumberStyle,
-    ThresholdProblem, DEFAULT_THRESHOLDS,
-};
+pub use budget::{Budget, BudgetStatus};
 pub use cache::{CostCache, RequestMeter, DEFAULT_REQUEST_CAP, DEFAULT_TTL, PRICE_PER_REQUEST_USD};
 pub use explorer::{
     CostEndpoints, CostExplorer, CostSource, ForecastAnswer, RetryMeter, UsagePage,
 };
-pub use months::{month_start, Month};
+
 pub use report::Stale;
-pub use report::{cached_report, load_report, month_total, CostReport, DataOrigin};
+pub use report::{cached_report, load_report, month_total, CostReport, DataOrigin, ReportRequest};
 pub use sample::sample_series;
 pub use stored::{CachedReport, ForecastState};
-pub use view::{
-    merged, month_lines, CostService, CostView, ExportFormat, Merged, MonthLines, ViewOptions,
-};
+pub use view::{merged, month_lines, CostService, Merged, MonthLines};
 
 use serde::{Deserialize, Serialize};
+
+use crate::month::Month;
 
 /// Which cost Cost Explorer reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -184,10 +182,6 @@ pub enum CostError {
     /// The user's monthly cap on paid requests is reached: no request is made.
     #[error("Purser has made {cap} Cost Explorer requests this month, the monthly cap")]
     RequestCap { cap: u32 },
-    #[error("There is nothing to export yet")]
-    NothingToExport,
-    #[error("The export failed: {detail}")]
-    Export { detail: String },
 }
 
 impl CostError {
@@ -202,8 +196,6 @@ impl CostError {
             CostError::Access(inner) => inner.code(),
             CostError::Service { .. } => "cost_service_error",
             CostError::RequestCap { .. } => "cost_request_cap",
-            CostError::NothingToExport => "cost_nothing_to_export",
-            CostError::Export { .. } => "cost_export_failed",
         }
     }
 }

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use super::{CostSeries, ForecastState, Month, MonthCost};
-use crate::secrets::CostLine;
+use super::openai_api::CostLine;
+use super::{CostSeries, ForecastState, MonthCost};
+use crate::month::Month;
 
 /// The name OpenAI's spend goes by in the series, the chart and the exports.
 pub const SERIES: &str = "OpenAI API";

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::cache::fnv1a;
 use super::openai::OpenAiSpend;
+use super::openai_api::CostLine;
 use crate::error::AppError;
 use crate::files::write_atomic;
-use crate::secrets::CostLine;
 
 const VERSION: u32 = 1;
 

@@ -9,10 +9,10 @@ use time::OffsetDateTime;
 use super::aggregate::build_series;
 use super::cache::{CostCache, RequestMeter, PRICE_PER_REQUEST_USD};
 use super::explorer::{CostSource, ForecastAnswer};
-use super::months::{iso_date, Month};
 use super::stored::{CachedReport, ForecastState};
 use super::{CostError, CostQuery, CostSeries};
 use crate::error::AppError;
+use crate::month::{iso_date, Month};
 
 /// A guard against a server that never stops paging (each page costs money).
 const MAX_PAGES: usize = 40;
@@ -108,17 +108,33 @@ fn to_report(
     }
 }
 
+/// One read of the month's report: where it comes from, is kept and counted; what to read,
+/// and as of when.
+#[derive(Clone, Copy)]
+pub struct ReportRequest<'a> {
+    pub source: &'a dyn CostSource,
+    pub cache: &'a CostCache,
+    pub meter: &'a RequestMeter,
+    pub query: &'a CostQuery,
+    pub now: OffsetDateTime,
+    /// How long cached figures stay fresh.
+    pub ttl: Duration,
+    /// Ask `source` even if the cache is fresh.
+    pub force: bool,
+}
+
 /// Loads the report for `query` as of `now`: from the cache if younger than `ttl` (and not
 /// `force`), else from `source`, falling back to the cache (marked stale) if that fails.
-pub async fn load_report(
-    source: &dyn CostSource,
-    cache: &CostCache,
-    meter: &RequestMeter,
-    query: &CostQuery,
-    now: OffsetDateTime,
-    ttl: Duration,
-    force: bool,
-) -> Result<CostReport, CostError> {
+pub async fn load_report(request: ReportRequest<'_>) -> Result<CostReport, CostError> {
+    let ReportRequest {
+        source,
+        cache,
+        meter,
+        query,
+        now,
+        ttl,
+        force,
+    } = request;
     let today = now.date();
     let (key, start, end) = key_of(query, today);
     let meter_month = Month::of(today).to_string();

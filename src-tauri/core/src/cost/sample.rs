@@ -1,8 +1,8 @@
 //! Sample figures, so a new user sees what the view will look like before AWS is connected.
 //! Always labelled as sample data in the UI; never mixed with real figures.
 
-use super::months::Month;
 use super::{CostSeries, Forecast, MonthCost};
+use crate::month::Month;
 
 /// Twelve closed months plus the current one, for an app on EKS that calls OpenAI.
 pub fn sample_series(today: time::Date, months: u8) -> (CostSeries, Forecast) {

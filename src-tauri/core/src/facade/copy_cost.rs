@@ -9,15 +9,16 @@ use time::OffsetDateTime;
 use super::costs::{tag_pair, Aws};
 use super::figures::{figures_of, rest_of_month};
 use super::{key_of, Purser};
-use crate::cluster::guard_ops::{GuardOps, Reach};
-use crate::cluster::Target as ClusterTarget;
-use crate::cost::{CostQuery, CostSource, Month};
+use crate::cluster::{CopyCount, Target as ClusterTarget};
+use crate::cost::{CostQuery, CostSource};
 use crate::error::{AppError, FieldProblem};
+use crate::guard::cluster_ops::{GuardOps, Reach};
 use crate::guard::copy_hours::{changes, copy_hours};
 use crate::guard::ports::{GuardCluster, Look};
 use crate::guard::{
     from_requests, from_tagged, AppKey, CopyCost, Measured, Prices, TaggedFailure, TaggedMonth,
 };
+use crate::month::Month;
 use crate::sync::lock;
 
 /// A tagged-cost lookup that failed is not asked again (and paid for) for this long.
@@ -297,16 +298,17 @@ impl Purser {
         &self,
         target: &ClusterTarget,
         app: &str,
-        to: i32,
+        to: i64,
     ) -> Result<CostPreview, AppError> {
-        if !(0..=crate::guard::MAX_COPIES).contains(&to) {
-            let problem = FieldProblem::new("replicas", "replicas_range")
-                .with("max", crate::guard::MAX_COPIES);
-            return Err(
-                AppError::new("kube_invalid_form", "the copies are not 0 to 100")
-                    .with_fields(vec![problem]),
-            );
-        }
+        let to = match CopyCount::parse("replicas", to) {
+            Ok(to) => to.get(),
+            Err(problem) => {
+                return Err(
+                    AppError::new("kube_invalid_form", "the copies are not 0 to 100")
+                        .with_fields(vec![problem]),
+                )
+            }
+        };
         let key = key_of(target, app);
         let (from, copy_cost) = match self.look_for_preview(&key).await {
             Ok(look) => {
@@ -334,11 +336,11 @@ impl Purser {
             Ok(look) => look.copies,
             Err(_) => 0,
         };
+        // Copies the form would refuse cost nothing here; the form says what is wrong.
         let to = form
             .replicas
-            .and_then(|r| i32::try_from(r).ok())
-            .unwrap_or(0)
-            .max(0);
+            .and_then(CopyCount::new)
+            .map_or(0, CopyCount::get);
         let cpu = quantity::parse(form.cpu_request.trim()).unwrap_or(0.0);
         let memory = quantity::parse(form.memory_request.trim()).unwrap_or(0.0);
         let prices = lock(&self.guard).prices().clone();

@@ -4,10 +4,9 @@
 use std::path::Path;
 
 use super::Purser;
+use crate::chart::view::{CostView, ExportFormat, ViewOptions};
 use crate::chart::Theme;
-use crate::cost::{
-    Budget, CostEndpoints, CostExplorer, CostQuery, CostView, ExportFormat, RetryMeter, ViewOptions,
-};
+use crate::cost::{Budget, CostEndpoints, CostExplorer, CostQuery, RetryMeter};
 use crate::error::AppError;
 use crate::secrets::CheckError;
 use crate::sync::lock;
@@ -79,7 +78,7 @@ impl Purser {
             language: self.language(),
         };
         let merged = self.month_report(options.now, refresh).await?;
-        Ok(self.costs.draw(merged, budget, options)?)
+        Ok(self.views.draw(merged, budget, options)?)
     }
 
     /// Cost Explorer as the user's AWS access reaches it.
@@ -140,13 +139,13 @@ impl Purser {
     /// The chart (PNG or SVG) or its figures (CSV) exactly as on screen, and a file name.
     pub fn export_cost(&self, format: ExportFormat, theme: Theme) -> Result<Export, AppError> {
         Ok(Export {
-            bytes: self.costs.export(format, theme, self.language())?,
-            file_name: self.costs.export_file_name(format),
+            bytes: self.views.export(format, theme, self.language())?,
+            file_name: self.views.export_file_name(format),
         })
     }
 
     /// Writes an export where the user chose.
     pub fn write_export(&self, path: &Path, export: &Export) -> Result<(), AppError> {
-        Ok(self.costs.write_export(path, &export.bytes)?)
+        Ok(self.views.write_export(path, &export.bytes)?)
     }
 }

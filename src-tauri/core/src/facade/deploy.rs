@@ -5,8 +5,8 @@
 use super::Purser;
 use crate::audit::AuditEntry;
 use crate::cluster::{
-    AppSpec, AppSummary, ClusterService, ConnectionInfo, ContextList, Permission, Preview,
-    RolloutStatus, ScaleOutcome, Target, UninstallReport,
+    AppSpec, AppSummary, ClusterError, ClusterService, ConnectionInfo, ContextList, CopyCount,
+    Permission, Preview, RolloutStatus, ScaleOutcome, Target, UninstallReport,
 };
 use crate::error::AppError;
 use crate::secrets::Secret;
@@ -166,6 +166,8 @@ impl Purser {
         app: &str,
         replicas: i64,
     ) -> Result<ScaleOutcome, AppError> {
+        let replicas = CopyCount::parse("replicas", replicas)
+            .map_err(|problem| ClusterError::InvalidSpec(vec![problem]))?;
         Ok(self.cluster.scale(target, app, replicas).await?)
     }
 

@@ -2,8 +2,8 @@
 //! against OpenAI and AWS.
 
 use super::Purser;
-use crate::credentials::{AwsChoice, CheckRecord, CredentialsOverview};
 use crate::error::AppError;
+use crate::secrets::credentials::{AwsChoice, CheckRecord, CredentialsOverview};
 use crate::secrets::{self, AwsTarget, CheckError, OpenAiEndpoint, Secret, SecretKind};
 use crate::settings::AwsSource;
 

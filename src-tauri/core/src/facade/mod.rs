@@ -13,12 +13,12 @@ mod keys;
 mod openai;
 mod openai_limits;
 
+pub use crate::cost::openai_api::OpenAiProject;
 pub use copy_cost::{CostPreview, TagProblem};
 pub use costs::Export;
 #[cfg(any(test, feature = "testing"))]
 pub use guard::examples as guard_examples;
 pub use guard::{GuardView, ProposalView, Revertible};
-pub use openai::OpenAiProject;
 pub use openai_limits::OpenAiLimits;
 
 use std::path::PathBuf;
@@ -28,13 +28,15 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::amount::NumberStyle;
 use crate::clock::{Clock, SystemClock};
 use crate::cluster::{ClusterService, KubeconfigSource, Timeouts};
-use crate::cost::{CostService, NumberStyle};
-use crate::credentials::Credentials;
+use crate::cost::CostService;
 use crate::error::AppError;
+use crate::locale::Language;
+use crate::secrets::credentials::Credentials;
 use crate::secrets::{KeychainStore, SecretStore};
-use crate::settings::{self, Language, LoadNotice, Settings, SettingsError, SettingsPatch};
+use crate::settings::{self, LoadNotice, Settings, SettingsError, SettingsPatch};
 use crate::sync::lock;
 
 /// Where Purser keeps its files. Resolved from the OS by the app, chosen freely by tests.
@@ -143,6 +145,8 @@ pub struct Purser {
     clock: Arc<dyn Clock>,
     credentials: Credentials,
     costs: CostService,
+    /// The cost view on screen, for exports.
+    views: crate::chart::view::CostViews,
     cluster: ClusterService,
     /// The budget guard's memory on this computer (policies, records, prices).
     guard: Mutex<crate::guard::GuardState>,
@@ -174,6 +178,7 @@ impl Purser {
             tracing::warn!(?notice, "settings file problem at start-up");
         }
         let credentials = Credentials::new(backends.secrets, dirs.data.clone())
+            .with_clock(backends.clock.clone())
             .with_deadline(backends.timeouts.keychain);
         let costs = CostService::new(dirs.cache.clone(), &dirs.data);
         costs.meter().set_cap(loaded.settings.cost_request_cap);
@@ -194,6 +199,7 @@ impl Purser {
             explorer: Mutex::new(None),
             credentials,
             costs,
+            views: Default::default(),
             cluster,
             aws: backends.aws,
             openai_admin: backends.openai_admin,
@@ -240,7 +246,7 @@ impl Purser {
             kube_context: self.cluster.connected_context(),
             settings,
             aws_identity: self.credentials.aws_identity(),
-            last_cost_refresh: self.costs.last_refresh(),
+            last_cost_refresh: self.views.last_refresh(),
             notices: lock(&self.notices).clone(),
         }
     }
@@ -254,10 +260,7 @@ impl Purser {
 
     fn change_settings(&self, patch: &SettingsPatch) -> Result<(), SettingsError> {
         let mut current = lock(&self.settings);
-        let style = match current.language.resolve(self.os_locale.as_deref()) {
-            Language::Es => NumberStyle::SPANISH,
-            Language::En => NumberStyle::ENGLISH,
-        };
+        let style = NumberStyle::of(current.language.resolve(self.os_locale.as_deref()));
         let next = settings::apply_patch(&current, patch, style)?;
         if let Some(path) = &self.save_blocked_by {
             return Err(SettingsError::SaveBlocked { path: path.clone() });
@@ -285,7 +288,8 @@ impl Purser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::{LanguagePreference, ThemePreference, SETTINGS_FILE};
+    use crate::locale::LanguagePreference;
+    use crate::settings::{ThemePreference, SETTINGS_FILE};
     use crate::testing;
     use serde_json::json;
 

@@ -2,15 +2,16 @@
 //! how far this month's spend is from each, a cap offered from the budget (never under this
 //! month's spend plus a margin), set by a person in the window, and put back exactly.
 
+use crate::amount::{parse_amount, NumberStyle};
 use serde::Serialize;
 
 use super::figures::figures_of;
 use super::guard::ports::DesktopPorts;
 use super::Purser;
-use crate::cluster::guard_ops::Reach;
 use crate::cost::spend_limit::{self, SpendLimit};
 use crate::error::AppError;
 use crate::guard::caps::{revert_cap, set_cap};
+use crate::guard::cluster_ops::Reach;
 use crate::guard::openai_lever::{cap_offer, cents, CapOffer};
 use crate::guard::{CapRecord, GuardError, Initiator};
 
@@ -100,11 +101,8 @@ impl Purser {
     /// way of writing numbers) a month. Refused, changing nothing, under this month's spend
     /// plus the margin. Recorded and audited; a revert puts back the limit there was.
     pub async fn set_openai_cap(&self, amount: &str) -> Result<OpenAiLimits, AppError> {
-        let style = match self.language() {
-            crate::settings::Language::Es => crate::cost::NumberStyle::SPANISH,
-            crate::settings::Language::En => crate::cost::NumberStyle::ENGLISH,
-        };
-        let amount = crate::cost::parse_amount(amount, style).map_err(|problem| {
+        let style = NumberStyle::of(self.language());
+        let amount = parse_amount(amount, style).map_err(|problem| {
             AppError::hinted(
                 problem.code(),
                 "openai_cap_amount",

@@ -6,13 +6,13 @@
 
 use time::OffsetDateTime;
 
+use super::activity;
 use super::error::GuardError;
 use super::record::CapRecord;
 use super::service::{Initiator, Ports};
 use super::AppKey;
 use crate::audit::{Outcome, Subject};
 use crate::clock::rfc3339;
-use crate::cluster::activity;
 use crate::cost::spend_limit::SpendLimit;
 use crate::error::AppError;
 

@@ -175,8 +175,8 @@ impl From<GuardError> for AppError {
             GuardError::ZeroUnconfirmed { app } => new("guard_zero_unconfirmed").with("app", app),
             GuardError::OpenAi(inner) => inner,
             GuardError::CapBelowSpend { cap, floor } => new("openai_cap_below_spend")
-                .with("cap", cap)
-                .with("floor", floor)
+                .with("capAmount", cap)
+                .with("floorAmount", floor)
                 .with("currency", "USD"),
             GuardError::NoProject => new("openai_no_project"),
             GuardError::NoCapToRevert => new("openai_no_cap"),

@@ -4,8 +4,8 @@
 
 use super::Target as Level;
 
-/// The most copies Purser sets (the scale control's and the deploy form's limit).
-pub const MAX_COPIES: i32 = 100;
+use crate::cluster::copies::CopyCount;
+pub use crate::cluster::copies::MAX_COPIES;
 
 /// Why a level cannot be set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +28,7 @@ impl Level {
     /// Whether the window would let a person set this level.
     pub fn check(&self) -> Result<(), LevelProblem> {
         match *self {
-            Level::Copies { replicas } if (0..=MAX_COPIES).contains(&replicas) => Ok(()),
+            Level::Copies { replicas } if CopyCount::new(replicas.into()).is_some() => Ok(()),
             Level::Copies { .. } => Err(LevelProblem::Copies),
             Level::Autoscaler { min, max } if 1 <= min && min <= max && max <= MAX_COPIES => Ok(()),
             Level::Autoscaler { .. } => Err(LevelProblem::Range),

@@ -9,7 +9,9 @@
 //! costs and [`copy_hours`] replays the audit log into the copy-hours a month's tagged cost is
 //! divided by.
 
+pub mod activity;
 pub mod caps;
+pub mod cluster_ops;
 pub mod copy_hours;
 pub mod error;
 pub mod evaluate;

@@ -102,8 +102,8 @@ pub fn examples() -> Vec<AppError> {
         .with("budget", 1000.0)
         .with("aws", 600.0)
         .with("openai", 1100.0)
-        .with("cap", 400.0)
-        .with("floor", 330.0)
+        .with("capAmount", 400.0)
+        .with("floorAmount", 330.0)
         .with("saving", 700.0)
         .with("currency", "USD");
     for kind in [
@@ -126,7 +126,7 @@ pub fn examples() -> Vec<AppError> {
         let mut reason = Reason::new(code, "")
             .with("figure", 1700.0)
             .with("budget", 1000.0)
-            .with("cap", 400.0)
+            .with("capAmount", 400.0)
             .with("currency", "USD")
             .with("at", "2026-11-20T12:00:00Z");
         if let Some((name, value)) = extra {

@@ -135,8 +135,8 @@ pub fn evaluate_openai(input: &LeverInputs) -> LeverDecision {
             .with("budget", money(budget))
             .with("aws", money(input.aws_month_end))
             .with("openai", money(input.openai_month_end))
-            .with("cap", money(cap as f64 / 100.0))
-            .with("floor", money(offer.floor))
+            .with("capAmount", money(cap as f64 / 100.0))
+            .with("floorAmount", money(offer.floor))
             .with("saving", money(saving))
             .with("currency", "USD")
     };

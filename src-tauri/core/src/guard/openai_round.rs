@@ -2,6 +2,7 @@
 //! read (one request), the pure decision, and a notice, a proposal or a cap; approving and
 //! turning down a cap proposal; the lever's policy.
 
+use super::activity;
 use super::caps::set_cap;
 use super::error::GuardError;
 use super::openai_lever::{evaluate_openai, LeverAction, LeverInputs};
@@ -11,9 +12,8 @@ use super::round::{check, Round};
 use super::service::{Initiator, COOLDOWN};
 use super::{Lever, Reason};
 use crate::clock::{parse_rfc3339, rfc3339};
-use crate::cluster::activity;
-use crate::cost::Month;
 use crate::error::AppError;
+use crate::month::Month;
 
 /// AWS's and OpenAI's parts of the month's end.
 pub fn parts(figures: &MonthFigures) -> (f64, f64) {

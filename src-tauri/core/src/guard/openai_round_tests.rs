@@ -43,7 +43,7 @@ async fn propose_then_approve_sets_the_cap_and_records_what_there_was() {
         ("propose", "openai_over")
     );
     assert_eq!(check.params["saving"], 350.0);
-    assert_eq!(check.params["cap"], 550.0);
+    assert_eq!(check.params["capAmount"], 550.0);
     assert_eq!(
         record.openai_proposal.as_ref().map(|p| p.cents),
         Some(55_000)

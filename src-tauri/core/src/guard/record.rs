@@ -11,7 +11,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::{Policy, Target as Level};
 use crate::clock::{parse_rfc3339, rfc3339};
-use crate::cost::Month;
+use crate::month::Month;
 
 /// The cluster a record belongs to: a context re-pointed to another cluster under the same
 /// name must not receive the first one's scale-downs.

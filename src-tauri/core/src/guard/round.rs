@@ -3,6 +3,7 @@
 
 use time::OffsetDateTime;
 
+use super::activity;
 use super::error::GuardError;
 use super::notice::{failure, notice};
 use super::ports::{Look, MonthFigures, Stored};
@@ -12,9 +13,8 @@ use super::Target as Level;
 use super::{evaluate, gitops, Action, AppKey, Copies, Decision, Inputs, Policy, Range, Reason};
 use crate::audit::{Outcome, Subject};
 use crate::clock::{parse_rfc3339, rfc3339};
-use crate::cluster::activity;
-use crate::cost::Month;
 use crate::error::AppError;
+use crate::month::Month;
 
 pub(super) struct Round<'a> {
     pub(super) ports: Ports<'a>,

@@ -2,6 +2,7 @@
 //! policy. Each holds the app's lock as a round does, and each acts only on the cluster the
 //! record belongs to.
 
+use super::activity;
 use super::error::{GuardError, RevertQuestion};
 use super::ports::Look;
 use super::record::HoldChoice;
@@ -10,7 +11,7 @@ use super::service::{Initiator, CONFLICT_TRIES, COOLDOWN};
 use super::Target as Level;
 use super::{Action, Policy};
 use crate::audit::Outcome;
-use crate::cluster::activity;
+use crate::cluster::CopyCount;
 use crate::error::AppError;
 
 impl Round<'_> {
@@ -162,7 +163,7 @@ impl Round<'_> {
     ) -> Result<(), GuardError> {
         let app = self.key.app.clone();
         if let Some(floor) = policy.floor() {
-            if !(0..=super::level::MAX_COPIES).contains(&floor) {
+            if CopyCount::new(floor.into()).is_none() {
                 return Err(GuardError::InvalidFloor);
             }
             if floor == 0 && !confirm_zero && !self.record.zero_confirmed {

@@ -5,6 +5,7 @@
 //! back to the UI, into a file, a log line or an error message.
 
 mod aws;
+pub mod credentials;
 /// AWS error classification shared with the cost module.
 pub(crate) mod aws_errors {
     pub(crate) use super::aws::{classify, code_from_body, HasStatus};
@@ -23,11 +24,9 @@ pub use aws::{
 pub use aws::{ca_bundle, untrusted_certificate};
 pub use keychain::{KeychainStore, SERVICE};
 pub use kind::{validate, InputProblem, SecretKind};
+pub(crate) use openai::{admin_error, classify as classify_openai, client as openai_client};
 pub use openai::{check_openai_key, normalise_base_url, OpenAiEndpoint, DEFAULT_OPENAI_BASE_URL};
-pub(crate) use openai::{classify as classify_openai, client as openai_client};
-pub use openai_admin::{
-    check_openai_admin_key, list_openai_projects, read_costs, CostLine, CostsQuery, PAGE_LIMIT,
-};
+pub use openai_admin::check_openai_admin_key;
 pub use secret::Secret;
 
 /// Where secrets are kept. Implementations block; call them off the async runtime.

@@ -132,6 +132,15 @@ fn is_loopback(authority: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// An error from the administration API: a 403 there means the key is not an admin key
+/// with the read access needed.
+pub(crate) fn admin_error(error: OpenAIError, base_url: &str, timeout: Duration) -> CheckError {
+    match classify(error, base_url, timeout) {
+        CheckError::Forbidden { .. } => CheckError::NotAdminKey,
+        other => other,
+    }
+}
+
 /// OpenAI's own messages for a bad key quote part of the key, so they are never passed on;
 /// the outcome is decided from the status and the error code alone.
 pub(crate) fn classify(error: OpenAIError, base_url: &str, timeout: Duration) -> CheckError {

@@ -16,8 +16,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::cost::{AmountProblem, ThresholdProblem};
+use crate::amount::{AmountProblem, ThresholdProblem, DEFAULT_THRESHOLDS};
 use crate::error::AppError;
+use crate::locale::LanguagePreference;
 
 pub(crate) use patch::is_tag_filter;
 pub use patch::{apply_patch, setting_names, SettingsPatch};
@@ -112,46 +113,6 @@ impl Default for Settings {
     }
 }
 
-/// The user's language choice.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LanguagePreference {
-    /// Follow the operating system's language (English when it is neither English nor Spanish).
-    #[default]
-    System,
-    En,
-    Es,
-}
-
-/// A language the interface is translated into.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    En,
-    Es,
-}
-
-impl LanguagePreference {
-    /// The language to show, given the OS locale (a BCP 47 tag such as `es-MX`, or a POSIX one
-    /// such as `es_ES.UTF-8`). Anything that is not Spanish falls back to English.
-    pub fn resolve(self, os_locale: Option<&str>) -> Language {
-        match self {
-            Self::En => Language::En,
-            Self::Es => Language::Es,
-            Self::System => {
-                let primary = os_locale
-                    .and_then(|tag| tag.split(['-', '_', '.', '@']).next())
-                    .map(str::to_ascii_lowercase);
-                match primary.as_deref() {
-                    Some("es") => Language::Es,
-                    _ => Language::En,
-                }
-            }
-        }
-    }
-}
-
 /// The user's theme choice.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -181,7 +142,7 @@ pub struct Thresholds(pub Vec<u16>);
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self(crate::cost::DEFAULT_THRESHOLDS.to_vec())
+        Self(DEFAULT_THRESHOLDS.to_vec())
     }
 }
 
@@ -424,7 +385,7 @@ pub fn examples() -> Vec<AppError> {
             .into()
         })
         .collect();
-    let example = || crate::cost::NumberStyle::ENGLISH.example();
+    let example = || crate::amount::NumberStyle::ENGLISH.example();
     for problem in [
         AmountProblem::Empty { example: example() },
         AmountProblem::Unreadable { example: example() },

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use super::{CostMonths, OpenAiBaseUrl, Refusal, Settings, SettingsError, Thresholds};
-use crate::cost::{parse_amount, parse_thresholds, valid_amount, NumberStyle};
+use crate::amount::{parse_amount, parse_thresholds, valid_amount, NumberStyle};
 
 /// A change to some settings. Each field present is a setting to change; `null` clears one
 /// that may be empty. Values stay as sent (text or number) until [`apply_patch`] checks them

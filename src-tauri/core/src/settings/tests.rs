@@ -2,7 +2,7 @@ use super::patch::apply_patch as apply;
 use super::*;
 use serde_json::json;
 
-use crate::cost::NumberStyle;
+use crate::amount::NumberStyle;
 
 const EN: NumberStyle = NumberStyle::ENGLISH;
 
@@ -276,17 +276,4 @@ fn a_spanish_budget_is_read_the_spanish_way() {
         EN,
     );
     assert!(english.is_err(), "1.500,50 is not an English amount");
-}
-
-#[test]
-fn system_language_follows_the_os_locale() {
-    let system = LanguagePreference::System;
-    assert_eq!(system.resolve(Some("es-MX")), Language::Es);
-    assert_eq!(system.resolve(Some("es_ES.UTF-8")), Language::Es);
-    assert_eq!(system.resolve(Some("ES")), Language::Es);
-    assert_eq!(system.resolve(Some("en-GB")), Language::En);
-    assert_eq!(system.resolve(Some("de-DE")), Language::En);
-    assert_eq!(system.resolve(None), Language::En);
-    assert_eq!(LanguagePreference::Es.resolve(Some("en-US")), Language::Es);
-    assert_eq!(LanguagePreference::En.resolve(Some("es-ES")), Language::En);
 }

@@ -150,4 +150,24 @@ pub async fn set_up(purser: &Purser, apps: &[(&str, i64)]) {
         .unwrap();
         purser.deploy(&target(), &spec, false).await.unwrap();
     }
+    // The guard is tested on settled apps: while the simulator still brings copies up, each
+    // status write moves the Deployment's resourceVersion, and the guard's conditional write
+    // then meets a conflict (re-read, re-decided and audited, as on a real cluster).
+    let settled = async {
+        loop {
+            let shown = purser.apps(&target()).await.unwrap();
+            let ready = apps.iter().all(|(app, replicas)| {
+                shown
+                    .iter()
+                    .any(|s| s.name == *app && i64::from(s.ready) == *replicas)
+            });
+            if ready {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), settled)
+        .await
+        .expect("every app's copies ready within 20 s");
 }

@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 
 use super::copy_cost::TagProblem;
 use super::{key_of, Purser};
-use crate::cluster::guard_ops::Reach;
 use crate::cluster::Target as ClusterTarget;
 use crate::error::AppError;
+use crate::guard::cluster_ops::Reach;
 use crate::guard::ports::Look;
 use crate::guard::record::Hold;
 use crate::guard::{

@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::super::Purser;
-use crate::cluster::guard_ops::{GuardOps, Reach};
 use crate::cost::spend_limit::{self, LimitError, SpendLimit};
 use crate::error::AppError;
+use crate::guard::cluster_ops::{GuardOps, Reach};
 use crate::guard::ports::{BudgetRule, GuardFigures, GuardOpenAi, Look, MonthFigures, Notifier};
 use crate::guard::{AppKey, CapRecord, DesktopRecords, GuardError, GuardService, Ports};
 use crate::sync::lock;

@@ -11,15 +11,14 @@ use async_trait::async_trait;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::api::{Api, ListParams, Patch};
 use serde_json::{json, Value};
 
-use super::error::ClusterError;
-use super::manifests::MANAGER;
-use super::{ClusterService, Connection, Target};
-use crate::guard::gitops;
-use crate::guard::ports::{AutoscalerLook, GuardCluster, Look};
-use crate::guard::{AppKey, ClusterIdentity, GuardError, Range, Target as Level, UidOf};
+use super::gitops;
+use super::ports::{AutoscalerLook, GuardCluster, Look};
+use super::{AppKey, ClusterIdentity, GuardError, Range, Target as Level, UidOf};
+use crate::cluster::copies::{copies_patch, purser_params, range_patch};
+use crate::cluster::{ClusterError, ClusterService, Connection, Target};
 use purser_kubesim::quantity;
 
 /// On the Deployment: what the copies (or the autoscaler's range) were before the guard.
@@ -41,13 +40,6 @@ pub enum Reach {
 pub struct GuardOps<'a> {
     pub service: &'a ClusterService,
     pub reach: Reach,
-}
-
-fn params() -> PatchParams {
-    PatchParams {
-        field_manager: Some(MANAGER.into()),
-        ..PatchParams::default()
-    }
 }
 
 fn target(app: &AppKey) -> Target {
@@ -254,9 +246,8 @@ impl GuardCluster for GuardOps<'_> {
         let write = async {
             let connection = self.connection(app).await?;
             let api: Api<Deployment> = Api::namespaced(connection.client(), &app.namespace);
-            let scale =
-                json!({"metadata": {"resourceVersion": version}, "spec": {"replicas": replicas}});
-            api.patch_scale(&app.app, &params(), &Patch::Merge(scale))
+            let scale = copies_patch(replicas, Some(version));
+            api.patch_scale(&app.app, &purser_params(), &Patch::Merge(scale))
                 .await
                 .map(|_| ())
                 .map_err(ClusterService::classify(&connection, &app.namespace))
@@ -275,9 +266,8 @@ impl GuardCluster for GuardOps<'_> {
             let connection = self.connection(app).await?;
             let api: Api<HorizontalPodAutoscaler> =
                 Api::namespaced(connection.client(), &app.namespace);
-            let patch = json!({"metadata": {"resourceVersion": version},
-                "spec": {"minReplicas": range.min, "maxReplicas": range.max}});
-            api.patch(autoscaler, &params(), &Patch::Merge(patch))
+            let patch = range_patch(range.min, range.max, Some(version));
+            api.patch(autoscaler, &purser_params(), &Patch::Merge(patch))
                 .await
                 .map(|_| ())
                 .map_err(ClusterService::classify(&connection, &app.namespace))
@@ -301,7 +291,7 @@ impl GuardCluster for GuardOps<'_> {
             let connection = self.connection(app).await?;
             let api: Api<Deployment> = Api::namespaced(connection.client(), &app.namespace);
             let patch = json!({"metadata": {"annotations": annotations}});
-            api.patch(&app.app, &params(), &Patch::Merge(patch))
+            api.patch(&app.app, &purser_params(), &Patch::Merge(patch))
                 .await
                 .map(|_| ())
                 .map_err(ClusterService::classify(&connection, &app.namespace))

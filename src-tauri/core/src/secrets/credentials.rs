@@ -10,13 +10,14 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::clock::{Clock, SystemClock};
 use crate::error::AppError;
 
-use crate::files::write_atomic;
-use crate::secrets::{
-    self, AwsAccess, AwsIdentity, AwsTarget, CheckError, OpenAiEndpoint, Secret, SecretError,
-    SecretKind, SecretStore,
+use super::{
+    AwsAccess, AwsIdentity, AwsTarget, CheckError, OpenAiEndpoint, Secret, SecretError, SecretKind,
+    SecretStore,
 };
+use crate::files::write_atomic;
 use crate::sync::lock;
 
 /// File name of the check records in the app data dir.
@@ -89,6 +90,8 @@ pub struct Credentials {
     deadline: std::time::Duration,
     records_path: PathBuf,
     records: Mutex<CheckRecords>,
+    /// Times the check records.
+    clock: Arc<dyn Clock>,
 }
 
 impl Credentials {
@@ -105,7 +108,19 @@ impl Credentials {
             deadline: KEYCHAIN_DEADLINE,
             records_path,
             records: Mutex::new(records),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same, its check records timed by `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, as a check record writes it.
+    fn now(&self) -> String {
+        crate::clock::rfc3339(self.clock.now())
     }
 
     /// The same, waiting at most `deadline` for each keychain call.
@@ -175,7 +190,7 @@ impl Credentials {
         kind: SecretKind,
         pasted: Secret,
     ) -> Result<CredentialsOverview, SecretError> {
-        let secret = secrets::validate(kind, &pasted)?;
+        let secret = super::validate(kind, &pasted)?;
         drop(pasted);
         let store = self.store.clone();
         self.blocking(move || store.set(kind, &secret)).await?;
@@ -206,11 +221,11 @@ impl Credentials {
             .get(SecretKind::OpenaiApiKey)
             .await?
             .ok_or(CheckError::NotStored(SecretKind::OpenaiApiKey))?;
-        let result = secrets::check_openai_key(endpoint, &key).await;
+        let result = super::check_openai_key(endpoint, &key).await;
         drop(key);
         let record = match &result {
-            Ok(models) => succeeded("openai_ok", [("models", Value::from(*models))]),
-            Err(error) => failed(error.clone()),
+            Ok(models) => succeeded(self.now(), "openai_ok", [("models", Value::from(*models))]),
+            Err(error) => failed(self.now(), error.clone()),
         };
         tracing::info!(ok = record.ok, code = %record.code, "OpenAI key checked");
         self.update_records(|records| records.openai = Some(record.clone()));
@@ -228,11 +243,11 @@ impl Credentials {
             .get(SecretKind::OpenaiAdminKey)
             .await?
             .ok_or(CheckError::NotStored(SecretKind::OpenaiAdminKey))?;
-        let result = secrets::check_openai_admin_key(endpoint, &key, now).await;
+        let result = super::check_openai_admin_key(endpoint, &key, now).await;
         drop(key);
         let record = match &result {
-            Ok(()) => succeeded("openai_admin_ok", []),
-            Err(error) => failed(error.clone()),
+            Ok(()) => succeeded(self.now(), "openai_admin_ok", []),
+            Err(error) => failed(self.now(), error.clone()),
         };
         tracing::info!(ok = record.ok, code = %record.code, "OpenAI admin key checked");
         self.update_records(|records| records.openai_admin = Some(record.clone()));
@@ -246,17 +261,18 @@ impl Credentials {
         target: &AwsTarget,
     ) -> Result<CheckRecord, CheckError> {
         let access = self.aws_access(choice).await?;
-        let result = secrets::check_aws_access(&access, target).await;
+        let result = super::check_aws_access(&access, target).await;
         drop(access);
         let record = match &result {
             Ok(identity) => succeeded(
+                self.now(),
                 "aws_ok",
                 [
                     ("account", Value::from(identity.account.clone())),
                     ("arn", Value::from(identity.arn.clone())),
                 ],
             ),
-            Err(error) => failed(error.clone()),
+            Err(error) => failed(self.now(), error.clone()),
         };
         tracing::info!(ok = record.ok, code = %record.code, "AWS access checked");
         self.update_records(|records| {
@@ -334,9 +350,9 @@ impl Credentials {
     }
 }
 
-fn succeeded<const N: usize>(code: &str, params: [(&str, Value); N]) -> CheckRecord {
+fn succeeded<const N: usize>(at: String, code: &str, params: [(&str, Value); N]) -> CheckRecord {
     CheckRecord {
-        at: crate::clock::now_rfc3339(),
+        at,
         ok: true,
         code: code.to_string(),
         params: params
@@ -347,10 +363,10 @@ fn succeeded<const N: usize>(code: &str, params: [(&str, Value); N]) -> CheckRec
     }
 }
 
-fn failed(error: CheckError) -> CheckRecord {
+fn failed(at: String, error: CheckError) -> CheckRecord {
     let error = AppError::from(error);
     CheckRecord {
-        at: crate::clock::now_rfc3339(),
+        at,
         ok: false,
         code: error.code,
         params: error.params,
@@ -483,7 +499,11 @@ mod tests {
     async fn check_records_survive_a_restart_and_are_forgotten_on_replace() {
         let (credentials, store, dir) = service();
         credentials.update_records(|records| {
-            records.openai = Some(succeeded("openai_ok", [("models", Value::from(3))]));
+            records.openai = Some(succeeded(
+                "2026-12-01T00:00:00Z".into(),
+                "openai_ok",
+                [("models", Value::from(3))],
+            ));
         });
         let reopened = Credentials::new(store.clone(), dir.path().to_path_buf());
         assert_eq!(reopened.records().openai.unwrap().params["models"], 3);

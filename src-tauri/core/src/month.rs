@@ -1,4 +1,5 @@
-//! Calendar-month arithmetic on `time::Date`.
+//! A calendar month: arithmetic on `time::Date`, and the two ways Purser writes one
+//! (`YYYY-MM` in its records and meters, `YYYY-MM-01` as Cost Explorer starts a period).
 
 use time::{Date, Month as CalendarMonth};
 
@@ -51,11 +52,6 @@ impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
     }
-}
-
-/// `YYYY-MM-01` of the month `date` is in.
-pub fn month_start(date: Date) -> String {
-    Month::of(date).iso_start()
 }
 
 /// `YYYY-MM-DD`.

@@ -1,0 +1,139 @@
+//! What each budget-guard action writes to the audit log (decisions, scale-downs, reverts,
+//! policies and OpenAI spend limits): one constructor per action, as `cluster::activity` does
+//! for a person's cluster changes, and [`examples`] for the test that the window words them.
+
+use super::{Lever, Policy, Reason, Target};
+use crate::audit::Subject;
+
+/// A level as both languages write it: `6` copies, or an autoscaler's `2–10`.
+pub fn level_text(level: &Target) -> String {
+    level.text()
+}
+
+/// The budget guard's own lines: a decision (`guardNotify`, `guardPropose`, `guardDismiss`,
+/// `guardScale`) with its reason, whose values the window words (`guard.<code>`).
+pub fn guard(action: &str, app: &str, reason: &Reason) -> Subject {
+    let mut subject = Subject::new(action, app, format!("{app}: {}", reason.text));
+    subject.params = reason.params.clone();
+    subject.with("reason", reason.code)
+}
+
+/// The guard scaling an app down (or lowering its autoscaler's range).
+pub fn guard_scale(app: &str, from: &Target, to: &Target, reason: &Reason) -> Subject {
+    guard("guardScale", app, reason)
+        .with("fromLevel", level_text(from))
+        .with("toLevel", level_text(to))
+}
+
+/// The guard's actions as the audit log names them (the window words each).
+pub const GUARD_ACTIONS: [&str; 10] = [
+    "guardPolicy",
+    "guardNotify",
+    "guardPropose",
+    "guardScale",
+    "guardDismiss",
+    "guardRefuse",
+    "guardRevert",
+    "guardUndone",
+    "guardOpenAiNotify",
+    "guardOpenAiPropose",
+];
+
+/// Dollars of a whole number of cents, for the window's words.
+fn dollars(cents: i64) -> f64 {
+    cents as f64 / 100.0
+}
+
+/// Setting an OpenAI project's hard spend limit (by the guard or a person): from what it was
+/// (`None`: no limit) to `set` cents a month.
+pub fn openai_cap(project: &str, previous: Option<i64>, set: i64) -> Subject {
+    let from = previous.map_or("no limit".to_string(), |c| format!("${:.2}", dollars(c)));
+    Subject::new(
+        "openaiCap",
+        project,
+        format!(
+            "{project}: OpenAI spend limit {from} → ${:.2} a month",
+            dollars(set)
+        ),
+    )
+    .with("previous", previous.map(dollars))
+    .with("limit", dollars(set))
+    .with("currency", "USD")
+}
+
+/// Putting an OpenAI project's limit back (`to` = `None`: the limit is removed).
+pub fn openai_cap_revert(project: &str, from: Option<i64>, to: Option<i64>) -> Subject {
+    let text = |c: Option<i64>| c.map_or("no limit".to_string(), |c| format!("${:.2}", dollars(c)));
+    Subject::new(
+        "openaiCapRevert",
+        project,
+        format!(
+            "{project}: OpenAI spend limit {} → {} (reverted)",
+            text(from),
+            text(to)
+        ),
+    )
+    .with("previous", from.map(dollars))
+    .with("limit", to.map(dollars))
+    .with("currency", "USD")
+}
+
+/// The user setting an app's guard policy.
+pub fn guard_policy(app: &str, policy: &Policy) -> Subject {
+    let (mode, floor) = match policy {
+        Policy::Off => ("off", None),
+        Policy::Notify => ("notify", None),
+        Policy::Propose { floor } => ("propose", Some(*floor)),
+        Policy::Automatic { floor } => ("automatic", Some(*floor)),
+    };
+    let text = match floor {
+        Some(floor) => format!("{app}: guard {mode}, floor {floor} copies"),
+        None => format!("{app}: guard {mode}"),
+    };
+    let subject = Subject::new("guardPolicy", app, text).with("mode", mode);
+    match floor {
+        Some(floor) => subject.with("floor", floor),
+        None => subject,
+    }
+}
+
+/// The user setting what the guard may do with OpenAI's part of the bill.
+pub fn guard_openai_lever(app: &str, lever: Lever) -> Subject {
+    let name = serde_json::to_value(lever)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Subject::new(
+        "guardOpenAiLever",
+        app,
+        format!("{app}: OpenAI part of the bill: {name}"),
+    )
+    .with("lever", name)
+}
+
+/// Putting back what the guard changed.
+pub fn guard_revert(app: &str, from: &Target, to: &Target) -> Subject {
+    let (from, to) = (level_text(from), level_text(to));
+    Subject::new(
+        "guardRevert",
+        app,
+        format!("{app}: {from} → {to} (reverted)"),
+    )
+    .with("fromLevel", from)
+    .with("toLevel", to)
+}
+
+/// One of each that has values, with example values.
+pub fn examples() -> Vec<Subject> {
+    vec![
+        guard_policy("assistant", &Policy::Automatic { floor: 1 }),
+        guard_revert(
+            "assistant",
+            &Target::Copies { replicas: 1 },
+            &Target::Copies { replicas: 6 },
+        ),
+        openai_cap("proj_abc", Some(50_000), 40_000),
+        guard_openai_lever("assistant", Lever::Propose),
+        openai_cap_revert("proj_abc", Some(40_000), None),
+    ]
+}
