@@ -71,6 +71,8 @@ ensure_deps() {
         if [ "$want_tests" = test ]; then
           ensure_apt_packages xvfb xdotool webkit2gtk-driver gnome-keyring libsecret-tools dbus-daemon dbus-bin \
             python3-venv
+          # node runs the page's unit tests (node --test); Debian's own is recent enough.
+          command -v node >/dev/null 2>&1 || ensure_apt_packages nodejs
         fi
       else
         say "Not a Debian/Ubuntu system: install WebKitGTK 4.1 development files yourself (see README)."

@@ -29,6 +29,12 @@ python3 scripts/licences.py --check
 say "Checking file and function sizes"
 python3 scripts/check-sizes.py
 
+say "Unit tests of the window's logic (node --test)"
+node --test ui/tests/*.test.mjs
+
+say "Checking that no two of purser-core's modules import each other"
+python3 scripts/check-cycles.py
+
 say "Checking that purser-core depends on no Tauri crate"
 tauri_in_core=$(cargo tree --locked -p purser-core -e normal,build,dev --prefix none --format '{p}' |
   grep -E '^(tauri|wry|tao|webkit2gtk|gtk|javascriptcore)' | sort -u || true)

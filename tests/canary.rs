@@ -259,8 +259,8 @@ fn no_secret_reaches_a_file_a_log_stderr_or_the_webview() {
     .unwrap();
     let purser = app.state::<Purser>();
     for format in [
-        purser_core::cost::ExportFormat::Csv,
-        purser_core::cost::ExportFormat::Svg,
+        purser_core::chart::view::ExportFormat::Csv,
+        purser_core::chart::view::ExportFormat::Svg,
     ] {
         let export = purser
             .export_cost(format, purser_core::chart::Theme::Light)

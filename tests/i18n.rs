@@ -1,5 +1,5 @@
 //! Every word the window shows exists in English and in Spanish: the two languages of
-//! `ui/i18n.js` have the same keys, every code the core can hand the window (errors, hints,
+//! `ui/locales/*.json` have the same keys, every code the core can hand the window (errors, hints,
 //! form problems, rollout problems, permission purposes, check results) has its words in both,
 //! and every `{value}` a text names is one the core provides.
 
@@ -9,52 +9,34 @@ use std::collections::{BTreeMap, BTreeSet};
 type Texts = BTreeMap<String, Vec<String>>;
 
 fn catalogue() -> (Texts, Texts) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/i18n.js");
-    let text = std::fs::read_to_string(path).unwrap();
-    let en = text.find("\n  en: {").expect("an en block");
-    let es = text.find("\n  es: {").expect("an es block");
-    let end = es
-        + text[es..]
-            .find("\n  },\n};")
-            .expect("the end of the es block");
-    (parse(&text[en..es]), parse(&text[es..end]))
+    (texts("en"), texts("es"))
 }
 
-/// One entry per line: `'key': "text",` or `'key': { one: "…", other: "…" },`.
-fn parse(block: &str) -> Texts {
-    let mut texts = Texts::new();
-    for line in block.lines() {
-        let line = line.trim();
-        let Some(rest) = line.strip_prefix('\'') else {
-            continue;
-        };
-        let Some((key, value)) = rest.split_once("':") else {
-            continue;
-        };
-        texts.insert(key.to_string(), quoted(value));
-    }
-    texts
-}
-
-/// The quoted strings in `text` ('…' or "…", with backslash escapes).
-fn quoted(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '"' && c != '\'' {
-            continue;
-        }
-        let mut s = String::new();
-        while let Some(d) = chars.next() {
-            match d {
-                '\\' => s.extend(chars.next()),
-                d if d == c => break,
-                d => s.push(d),
-            }
-        }
-        out.push(s);
-    }
-    out
+/// `ui/locales/<lang>.json`: key → a text, or a text per plural form (`one`, `other`).
+fn texts(lang: &str) -> Texts {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("ui/locales")
+        .join(format!("{lang}.json"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let words: BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    words
+        .into_iter()
+        .map(|(key, value)| {
+            let forms = match value {
+                serde_json::Value::String(text) => vec![text],
+                serde_json::Value::Object(forms) => forms
+                    .into_iter()
+                    .map(|(form, text)| match text {
+                        serde_json::Value::String(text) => text,
+                        other => panic!("{lang}: {key}.{form} is not a text: {other}"),
+                    })
+                    .collect(),
+                other => panic!("{lang}: {key} is neither a text nor plural forms: {other}"),
+            };
+            (key, forms)
+        })
+        .collect()
 }
 
 /// `{name}` placeholders in a template.

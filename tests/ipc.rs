@@ -102,14 +102,6 @@ fn the_about_box_and_the_menu_bar_words() {
     assert!(components
         .iter()
         .any(|c| c["name"] == "tauri" && c["licence"].as_str().is_some_and(|l| !l.is_empty())));
-    // The window's words for the menu bar are accepted (the mock runtime has no menu bar to
-    // relabel; the real one is rebuilt with them) and a malformed list is refused.
-    app.ok(
-        "menu_words",
-        json!({"words": {"file": "Archivo", "help": "Ayuda", "notAMenu": "x"}}),
-    );
-    let refused = app.err("menu_words", json!({"words": ["not", "a", "map"]}));
-    assert!(refused.to_string().contains("words"), "{refused}");
 }
 
 #[test]
@@ -187,6 +179,26 @@ fn credentials_are_stored_shown_by_their_ending_checked_and_deleted() {
     assert!(app.ok("list_aws_profiles", json!({})).is_array());
     let overview = app.ok("delete_secret", json!({"kind": "openai_api_key"}));
     assert_eq!(overview["secrets"][0]["stored"], false);
+
+    // The admin key: first not stored, then stored with its address where nothing answers.
+    for command in ["check_openai_admin", "openai_projects"] {
+        let error = app.err(command, json!({}));
+        assert_shaped(&error, "not_stored");
+        assert_eq!(error["params"]["secret"], "openai-admin-key", "{command}");
+    }
+    app.ok(
+        "store_secret",
+        json!({"kind": "openai_admin_key", "value": "test-admin-key-00000000beef"}),
+    );
+    app.ok(
+        "update_settings",
+        json!({"patch": {"openaiAdminBaseUrl": format!("{}/v1", purser_core::testing::NOWHERE)}}),
+    );
+    for command in ["check_openai_admin", "openai_projects"] {
+        assert_shaped(&app.err(command, json!({})), "no_network");
+    }
+    let overview = app.ok("credentials_overview", json!({}));
+    assert_eq!(overview["openaiAdmin"]["code"], "no_network", "{overview}");
 }
 
 // Long: one scenario, told step by step in the order it happens.
@@ -237,6 +249,17 @@ fn the_deployment_commands_on_the_sandbox() {
         json!({"target": target, "app": "assistant", "replicas": 2}),
     );
     assert_eq!(scaled["replicas"], 2);
+    // Too many copies: refused at the boundary, naming the field, and nothing is changed.
+    let refused = app.err(
+        "scale_app",
+        json!({"target": target, "app": "assistant", "replicas": 5000}),
+    );
+    assert_shaped(&refused, "kube_invalid_form");
+    assert_eq!(refused["fields"][0]["field"], "replicas", "{refused}");
+    assert_eq!(
+        app.ok("kube_apps", json!({"target": target}))[0]["replicas"],
+        2
+    );
     let gone = app.err(
         "set_autoscaler",
         json!({"target": target, "app": "assistant", "min": 1, "max": 2}),
@@ -331,7 +354,8 @@ fn a_locked_keychain_shows_the_last_figures_marked_stale() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(async {
         let server = MockServer::start().await;
-        let month = purser_core::cost::month_start(time::OffsetDateTime::now_utc().date());
+        let month =
+            purser_core::month::Month::of(time::OffsetDateTime::now_utc().date()).iso_start();
         Mock::given(header(
             "x-amz-target",
             "AWSInsightsIndexService.GetCostAndUsage",
@@ -410,8 +434,8 @@ fn commands_outside_the_capability_are_refused() {
     assert!(app.invoke("delete_everything", json!({})).is_err());
 }
 
-/// The four places that name Purser's commands: build.rs (what may be allowed), lib.rs (what
-/// is registered), the capability (what the window may call) and ui/api.js (what it calls).
+/// Purser's commands are declared once (`commands/declared.rs`, which build.rs and lib.rs
+/// include); the capability (what the window may call) and ui/api.js (what it calls) agree.
 #[test]
 fn the_command_lists_agree() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -426,30 +450,52 @@ fn the_command_lists_agree() {
         found.dedup();
         found
     };
-    let build = names(&read("src-tauri/build.rs"), "const COMMANDS", "];", "\"");
-    let lib = names(
-        &read("src-tauri/src/lib.rs"),
-        "generate_handler![",
-        "]",
+    let declared = names(
+        &read("src-tauri/src/commands/declared.rs"),
+        "purser_commands! {",
+        "}",
         "::",
     );
+    // The window's capability grants the core's event and notification defaults and the one
+    // set build.rs writes from the declaration; that set allows each declared command.
     let conf: Value = serde_json::from_str(&read("tauri.conf.json")).unwrap();
-    let mut capability: Vec<String> = conf["app"]["security"]["capabilities"][0]["permissions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+    assert_eq!(
+        conf["app"]["security"]["capabilities"][0]["permissions"],
+        json!([
+            "core:event:default",
+            "notification:default",
+            "window-commands"
+        ])
+    );
+    let mut capability: Vec<String> = read("permissions/window-commands.toml")
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("\"allow-")?.strip_suffix("\","))
         .map(|p| p.replace('-', "_"))
         .collect();
     capability.sort();
     let api = names(&read("ui/api.js"), "export const api", "\n};", "call('");
-    assert!(build.len() >= 26, "{build:?}");
-    assert_eq!(lib, build, "lib.rs registers what build.rs declares");
+    assert!(declared.len() >= 26, "{declared:?}");
     assert_eq!(
-        capability, build,
-        "the capability allows what build.rs declares"
+        capability, declared,
+        "the window's permission set allows what commands/declared.rs declares"
     );
-    assert_eq!(api, build, "ui/api.js calls what build.rs declares");
+    assert_eq!(
+        api, declared,
+        "ui/api.js calls what commands/declared.rs declares"
+    );
+    // What each command changes is declared for real commands only.
+    let api_js = read("ui/api.js");
+    let table = &api_js[api_js.find("const CHANGES = {").unwrap()..];
+    let table = &table[..table.find("\n};").unwrap()];
+    for line in table.lines().skip(1) {
+        let Some((name, _)) = line.trim().split_once(':') else {
+            continue;
+        };
+        assert!(
+            declared.iter().any(|d| d == name),
+            "CHANGES names {name}, which is not a command"
+        );
+    }
 }
 
 /// Command names in `text`: after `marker` ("\"" for a quoted list, "::" for paths,

@@ -157,10 +157,6 @@ fn the_guard_commands_on_the_sandbox() {
         "paused: no round"
     );
     app.ok("guard_pause", json!({"paused": false}));
-    app.ok(
-        "tray_words",
-        json!({"words": {"open": "Abrir", "pause": "Pausar", "resume": "Reanudar", "quit": "Salir"}}),
-    );
 
     let actions: Vec<String> = app
         .ok("audit_entries", json!({"limit": 20}))

@@ -1,7 +1,7 @@
 // The Activity table: every change Purser made to a cluster and every step of the budget
 // guard, newest first, from the audit log, worded in the user's language.
 
-import { api } from './api.js';
+import { api, onChanged } from './api.js';
 import { t, render, language } from './i18n.js';
 import { errorMessage, showErrorBox } from './messages.js';
 import { reasonText } from './guard.js';
@@ -11,6 +11,8 @@ let contextLabel = (name) => name;
 /** `label` names a context as the rest of the screen does (the sandbox says it is one). */
 export function initActivity(label) {
   contextLabel = label;
+  // Every command that writes an audit line says so (api.js): Activity follows by itself.
+  onChanged('activity', loadActivity);
 }
 
 /** What an Activity line was about, in the user's language: its app and values (lines

@@ -4,11 +4,60 @@
 import { invoke, Channel } from './vendor/tauri/core.js';
 import { listen } from './vendor/tauri/event.js';
 
+/**
+ * What each command changes, declared once: after it is answered (refused too, since refusals
+ * are audited), what shows that is drawn again by whoever registered with `onChanged`.
+ * 'activity': the audit log behind Activity; 'status': the status bar and notices.
+ */
+const CHANGES = {
+  kube_connect: ['status'],
+  kube_disconnect: ['status'],
+  kube_choose_namespace: ['status'],
+  deploy_app: ['activity', 'status'],
+  scale_app: ['activity'],
+  set_autoscaler: ['activity'],
+  restart_app: ['activity'],
+  rollback_app: ['activity'],
+  uninstall_app: ['activity', 'status'],
+  set_guard_policy: ['activity', 'status'],
+  guard_approve: ['activity', 'status'],
+  guard_dismiss: ['activity', 'status'],
+  guard_revert: ['activity', 'status'],
+  guard_check: ['activity', 'status'],
+  set_guard_openai_lever: ['activity', 'status'],
+  guard_approve_openai: ['activity', 'status'],
+  guard_dismiss_openai: ['activity', 'status'],
+  set_openai_cap: ['activity', 'status'],
+  revert_openai_cap: ['activity', 'status'],
+};
+
+const listeners = new Map();
+
+/** Calls `handler` after any command that changes `topic` (see `CHANGES`). */
+export function onChanged(topic, handler) {
+  if (!listeners.has(topic)) listeners.set(topic, []);
+  listeners.get(topic).push(handler);
+}
+
+function changed(command) {
+  for (const topic of CHANGES[command] ?? []) {
+    for (const handler of listeners.get(topic) ?? []) {
+      try {
+        handler();
+      } catch {
+        // One screen failing to redraw never breaks another's.
+      }
+    }
+  }
+}
+
 async function call(command, args) {
   try {
     return await invoke(command, args);
   } catch (error) {
     throw asAppError(error);
+  } finally {
+    changed(command);
   }
 }
 
@@ -123,14 +172,12 @@ export const api = {
   setGuardPrices: (target, app, vcpuHour, gbHour) => call('set_guard_prices', { target, app, vcpuHour, gbHour }),
   /** Sets the tag on the app's AWS resources a copy's cost is measured by ('' for none). */
   setGuardCostTag: (target, app, tag) => call('set_guard_cost_tag', { target, app, tag }),
-  /** The tray menu's words in the user's language. */
-  trayWords: (words) => call('tray_words', { words }),
-  /** The menu bar's words in the user's language. */
-  menuWords: (words) => call('menu_words', { words }),
   /** Purser's version and licence, and the crates built into it with theirs. */
   about: () => call('about_purser'),
   /** Calls `handler` with what the user chose in the menu bar ('credentials', …, 'about'). */
   onMenu: (handler) => listen('menu', (event) => handler(event.payload)),
   /** Calls `handler` with the guard's notices as the schedule finds them. */
   onGuardNotices: (handler) => listen('guard-notices', (event) => handler(event.payload)),
+  /** Calls `handler` when the guard was paused or resumed from the tray (payload: paused). */
+  onGuardPaused: (handler) => listen('guard-paused', (event) => handler(event.payload)),
 };

@@ -4,11 +4,13 @@
 
 import { api } from './api.js';
 import { t, render, language } from './i18n.js';
+import { money, moneyFromCents, amountForInput } from './format.js';
 import { describe, showErrorBox } from './messages.js';
 import { showOpenAiProjects, chosenProject, drawOpenAiLine, serviceCell } from './openai.js';
 import { initOpenAiLimit, loadOpenAiLimit } from './openai-limit.js';
-import { loadActivity } from './activity.js';
 
+/** Summaries show money in whole units: "$1,234". */
+const WHOLE = { cents: false };
 let view = null;
 let selectedMonth = null;
 let onStatusChange = () => {};
@@ -28,10 +30,7 @@ export function initCost(refreshStatus) {
   document.getElementById('budget-clear').addEventListener('click', () =>
     save({ budgetAmount: null }, 'budget-message'));
   document.getElementById('query-save').addEventListener('click', saveQuery);
-  initOpenAiLimit(() => {
-    loadActivity();
-    onStatusChange();
-  });
+  initOpenAiLimit();
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => view && loadCost());
   // The chart is drawn at the width it is shown at, so its text keeps its size: redraw
   // (from the cache, no new request) when the window is resized.
@@ -50,17 +49,6 @@ function chartWidth() {
   return Math.round(box.clientWidth || box.parentElement.clientWidth || 900);
 }
 
-/** An amount as the user's language writes it, for a form field: "1500,50" in Spanish. */
-function amountText(amount) {
-  if (amount == null) return '';
-  const cents = Math.round(amount * 100) % 100 !== 0;
-  return new Intl.NumberFormat(language(), {
-    useGrouping: false,
-    minimumFractionDigits: cents ? 2 : 0,
-    maximumFractionDigits: 2,
-  }).format(amount);
-}
-
 /** Puts a setting's value in its field, unless it is the value shown there already: a
  *  redraw (the status refreshes often) must not undo what the user is typing. */
 function fill(id, value) {
@@ -77,7 +65,7 @@ let projectsShown = null;
 /** Fills the forms from settings. */
 export function showCostSettings(settings) {
   costSettings = settings;
-  fill('budget-amount', amountText(settings.budgetAmount));
+  fill('budget-amount', amountForInput(settings.budgetAmount));
   fill('budget-thresholds', settings.budgetThresholds.join(', '));
   fill('budget-currency', settings.budgetCurrency);
   fill('cost-request-cap', settings.costRequestCap);
@@ -113,24 +101,6 @@ export async function loadCost({ refresh = false, resized = false } = {}) {
   onStatusChange();
 }
 
-/** Money in whole units, for summaries: "$1,234". */
-function money(amount, currency) {
-  try {
-    return new Intl.NumberFormat(language(), { style: 'currency', currency, maximumFractionDigits: 0 }).format(amount);
-  } catch {
-    return `${Math.round(amount)} ${currency}`;
-  }
-}
-
-/** Money to the cent, from whole cents: "$0.04", "1.234,56 €". */
-export function exact(cents, currency) {
-  try {
-    return new Intl.NumberFormat(language(), { style: 'currency', currency }).format(cents / 100);
-  } catch {
-    return `${(cents / 100).toFixed(2)} ${currency}`;
-  }
-}
-
 function draw() {
   const chart = document.getElementById('cost-chart');
   document.getElementById('cost-sample').hidden = view?.report.origin !== 'sample';
@@ -155,19 +125,19 @@ function drawSummary() {
   const spent = current ? current.services.reduce((sum, [, amount]) => sum + amount, 0) : 0;
   if (status) {
     lines.push(render('cost.spentOfBudget', {
-      spent: money(status.spent, currency),
-      budget: money(status.budget, currency),
+      spent: money(status.spent, currency, WHOLE),
+      budget: money(status.budget, currency, WHOLE),
       percent: Math.round(status.spentPercent),
     }));
   } else {
-    lines.push(render('cost.spentNoBudget', { spent: money(spent, currency) }));
+    lines.push(render('cost.spentNoBudget', { spent: money(spent, currency, WHOLE) }));
   }
   const forecast = report.forecast;
   if (forecast.state === 'available') {
     lines.push(render('cost.forecastLine', {
-      end: money(spent + forecast.remainingMean, currency),
-      low: money(spent + forecast.remainingLow, currency),
-      high: money(spent + forecast.remainingHigh, currency),
+      end: money(spent + forecast.remainingMean, currency, WHOLE),
+      low: money(spent + forecast.remainingLow, currency, WHOLE),
+      high: money(spent + forecast.remainingHigh, currency, WHOLE),
     }));
   } else if (forecast.state === 'notEnoughHistory') {
     lines.push(t('cost.noHistory'));
@@ -194,7 +164,7 @@ function drawMeta() {
   parts.push(t('cost.estimated'));
   parts.push(render('cost.requests', {
     n: report.requestsThisMonth,
-    cost: exact(Math.round(report.requestsCostUsd * 100), 'USD'),
+    cost: moneyFromCents(Math.round(report.requestsCostUsd * 100), 'USD'),
   }));
   const meta = parts.join(' · ');
   document.getElementById('cost-meta').textContent = meta.charAt(0).toUpperCase() + meta.slice(1);
@@ -224,7 +194,7 @@ function drawMonths() {
       button.classList.add('over-budget');
       const over = document.createElement('span');
       over.className = 'over';
-      over.textContent = render('cost.overBy', { amount: exact(month.overBudgetCents, currency) });
+      over.textContent = render('cost.overBy', { amount: moneyFromCents(month.overBudgetCents, currency) });
       button.append(over);
     }
     button.setAttribute('aria-pressed', String(month.month === selectedMonth));
@@ -243,16 +213,16 @@ function drawMonths() {
     if (month.overBudgetCents) {
       const over = document.createElement('strong');
       over.className = 'over';
-      over.textContent = ` · ${render('cost.overBy', { amount: exact(month.overBudgetCents, currency) })}`;
+      over.textContent = ` · ${render('cost.overBy', { amount: moneyFromCents(month.overBudgetCents, currency) })}`;
       caption.append(over);
     }
   }
   const body = document.querySelector('#cost-breakdown tbody');
   const cell = (service) => serviceCell(service, month.month, view.openai,
-    (amount) => exact(Math.round(amount * 100), currency));
-  body.replaceChildren(...(month?.rows ?? []).map(([service, cents]) => row(cell(service), exact(cents, currency))));
+    (amount) => moneyFromCents(Math.round(amount * 100), currency));
+  body.replaceChildren(...(month?.rows ?? []).map(([service, cents]) => row(cell(service), moneyFromCents(cents, currency))));
   const foot = document.querySelector('#cost-breakdown tfoot');
-  foot.replaceChildren(...(month ? [row(t('cost.total'), exact(month.totalCents, currency), 'th')] : []));
+  foot.replaceChildren(...(month ? [row(t('cost.total'), moneyFromCents(month.totalCents, currency), 'th')] : []));
 }
 
 function row(label, amount, cell = 'td') {

@@ -1,26 +1,24 @@
 // The Deployment section: pick a context and namespace, fill in the app form, preview the
-// server-side dry run, deploy, follow the rollout live, scale, restart, roll back, uninstall,
-// and read the Activity (audit log). Every decision is made in Rust; this draws and asks.
+// server-side dry run, deploy, and read the Activity (audit log). The running app (rollout
+// followed live, scale, restart, roll back, uninstall) is app-status.js's. Every decision is
+// made in Rust; this draws and asks.
 
 import { api } from './api.js';
-import { t, tn, render, language } from './i18n.js';
+import { t, render } from './i18n.js';
 import { describe, showErrorBox, confirmDialog } from './messages.js';
 import { loadActivity, initActivity } from './activity.js';
-import { initGuard, showGuard, showScaleCost, showFormCost } from './guard.js';
+import { initGuard, showGuard, showFormCost } from './guard.js';
 import { searchable } from './picker.js';
-import { fillForm, addEnvRow, number, formSpec, showFieldProblems, drawPreview } from './app-form.js';
+import { fillForm, addEnvRow, formSpec, showFieldProblems, drawPreview } from './app-form.js';
+import { initAppStatus, watchApp, forgetApp } from './app-status.js';
 
-export { loadActivity };
 
 const $ = (id) => document.getElementById(id);
 let target = null; // { context, namespace }
 let settings = {};
 let contexts = [];
 let apps = [];
-let current = null; // name of the app whose status is shown
-let lastStatus = null;
 let pendingSpec = null;
-let onStatusChange = () => {};
 let sandbox = false;
 const SANDBOX = 'purser-sandbox';
 
@@ -48,9 +46,8 @@ const ACTIONS = ['deploy-preview', 'deploy-apply', 'scale-apply', 'autoscaler-ap
 /** Forgets everything about the cluster on screen: nothing can act on it any more. */
 function showDisconnected(reason) {
   target = null;
-  current = null;
+  forgetApp();
   apps = [];
-  lastStatus = null;
   $('namespace-field').hidden = true;
   $('kube-namespace').replaceChildren();
   $('kube-permissions').replaceChildren();
@@ -75,21 +72,16 @@ function showConnected() {
   for (const id of ACTIONS) $(id).disabled = false;
 }
 
-/** Wires the controls; `refreshStatus` redraws the status bar. */
-export function initDeployment(refreshStatus) {
-  onStatusChange = refreshStatus;
+/** Wires the controls. */
+export function initDeployment() {
   initActivity(contextLabel);
-  initGuard(confirmDialog, () => {
-    loadActivity();
-    onStatusChange();
-  });
+  initGuard(confirmDialog);
   showDisconnected();
   $('kube-connect').addEventListener('click', () => connect($('kube-context').value));
   $('kube-context').addEventListener('change', async () => {
     // Another cluster is chosen: the one on screen must not stay actionable.
     showDisconnected();
     await api.kubeDisconnect().catch(showError);
-    onStatusChange();
   });
   $('kube-namespace').addEventListener('change', () => chooseNamespace($('kube-namespace').value));
   $('kube-namespace-typed').addEventListener('change', () => chooseNamespace($('kube-namespace-typed').value.trim()));
@@ -101,21 +93,13 @@ export function initDeployment(refreshStatus) {
   });
   $('deploy-apply').addEventListener('click', deploy);
   $('deploy-cancel').addEventListener('click', () => ($('preview-card').hidden = true));
-  $('scale-slider').addEventListener('input', () => {
-    $('scale-number').value = $('scale-slider').value;
-    showScaleCost(target, current, number('scale-number'));
+  initAppStatus({
+    target: () => target,
+    sandbox: () => sandbox,
+    summary: (name) => apps.find((a) => a.name === name),
+    loadApps,
+    showError,
   });
-  $('scale-number').addEventListener('input', () => {
-    $('scale-slider').value = $('scale-number').value;
-    showScaleCost(target, current, number('scale-number'));
-  });
-  $('scale-apply').addEventListener('click', scale);
-  $('autoscaler-apply').addEventListener('click', setAutoscaler);
-  $('app-restart').addEventListener('click', () => action('restart', () => api.restartApp(target, current)));
-  $('app-rollback').addEventListener('click', () => action('rollback', () => api.rollbackApp(target, current)));
-  $('app-uninstall').addEventListener('click', askUninstall);
-  $('uninstall-no').addEventListener('click', () => ($('uninstall-confirm').hidden = true));
-  $('uninstall-yes').addEventListener('click', uninstall);
 }
 
 /** Remembers settings (last context and namespace). */
@@ -203,7 +187,6 @@ async function connect(context) {
     showError(error);
   } finally {
     button.disabled = false;
-    onStatusChange();
   }
 }
 
@@ -264,7 +247,7 @@ function pickApp(name) {
   const app = apps.find((a) => a.name === name);
   fillForm(app?.spec ?? { name: '', image: '', replicas: 2, port: 8080, serviceType: 'ClusterIP', env: [] });
   $('preview-card').hidden = true;
-  if (app) watch(app.name);
+  if (app) watchApp(app.name);
   else $('rollout-card').hidden = true;
 }
 
@@ -324,170 +307,11 @@ async function deploy() {
     $('preview-card').hidden = true;
     await loadApps();
     $('app-existing').value = status.app;
-    watch(status.app, status);
+    watchApp(status.app, status);
   } catch (error) {
     showFieldProblems(error.fields);
     showError(error);
   } finally {
     button.disabled = false;
-    loadActivity();
-  }
-}
-
-function watch(app, first) {
-  current = app;
-  lastStatus = null;
-  $('rollout-app').textContent = sandbox ? `${app} · ${t('deployment.simulation')}` : app;
-  $('rollout-card').hidden = false;
-  $('uninstall-confirm').hidden = true;
-  $('action-message').textContent = '';
-  $('scale-message').textContent = '';
-  $('app-message').textContent = '';
-  const summary = apps.find((a) => a.name === app);
-  showAutoscaler(summary?.autoscaler ?? null);
-  $('scale-cost').textContent = '';
-  showGuard(target, app);
-  if (first) drawStatus(first);
-  api.watchRollout(target, app, (status) => {
-    if (status.app === current) drawStatus(status);
-  }).catch(showError);
-}
-
-function phaseText(s) {
-  if (s.reconnecting) return t('rollout.reconnecting');
-  const vars = { ready: s.ready, desired: s.desired, updated: s.updated };
-  return tn(`rollout.${s.phase}`, s.desired, vars);
-}
-
-function drawStatus(status) {
-  const firstDraw = lastStatus === null;
-  lastStatus = status;
-  const summary = $('rollout-summary');
-  summary.textContent = phaseText(status);
-  summary.dataset.phase = status.phase;
-  $('rollout-progress').max = Math.max(status.desired, 1);
-  $('rollout-progress').value = status.desired === 0 ? 1 : status.ready;
-  $('count-desired').textContent = status.desired;
-  $('count-updated').textContent = status.updated;
-  $('count-ready').textContent = status.ready;
-  $('count-available').textContent = status.available;
-  $('rollout-problems').replaceChildren(
-    ...status.problems.map((p) => {
-      const item = document.createElement('li');
-      item.dataset.code = p.code;
-      const message = document.createElement('strong');
-      message.textContent = render(`problem.${p.code}`, p.params) ?? p.code;
-      const hint = document.createElement('p');
-      hint.className = 'hint';
-      hint.textContent = t(`problemHint.${p.code}`);
-      item.append(message, hint);
-      if (p.params.logs) {
-        const logs = document.createElement('pre');
-        logs.className = 'logs';
-        logs.textContent = p.params.logs;
-        item.append(logs);
-      }
-      return item;
-    }),
-  );
-  const editing = document.activeElement === $('scale-slider') || document.activeElement === $('scale-number');
-  if (firstDraw || !editing) {
-    $('scale-slider').value = status.desired;
-    $('scale-number').value = status.desired;
-  }
-}
-
-function showAutoscaler(autoscaler) {
-  $('autoscaler-box').hidden = !autoscaler;
-  $('scale-box').hidden = Boolean(autoscaler);
-  if (!autoscaler) return;
-  const { min, max } = autoscaler;
-  $('autoscaler-note').textContent = render('deployment.autoscalerNote', autoscaler);
-  $('autoscaler-min').value = min;
-  $('autoscaler-max').value = max;
-}
-
-async function scale() {
-  const replicas = number('scale-number');
-  const message = $('scale-message');
-  if (replicas === null) {
-    message.textContent = t('deployment.wholeNumber');
-    return;
-  }
-  $('scale-apply').disabled = true;
-  message.textContent = t('deployment.working');
-  try {
-    const outcome = await api.scaleApp(target, current, replicas);
-    message.textContent = tn('deployment.scaled', outcome.replicas, { n: outcome.replicas });
-  } catch (error) {
-    message.textContent = describe(error);
-    if (error.code === 'kube_autoscaled') {
-      await loadApps();
-      showAutoscaler(apps.find((a) => a.name === current)?.autoscaler ?? null);
-    }
-  } finally {
-    $('scale-apply').disabled = false;
-    loadActivity();
-  }
-}
-
-async function setAutoscaler() {
-  const message = $('autoscaler-message');
-  try {
-    await api.setAutoscaler(target, current, number('autoscaler-min') ?? -1, number('autoscaler-max') ?? -1);
-    message.textContent = t('deployment.saved');
-  } catch (error) {
-    message.textContent = describe(error);
-  } finally {
-    loadActivity();
-  }
-}
-
-async function action(name, run) {
-  const message = $('action-message');
-  message.textContent = t('deployment.working');
-  try {
-    await run();
-    message.textContent = t(`deployment.done.${name}`);
-  } catch (error) {
-    message.textContent = describe(error);
-  } finally {
-    loadActivity();
-  }
-}
-
-function askUninstall() {
-  $('uninstall-question').textContent = render('deployment.uninstallQuestion', { app: current, ...target });
-  const adopted = apps.find((a) => a.name === current)?.adopted ?? [];
-  $('uninstall-adopted').hidden = !adopted.length;
-  $('uninstall-adopted-box').checked = false;
-  $('uninstall-adopted-list').textContent = adopted.join(', ');
-  $('uninstall-confirm').hidden = false;
-  $('uninstall-no').focus();
-}
-
-async function uninstall() {
-  $('uninstall-confirm').hidden = true;
-  const message = $('action-message');
-  try {
-    const report = await api.uninstallApp(target, current, $('uninstall-adopted-box').checked);
-    const removed = report.removed.length ? report.removed.join(', ') : t('deployment.nothing');
-    let text = render('deployment.removed', { removed });
-    if (report.leftAlone.length) text += ` ${render('deployment.leftAlone', { left: report.leftAlone.join(', ') })}`;
-    if (report.keptAdopted.length) text += ` ${render('deployment.keptAdopted', { kept: report.keptAdopted.join(', ') })}`;
-    $('rollout-card').hidden = true;
-    showGuard(null, null);
-    await loadApps();
-    fillForm({ name: '', image: '', replicas: 2, port: 8080, env: [] });
-    showError(null);
-    current = null;
-    // Said where the user is looking: next to the app picker, which now lacks the app.
-    const done = $('app-message');
-    done.textContent = text;
-    done.scrollIntoView({ block: 'center' });
-  } catch (error) {
-    message.textContent = describe(error);
-  } finally {
-    loadActivity();
   }
 }

@@ -5,6 +5,7 @@
 
 import { api } from './api.js';
 import { t, render, language } from './i18n.js';
+import { money } from './format.js';
 import { describe, errorMessage, errorHint } from './messages.js';
 
 const $ = (id) => document.getElementById(id);
@@ -12,23 +13,14 @@ let target = null;
 let app = null;
 let view = null;
 let confirmDialog = async () => false;
-let onChange = () => {};
 
-/** Money as the user's language writes it, whole units: "$1,234", "1234 US$". */
-export function money(amount, currency = 'USD', signed = false) {
-  const format = new Intl.NumberFormat(language(), {
-    style: 'currency',
-    currency,
-    maximumFractionDigits: 0,
-    signDisplay: signed ? 'exceptZero' : 'auto',
-  });
-  return format.format(amount);
-}
+/** The guard shows money in whole units: "$1,234", "1234 US$". */
+const WHOLE = { cents: false };
 
-/** Wires the controls. `ask` shows a confirmation; `changed` redraws the rest of the screen. */
-export function initGuard(ask, changed) {
+/** Wires the controls. `ask` shows a confirmation. (What an action changes elsewhere — the
+ *  status bar, Activity — is redrawn through api.js's declared changes.) */
+export function initGuard(ask) {
   confirmDialog = ask;
-  onChange = changed;
   $('guard-mode').addEventListener('change', () => drawSentence(policyOnForm()));
   $('guard-floor').addEventListener('input', () => drawSentence(policyOnForm()));
   $('guard-save').addEventListener('click', save);
@@ -83,15 +75,15 @@ function copyCostText(cost) {
     const name = new Date(Date.UTC(year, month - 1, 15))
       .toLocaleString(language(), { month: 'long', year: 'numeric', timeZone: 'UTC' });
     return render('guard.copyCostMeasured', {
-      monthly: money(cost.monthly),
+      monthly: money(cost.monthly, 'USD', WHOLE),
       month: name,
       tag: cost.measured.tag,
-      cost: money(cost.measured.cost),
+      cost: money(cost.measured.cost, 'USD', WHOLE),
       hours: Math.round(cost.measured.copyHours).toLocaleString(language()),
     });
   }
   return render('guard.copyCost', {
-    monthly: money(cost.monthly),
+    monthly: money(cost.monthly, 'USD', WHOLE),
     source: cost.source,
     vcpu: cost.size[0].toLocaleString(language()),
     gb: cost.size[1].toLocaleString(language()),
@@ -110,8 +102,12 @@ async function checkNow() {
     $('guard-message').textContent = describe(error);
   } finally {
     button.disabled = false;
-    onChange();
   }
+}
+
+/** Draws the guard shown again (it was paused or resumed from the tray). */
+export function redrawGuard() {
+  if (app) showGuard(target, app);
 }
 
 /** Shows the guard for `name` in `where`; `null` hides it. */
@@ -219,7 +215,7 @@ function level(value) {
  *  automatic waits for money actually spent, or a GitOps tool would undo it, that too). */
 export function reasonText(code, params, saving) {
   let text = render(`hint.guard_${code}`, params) ?? code;
-  if (saving != null) text += ` ${render('guard.saves', { saving: money(saving) })}`;
+  if (saving != null) text += ` ${render('guard.saves', { saving: money(saving, 'USD', WHOLE) })}`;
   if (params.waitsForSpend) text += ` ${t('guard.waitsForSpend')}`;
   if (params.gitops) text += ` ${render('guard.gitopsProposes', { tool: params.gitops })}`;
   return text;
@@ -261,7 +257,6 @@ async function savePolicy(policy, confirmZero = false) {
     showFieldProblems(error.fields);
     $('guard-message').textContent = describe(error);
   } finally {
-    onChange();
   }
 }
 
@@ -278,7 +273,6 @@ async function act(run, done) {
       // The message above already says what went wrong.
     }
   } finally {
-    onChange();
   }
 }
 
@@ -298,7 +292,6 @@ async function revert(anyway) {
     const question = `${errorMessage(error)} ${errorHint(error)}`;
     if (await confirmDialog(question, t('guard.revertAnyway'))) await revert(true);
   } finally {
-    onChange();
   }
 }
 
@@ -308,13 +301,13 @@ export function costLine(preview) {
   let line = render('guard.costPreview', {
     from: preview.from,
     to: preview.to,
-    change: money(preview.monthlyChange, 'USD', true),
+    change: money(preview.monthlyChange, 'USD', { ...WHOLE, signed: true }),
   });
   if (preview.forecastUnknown) return `${line} ${t('guard.forecastUnknown')}`;
   if (preview.newMonthEnd != null) {
-    const values = { newMonthEnd: money(preview.newMonthEnd, preview.currency) };
+    const values = { newMonthEnd: money(preview.newMonthEnd, preview.currency, WHOLE) };
     line += ` ${preview.budget != null
-      ? render('guard.costForecast', { ...values, budget: money(preview.budget, preview.currency) })
+      ? render('guard.costForecast', { ...values, budget: money(preview.budget, preview.currency, WHOLE) })
       : render('guard.costForecastNoBudget', values)}`;
   }
   return line;

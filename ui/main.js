@@ -1,7 +1,9 @@
 // The shell: navigation, language and theme, status bar, notices. Section views live in
 // their own modules; this one wires them together.
 
-import { api } from './api.js';
+// The words first: every module below may look them up as soon as it is called.
+import './words.js';
+import { api, onChanged } from './api.js';
 import { setLanguage, t, render as renderText, language } from './i18n.js';
 import { errorMessage, errorHint } from './messages.js';
 import { initSettings, showSettings } from './settings.js';
@@ -9,6 +11,7 @@ import { initCredentials, loadCredentials, redrawCredentials } from './credentia
 import { initCost, loadCost, showCostSettings } from './cost.js';
 import { initDeployment, loadDeployment, showDeploymentSettings, contextLabel } from './deployment.js';
 import { initAbout, showAbout } from './about.js';
+import { redrawGuard } from './guard.js';
 import * as notification from './vendor/tauri/notification.js';
 
 const sections = ['credentials', 'deployment', 'cost', 'settings'];
@@ -104,18 +107,6 @@ function renderNotices(notices) {
   );
 }
 
-/** The tray menu and the menu bar in the user's language (neither has words of its own). */
-function sendShellWords() {
-  const words = { open: t('tray.open'), pause: t('tray.pause'), resume: t('tray.resume'), quit: t('tray.quit') };
-  api.trayWords(words).catch(() => {});
-  const menu = Object.fromEntries(
-    ['file', 'edit', 'view', 'window', 'help', 'about', 'settings', 'quit', 'hide', 'hideOthers', 'showAll',
-      'services', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'minimize', 'zoom'].map((k) => [k, t(`menu.${k}`)]),
-  );
-  Object.assign(menu, { credentials: t('nav.credentials'), deployment: t('nav.deployment'), cost: t('nav.cost') });
-  api.menuWords(menu).catch(() => {});
-}
-
 /** The guard's notices as a desktop notification too: some Linux desktops drop them
  *  silently, so they also stay in the notice area. */
 async function notifyDesktop(notices) {
@@ -133,9 +124,7 @@ async function notifyDesktop(notices) {
 
 /** Draws everything that depends on the app status. */
 export function render(status) {
-  const languageChanged = status.language !== language() || !document.body.dataset.ready;
   setLanguage(status.language);
-  if (languageChanged) sendShellWords();
   applyTheme(status.settings.theme);
   setStatusValue('status-context', status.kubeContext && contextLabel(status.kubeContext));
   setStatusValue('status-aws', status.awsIdentity && `${status.awsIdentity.account} · ${status.awsIdentity.arn}`);
@@ -162,15 +151,17 @@ async function refreshStatus(status) {
 async function start() {
   initNavigation();
   initSettings(render);
+  onChanged('status', () => refreshStatus());
   initCredentials(refreshStatus);
   initCost(refreshStatus);
-  initDeployment(refreshStatus);
+  initDeployment();
   initAbout((error) => renderNotices([error]));
   showSection('credentials', { focus: false });
   api.onMenu((choice) => {
     if (choice === 'about') showAbout().catch((error) => renderNotices([error]));
     else openSection(choice);
   }).catch(() => {});
+  api.onGuardPaused(() => redrawGuard()).catch(() => {});
   api.onGuardNotices((notices) => {
     refreshStatus();
     notifyDesktop(notices);

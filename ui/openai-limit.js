@@ -4,7 +4,8 @@
 // sentence before confirming, and the limit put back as it was.
 
 import { api } from './api.js';
-import { t, render, language } from './i18n.js';
+import { t, render } from './i18n.js';
+import { money, amountForInput } from './format.js';
 import { describe, errorMessage, errorHint, confirmDialog } from './messages.js';
 
 const $ = (id) => document.getElementById(id);
@@ -13,28 +14,18 @@ let shown = null;
  * cap just set) is dropped. */
 let reads = 0;
 
-/** Dollars to the cent, as the user's language writes them. */
-function usd(amount) {
-  return new Intl.NumberFormat(language(), { style: 'currency', currency: 'USD' }).format(amount);
-}
+/** Dollars to the cent, as the user's language writes them: OpenAI's limits are in USD. */
+const usd = (amount) => money(amount, 'USD');
 
-/** An amount for the field, as the user's language writes it ("400,00"). */
-function fieldAmount(amount) {
-  return new Intl.NumberFormat(language(), { useGrouping: false, minimumFractionDigits: 2, maximumFractionDigits: 2 })
-    .format(amount);
-}
-
-export function initOpenAiLimit(changed) {
+export function initOpenAiLimit() {
   $('limit-save').addEventListener('click', async () => {
     const amount = $('limit-amount').value;
     const question = `${render('limit.confirm', { amount: amount || '?' })} ${t('limit.consequence')}`;
     if (!(await confirmDialog(question, t('limit.save')))) return;
     await act(() => api.setOpenaiCap(amount), 'limit.saved');
-    changed();
   });
   $('limit-revert').addEventListener('click', async () => {
     await revert(false);
-    changed();
   });
 }
 
@@ -112,13 +103,13 @@ function draw(next) {
   const offer = shown.offer;
   // The field holds the limit there is, else the amount offered.
   const amount = shown.projectLimit ? shown.projectLimit.cents / 100 : offer?.offer;
-  if (amount !== undefined && document.activeElement !== $('limit-amount')) $('limit-amount').value = fieldAmount(amount);
+  if (amount !== undefined && document.activeElement !== $('limit-amount')) $('limit-amount').value = amountForInput(amount, { alwaysCents: true });
   const offerText = offer
     ? render('limit.offer', {
       offer: usd(offer.offer),
       budget: usd(shown.budget),
       aws: usd(shown.awsMonthEnd),
-      floor: usd(offer.floor),
+      floorAmount: usd(offer.floor),
       margin: usd(offer.margin),
     })
     : t('limit.noBudget');

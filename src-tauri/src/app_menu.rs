@@ -1,14 +1,16 @@
 //! The menu bar, as each OS has it: on macOS the app menu (About, Settings…, Services, Hide,
 //! Hide Others, Show All, Quit), Edit (so ⌘C and ⌘V work in fields), View and Window; on
 //! Windows and Linux File (Settings, Quit), View and Help (About). View opens the sections with
-//! Ctrl+1…3 (⌘ on macOS). The words come from the window, like the tray's; a choice goes back
+//! Ctrl+1…3 (⌘ on macOS). The words are `ui/locales`' (see [`crate::words`]); a choice goes back
 //! to the window as the [`MENU_EVENT`] event, whose payload names the section or `about`.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
+use purser_core::locale::Language;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::words;
 
 /// The window's event for a menu choice.
 pub const MENU_EVENT: &str = "menu";
@@ -16,32 +18,32 @@ pub const MENU_EVENT: &str = "menu";
 /// Our items' ids start with this (the tray's menu events reach the same handlers).
 const PREFIX: &str = "menu:";
 
-/// The words until the window sends its own (English, as the window starts in it); also
-/// the keys the window's words may have.
-const ENGLISH: &[(&str, &str)] = &[
-    ("file", "File"),
-    ("edit", "Edit"),
-    ("view", "View"),
-    ("window", "Window"),
-    ("help", "Help"),
-    ("about", "About Purser"),
-    ("settings", "Settings…"),
-    ("quit", "Quit Purser"),
-    ("hide", "Hide Purser"),
-    ("hideOthers", "Hide Others"),
-    ("showAll", "Show All"),
-    ("services", "Services"),
-    ("undo", "Undo"),
-    ("redo", "Redo"),
-    ("cut", "Cut"),
-    ("copy", "Copy"),
-    ("paste", "Paste"),
-    ("selectAll", "Select All"),
-    ("minimize", "Minimize"),
-    ("zoom", "Zoom"),
-    ("credentials", "Credentials"),
-    ("deployment", "Deployment"),
-    ("cost", "Cost & budget"),
+/// Each item's key and where its words are in `ui/locales` (the View menu's items are the
+/// window's section names).
+pub const KEYS: &[(&str, &str)] = &[
+    ("file", "menu.file"),
+    ("edit", "menu.edit"),
+    ("view", "menu.view"),
+    ("window", "menu.window"),
+    ("help", "menu.help"),
+    ("about", "menu.about"),
+    ("settings", "menu.settings"),
+    ("quit", "menu.quit"),
+    ("hide", "menu.hide"),
+    ("hideOthers", "menu.hideOthers"),
+    ("showAll", "menu.showAll"),
+    ("services", "menu.services"),
+    ("undo", "menu.undo"),
+    ("redo", "menu.redo"),
+    ("cut", "menu.cut"),
+    ("copy", "menu.copy"),
+    ("paste", "menu.paste"),
+    ("selectAll", "menu.selectAll"),
+    ("minimize", "menu.minimize"),
+    ("zoom", "menu.zoom"),
+    ("credentials", "nav.credentials"),
+    ("deployment", "nav.deployment"),
+    ("cost", "nav.cost"),
 ];
 
 /// The sections the View menu opens, with their shortcuts.
@@ -51,37 +53,29 @@ const SECTIONS: [(&str, &str); 3] = [
     ("cost", "CmdOrCtrl+3"),
 ];
 
-/// The words the menu bar shows now. New words rebuild it: GTK's menu bar keeps its
-/// top-level titles ("File") whatever a submenu's `set_text` says, so relabelling in place
-/// would leave them in English.
+/// The language the menu bar speaks now. A new language rebuilds it: GTK's menu bar keeps
+/// its top-level titles ("File") whatever a submenu's `set_text` says, so relabelling in
+/// place would leave them in English.
 pub struct MenuBar {
-    words: Mutex<Words>,
+    language: Mutex<Language>,
 }
 
-type Words = HashMap<String, String>;
-
-/// The menu bar in English, as the window starts; the window sends its words at once.
+/// The menu bar in English, as the core is not loaded yet; [`MenuBar::speak`] follows once it is.
 pub fn build_english<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<(Menu<R>, MenuBar)> {
-    let words: Words = ENGLISH
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let menu = build(app, &words)?;
+    let menu = build(app, Language::En)?;
     Ok((
         menu,
         MenuBar {
-            words: Mutex::new(words),
+            language: Mutex::new(Language::En),
         },
     ))
 }
 
-fn build<R: Runtime>(app: &AppHandle<R>, words: &Words) -> tauri::Result<Menu<R>> {
+fn build<R: Runtime>(app: &AppHandle<R>, language: Language) -> tauri::Result<Menu<R>> {
     let word = |key: &str| {
-        words
-            .get(key)
-            .map(String::as_str)
-            .unwrap_or(key)
-            .to_string()
+        KEYS.iter()
+            .find(|(item, _)| *item == key)
+            .map_or_else(|| key.to_string(), |(_, at)| words::word(language, at))
     };
     let item = |key: &str, accelerator: Option<&str>| {
         MenuItem::with_id(app, format!("{PREFIX}{key}"), word(key), true, accelerator)
@@ -172,26 +166,18 @@ fn os_menu<R: Runtime>(
 }
 
 impl MenuBar {
-    /// New words from the window (it started, or the language changed): the menu bar is
-    /// rebuilt with them when they change what it shows. Keys it does not know are ignored.
-    pub fn relabel<R: Runtime>(&self, app: &AppHandle<R>, new: &Words) {
-        let mut words = match self.words.lock() {
-            Ok(words) => words,
+    /// The menu bar in `language` (at start-up, or the user chose another): rebuilt when
+    /// that changes what it shows.
+    pub fn speak<R: Runtime>(&self, app: &AppHandle<R>, language: Language) {
+        let mut current = match self.language.lock() {
+            Ok(current) => current,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let mut changed = false;
-        for (key, text) in new {
-            if let Some(current) = words.get_mut(key) {
-                if current != text {
-                    current.clone_from(text);
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
+        if *current == language {
             return;
         }
-        match build(app, &words).and_then(|menu| app.set_menu(menu)) {
+        *current = language;
+        match build(app, language).and_then(|menu| app.set_menu(menu)) {
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "menu bar not relabelled"),
         }

@@ -6,12 +6,14 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::Deserialize;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Emitter, Manager, Runtime, WindowEvent};
 
+use purser_core::locale::Language;
 use purser_core::Purser;
+
+use crate::words;
 
 /// How often the guard looks when nothing says otherwise.
 const EVERY: Duration = Duration::from_secs(60 * 60);
@@ -22,14 +24,11 @@ const FIRST_AFTER: Duration = Duration::from_secs(30);
 /// The window's event carrying what the guard has to say.
 pub const NOTICES_EVENT: &str = "guard-notices";
 
-/// The tray menu's words, in the user's language (sent by the window, which has the words).
-#[derive(Debug, Clone, Deserialize)]
-pub struct TrayWords {
-    pub open: String,
-    pub pause: String,
-    pub resume: String,
-    pub quit: String,
-}
+/// The window's event when the guard was paused or resumed from the tray (the payload: paused).
+pub const PAUSED_EVENT: &str = "guard-paused";
+
+/// The tray menu's words in `ui/locales`.
+pub const TRAY_KEYS: [&str; 4] = ["tray.open", "tray.pause", "tray.resume", "tray.quit"];
 
 /// The tray and its menu items, once created.
 pub struct Tray<R: Runtime> {
@@ -37,45 +36,39 @@ pub struct Tray<R: Runtime> {
     open: MenuItem<R>,
     pause: MenuItem<R>,
     quit: MenuItem<R>,
-    words: Mutex<TrayWords>,
-}
-
-impl Default for TrayWords {
-    fn default() -> Self {
-        Self {
-            open: "Open Purser".into(),
-            pause: "Pause the budget guard".into(),
-            resume: "Resume the budget guard".into(),
-            quit: "Quit Purser".into(),
-        }
-    }
+    language: Mutex<Language>,
 }
 
 /// Starts the schedule and the tray. A desktop without a tray keeps the window's usual
 /// close (and the schedule, while Purser is open).
-pub fn start<R: Runtime>(app: &AppHandle<R>) {
+pub fn start<R: Runtime>(app: &AppHandle<R>, schedule_of: Schedule) {
     match tray(app) {
         Ok(tray) => {
             app.manage(tray);
         }
         Err(error) => tracing::warn!(%error, "no tray icon; closing the window quits Purser"),
     }
-    schedule(app.clone(), interval());
+    schedule(app.clone(), schedule_of);
 }
 
-/// `PURSER_GUARD_EVERY` (seconds) shortens the schedule for tests and demonstrations.
-fn interval() -> (Duration, Duration) {
-    match std::env::var("PURSER_GUARD_EVERY")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .filter(|s| *s > 0)
-    {
-        Some(seconds) => (Duration::from_secs(seconds), Duration::from_secs(seconds)),
-        None => (FIRST_AFTER, EVERY),
+/// When the guard's rounds run: the first soon after start-up, then one every `every`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    pub first: Duration,
+    pub every: Duration,
+}
+
+impl Default for Schedule {
+    /// 30 seconds after start-up, then hourly.
+    fn default() -> Self {
+        Self {
+            first: FIRST_AFTER,
+            every: EVERY,
+        }
     }
 }
 
-fn schedule<R: Runtime>(app: AppHandle<R>, (first, every): (Duration, Duration)) {
+fn schedule<R: Runtime>(app: AppHandle<R>, Schedule { first, every }: Schedule) {
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(first).await;
         let mut ticks = tokio::time::interval(every);
@@ -94,10 +87,12 @@ fn schedule<R: Runtime>(app: AppHandle<R>, (first, every): (Duration, Duration))
 }
 
 fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Tray<R>> {
-    let words = TrayWords::default();
-    let open = MenuItem::with_id(app, "open", &words.open, true, None::<&str>)?;
-    let pause = MenuItem::with_id(app, "pause", &words.pause, true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", &words.quit, true, None::<&str>)?;
+    let purser = app.state::<Purser>();
+    let language = purser.language();
+    let text = |key: &str| words::word(language, key);
+    let open = MenuItem::with_id(app, "open", text("tray.open"), true, None::<&str>)?;
+    let pause = MenuItem::with_id(app, "pause", text("tray.pause"), true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", text("tray.quit"), true, None::<&str>)?;
     let menu = Menu::with_items(app, &[&open, &pause, &quit])?;
     let mut builder = TrayIconBuilder::with_id("purser")
         .tooltip("Purser")
@@ -117,35 +112,36 @@ fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Tray<R>> {
         open,
         pause,
         quit,
-        words: Mutex::new(words),
+        language: Mutex::new(language),
     };
-    tray.relabel(app.state::<Purser>().guard_paused());
+    tray.relabel(purser.guard_paused());
     Ok(tray)
 }
 
 impl<R: Runtime> Tray<R> {
     fn relabel(&self, paused: bool) {
-        let words = match self.words.lock() {
-            Ok(words) => words.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+        let language = match self.language.lock() {
+            Ok(language) => *language,
+            Err(poisoned) => *poisoned.into_inner(),
         };
-        let pause = if paused { &words.resume } else { &words.pause };
-        for (item, text) in [
-            (&self.open, &words.open),
+        let text = |key: &str| words::word(language, key);
+        let pause = if paused { "tray.resume" } else { "tray.pause" };
+        for (item, key) in [
+            (&self.open, "tray.open"),
             (&self.pause, pause),
-            (&self.quit, &words.quit),
+            (&self.quit, "tray.quit"),
         ] {
-            if let Err(error) = item.set_text(text) {
+            if let Err(error) = item.set_text(text(key)) {
                 tracing::warn!(%error, "tray label not set");
             }
         }
     }
 
-    /// New words from the window (the language changed, or it just started).
-    pub fn set_words(&self, words: TrayWords, paused: bool) {
-        match self.words.lock() {
-            Ok(mut current) => *current = words,
-            Err(poisoned) => *poisoned.into_inner() = words,
+    /// The tray menu in `language` (the user chose another).
+    pub fn speak(&self, language: Language, paused: bool) {
+        match self.language.lock() {
+            Ok(mut current) => *current = language,
+            Err(poisoned) => *poisoned.into_inner() = language,
         }
         self.relabel(paused);
     }
@@ -169,7 +165,9 @@ fn toggle_pause<R: Runtime>(app: &AppHandle<R>) {
     if let Some(tray) = app.try_state::<Tray<R>>() {
         tray.relabel(paused);
     }
-    let _ = app.emit("guard-paused", paused);
+    if let Err(error) = app.emit(PAUSED_EVENT, paused) {
+        tracing::warn!(%error, "guard pause not sent to the window");
+    }
 }
 
 /// Closing the window while the guard watches an app hides it to the tray instead, so the

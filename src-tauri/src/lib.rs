@@ -10,6 +10,7 @@ pub mod commands;
 pub mod guard_runtime;
 pub mod logging;
 pub mod window_state;
+pub mod words;
 
 use tauri::{Builder, Manager, Runtime};
 
@@ -61,59 +62,36 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         })
         .setup(|app| {
             init(app.handle(), None)?;
-            guard_runtime::start(app.handle());
+            guard_runtime::start(app.handle(), guard_runtime::Schedule::default());
+            speak(app.handle());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app::app_status,
-            commands::app::update_settings,
-            commands::app::dismiss_notice,
-            commands::credentials::credentials_overview,
-            commands::credentials::store_secret,
-            commands::credentials::delete_secret,
-            commands::credentials::check_openai,
-            commands::credentials::check_openai_admin,
-            commands::credentials::check_aws,
-            commands::credentials::list_aws_profiles,
-            commands::cost::cost_view,
-            commands::cost::openai_projects,
-            commands::cost::export_cost,
-            commands::cluster::kube_contexts,
-            commands::cluster::kube_connect,
-            commands::cluster::kube_disconnect,
-            commands::cluster::kube_choose_namespace,
-            commands::cluster::kube_permissions,
-            commands::cluster::kube_apps,
-            commands::cluster::deploy_preview,
-            commands::cluster::deploy_app,
-            commands::cluster::watch_rollout,
-            commands::cluster::scale_app,
-            commands::cluster::set_autoscaler,
-            commands::cluster::restart_app,
-            commands::cluster::rollback_app,
-            commands::cluster::uninstall_app,
-            commands::cluster::audit_entries,
-            commands::guard::guard_view,
-            commands::guard::set_guard_policy,
-            commands::guard::guard_approve,
-            commands::guard::guard_dismiss,
-            commands::guard::guard_revert,
-            commands::guard::guard_pause,
-            commands::guard::guard_check,
-            commands::guard::scale_cost,
-            commands::guard::form_cost,
-            commands::guard::tray_words,
-            commands::app::menu_words,
-            commands::app::about_purser,
-            commands::guard::set_guard_prices,
-            commands::guard::set_guard_cost_tag,
-            commands::cost::openai_limits,
-            commands::cost::set_openai_cap,
-            commands::cost::revert_openai_cap,
-            commands::guard::set_guard_openai_lever,
-            commands::guard::guard_approve_openai,
-            commands::guard::guard_dismiss_openai,
-        ])
+        .invoke_handler(handler())
+}
+
+// `handler()`: every command `commands/declared.rs` names, registered.
+macro_rules! purser_commands {
+    ($($module:ident :: $command:ident),* $(,)?) => {
+        fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$(commands::$module::$command),*]
+        }
+    };
+}
+include!("commands/declared.rs");
+
+/// The menu bar and the tray in the language the core says the window speaks (at start-up,
+/// and after the user chose another). Neither exists on the mock runtime: nothing then.
+pub fn speak<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let Some(purser) = app.try_state::<Purser>() else {
+        return;
+    };
+    let language = purser.language();
+    if let Some(bar) = app.try_state::<app_menu::MenuBar>() {
+        bar.speak(app, language);
+    }
+    if let Some(tray) = app.try_state::<guard_runtime::Tray<R>>() {
+        tray.speak(language, purser.guard_paused());
+    }
 }
 
 /// Start-up: logging, then the core. Runs once, from the app's setup hook (tests on the mock

@@ -1,11 +1,8 @@
 //! Shell-level commands: status bar, settings, notices.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
-use crate::app_menu::MenuBar;
 use purser_core::about::About;
 
 use purser_core::settings::SettingsPatch;
@@ -23,8 +20,15 @@ pub fn app_status(purser: State<'_, Purser>) -> AppStatus {
 /// window can show, rather than as an argument the command could not read.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "warn"))]
-pub fn update_settings(purser: State<'_, Purser>, patch: Value) -> Result<AppStatus, AppError> {
-    purser.update_settings(&SettingsPatch::from_json(&patch)?)
+pub fn update_settings<R: Runtime>(
+    app: AppHandle<R>,
+    purser: State<'_, Purser>,
+    patch: Value,
+) -> Result<AppStatus, AppError> {
+    let status = purser.update_settings(&SettingsPatch::from_json(&patch)?)?;
+    // The language may have changed: the menu bar and the tray follow.
+    crate::speak(&app);
+    Ok(status)
 }
 
 /// Removes a notice the user has read.
@@ -32,15 +36,6 @@ pub fn update_settings(purser: State<'_, Purser>, patch: Value) -> Result<AppSta
 #[tracing::instrument(skip(purser))]
 pub fn dismiss_notice(purser: State<'_, Purser>, code: String) -> AppStatus {
     purser.dismiss_notice(&code)
-}
-
-/// The menu bar's words in the user's language (the window has the words).
-#[tauri::command]
-#[tracing::instrument(skip_all)]
-pub fn menu_words<R: Runtime>(app: AppHandle<R>, words: HashMap<String, String>) {
-    if let Some(bar) = app.try_state::<MenuBar>() {
-        bar.relabel(&app, &words);
-    }
 }
 
 /// What the About box shows: version, licence, and the crates built in with theirs.

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
+use purser_core::chart::view::{CostView, ExportFormat};
 use purser_core::chart::Theme;
-use purser_core::cost::{CostView, ExportFormat};
 use purser_core::{AppError, OpenAiLimits, OpenAiProject, Purser};
 
 /// Costs against the budget, from the cache or Cost Explorer (`refresh` forces a request), or

@@ -3,7 +3,7 @@
 
 use tauri::State;
 
-use purser_core::credentials::{CheckRecord, CredentialsOverview};
+use purser_core::secrets::credentials::{CheckRecord, CredentialsOverview};
 use purser_core::secrets::{Secret, SecretKind};
 use purser_core::{AppError, Purser};
 

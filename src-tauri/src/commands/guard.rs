@@ -1,13 +1,11 @@
 //! Budget guard commands: an app's policy and what the guard would do, approve, dismiss and
 //! revert, pause, a check now, and what a number of copies would cost.
 
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
 use purser_core::cluster::{AppName, AppSpec, Target};
 use purser_core::guard::{HoldChoice, Lever, Policy};
 use purser_core::{AppError, CostPreview, GuardView, Purser};
-
-use crate::guard_runtime::{Tray, TrayWords};
 
 /// The guard's state for one app.
 #[tauri::command]
@@ -137,8 +135,15 @@ pub async fn set_guard_cost_tag(
 /// Pauses or resumes the guard for every app.
 #[tauri::command]
 #[tracing::instrument(skip(purser), err(level = "warn"))]
-pub fn guard_pause(purser: State<'_, Purser>, paused: bool) -> Result<(), AppError> {
-    purser.pause_guard(paused)
+pub fn guard_pause<R: Runtime>(
+    app: AppHandle<R>,
+    purser: State<'_, Purser>,
+    paused: bool,
+) -> Result<(), AppError> {
+    purser.pause_guard(paused)?;
+    // The tray's Pause item says Resume now (or the other way round).
+    crate::speak(&app);
+    Ok(())
 }
 
 /// Runs the guard now (as the schedule does) and returns what the user must be told.
@@ -155,7 +160,7 @@ pub async fn scale_cost(
     purser: State<'_, Purser>,
     target: Target,
     app: AppName,
-    replicas: i32,
+    replicas: i64,
 ) -> Result<CostPreview, AppError> {
     purser.scale_preview(&target, &app, replicas).await
 }
@@ -169,13 +174,4 @@ pub async fn form_cost(
     spec: AppSpec,
 ) -> Result<CostPreview, AppError> {
     purser.form_cost(&target, &spec).await
-}
-
-/// The tray menu's words in the user's language (the window has the words). No tray: nothing.
-#[tauri::command]
-#[tracing::instrument(skip_all)]
-pub fn tray_words<R: Runtime>(app: AppHandle<R>, purser: State<'_, Purser>, words: TrayWords) {
-    if let Some(tray) = app.try_state::<Tray<R>>() {
-        tray.set_words(words, purser.guard_paused());
-    }
 }
