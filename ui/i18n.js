@@ -12,30 +12,13 @@ export { language };
 /** The installed dictionaries: language → key → text, or a plural object ({one, other}). */
 let STRINGS = { en: {}, es: {} };
 
-/** Values that are themselves words: looked up under these prefixes before they are shown. */
-const WORDS = {
-  basis: 'basis.',
-  mode: 'guardMode.',
-  source: 'priceSource.',
-  secret: 'secretName.',
-  setting: 'setting.',
-  cut: 'cut.',
-  registry: 'registry.',
-  what: 'resource.',
-  lever: 'openaiLever.',
-};
-
-/** The value that picks a plural form, when a text has one. */
-const COUNTS = ['count', 'models', 'replicas', 'restarts', 'to', 'floor', 'seconds', 'cap'];
-
-/** Values that are amounts of money: written as money in the user's language. */
-const MONEY = ['figure', 'budget', 'spent', 'saving', 'previousMonthly', 'nowMonthly', 'cost', 'capAmount', 'floorAmount', 'aws', 'openai', 'limit', 'previous', 'set', 'now'];
-
-/** Amounts that are exact (a spend limit is set to the cent): their cents are shown. */
-const EXACT = ['capAmount', 'floorAmount', 'limit', 'previous', 'set', 'now'];
-
-/** Values that are moments (RFC 3339): written as the user's clock shows them. */
-const TIMES = ['at', 'until'];
+/**
+ * How values inside texts are written (locales/values.json, shared with the app crate):
+ * `words` — values that are words themselves, looked up under a prefix; `counts` — the value
+ * that picks a plural form; `money` — amounts, written as money; `exact` — amounts shown to
+ * the cent when they have cents; `times` — moments (RFC 3339), written as the clock shows them.
+ */
+let VALUES = { words: {}, counts: [], money: [], exact: [], times: [] };
 
 /** A moment as this computer's clock writes it: "19:14" today, "1 Dec, 00:00" otherwise. */
 export function momentText(text) {
@@ -54,12 +37,14 @@ export function momentText(text) {
 }
 
 /**
- * Installs the dictionaries, `{ en: {...}, es: {...} }` (as locales/*.json hold them): every
- * text shown from then on is read from these. English is the fallback for a key missing in
- * another language, so `en` must be there.
+ * Installs the dictionaries, `{ en: {...}, es: {...} }` (as locales/*.json hold them), and
+ * how their values are written (locales/values.json): every text shown from then on is read
+ * from these. English is the fallback for a key missing in another language, so `en` must be
+ * there.
  */
-export function useWords(words) {
+export function useWords(words, values) {
   STRINGS = words;
+  VALUES = values;
 }
 
 function lookup(key) {
@@ -84,13 +69,13 @@ export function has(key) {
 
 function word(name, value, params) {
   if (value === null || value === undefined) return '';
-  if (TIMES.includes(name) && typeof value === 'string') return momentText(value);
-  if (MONEY.includes(name) && typeof value === 'number') {
+  if (VALUES.times.includes(name) && typeof value === 'string') return momentText(value);
+  if (VALUES.money.includes(name) && typeof value === 'number') {
     // Whole units, except an exact amount that has cents: "$400", "$400.50".
-    const cents = EXACT.includes(name) && !Number.isInteger(value);
+    const cents = VALUES.exact.includes(name) && !Number.isInteger(value);
     return money(value, params.currency ?? 'USD', { cents, lang: language() });
   }
-  const prefix = WORDS[name];
+  const prefix = VALUES.words[name];
   return prefix && has(prefix + value) ? t(prefix + value) : String(value);
 }
 
@@ -102,7 +87,7 @@ function word(name, value, params) {
 export function render(key, params = {}) {
   const entry = lookup(key);
   if (entry === undefined) return undefined;
-  const count = COUNTS.map((name) => params[name]).find((v) => typeof v === 'number');
+  const count = VALUES.counts.map((name) => params[name]).find((v) => typeof v === 'number');
   return pick(entry, count).replace(/\{(\w+)\}/g, (_, name) => word(name, params[name], params));
 }
 

@@ -12,7 +12,6 @@ import { initCost, loadCost, showCostSettings } from './cost.js';
 import { initDeployment, loadDeployment, showDeploymentSettings, contextLabel } from './deployment.js';
 import { initAbout, showAbout } from './about.js';
 import { redrawGuard } from './guard.js';
-import * as notification from './vendor/tauri/notification.js';
 
 const sections = ['credentials', 'deployment', 'cost', 'settings'];
 
@@ -107,21 +106,6 @@ function renderNotices(notices) {
   );
 }
 
-/** The guard's notices as a desktop notification too: some Linux desktops drop them
- *  silently, so they also stay in the notice area. */
-async function notifyDesktop(notices) {
-  try {
-    let granted = await notification.isPermissionGranted();
-    if (!granted) granted = (await notification.requestPermission()) === 'granted';
-    if (!granted) return;
-    for (const notice of notices) {
-      notification.sendNotification({ title: errorMessage(notice), body: errorHint(notice) });
-    }
-  } catch {
-    // The notice area already shows them.
-  }
-}
-
 /** Draws everything that depends on the app status. */
 export function render(status) {
   setLanguage(status.language);
@@ -162,10 +146,8 @@ async function start() {
     else openSection(choice);
   }).catch(() => {});
   api.onGuardPaused(() => redrawGuard()).catch(() => {});
-  api.onGuardNotices((notices) => {
-    refreshStatus();
-    notifyDesktop(notices);
-  }).catch(() => {});
+  // The guard's notices: Rust raised them as desktop notifications; the notice area shows them.
+  api.onGuardNotices(() => refreshStatus()).catch(() => {});
   try {
     const status = await api.firstStatus();
     render(status);

@@ -1,6 +1,6 @@
 //! The budget guard without a person watching: the schedule that runs its check, the notices
-//! it sends to the window (which words them, shows them and raises a desktop notification),
-//! and the tray (open, pause guard, quit), so closing the window keeps the guard running.
+//! it raises as desktop notifications (worded from `ui/locales`, see [`crate::words`]) and
+//! sends to the window (which shows them in its notice area), and the tray (open, pause guard, quit), so closing the window keeps the guard running.
 //! Only Tauri-specific wiring lives here; the guard itself is in the core.
 
 use std::sync::Mutex;
@@ -11,7 +11,8 @@ use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Emitter, Manager, Runtime, WindowEvent};
 
 use purser_core::locale::Language;
-use purser_core::Purser;
+use purser_core::{AppError, Purser};
+use tauri_plugin_notification::{NotificationExt, PermissionState};
 
 use crate::words;
 
@@ -78,12 +79,40 @@ fn schedule<R: Runtime>(app: AppHandle<R>, Schedule { first, every }: Schedule) 
             ticks.tick().await;
             let told = app.state::<Purser>().guard_check().await;
             if !told.is_empty() {
+                notify(&app, &told);
                 if let Err(error) = app.emit(NOTICES_EVENT, &told) {
                     tracing::warn!(%error, "guard notices not sent to the window");
                 }
             }
         }
     });
+}
+
+/// The guard's notices as desktop notifications, in the user's language. Some Linux desktops
+/// drop them silently, and a user may refuse them: the window's notice area keeps them either
+/// way.
+fn notify<R: Runtime>(app: &AppHandle<R>, told: &[AppError]) {
+    let notifications = app.notification();
+    let granted = match notifications.permission_state() {
+        Ok(PermissionState::Granted) => true,
+        Ok(PermissionState::Denied) => false,
+        _ => matches!(
+            notifications.request_permission(),
+            Ok(PermissionState::Granted)
+        ),
+    };
+    if !granted {
+        tracing::info!("desktop notifications not allowed; the notice area shows the guard's");
+        return;
+    }
+    let language = app.state::<Purser>().language();
+    let now = time::OffsetDateTime::now_utc();
+    for notice in told {
+        let (title, body) = words::notice(language, notice, now);
+        if let Err(error) = notifications.builder().title(title).body(body).show() {
+            tracing::warn!(%error, code = %notice.code, "desktop notification not shown");
+        }
+    }
 }
 
 fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Tray<R>> {

@@ -2,5 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    // Before any thread starts: the only time the UTC offset can be read soundly on Linux.
+    purser_lib::words::read_local_offset();
     purser_lib::run();
 }

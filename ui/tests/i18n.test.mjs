@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { t, tn, render, has, language, setLanguage, useWords, momentText } from '../i18n.js';
-import { speak, EN, ES } from './words.mjs';
+import { speak, EN, ES, VALUES } from './words.mjs';
 
 const NBSP = '\u00a0';
 // Moments from this computer's own clock, so the expected text holds in any time zone.
@@ -101,7 +101,7 @@ test('has looks at the English words, whatever the language', () => {
 });
 
 test('setLanguage keeps a language it has words for, else English, and marks the page', () => {
-  useWords({ en: EN, es: ES });
+  useWords({ en: EN, es: ES }, VALUES);
   setLanguage('es');
   assert.equal(language(), 'es');
   assert.equal(document.documentElement.lang, 'es');

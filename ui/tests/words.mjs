@@ -12,11 +12,12 @@ export function locale(lang) {
 
 export const EN = locale('en');
 export const ES = locale('es');
+export const VALUES = locale('values');
 
 globalThis.document ??= { documentElement: {}, querySelectorAll: () => [] };
 
 /** Installs the real words and switches to `lang`. */
 export function speak(lang, words = { en: EN, es: ES }) {
-  useWords(words);
+  useWords(words, VALUES);
   setLanguage(lang);
 }

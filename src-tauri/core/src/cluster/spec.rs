@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use purser_kubesim::quantity;
 
-use super::copies::{CopyCount, MAX_COPIES};
+use super::copies::CopyCount;
 pub use crate::error::FieldProblem;
 
 /// Extra environment variable.
@@ -321,6 +321,7 @@ fn env_problems(env: &[EnvVar]) -> Vec<FieldProblem> {
 /// One of each problem, for the test that every code has words in both languages.
 #[cfg(any(test, feature = "testing"))]
 pub fn examples() -> Vec<FieldProblem> {
+    use super::copies::MAX_COPIES;
     let mut out = Vec::new();
     for image in [
         "",

@@ -169,7 +169,7 @@ impl From<GuardError> for AppError {
                 .with("now", now),
             GuardError::InvalidFloor => {
                 let problem = FieldProblem::new("guardFloor", "guard_floor")
-                    .with("max", super::level::MAX_COPIES);
+                    .with("max", crate::cluster::MAX_COPIES);
                 new("guard_invalid").with_fields(vec![problem])
             }
             GuardError::ZeroUnconfirmed { app } => new("guard_zero_unconfirmed").with("app", app),

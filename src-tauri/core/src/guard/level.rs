@@ -4,8 +4,7 @@
 
 use super::Target as Level;
 
-use crate::cluster::copies::CopyCount;
-pub use crate::cluster::copies::MAX_COPIES;
+use crate::cluster::copies::{range_problems, CopyCount};
 
 /// Why a level cannot be set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +29,9 @@ impl Level {
         match *self {
             Level::Copies { replicas } if CopyCount::new(replicas.into()).is_some() => Ok(()),
             Level::Copies { .. } => Err(LevelProblem::Copies),
-            Level::Autoscaler { min, max } if 1 <= min && min <= max && max <= MAX_COPIES => Ok(()),
+            Level::Autoscaler { min, max } if range_problems(min.into(), max.into()).is_empty() => {
+                Ok(())
+            }
             Level::Autoscaler { .. } => Err(LevelProblem::Range),
         }
     }

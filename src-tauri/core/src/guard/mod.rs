@@ -32,7 +32,6 @@ mod window;
 
 pub use error::GuardError;
 pub use evaluate::{evaluate, Action, Copies, Decision, Inputs, Policy, Range, Reason, Target};
-pub use level::MAX_COPIES;
 pub use notice::{failure, notice};
 pub use openai_lever::Lever;
 pub use openai_round::parts as openai_lever_parts;
