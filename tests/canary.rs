@@ -34,7 +34,7 @@ const OPENAI_SECOND: &str = "canary-openai-second-91b2c3d4e5f6";
 const AWS_KEY_ID: &str = "CANARYKEYID7F3A9C1E5B";
 const AWS_SECRET: &str = "canarysecret7f3a9c1e5b2d4f60a8e1/+=";
 const AWS_TOKEN: &str = "canarytoken7f3a9c1e5b2d4f60a8e1xyz";
-const ADMIN: &str = "sk-admin-canary-7f3a9c1e5b2d4f60a8e1";
+const ADMIN: &str = "canary-admin-key-7f3a9c1e5b2d4f60a8e1";
 /// A value in an exec plugin's environment, as kubeconfigs carry `AWS_SECRET_ACCESS_KEY`.
 const EXEC_ENV: &str = "canary-exec-env-7f3a9c1e5b2d4f60a8e1";
 /// The value someone else put in the app's Secret with `kubectl apply`.
