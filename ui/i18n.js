@@ -13,7 +13,7 @@ export { language };
 let STRINGS = { en: {}, es: {} };
 
 /**
- * How values inside texts are written (locales/values.json, shared with the app crate):
+ * How values inside texts are written (locales/values.json, shared with purser-core's words/):
  * `words` — values that are words themselves, looked up under a prefix; `counts` — the value
  * that picks a plural form; `money` — amounts, written as money; `exact` — amounts shown to
  * the cent when they have cents; `times` — moments (RFC 3339), written as the clock shows them.

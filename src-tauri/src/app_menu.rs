@@ -1,7 +1,7 @@
 //! The menu bar, as each OS has it: on macOS the app menu (About, Settings…, Services, Hide,
 //! Hide Others, Show All, Quit), Edit (so ⌘C and ⌘V work in fields), View and Window; on
 //! Windows and Linux File (Settings, Quit), View and Help (About). View opens the sections with
-//! Ctrl+1…3 (⌘ on macOS). The words are `ui/locales`' (see [`crate::words`]); a choice goes back
+//! Ctrl+1…3 (⌘ on macOS). The words are `ui/locales`' (see `purser_core::words`); a choice goes back
 //! to the window as the [`MENU_EVENT`] event, whose payload names the section or `about`.
 
 use std::sync::Mutex;
@@ -10,7 +10,7 @@ use purser_core::locale::Language;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::words;
+use purser_core::words;
 
 /// The window's event for a menu choice.
 pub const MENU_EVENT: &str = "menu";
@@ -200,5 +200,25 @@ pub fn on_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     }
     if let Err(error) = app.emit(MENU_EVENT, key) {
         tracing::warn!(%error, "menu choice not sent to the window");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KEYS;
+    use crate::guard_runtime::TRAY_KEYS;
+    use purser_core::locale::Language;
+    use purser_core::words::has;
+
+    #[test]
+    fn both_languages_have_every_shell_word() {
+        for key in KEYS.iter().map(|(_, key)| *key).chain(TRAY_KEYS) {
+            for language in [Language::En, Language::Es] {
+                assert!(
+                    has(language, key),
+                    "{key} has no {language:?} text in ui/locales"
+                );
+            }
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! The budget guard without a person watching: the schedule that runs its check, the notices
-//! it raises as desktop notifications (worded from `ui/locales`, see [`crate::words`]) and
+//! it raises as desktop notifications (worded from `ui/locales` by `purser_core::words`) and
 //! sends to the window (which shows them in its notice area), and the tray (open, pause guard, quit), so closing the window keeps the guard running.
 //! Only Tauri-specific wiring lives here; the guard itself is in the core.
 
@@ -14,7 +14,7 @@ use purser_core::locale::Language;
 use purser_core::{AppError, Purser};
 use tauri_plugin_notification::{NotificationExt, PermissionState};
 
-use crate::words;
+use purser_core::words;
 
 /// How often the guard looks when nothing says otherwise.
 const EVERY: Duration = Duration::from_secs(60 * 60);

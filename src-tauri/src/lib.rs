@@ -10,7 +10,6 @@ pub mod commands;
 pub mod guard_runtime;
 pub mod logging;
 pub mod window_state;
-pub mod words;
 
 use tauri::{Builder, Manager, Runtime};
 

@@ -3,6 +3,6 @@
 
 fn main() {
     // Before any thread starts: the only time the UTC offset can be read soundly on Linux.
-    purser_lib::words::read_local_offset();
+    purser_core::words::read_local_offset();
     purser_lib::run();
 }

@@ -23,6 +23,7 @@ pub mod sync;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tls;
+pub mod words;
 
 mod facade;
 

@@ -1,24 +1,26 @@
-//! The words of what Rust shows itself — the menu bar, the tray and desktop notifications —
-//! taken from the same files the window reads (`ui/locales/*.json`), built into the
-//! executable, and rendered by the same rules (`ui/locales/values.json`): placeholders filled,
-//! a plural form picked by its count, money and moments written as the language writes them.
+//! The words of what the desktop shows outside its window — the menu bar, the tray and
+//! desktop notifications — taken from the same files the window reads (`ui/locales/*.json`),
+//! built into the executable, and rendered by the same rules (`ui/locales/values.json`):
+//! placeholders filled, a plural form picked by its count, money and moments written as the
+//! language writes them. Here, in the core, so the rendering is tested without a window; the
+//! app crate only hands the results to the menu, the tray and the notification plugin.
 
 mod values;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use purser_core::locale::Language;
-use purser_core::AppError;
+use crate::error::AppError;
+use crate::locale::Language;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 pub use values::read_local_offset;
 
-const ENGLISH: &str = include_str!("../../../ui/locales/en.json");
-const SPANISH: &str = include_str!("../../../ui/locales/es.json");
-const VALUES: &str = include_str!("../../../ui/locales/values.json");
+const ENGLISH: &str = include_str!("../../../../ui/locales/en.json");
+const SPANISH: &str = include_str!("../../../../ui/locales/es.json");
+const VALUES: &str = include_str!("../../../../ui/locales/values.json");
 
 /// One language's texts: a text, or one per plural form (`one`, `other`).
 type Texts = HashMap<String, Value>;
@@ -36,7 +38,7 @@ struct Rules {
     times: Vec<String>,
 }
 
-/// Built in and tested (`both_languages_have_every_shell_word`): a file that cannot be read
+/// Built in and tested (`the_built_in_files_are_read`): a file that cannot be read
 /// only happens to a broken build, whose texts then read as their keys.
 fn parse<T: serde::de::DeserializeOwned + Default>(json: &str, what: &str) -> T {
     serde_json::from_str(json).unwrap_or_else(|error| {
@@ -78,6 +80,11 @@ fn form(entry: &Value, count: Option<f64>) -> Option<&str> {
         }
         _ => None,
     }
+}
+
+/// Whether `language` has its own text for `key` (no English fallback).
+pub fn has(language: Language, key: &str) -> bool {
+    texts(language).contains_key(key)
 }
 
 /// The text for `key` in `language` (no values); English, then the key itself, when it has
@@ -147,6 +154,10 @@ fn value(
         Some(other) => {
             let text = match other {
                 Value::String(text) => text.clone(),
+                // A whole number read as a float is written as the window writes it: "62".
+                Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+                    format!("{}", n.as_f64().unwrap_or_default() as i64)
+                }
                 other => other.to_string(),
             };
             match rules.words.get(name) {

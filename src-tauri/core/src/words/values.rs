@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use purser_core::locale::Language;
+use crate::locale::Language;
 use time::{OffsetDateTime, UtcOffset};
 
 /// No-break space: Spanish puts it between an amount and its currency ("1234 US$").
