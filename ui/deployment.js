@@ -239,7 +239,13 @@ async function loadApps() {
   }
   const select = $('app-existing');
   const keep = select.value;
-  select.replaceChildren(newAppOption(), ...apps.map((a) => new Option(`${a.name} — ${a.image}`, a.name)));
+  const options = [newAppOption(), ...apps.map((a) => new Option(`${a.name} — ${a.image}`, a.name))];
+  // The same list again (a connect loads it twice) is left in place: rebuilt, it would drop
+  // an option the user is choosing at that moment.
+  const same = select.options.length === options.length
+    && options.every((o, i) => select.options[i].value === o.value && select.options[i].text === o.text);
+  if (same) return;
+  select.replaceChildren(...options);
   select.value = apps.some((a) => a.name === keep) ? keep : '';
 }
 
