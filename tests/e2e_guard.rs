@@ -124,11 +124,7 @@ async fn propose_approve_and_revert_on_the_sandbox() {
     // Closing the window while the guard watches an app keeps Purser running in the tray;
     // opening Purser again brings the same window back.
     assert!(x11::window_on_screen(app.display()));
-    assert_eq!(x11::close_window(app.display()), 1);
-    app.eventually("the window to go to the tray", || async {
-        !x11::window_on_screen(app.display())
-    })
-    .await;
+    x11::close_until_hidden(app.display()).await;
     assert!(
         app.client.title().await.is_ok(),
         "Purser is still running behind the tray"

@@ -323,7 +323,15 @@ impl Desktop {
             if let Some(found) = self.first_visible(xpath).await {
                 return found;
             }
-            assert!(Instant::now() < deadline, "no visible {what}");
+            if Instant::now() >= deadline {
+                let shot = self.screenshot("failed-to-find.png").await;
+                let page = self
+                    .client
+                    .execute("return document.querySelector('main').innerText", vec![])
+                    .await
+                    .ok();
+                panic!("no visible {what}; the window is in {shot:?}; it reads: {page:?}");
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -26,6 +26,24 @@ pub fn close_window(display: &str) -> usize {
     found.len()
 }
 
+/// Closes the window as a user does who clicks its close button and, if it is still on
+/// screen a few seconds later, clicks it again. Under Xvfb without a window manager the
+/// first `WM_DELETE_WINDOW` is now and then not acted on (about one run in ten: Purser's log
+/// shows no close asked); a second one always has been. Panics if five do not hide it.
+pub async fn close_until_hidden(display: &str) {
+    for _ in 0..5 {
+        assert_eq!(close_window(display), 1, "one window titled Purser");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
+        while std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            if !window_on_screen(display) {
+                return;
+            }
+        }
+    }
+    panic!("the window is still on screen after five close requests");
+}
+
 /// Whether a window titled "Purser" is on screen (mapped and viewable).
 pub fn window_on_screen(display: &str) -> bool {
     use x11rb::protocol::xproto::{ConnectionExt, MapState};
