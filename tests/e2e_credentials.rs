@@ -8,7 +8,7 @@ mod desktop;
 
 use desktop::Desktop;
 use fantoccini::Locator;
-use purser_test_support::keyring::{clear, lookup};
+use purser_test_support::keyring::lookup;
 use serde_json::json;
 use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -207,5 +207,4 @@ async fn check_the_admin_key_and_tell_a_project_key_apart() {
     )
     .await;
     app.quit().await;
-    clear("purser", "openai-admin-key");
 }

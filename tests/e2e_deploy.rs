@@ -209,8 +209,6 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
         );
     }
     app.quit().await;
-    // The other window tests start from an empty keychain.
-    purser_test_support::keyring::clear("purser", "openai-api-key");
 }
 
 /// A kubeconfig with one context whose cluster nothing answers for.

@@ -8,7 +8,6 @@ mod desktop;
 
 use desktop::Desktop;
 use fantoccini::Locator;
-use purser_test_support::keyring::clear;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 use wiremock::matchers::path;
@@ -93,7 +92,6 @@ async fn chart_text(app: &Desktop) -> String {
 
 #[tokio::test]
 async fn openai_spend_in_the_chart_the_breakdown_and_one_project() {
-    clear("purser", "openai-admin-key");
     let server = openai_server().await;
     let app = Desktop::launch().await;
     set_up(&app, &server, &ENGLISH).await;
@@ -127,12 +125,10 @@ async fn openai_spend_in_the_chart_the_breakdown_and_one_project() {
         "the chosen project is asked for by its ID"
     );
     app.quit().await;
-    clear("purser", "openai-admin-key");
 }
 
 #[tokio::test]
 async fn openai_spend_in_spanish() {
-    clear("purser", "openai-admin-key");
     let server = openai_server().await;
     let app = Desktop::launch_with("es_ES.UTF-8", |_| {}).await;
     set_up(&app, &server, &SPANISH).await;
@@ -149,5 +145,4 @@ async fn openai_spend_in_spanish() {
     app.wait_text("cost-breakdown", "gpt-4o, output:").await;
     app.screenshot("openai-breakdown-es.png").await;
     app.quit().await;
-    clear("purser", "openai-admin-key");
 }

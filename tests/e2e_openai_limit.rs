@@ -9,7 +9,6 @@ mod desktop;
 
 use desktop::Desktop;
 use fantoccini::Locator;
-use purser_test_support::keyring::clear;
 use purser_test_support::openai_limits::{mount, SpendLimitApi, ADMIN_KEY, PROJECT};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -219,24 +218,20 @@ async fn see_set_and_put_back(app: &Desktop, api: &SpendLimitApi, server: &MockS
 
 #[tokio::test]
 async fn the_spend_limit_seen_set_and_put_back() {
-    clear("purser", "openai-admin-key");
     let api = SpendLimitApi::default();
     api.state().organisation = Some(1_000_000);
     let server = openai_server(&api).await;
     let app = Desktop::launch().await;
     see_set_and_put_back(&app, &api, &server, &ENGLISH).await;
     app.quit().await;
-    clear("purser", "openai-admin-key");
 }
 
 #[tokio::test]
 async fn the_spend_limit_in_spanish() {
-    clear("purser", "openai-admin-key");
     let api = SpendLimitApi::default();
     api.state().organisation = Some(1_000_000);
     let server = openai_server(&api).await;
     let app = Desktop::launch_with("es_ES.UTF-8", |_| {}).await;
     see_set_and_put_back(&app, &api, &server, &SPANISH).await;
     app.quit().await;
-    clear("purser", "openai-admin-key");
 }

@@ -85,8 +85,6 @@ fn the_detector_finds_english_and_lets_spanish_pass() {
 
 #[tokio::test]
 async fn with_spanish_chosen_no_screen_shows_english() {
-    // No key stored yet, whatever ran before in this keychain.
-    purser_test_support::keyring::clear("purser", "openai-api-key");
     let app = Desktop::launch_with("es_ES.UTF-8", |_| {}).await;
 
     // Credentials: a malformed key is refused, AWS cannot be checked without keys.

@@ -18,6 +18,9 @@ use serde_json::json;
 /// Tauri's identifier for Purser; the name of its folders under the XDG dirs.
 pub const APP_ID: &str = "dev.purser.desktop";
 
+/// The keychain service Purser files its keys under.
+pub const KEYCHAIN_SERVICE: &str = "purser";
+
 /// One app instance costs ~450 MB and a CPU core while starting: run one at a time.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -42,7 +45,8 @@ struct Driver {
 }
 
 impl Desktop {
-    /// Starts Purser with fresh, empty folders, on an English-speaking OS.
+    /// Starts Purser with fresh, empty folders and a keychain with nothing of Purser's in it,
+    /// on an English-speaking OS.
     pub async fn launch() -> Desktop {
         Self::launch_with("C.UTF-8", |_| {}).await
     }
@@ -51,6 +55,9 @@ impl Desktop {
     /// had a chance to put files in its (empty) folders.
     pub async fn launch_with(os_locale: &str, prepare: impl FnOnce(&Path)) -> Desktop {
         let turn = ONE_AT_A_TIME.lock().await;
+        // Wiped while holding the turn: the app before this one (in this binary) has quit and
+        // the next cannot start, so no test sees or removes another's keys.
+        purser_test_support::keyring::clear_service(KEYCHAIN_SERVICE);
         let home = tempfile::tempdir().expect("temp dir for the app's folders");
         prepare(home.path());
         let (display, xvfb) = match std::env::var("DISPLAY") {

@@ -34,3 +34,22 @@ pub fn clear(service: &str, account: &str) {
         "{account}@{service} is gone"
     );
 }
+
+/// Removes every entry of `service`: a window test starts from a keychain with nothing of
+/// Purser's in it, whatever an earlier test (or an earlier run) left there.
+pub fn clear_service(service: &str) {
+    let status = Command::new("secret-tool")
+        .args(["clear", "service", service])
+        .status()
+        .expect("secret-tool (package libsecret-tools) must be installed");
+    assert!(status.code().is_some(), "secret-tool clear was killed");
+    let left = Command::new("secret-tool")
+        .args(["search", "--all", "service", service])
+        .output()
+        .expect("secret-tool (package libsecret-tools) must be installed");
+    assert!(
+        left.stdout.is_empty(),
+        "nothing of {service} is left: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}
