@@ -168,7 +168,14 @@ fn the_guard_commands_on_the_sandbox() {
         .collect();
     assert_eq!(
         actions,
-        ["guardRevert", "guardScale", "guardPropose", "guardPolicy"]
+        [
+            "guardNoteCleared",
+            "guardRevert",
+            "guardNote",
+            "guardScale",
+            "guardPropose",
+            "guardPolicy"
+        ]
     );
 }
 

@@ -100,8 +100,15 @@ async fn propose_approve_restart_and_revert() {
     let actions: Vec<String> = guard_lines(&purser).into_iter().map(|l| l.0).collect();
     assert_eq!(
         actions,
-        ["guardRevert", "guardScale", "guardPropose", "guardPolicy"],
-        "newest first"
+        [
+            "guardNoteCleared",
+            "guardRevert",
+            "guardNote",
+            "guardScale",
+            "guardPropose",
+            "guardPolicy"
+        ],
+        "newest first; the note on the Deployment is a change of its own"
     );
 }
 

@@ -138,7 +138,7 @@ impl Purser {
             .openai_project
             .ok_or(GuardError::NoProject)?;
         let ports = DesktopPorts::new(self, Reach::Connected);
-        revert_cap(&ports.ports(), &project, anyway).await?;
+        revert_cap(&ports.ports(), &project, anyway, self.clock.now()).await?;
         self.openai_limits().await
     }
 }

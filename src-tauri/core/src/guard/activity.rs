@@ -26,7 +26,7 @@ pub fn guard_scale(app: &str, from: &Target, to: &Target, reason: &Reason) -> Su
 }
 
 /// The guard's actions as the audit log names them (the window words each).
-pub const GUARD_ACTIONS: [&str; 10] = [
+pub const GUARD_ACTIONS: [&str; 11] = [
     "guardPolicy",
     "guardNotify",
     "guardPropose",
@@ -37,6 +37,7 @@ pub const GUARD_ACTIONS: [&str; 10] = [
     "guardUndone",
     "guardOpenAiNotify",
     "guardOpenAiPropose",
+    "guardNotice",
 ];
 
 /// Dollars of a whole number of cents, for the window's words.
@@ -123,6 +124,28 @@ pub fn guard_revert(app: &str, from: &Target, to: &Target) -> Subject {
     .with("toLevel", to)
 }
 
+/// The guard's note on the Deployment (what it set and what a revert puts back, for other
+/// machines), written — or, with `None`, cleared after a revert.
+pub fn guard_note(app: &str, note: Option<(&Target, &Target)>) -> Subject {
+    match note {
+        Some((previous, set)) => {
+            let (from, to) = (level_text(previous), level_text(set));
+            Subject::new(
+                "guardNote",
+                app,
+                format!("{app}: note on the Deployment: {from} → {to}"),
+            )
+            .with("fromLevel", from)
+            .with("toLevel", to)
+        }
+        None => Subject::new(
+            "guardNoteCleared",
+            app,
+            format!("{app}: note on the Deployment cleared"),
+        ),
+    }
+}
+
 /// One of each that has values, with example values.
 pub fn examples() -> Vec<Subject> {
     vec![
@@ -135,5 +158,13 @@ pub fn examples() -> Vec<Subject> {
         openai_cap("proj_abc", Some(50_000), 40_000),
         guard_openai_lever("assistant", Lever::Propose),
         openai_cap_revert("proj_abc", Some(40_000), None),
+        guard_note(
+            "assistant",
+            Some((
+                &Target::Copies { replicas: 6 },
+                &Target::Copies { replicas: 2 },
+            )),
+        ),
+        guard_note("assistant", None),
     ]
 }

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::activity;
 use super::error::GuardError;
-use super::record::CapRecord;
+use super::record::{CapRecord, HoldChoice};
 use super::service::{Initiator, Ports};
 use super::AppKey;
 use crate::audit::{Outcome, Subject};
@@ -86,25 +86,27 @@ pub async fn set_cap(
 }
 
 /// Puts back what Purser changed on `project`'s limit. When the limit is not what Purser set,
-/// refused unless `anyway` (the window asks first).
+/// refused unless `anyway` (the window asks first). The revert sticks: the OpenAI lever then
+/// leaves the project alone until the month's end (the limit is monthly) or a new budget.
 pub async fn revert_cap(
     ports: &Ports<'_>,
     project: &str,
     anyway: bool,
+    now: OffsetDateTime,
 ) -> Result<Option<SpendLimit>, GuardError> {
     let record = ports
         .openai
         .cap_record(project)
         .await?
         .ok_or(GuardError::NoCapToRevert)?;
-    let now = ports.openai.limit(project).await?;
-    if !anyway && now.map(|l| l.cents) != Some(record.set) {
+    let current = ports.openai.limit(project).await?;
+    if !anyway && current.map(|l| l.cents) != Some(record.set) {
         return Err(GuardError::CapChangedSince {
             set: record.set as f64 / 100.0,
-            now: now.map(|l| l.cents as f64 / 100.0),
+            now: current.map(|l| l.cents as f64 / 100.0),
         });
     }
-    let subject = activity::openai_cap_revert(project, now.map(|l| l.cents), record.previous);
+    let subject = activity::openai_cap_revert(project, current.map(|l| l.cents), record.previous);
     let restored = audited(ports, project, subject, async {
         match record.previous {
             Some(cents) => ports.openai.set_limit(project, cents).await.map(Some),
@@ -113,5 +115,8 @@ pub async fn revert_cap(
     })
     .await?;
     ports.openai.keep_cap_record(project, None).await?;
+    let budget = ports.figures.budget(&audit_key(project)).amount;
+    let hold = HoldChoice::MonthEnd.hold(now, budget);
+    ports.openai.keep_cap_hold(project, hold.as_ref()).await?;
     Ok(restored)
 }

@@ -15,7 +15,7 @@ use super::ports::{
     AutoscalerLook, BudgetRule, GuardCluster, GuardFigures, GuardOpenAi, GuardRecords, Look,
     MonthFigures, Notifier, Stored,
 };
-use super::record::{AppRecord, CapRecord, ClusterIdentity, UidOf};
+use super::record::{AppRecord, CapRecord, ClusterIdentity, Hold, UidOf};
 use super::service::{GuardService, Initiator, Ports, RoundLocks};
 use super::{AppKey, Policy, Range, Target as Level};
 use crate::audit::{AuditLog, Outcome};
@@ -324,6 +324,7 @@ pub struct FakeOpenAi {
     pub project: Mutex<Option<String>>,
     pub limit: Mutex<Option<SpendLimit>>,
     pub caps: Mutex<HashMap<String, CapRecord>>,
+    pub cap_holds: Mutex<HashMap<String, Hold>>,
     /// Reads and writes made of the limit.
     pub reads: Mutex<u32>,
     pub writes: Mutex<u32>,
@@ -368,6 +369,18 @@ impl GuardOpenAi for FakeOpenAi {
         match record {
             Some(record) => lock(&self.caps).insert(project.into(), record.clone()),
             None => lock(&self.caps).remove(project),
+        };
+        Ok(())
+    }
+
+    async fn cap_hold(&self, project: &str) -> Result<Option<Hold>, GuardError> {
+        Ok(lock(&self.cap_holds).get(project).cloned())
+    }
+
+    async fn keep_cap_hold(&self, project: &str, hold: Option<&Hold>) -> Result<(), GuardError> {
+        match hold {
+            Some(hold) => lock(&self.cap_holds).insert(project.into(), hold.clone()),
+            None => lock(&self.cap_holds).remove(project),
         };
         Ok(())
     }

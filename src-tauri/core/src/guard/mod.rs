@@ -37,6 +37,6 @@ pub use openai_lever::Lever;
 pub use openai_round::parts as openai_lever_parts;
 pub use price::{from_requests, from_tagged, CopyCost, Measured, Prices};
 pub use record::{AppRecord, ClusterIdentity, HoldChoice, LastCheck, Proposal, RevertRecord};
-pub use record::{CapProposal, CapRecord, TaggedFailure, TaggedMonth, UidOf};
+pub use record::{CapProposal, CapRecord, Hold, TaggedFailure, TaggedMonth, UidOf};
 pub use service::{GuardService, Initiator, Ports, RoundLocks, COOLDOWN};
 pub use state::{AppKey, CostTagging, DesktopRecords, GuardState};

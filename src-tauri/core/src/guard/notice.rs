@@ -82,9 +82,11 @@ pub fn examples() -> Vec<AppError> {
     out.extend(refusals.iter().map(|r| notice("refused", &key, r)));
     let lines = [
         Reason::new("held", "").with("until", "2026-12-01T00:00:00Z"),
+        Reason::new("openai_held", "").with("until", "2026-12-01T00:00:00Z"),
         Reason::new("record_unreadable", "").with("error", error("guard_record_unreadable")),
         Reason::new("busy", ""),
         Reason::new("cost_failed", "").with("error", error("cost_throttled")),
+        Reason::new("stale", "").with("error", error("cost_request_cap")),
     ];
     out.extend(lines.iter().map(|r| notice("checked", &key, r)));
     let undone = Reason::new("undone", "")

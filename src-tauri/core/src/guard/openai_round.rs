@@ -71,6 +71,17 @@ impl Round<'_> {
                 .with("currency", "USD");
             return Ok(check("refused", &reason, self.now));
         }
+        if let Some(hold) = self.ports.openai.cap_hold(&project).await? {
+            if hold.holds(self.now, budget.amount) {
+                let reason = Reason::new(
+                    "openai_held",
+                    format!("held off after a revert until {}", hold.until),
+                )
+                .with("until", hold.until);
+                return Ok(check("nothing", &reason, self.now));
+            }
+            self.ports.openai.keep_cap_hold(&project, None).await?;
+        }
         let limit = self.ports.openai.limit(&project).await?;
         if self
             .record
@@ -225,6 +236,10 @@ impl Round<'_> {
         self.record.openai_lever = lever;
         self.record.openai_proposal = None;
         self.record.told.remove("openai_refused");
+        // Choosing the lever again is a new decision: a hold from an earlier revert ends.
+        if let Some(project) = self.ports.openai.project() {
+            self.ports.openai.keep_cap_hold(&project, None).await?;
+        }
         self.save().await
     }
 }

@@ -229,11 +229,11 @@ async fn a_revert_puts_back_the_amount_there_was_or_deletes_and_asks_when_change
     w.service().run_round(&w.key).await;
     assert_eq!(limit(&w), Some(55_000));
     let ports = w.ports();
-    let restored = revert_cap(&ports, "proj_shop", false).await.unwrap();
+    let restored = revert_cap(&ports, "proj_shop", false, NOW).await.unwrap();
     assert_eq!(restored.map(|l| l.cents), Some(123_456));
     assert_eq!(limit(&w), Some(123_456));
     assert!(lock(&w.openai.caps).is_empty(), "the record is cleared");
-    let again = revert_cap(&ports, "proj_shop", false).await;
+    let again = revert_cap(&ports, "proj_shop", false, NOW).await;
     assert!(matches!(again, Err(GuardError::NoCapToRevert)));
 
     // No limit before: a revert deletes Purser's. Changed since: asked first.
@@ -246,14 +246,56 @@ async fn a_revert_puts_back_the_amount_there_was_or_deletes_and_asks_when_change
         enforcing: true,
     });
     let ports = w.ports();
-    let asked = revert_cap(&ports, "proj_shop", false).await;
+    let asked = revert_cap(&ports, "proj_shop", false, NOW).await;
     assert!(matches!(
         asked,
         Err(GuardError::CapChangedSince { set, now: Some(now) }) if set == 550.0 && now == 700.0
     ));
     assert_eq!(limit(&w), Some(70_000), "asking changes nothing");
-    revert_cap(&ports, "proj_shop", true).await.unwrap();
+    revert_cap(&ports, "proj_shop", true, NOW).await.unwrap();
     assert_eq!(limit(&w), None);
     let last = w.audited().pop().unwrap();
     assert_eq!(last, ("openaiCapRevert".to_string(), Outcome::Ok));
+}
+
+#[tokio::test]
+async fn a_reverted_cap_sticks_until_the_month_ends_the_budget_or_the_lever_changes() {
+    let w = world();
+    openai_over(&w);
+    lever(&w, Lever::Automatic).await;
+    w.service().run_round(&w.key).await;
+    assert_eq!(limit(&w), Some(55_000));
+    let reverted = NOW + Duration::minutes(5);
+    revert_cap(&w.ports(), "proj_shop", false, reverted)
+        .await
+        .unwrap();
+    assert_eq!(limit(&w), None);
+
+    // Past the cooldown, still over: the lever leaves the project alone and says why.
+    w.clock.set(NOW + Duration::hours(7));
+    w.service().run_round(&w.key).await;
+    assert_eq!(limit(&w), None, "a revert sticks");
+    let check = w.record().last_openai_check.unwrap();
+    assert_eq!(
+        (check.did.as_str(), check.code.as_str()),
+        ("nothing", "openai_held")
+    );
+    assert_eq!(check.params["until"], "2026-12-01T00:00:00Z");
+
+    // Choosing the lever again is a new decision: the hold ends and the next round caps.
+    lever(&w, Lever::Automatic).await;
+    w.service().run_round(&w.key).await;
+    assert_eq!(limit(&w), Some(55_000));
+    assert!(lock(&w.openai.cap_holds).is_empty());
+
+    // A new budget ends a hold too.
+    revert_cap(&w.ports(), "proj_shop", false, NOW + Duration::hours(7))
+        .await
+        .unwrap();
+    assert!(lock(&w.openai.cap_holds).contains_key("proj_shop"));
+    lock(&w.figures.budget).amount = Some(1_100.0);
+    w.clock.set(NOW + Duration::hours(14));
+    w.service().run_round(&w.key).await;
+    assert!(lock(&w.openai.cap_holds).is_empty(), "the budget changed");
+    assert_ne!(w.record().last_openai_check.unwrap().code, "openai_held");
 }

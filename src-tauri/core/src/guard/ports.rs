@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::gitops::GitOps;
-use super::record::{AppRecord, CapRecord, ClusterIdentity};
+use super::record::{AppRecord, CapRecord, ClusterIdentity, Hold};
 use super::{AppKey, Range, Target as Level};
 use crate::audit::{Intent, Outcome, Subject};
 use crate::cost::spend_limit::SpendLimit;
@@ -156,6 +156,10 @@ pub trait GuardOpenAi: Send + Sync {
         project: &str,
         record: Option<&CapRecord>,
     ) -> Result<(), GuardError>;
+    /// The hold after a person put `project`'s limit back: the lever leaves it alone meanwhile.
+    async fn cap_hold(&self, project: &str) -> Result<Option<Hold>, GuardError>;
+    /// Keeps (or, with `None`, ends) that hold.
+    async fn keep_cap_hold(&self, project: &str, hold: Option<&Hold>) -> Result<(), GuardError>;
 }
 
 /// A record as read, with the version a write must match (empty where the store has none).

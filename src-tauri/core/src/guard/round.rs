@@ -98,6 +98,39 @@ impl<'a> Round<'a> {
         Ok(())
     }
 
+    /// A notice that changes nothing (stale figures, a cost read that failed, a wrong clock),
+    /// kept in the audit log beside what was told; a log that cannot be written does not stop
+    /// the round.
+    fn audit_notice(&self, reason: &Reason) {
+        let line = activity::guard("guardNotice", &self.key.app, reason);
+        if let Err(error) = self.audit_line(line) {
+            tracing::warn!(%error, "guard notice not audited");
+        }
+    }
+
+    /// Writes (or clears) the guard's note on the Deployment as an audited change. Purser's
+    /// record is the authority and the note only helps other machines: a failure is logged
+    /// and audited, never the round's failure.
+    pub(super) async fn write_note(&self, note: Option<(Level, Level)>) {
+        let subject = activity::guard_note(&self.key.app, note.as_ref().map(|(p, s)| (p, s)));
+        let intent = match self.ports.audit.begin(self.key, subject) {
+            Ok(intent) => intent,
+            Err(error) => {
+                tracing::warn!(%error, app = %self.key.app, "the guard's note is not written: the audit log refused it");
+                return;
+            }
+        };
+        let written = self.ports.cluster.write_hint(self.key, note).await;
+        let (outcome, error) = match &written {
+            Ok(()) => (Outcome::Ok, None),
+            Err(e) => (Outcome::Failed, Some(AppError::from(e.clone()))),
+        };
+        self.ports.audit.finish(intent, outcome, error);
+        if let Err(error) = written {
+            tracing::warn!(%error, app = %self.key.app, "the guard's note on the Deployment was not written");
+        }
+    }
+
     /// "The guard cannot judge this app", told once until the reason changes.
     pub(super) fn refuse(&mut self, reason: Reason) -> LastCheck {
         if self.record.tell_once("refused", reason.code) {
@@ -394,15 +427,7 @@ impl<'a> Round<'a> {
             self.undo(before, conflict).await;
             return Err(error);
         }
-        if let Err(error) = self
-            .ports
-            .cluster
-            .write_hint(self.key, Some((previous, to)))
-            .await
-        {
-            // Purser's record is the authority; the hint only helps other machines.
-            tracing::warn!(%error, app = %self.key.app, "the guard's note on the Deployment was not written");
-        }
+        self.write_note(Some((previous, to))).await;
         Ok(())
     }
 
@@ -458,6 +483,7 @@ impl<'a> Round<'a> {
                 format!("the guard's last action ({text}) is later than now; ignored"),
             )
             .with("at", text);
+            self.audit_notice(&reason);
             self.tell("clock", &reason);
         }
         None
@@ -527,6 +553,9 @@ impl<'a> Round<'a> {
             other => other.to_string(),
         };
         if self.record.tell_once("stale", &value) {
+            let reason =
+                Reason::new("stale", stale.message.clone()).with("error", stale.code.clone());
+            self.audit_notice(&reason);
             self.ports
                 .notifier
                 .tell(failure("stale", self.key, stale.clone()));
@@ -542,6 +571,7 @@ impl<'a> Round<'a> {
             .record
             .tell_once("refused", &format!("cost_failed:{}", error.code))
         {
+            self.audit_notice(&reason);
             self.ports
                 .notifier
                 .tell(failure("cost_failed", self.key, error));

@@ -31,7 +31,14 @@ async fn automatic_scales_down_once_records_first_and_audits_before_and_after() 
     assert_eq!((revert.previous, revert.set), (copies(6), copies(2)));
     assert_eq!(revert.by, "schedule");
     assert_eq!(lock(&w.cluster.app).hint, Some((copies(6), copies(2))));
-    assert_eq!(w.audited(), [("guardScale".to_string(), Outcome::Ok)]);
+    // The scale, then the note on the Deployment: each a change, each audited.
+    assert_eq!(
+        w.audited(),
+        [
+            ("guardScale".to_string(), Outcome::Ok),
+            ("guardNote".to_string(), Outcome::Ok)
+        ]
+    );
     assert_eq!(w.told.codes(), ["guard_scaled"]);
     // The next round is inside the cooldown, and says so with the times.
     w.clock.set(NOW + Duration::hours(1));

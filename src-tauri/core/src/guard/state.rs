@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use super::error::GuardError;
 use super::ports::{GuardRecords, Stored};
-use super::record::{AppRecord, CapRecord, TaggedFailure, TaggedMonth};
+use super::record::{AppRecord, CapRecord, Hold, TaggedFailure, TaggedMonth};
 use super::{Policy, Prices};
 use crate::error::AppError;
 use crate::files::write_atomic;
@@ -78,6 +78,8 @@ struct File {
     apps: BTreeMap<String, AppEntry>,
     /// What Purser set on OpenAI projects' spend limits, by project.
     caps: BTreeMap<String, CapRecord>,
+    /// Projects whose limit a person put back, and until when the OpenAI lever leaves them be.
+    cap_holds: BTreeMap<String, Hold>,
 }
 
 impl Default for File {
@@ -88,6 +90,7 @@ impl Default for File {
             prices: Prices::default(),
             apps: BTreeMap::new(),
             caps: BTreeMap::new(),
+            cap_holds: BTreeMap::new(),
         }
     }
 }
@@ -254,6 +257,27 @@ impl GuardState {
             }
             None => {
                 self.file.caps.remove(project);
+            }
+        })
+    }
+
+    /// The hold on `project`'s limit after a person put it back, if any.
+    pub fn cap_hold(&self, project: &str) -> Option<Hold> {
+        self.file.cap_holds.get(project).cloned()
+    }
+
+    /// Keeps (or ends) that hold; nothing changes when it cannot be saved.
+    pub fn set_cap_hold(&mut self, project: &str, hold: Option<Hold>) -> Result<(), GuardError> {
+        let before = match hold {
+            Some(hold) => self.file.cap_holds.insert(project.to_string(), hold),
+            None => self.file.cap_holds.remove(project),
+        };
+        self.save().inspect_err(|_| match before {
+            Some(hold) => {
+                self.file.cap_holds.insert(project.to_string(), hold);
+            }
+            None => {
+                self.file.cap_holds.remove(project);
             }
         })
     }

@@ -150,9 +150,7 @@ impl Round<'_> {
         self.record.hold = hold.hold(self.now, budget);
         self.record.untell("undone");
         self.save().await?;
-        if let Err(error) = self.ports.cluster.write_hint(self.key, None).await {
-            tracing::warn!(%error, app = %app, "the guard's note on the Deployment was not cleared");
-        }
+        self.write_note(None).await;
         Ok(())
     }
 

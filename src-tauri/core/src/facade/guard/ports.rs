@@ -12,7 +12,7 @@ use crate::cost::spend_limit::{self, LimitError, SpendLimit};
 use crate::error::AppError;
 use crate::guard::cluster_ops::{GuardOps, Reach};
 use crate::guard::ports::{BudgetRule, GuardFigures, GuardOpenAi, Look, MonthFigures, Notifier};
-use crate::guard::{AppKey, CapRecord, DesktopRecords, GuardError, GuardService, Ports};
+use crate::guard::{AppKey, CapRecord, DesktopRecords, GuardError, GuardService, Hold, Ports};
 use crate::sync::lock;
 
 /// The month's figures and the budget, as the desktop knows them.
@@ -96,6 +96,14 @@ impl GuardOpenAi for DesktopOpenAi<'_> {
         record: Option<&CapRecord>,
     ) -> Result<(), GuardError> {
         lock(&self.0.guard).set_cap(project, record.cloned())
+    }
+
+    async fn cap_hold(&self, project: &str) -> Result<Option<Hold>, GuardError> {
+        Ok(lock(&self.0.guard).cap_hold(project))
+    }
+
+    async fn keep_cap_hold(&self, project: &str, hold: Option<&Hold>) -> Result<(), GuardError> {
+        lock(&self.0.guard).set_cap_hold(project, hold.cloned())
     }
 }
 
