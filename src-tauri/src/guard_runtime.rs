@@ -49,6 +49,10 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, schedule_of: Schedule) {
         }
         Err(error) => tracing::warn!(%error, "no tray icon; closing the window quits Purser"),
     }
+    let at_start = app.state::<Purser>().guard_notices_at_start();
+    if !at_start.is_empty() {
+        notify(app, &at_start);
+    }
     schedule(app.clone(), schedule_of);
 }
 

@@ -346,6 +346,28 @@ mod tests {
         assert!(purser.dismiss_notice("settings_corrupt").notices.is_empty());
     }
 
+    #[test]
+    fn a_damaged_guard_file_is_raised_at_start_apart_from_other_notices() {
+        let root = tempfile::tempdir().unwrap();
+        for (dir, file) in [("config", SETTINGS_FILE), ("data", "guard.json")] {
+            std::fs::create_dir_all(root.path().join(dir)).unwrap();
+            std::fs::write(root.path().join(dir).join(file), "garbage").unwrap();
+        }
+        let purser = load(root.path(), None);
+        let codes = |notices: Vec<AppError>| -> Vec<String> {
+            notices.into_iter().map(|n| n.code).collect()
+        };
+        assert_eq!(
+            codes(purser.status().notices),
+            ["settings_corrupt", "guard_file_damaged"]
+        );
+        assert_eq!(
+            codes(purser.guard_notices_at_start()),
+            ["guard_file_damaged"],
+            "what the desktop raises as a notification at start"
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn unreadable_settings_are_never_overwritten() {

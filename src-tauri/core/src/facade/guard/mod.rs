@@ -203,6 +203,17 @@ impl Purser {
         told
     }
 
+    /// What went wrong with the guard itself as Purser started (its file damaged or
+    /// unreadable, so every guard is off): raised as desktop notifications as well as in the
+    /// notice area, since a guard that went off must never go unnoticed.
+    pub fn guard_notices_at_start(&self) -> Vec<AppError> {
+        lock(&self.notices)
+            .iter()
+            .filter(|notice| notice.code.starts_with("guard_"))
+            .cloned()
+            .collect()
+    }
+
     /// The user approves the waiting proposal: decided again now, and the app is scaled down
     /// only if that still lowers it.
     pub async fn guard_approve(
