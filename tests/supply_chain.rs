@@ -47,9 +47,7 @@ fn the_apple_secrets_reach_only_the_step_that_signs() {
             .collect();
         let signs = step.contains("tauri-apps/tauri-action@");
         // The check step sees the certificate only to say whether there is one.
-        let only_asks = secrets
-            .iter()
-            .all(|s| s.starts_with("secrets.APPLE_CERTIFICATE"))
+        let only_asks = secrets.iter().all(|s| *s == "secrets.APPLE_CERTIFICATE")
             && step.contains("GITHUB_OUTPUT");
         assert!(
             secrets.is_empty() || signs || only_asks,

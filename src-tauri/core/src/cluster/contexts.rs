@@ -273,3 +273,31 @@ pub fn list(source: &KubeconfigSource) -> ContextList {
         problem,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_over_plain_http_or_without_certificate_checks_is_insecure() {
+        let config = Kubeconfig::from_yaml(
+            "apiVersion: v1\nkind: Config\nclusters:\n\
+             - {name: plain, cluster: {server: 'HTTP://10.0.0.5:8080'}}\n\
+             - {name: unchecked, cluster: {server: 'https://10.0.0.6', insecure-skip-tls-verify: true}}\n\
+             - {name: checked, cluster: {server: 'https://10.0.0.7'}}\n\
+             users:\n- {name: u, user: {token: x}}\n\
+             contexts:\n\
+             - {name: plain, context: {cluster: plain, user: u}}\n\
+             - {name: unchecked, context: {cluster: unchecked, user: u}}\n\
+             - {name: checked, context: {cluster: checked, user: u}}\n",
+        )
+        .unwrap();
+        assert_eq!(insecure_of(&config, "plain"), Some(Insecure::PlainHttp));
+        assert_eq!(
+            insecure_of(&config, "unchecked"),
+            Some(Insecure::SkipVerify)
+        );
+        assert_eq!(insecure_of(&config, "checked"), None);
+        assert_eq!(insecure_of(&config, "missing"), None);
+    }
+}

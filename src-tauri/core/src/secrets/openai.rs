@@ -253,5 +253,17 @@ mod tests {
                 "{remote}"
             );
         }
+        // A user name or password in the address is refused, and never echoed back.
+        for with_password in [
+            "https://me:hunter2-secret@gateway.example/v1",
+            "http://me:hunter2-secret@127.0.0.1:4000/v1",
+        ] {
+            let refused = normalise_base_url(with_password).unwrap_err();
+            let CheckError::CredentialsInAddress { host } = &refused else {
+                panic!("{with_password}: {refused:?}");
+            };
+            assert!(!host.contains("hunter2"), "{host}");
+            assert!(!format!("{refused} {refused:?}").contains("hunter2"));
+        }
     }
 }
