@@ -15,7 +15,7 @@ use fantoccini::Locator;
 #[tokio::test]
 async fn set_a_budget_see_the_chart_and_export_a_png() {
     let app = Desktop::launch().await;
-    app.nav_button("Cost & budget").await.click().await.unwrap();
+    app.open_section("Cost & budget").await;
     app.client
         .wait()
         .at_most(Duration::from_secs(30))
@@ -232,11 +232,7 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
 #[tokio::test]
 async fn a_spanish_budget_is_read_and_shown_the_spanish_way() {
     let app = Desktop::launch_with("es_ES.UTF-8", |_| {}).await;
-    app.nav_button("Coste y presupuesto")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.open_section("Coste y presupuesto").await;
     app.type_in("Importe al mes", "1.500,50").await;
     app.click_button("Guardar presupuesto").await;
     let saved = app.config_dir().join("settings.json");

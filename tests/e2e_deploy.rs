@@ -48,7 +48,7 @@ async fn deploy_scale_rollback_uninstall_on_the_sandbox() {
     app.click_button("Store: API key").await;
     app.wait_text("state-openai_api_key", "stored").await;
 
-    app.nav_button("Deployment").await.click().await.unwrap();
+    app.open_section("Deployment").await;
     app.wait_text(
         "kube-context",
         "purser-sandbox — simulation on this computer",
@@ -221,7 +221,7 @@ async fn after_a_failed_connect_nothing_can_act_on_the_previous_cluster() {
         std::fs::write(home.join("kubeconfig"), UNREACHABLE).unwrap();
     })
     .await;
-    app.nav_button("Deployment").await.click().await.unwrap();
+    app.open_section("Deployment").await;
     app.choose("Cluster", "purser-sandbox").await;
     app.click_button("Connect").await;
     app.wait_text("kube-server", "Connected to simulation")

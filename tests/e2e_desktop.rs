@@ -46,7 +46,7 @@ async fn sections_open_with_ctrl_and_a_number() {
 #[tokio::test]
 async fn the_about_box_tells_the_version_the_licence_and_the_crates_inside() {
     let app = Desktop::launch().await;
-    app.nav_button("Settings").await.click().await.unwrap();
+    app.open_section("Settings").await;
     app.click_button("About Purser").await;
     app.wait_text(
         "about-version",

@@ -16,12 +16,12 @@ async fn propose_approve_and_revert_on_the_sandbox() {
     let app = Desktop::launch().await;
 
     // Sample figures for this month are over $800.
-    app.nav_button("Cost & budget").await.click().await.unwrap();
+    app.open_section("Cost & budget").await;
     app.type_in("Amount per month", "800").await;
     app.click_button("Save budget").await;
     app.wait_text("budget-message", "Saved.").await;
 
-    app.nav_button("Deployment").await.click().await.unwrap();
+    app.open_section("Deployment").await;
     app.choose("Cluster", "purser-sandbox").await;
     app.click_button("Connect").await;
     app.wait_text("kube-server", "Connected to simulation")

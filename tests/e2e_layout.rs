@@ -58,7 +58,7 @@ async fn check_sections(app: &Desktop, labels: [&str; 4], size: &str, lang: &str
         .into_iter()
         .zip(["credentials", "deployment", "cost", "settings"])
     {
-        app.nav_button(label).await.click().await.unwrap();
+        app.open_section(label).await;
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
         for problem in overflows(app).await {
             problems.push(format!("{lang} {size} {label}: {problem}"));
@@ -100,8 +100,8 @@ async fn nothing_spills_out_of_its_card_at_the_default_and_the_minimum_size() {
             .await
             .unwrap();
         let deployment = labels[1];
-        app.nav_button(deployment).await.click().await.unwrap();
-        app.nav_button(labels[0]).await.click().await.unwrap();
+        app.open_section(deployment).await;
+        app.open_section(labels[0]).await;
         let check_visible: Value = app
             .client
             .execute(IN_VIEW, vec![serde_json::json!("check-aws")])

@@ -96,7 +96,7 @@ async fn openai_spend_in_the_chart_the_breakdown_and_one_project() {
     let app = Desktop::launch().await;
     set_up(&app, &server, &ENGLISH).await;
 
-    app.nav_button("Cost & budget").await.click().await.unwrap();
+    app.open_section("Cost & budget").await;
     app.wait_text("cost-openai", "OpenAI API (Whole organisation) is included")
         .await;
     app.wait_text("cost-openai", "can lag a day or two").await;
@@ -132,11 +132,7 @@ async fn openai_spend_in_spanish() {
     let server = openai_server().await;
     let app = Desktop::launch_with("es_ES.UTF-8", |_| {}).await;
     set_up(&app, &server, &SPANISH).await;
-    app.nav_button("Coste y presupuesto")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.open_section("Coste y presupuesto").await;
     app.wait_text("cost-openai", "Incluye OpenAI API (Toda la organización)")
         .await;
     app.wait_text("cost-openai", "uno o dos días de retraso")

@@ -176,7 +176,7 @@ async fn see_set_and_put_back(app: &Desktop, api: &SpendLimitApi, server: &MockS
     app.type_in(w.key, ADMIN_KEY).await;
     app.click_button(w.store).await;
 
-    app.nav_button(w.cost).await.click().await.unwrap();
+    app.open_section(w.cost).await;
     app.type_in(w.budget, "5000").await;
     app.click_button(w.save_budget).await;
     app.wait_text("budget-message", w.saved).await;
@@ -202,9 +202,9 @@ async fn see_set_and_put_back(app: &Desktop, api: &SpendLimitApi, server: &MockS
     app.screenshot(&format!("openai-limit-capped-{}.png", w.lang))
         .await;
 
-    app.nav_button(w.deployment).await.click().await.unwrap();
+    app.open_section(w.deployment).await;
     app.wait_text("activity-rows", w.activity).await;
-    app.nav_button(w.cost).await.click().await.unwrap();
+    app.open_section(w.cost).await;
 
     app.click_button(w.revert).await;
     app.wait_text("limit-message", w.reverted).await;

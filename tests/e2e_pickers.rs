@@ -71,7 +71,7 @@ async fn two_hundred_contexts_and_five_thousand_namespaces_are_searchable() {
         std::fs::write(home.join("kubeconfig"), kubeconfig).unwrap();
     })
     .await;
-    app.nav_button("Deployment").await.click().await.unwrap();
+    app.open_section("Deployment").await;
 
     assert_eq!(
         options(&app, "kube-context").await.len(),

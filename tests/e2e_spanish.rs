@@ -96,7 +96,7 @@ async fn with_spanish_chosen_no_screen_shows_english() {
     assert_spanish(&app, "credentials").await;
 
     // Deployment on the sandbox: a refused form, a preview, a rollout, a scale, a bad image.
-    app.nav_button("Despliegue").await.click().await.unwrap();
+    app.open_section("Despliegue").await;
     app.eventually("the Deployment screen", || async {
         app.visible_heading().await == "Despliegue"
     })
@@ -139,11 +139,7 @@ async fn with_spanish_chosen_no_screen_shows_english() {
     assert_spanish(&app, "deployment-problem").await;
 
     // Cost: sample figures, a refused budget, then one the months go over.
-    app.nav_button("Coste y presupuesto")
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.open_section("Coste y presupuesto").await;
     app.type_in("Importe al mes", "-5").await;
     app.click_button("Guardar presupuesto").await;
     app.wait_text("budget-message", "mayor que cero").await;
@@ -153,7 +149,7 @@ async fn with_spanish_chosen_no_screen_shows_english() {
         .await;
     assert_spanish(&app, "cost").await;
 
-    app.nav_button("Ajustes").await.click().await.unwrap();
+    app.open_section("Ajustes").await;
     assert_spanish(&app, "settings").await;
     app.quit().await;
 }

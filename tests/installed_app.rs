@@ -22,28 +22,28 @@ async fn the_installed_app_opens_shows_its_sections_and_remembers() {
 
     let mut app = Desktop::launch().await;
     for section in ["Credentials", "Deployment", "Cost & budget", "Settings"] {
-        app.nav_button(section).await.click().await.unwrap();
+        app.open_section(section).await;
         app.eventually(&format!("{section} to show"), || async {
             app.visible_heading().await == section
         })
         .await;
     }
     // The built-in sandbox comes with the installed app.
-    app.nav_button("Deployment").await.click().await.unwrap();
+    app.open_section("Deployment").await;
     app.wait_text("kube-context", "purser-sandbox").await;
 
     // A setting and the window's size survive a restart.
-    app.nav_button("Settings").await.click().await.unwrap();
+    app.open_section("Settings").await;
     app.choose("Language", "Español").await;
     app.nav_button("Credenciales").await;
     x11::resize_and_wait_saved(app.display(), &app.client, &app.config_dir(), (960, 660)).await;
     app.restart().await;
-    app.nav_button("Despliegue").await.click().await.unwrap();
+    app.open_section("Despliegue").await;
     assert_eq!(app.visible_heading().await, "Despliegue");
     assert_eq!(x11::window_size(app.display()), (960, 660));
 
     // The About box of the installed build.
-    app.nav_button("Ajustes").await.click().await.unwrap();
+    app.open_section("Ajustes").await;
     app.click_button("Acerca de Purser").await;
     app.wait_text(
         "about-version",

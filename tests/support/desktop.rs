@@ -6,14 +6,18 @@
 // Each suite includes this file on its own and uses some of it.
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+
+#[path = "processes.rs"]
+mod processes;
+
+use processes::{app_env, start_driver, start_xvfb, Driver, ProcessGroup};
 
 /// Tauri's identifier for Purser; the name of its folders under the XDG dirs.
 pub const APP_ID: &str = "dev.purser.desktop";
@@ -36,12 +40,6 @@ pub struct Desktop {
     os_locale: String,
     _xvfb: Option<ProcessGroup>,
     _turn: tokio::sync::MutexGuard<'static, ()>,
-}
-
-/// A running `tauri-driver` and its URL.
-struct Driver {
-    url: String,
-    _processes: ProcessGroup,
 }
 
 impl Desktop {
@@ -171,6 +169,35 @@ impl Desktop {
             .unwrap_or_else(|e| panic!("no navigation button labelled {label:?}: {e}"))
     }
 
+    /// Opens the section whose navigation button reads `label`, as a user does, and waits
+    /// until it is the current page. Under Xvfb (no window manager) an input event is now and
+    /// then not acted on at all (seen for clicks and for the close request: the page or Purser
+    /// never hears of it); a navigation click is harmless to repeat, so it is sent again, at
+    /// most twice, and each repeat is said on stderr.
+    pub async fn open_section(&self, label: &str) {
+        for attempt in 0..3 {
+            if attempt > 0 {
+                eprintln!("e2e: the click on {label:?} was not acted on; clicking again");
+            }
+            let button = self.nav_button(label).await;
+            button
+                .click()
+                .await
+                .unwrap_or_else(|e| panic!("cannot click {label:?}: {e:?}"));
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline {
+                if button.attr("aria-current").await.ok().flatten().as_deref() == Some("page") {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        panic!(
+            "the section {label:?} never opened; {}",
+            self.diagnosis("failed-to-open.png").await
+        );
+    }
+
     /// The heading of the section that is showing now.
     pub async fn visible_heading(&self) -> String {
         for heading in self
@@ -247,6 +274,7 @@ impl Desktop {
     pub async fn click_button(&self, label: &str) {
         let button = self.button(label).await;
         self.scroll_into_view(&button).await;
+        self.until_still(&button).await;
         button
             .click()
             .await
@@ -323,6 +351,39 @@ impl Desktop {
             .expect("scrolling works");
     }
 
+    /// Waits (up to 2 s) until `element` stops moving: a click lands where the element is when
+    /// it is sent, and a screen still drawing what it loaded (a chart, a card) moves what is
+    /// under it. A person, too, clicks what has stopped moving.
+    async fn until_still(&self, element: &fantoccini::elements::Element) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut before = element.rectangle().await.ok();
+        while Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let now = element.rectangle().await.ok();
+            if now == before {
+                return;
+            }
+            before = now;
+        }
+    }
+
+    /// A screenshot named `name`, what the window reads and whether a dialog is open: for a
+    /// failure's message, so it can be understood after the run.
+    async fn diagnosis(&self, name: &str) -> String {
+        let shot = self.screenshot(name).await;
+        let page = self
+            .client
+            .execute(
+                "const d = document.querySelector('dialog[open]');
+                 return (d ? 'OPEN DIALOG: ' + d.innerText + ' | ' : '')
+                   + document.querySelector('main').innerText",
+                vec![],
+            )
+            .await
+            .ok();
+        format!("the window is in {shot:?}; it reads: {page:?}")
+    }
+
     /// Waits for a displayed element matching `xpath`.
     async fn visible(&self, xpath: &str, what: &str) -> fantoccini::elements::Element {
         let deadline = Instant::now() + UI_TIMEOUT;
@@ -331,13 +392,10 @@ impl Desktop {
                 return found;
             }
             if Instant::now() >= deadline {
-                let shot = self.screenshot("failed-to-find.png").await;
-                let page = self
-                    .client
-                    .execute("return document.querySelector('main').innerText", vec![])
-                    .await
-                    .ok();
-                panic!("no visible {what}; the window is in {shot:?}; it reads: {page:?}");
+                panic!(
+                    "no visible {what}; {}",
+                    self.diagnosis("failed-to-find.png").await
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -362,7 +420,10 @@ impl Desktop {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("#{id} never said {wanted:?}; it says {last:?}");
+        panic!(
+            "#{id} never said {wanted:?}; it says {last:?}; {}",
+            self.diagnosis("failed-to-read.png").await
+        );
     }
 
     /// Whether the element with `id` is shown.
@@ -404,50 +465,6 @@ pub fn config_dir(home: &Path) -> PathBuf {
     home.join("config").join(APP_ID)
 }
 
-/// Purser's environment for a test home: its own folders, locale and kubeconfig.
-fn app_env(command: &mut Command, home: &Path, display: &str, os_locale: &str) {
-    command
-        .env("DISPLAY", display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("LANG", os_locale)
-        // Only what the test writes to `kubeconfig` in its home (usually nothing: then only the
-        // built-in sandbox is offered), whatever this machine has.
-        .env("KUBECONFIG", home.join("kubeconfig"))
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("LANGUAGE");
-}
-
-/// Starts `tauri-driver` with Purser's folders and locale in its environment (the driver starts
-/// `WebKitWebDriver`, which starts Purser, so the app inherits them).
-fn start_driver(home: &Path, display: &str, os_locale: &str) -> Driver {
-    let port = free_port();
-    let native_port = free_port();
-    let mut command = Command::new(tauri_driver());
-    command.args([
-        "--port",
-        &port.to_string(),
-        "--native-port",
-        &native_port.to_string(),
-    ]);
-    app_env(&mut command, home, display, os_locale);
-    command
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .process_group(0);
-    let processes = ProcessGroup::spawn(command, "tauri-driver");
-    wait_for_port(port, "tauri-driver");
-    wait_for_port(native_port, "WebKitWebDriver (package webkit2gtk-driver)");
-    Driver {
-        url: format!("http://127.0.0.1:{port}"),
-        _processes: processes,
-    }
-}
-
 async fn new_session(driver_url: &str) -> Client {
     let capabilities = json!({
         "browserName": "wry",
@@ -483,105 +500,4 @@ pub fn application() -> PathBuf {
     std::env::var_os("PURSER_APP")
         .map(PathBuf::from)
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_purser").into())
-}
-
-fn tauri_driver() -> PathBuf {
-    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
-        return path.into();
-    }
-    let in_cargo_bin = std::env::var_os("HOME")
-        .map(|home| PathBuf::from(home).join(".cargo/bin/tauri-driver"))
-        .filter(|path| path.exists());
-    in_cargo_bin.unwrap_or_else(|| "tauri-driver".into())
-}
-
-fn start_xvfb() -> (String, ProcessGroup) {
-    for number in 90..190 {
-        if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
-            continue;
-        }
-        let display = format!(":{number}");
-        let mut command = Command::new("Xvfb");
-        command
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0);
-        let mut xvfb = ProcessGroup::spawn(command, "Xvfb (package xvfb)");
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if socket.exists() {
-                return (display, xvfb);
-            }
-            if let Ok(Some(_)) = xvfb.child.try_wait() {
-                break; // lost a race for this display number; try the next one
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-    panic!("could not start Xvfb on any display :90..:189");
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free local port")
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    panic!("{what} did not start listening on port {port}");
-}
-
-/// A child started in its own process group; dropping it ends the whole group, so the app and
-/// its WebKit processes never outlive the test.
-struct ProcessGroup {
-    child: Child,
-}
-
-impl ProcessGroup {
-    fn spawn(mut command: Command, what: &str) -> ProcessGroup {
-        let child = command.spawn().unwrap_or_else(|e| {
-            panic!("could not start {what}: {e}. Run ./scripts/test.sh, which installs it.")
-        });
-        ProcessGroup { child }
-    }
-}
-
-impl Drop for ProcessGroup {
-    fn drop(&mut self) {
-        let group = -(self.child.id() as i32);
-        // SAFETY: kill(2) with a negative pid signals the process group we created; no memory
-        // is shared with the callee.
-        unsafe {
-            libc::kill(group, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        // SAFETY: as above; SIGKILL whatever ignored SIGTERM.
-        unsafe {
-            libc::kill(group, libc::SIGKILL);
-        }
-        let _ = self.child.wait();
-    }
 }
