@@ -73,12 +73,7 @@ impl Round<'_> {
         }
         if let Some(hold) = self.ports.openai.cap_hold(&project).await? {
             if hold.holds(self.now, budget.amount) {
-                let reason = Reason::new(
-                    "openai_held",
-                    format!("held off after a revert until {}", hold.until),
-                )
-                .with("until", hold.until);
-                return Ok(check("nothing", &reason, self.now));
+                return Ok(check("nothing", &hold.reason("openai_held"), self.now));
             }
             self.ports.openai.keep_cap_hold(&project, None).await?;
         }

@@ -108,6 +108,16 @@ pub struct Hold {
 }
 
 impl Hold {
+    /// The reason a check gives while the hold stands (`code`: `held` for the copies,
+    /// `openai_held` for the OpenAI cap).
+    pub fn reason(&self, code: &'static str) -> super::Reason {
+        super::Reason::new(
+            code,
+            format!("held off after a revert until {}", self.until),
+        )
+        .with("until", self.until.clone())
+    }
+
     /// Whether the hold still stands at `now` with `budget`.
     pub fn holds(&self, now: OffsetDateTime, budget: Option<f64>) -> bool {
         parse_rfc3339(&self.until).is_some_and(|until| until > now) && self.budget == budget

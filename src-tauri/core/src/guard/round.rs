@@ -245,12 +245,7 @@ impl<'a> Round<'a> {
         let budget = self.ports.figures.budget(self.key);
         if let Some(hold) = self.record.hold.clone() {
             if hold.holds(self.now, budget.amount) {
-                let reason = Reason::new(
-                    "held",
-                    format!("held off after a revert until {}", hold.until),
-                )
-                .with("until", hold.until);
-                return Ok(check("nothing", &reason, self.now));
+                return Ok(check("nothing", &hold.reason("held"), self.now));
             }
             self.record.hold = None;
         }

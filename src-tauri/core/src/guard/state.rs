@@ -247,18 +247,7 @@ impl GuardState {
 
     /// Keeps (or forgets) that record; nothing changes when it cannot be saved.
     pub fn set_cap(&mut self, project: &str, record: Option<CapRecord>) -> Result<(), GuardError> {
-        let before = match record {
-            Some(record) => self.file.caps.insert(project.to_string(), record),
-            None => self.file.caps.remove(project),
-        };
-        self.save().inspect_err(|_| match before {
-            Some(record) => {
-                self.file.caps.insert(project.to_string(), record);
-            }
-            None => {
-                self.file.caps.remove(project);
-            }
-        })
+        self.keep_entry(|file| &mut file.caps, project, record)
     }
 
     /// The hold on `project`'s limit after a person put it back, if any.
@@ -268,17 +257,28 @@ impl GuardState {
 
     /// Keeps (or ends) that hold; nothing changes when it cannot be saved.
     pub fn set_cap_hold(&mut self, project: &str, hold: Option<Hold>) -> Result<(), GuardError> {
-        let before = match hold {
-            Some(hold) => self.file.cap_holds.insert(project.to_string(), hold),
-            None => self.file.cap_holds.remove(project),
+        self.keep_entry(|file| &mut file.cap_holds, project, hold)
+    }
+
+    /// Sets (or, with `None`, removes) one entry of a per-project map and saves; when the save
+    /// fails the entry is put back as it was, so memory never holds what the disk does not.
+    fn keep_entry<T>(
+        &mut self,
+        map: fn(&mut File) -> &mut BTreeMap<String, T>,
+        key: &str,
+        value: Option<T>,
+    ) -> Result<(), GuardError> {
+        let entries = map(&mut self.file);
+        let before = match value {
+            Some(value) => entries.insert(key.to_string(), value),
+            None => entries.remove(key),
         };
-        self.save().inspect_err(|_| match before {
-            Some(hold) => {
-                self.file.cap_holds.insert(project.to_string(), hold);
-            }
-            None => {
-                self.file.cap_holds.remove(project);
-            }
+        self.save().inspect_err(|_| {
+            let entries = map(&mut self.file);
+            match before {
+                Some(value) => entries.insert(key.to_string(), value),
+                None => entries.remove(key),
+            };
         })
     }
 
