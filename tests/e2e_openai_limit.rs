@@ -209,6 +209,9 @@ async fn see_set_and_put_back(app: &Desktop, api: &SpendLimitApi, server: &MockS
     app.click_button(w.revert).await;
     app.wait_text("limit-message", w.reverted).await;
     app.wait_text("limit-project", w.no_limit).await;
+    show_card(app).await;
+    app.screenshot(&format!("openai-limit-reverted-{}.png", w.lang))
+        .await;
     assert_eq!(
         api.project(),
         None,
