@@ -26,6 +26,23 @@ async fn set_a_budget_see_the_chart_and_export_a_png() {
     assert!(banner.is_displayed().await.unwrap());
     assert!(banner.text().await.unwrap().starts_with("Sample data"));
 
+    // Under the chart, what changed this month, in words: against last month (or, on a month's
+    // first day, that there is nothing to compare yet).
+    app.wait_text("cost-change-lines", "The month is forecast to end at")
+        .await;
+    assert!(app.shown("cost-change").await);
+    assert_eq!(
+        app.text_of("h-cost-change").await,
+        "What changed this month"
+    );
+    let today = time::OffsetDateTime::now_utc().date();
+    let said = app.text_of("cost-change-lines").await;
+    let named = |month: time::Month| said.contains(&month.to_string());
+    assert!(
+        named(today.month().previous()) || named(today.month()),
+        "{said}"
+    );
+
     // A budget that makes no sense is refused, naming the problem.
     app.type_in("Amount per month", "-5").await;
     app.click_button("Save budget").await;

@@ -3,7 +3,7 @@
 // labelled as such.
 
 import { api } from './api.js';
-import { t, render, language } from './i18n.js';
+import { t, render, renderPhrase, language } from './i18n.js';
 import { money, moneyFromCents, amountForInput } from './format.js';
 import { describe, showErrorBox } from './messages.js';
 import { showOpenAiProjects, chosenProject, drawOpenAiLine, serviceCell } from './openai.js';
@@ -113,7 +113,16 @@ function draw() {
   drawSummary();
   drawMeta();
   drawOpenAiLine(view.openai);
+  drawChange();
   drawMonths();
+}
+
+/** What changed this month, in the sentences the core chose. */
+function drawChange() {
+  const lines = view.change ?? [];
+  document.getElementById('cost-change').hidden = !lines.length;
+  document.getElementById('cost-change-lines').replaceChildren(
+    ...lines.map((phrase) => Object.assign(document.createElement('p'), { textContent: renderPhrase(phrase) })));
 }
 
 function drawSummary() {

@@ -91,6 +91,16 @@ export function render(key, params = {}) {
   return pick(entry, count).replace(/\{(\w+)\}/g, (_, name) => word(name, params[name], params));
 }
 
+/**
+ * A sentence the core worded as a phrase (`{ key, params, items }`): its words, then its items
+ * after a colon, and a full stop — as `words::sentence` writes it for the report.
+ */
+export function renderPhrase({ key, params = {}, items = [] }) {
+  const said = (phrase) => render(phrase.key, phrase.params) ?? phrase.key;
+  const text = said({ key, params });
+  return items.length ? `${text}: ${items.map(said).join(', ')}.` : `${text}.`;
+}
+
 /** [`render`] for texts whose count is `n`. */
 export function tn(key, n, params = {}) {
   return render(key, { count: n, ...params }) ?? key;

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { t, tn, render, has, language, setLanguage, useWords, momentText } from '../i18n.js';
+import { t, tn, render, renderPhrase, has, language, setLanguage, useWords, momentText } from '../i18n.js';
 import { speak, EN, ES, VALUES } from './words.mjs';
 
 const NBSP = '\u00a0';
@@ -108,4 +108,26 @@ test('setLanguage keeps a language it has words for, else English, and marks the
   setLanguage('fr');
   assert.equal(language(), 'en');
   assert.equal(document.documentElement.lang, 'en');
+});
+
+test('a phrase from the core reads as the report writes it: its items after a colon, a full stop', () => {
+  // As `CostView.change` carries it (see src-tauri/core/src/cost/change_tests.rs).
+  const phrase = {
+    key: 'costChange.soFarUp',
+    params: { currency: 'USD', previousMonth: 11, thisMonth: 12, moved: 300, percent: 23, days: 10 },
+    items: [
+      { key: 'costChange.moverUp', params: { currency: 'USD', name: 'EC2', moved: 300 } },
+      { key: 'costChange.openaiNew', params: { currency: 'USD', name: 'gpt-4o, output', moved: 150 } },
+    ],
+  };
+  speak('en');
+  assert.equal(renderPhrase(phrase),
+    'Up $300 (+23 %) on the first 10 days of November (at its daily average): EC2 +$300, OpenAI gpt-4o, output +$150 (new).');
+  speak('es');
+  assert.equal(renderPhrase(phrase),
+    `Sube 300${NBSP}US$ (+23 %) respecto a los primeros 10 días de noviembre (a su media diaria): EC2 +300${NBSP}US$,`
+    + ` OpenAI gpt-4o, output +150${NBSP}US$ (nuevo).`);
+  speak('en');
+  assert.equal(renderPhrase({ key: 'costChange.firstDay', params: { thisMonth: 12 } }),
+    'The month has just begun: there is nothing of December to compare yet.');
 });

@@ -10,12 +10,15 @@ use time::OffsetDateTime;
 
 use super::{ChartError, ChartInput, Theme};
 use crate::cost::openai_store::OpenAiPart;
-use crate::cost::{month_lines, to_csv, Budget, BudgetStatus, CostReport, Merged, MonthLines};
+use crate::cost::{
+    month_change, month_lines, to_csv, Budget, BudgetStatus, CostReport, Merged, MonthLines,
+};
 use crate::error::AppError;
 use crate::files::write_atomic;
 use crate::locale::Language;
 use crate::month::Month;
 use crate::sync::lock;
+use crate::words::Phrase;
 
 /// Everything the view draws.
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +34,8 @@ pub struct CostView {
     /// OpenAI's spend (already in the figures above as one more service), when the admin key
     /// is stored.
     pub openai: Option<OpenAiPart>,
+    /// What changed this month, in sentences for the window to word.
+    pub change: Vec<Phrase>,
 }
 
 /// How to draw a view, and as of when.
@@ -163,8 +168,17 @@ impl CostViews {
             size: (width, width / 2),
             language: options.language,
         })?;
+        let spend = openai.as_ref().and_then(|o| o.spend.as_ref());
+        let change = month_change(
+            &report.series,
+            report.forecast.forecast(),
+            spend,
+            options.now.date(),
+        )
+        .phrases();
         let view = CostView {
             months: month_lines(&report.series, budget.as_ref()),
+            change,
             report,
             budget,
             status,

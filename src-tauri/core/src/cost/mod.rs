@@ -8,6 +8,7 @@
 mod aggregate;
 mod budget;
 mod cache;
+mod change;
 mod explorer;
 pub mod messages;
 pub mod openai;
@@ -24,6 +25,7 @@ pub use aggregate::top_services;
 pub use aggregate::{build_series, to_csv, RawGroup, RawMonth};
 pub use budget::{Budget, BudgetStatus};
 pub use cache::{CostCache, RequestMeter, DEFAULT_REQUEST_CAP, DEFAULT_TTL, PRICE_PER_REQUEST_USD};
+pub use change::{month_change, Comparison, MonthChange, Mover};
 pub use explorer::{
     CostEndpoints, CostExplorer, CostSource, ForecastAnswer, RetryMeter, UsagePage,
 };

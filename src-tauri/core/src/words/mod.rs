@@ -170,6 +170,44 @@ fn value(
     }
 }
 
+/// One sentence: the key of its words (`ui/locales/*.json`) and the values written into it;
+/// `items`, when any, are rendered the same way and listed after it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Phrase {
+    pub key: &'static str,
+    pub params: Map<String, Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Phrase>,
+}
+
+impl Phrase {
+    pub fn new(key: &'static str) -> Self {
+        Self {
+            key,
+            params: Map::new(),
+            items: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.params.insert(name.to_string(), value.into());
+        self
+    }
+}
+
+/// A [`Phrase`] as a sentence: its words, then its items after a colon, and a full stop
+/// (`renderPhrase` in `ui/i18n.js` writes it alike). The key itself when it has no words.
+pub fn sentence(language: Language, phrase: &Phrase, now: OffsetDateTime) -> String {
+    let said =
+        |p: &Phrase| render(language, p.key, &p.params, now).unwrap_or_else(|| p.key.to_string());
+    let items: Vec<String> = phrase.items.iter().map(said).collect();
+    if items.is_empty() {
+        format!("{}.", said(phrase))
+    } else {
+        format!("{}: {}.", said(phrase), items.join(", "))
+    }
+}
+
 /// A notice as a desktop notification shows it: what happened, and what to do.
 pub fn notice(language: Language, notice: &AppError, now: OffsetDateTime) -> (String, String) {
     let title = render(
