@@ -69,8 +69,9 @@ ensure_deps() {
       if command -v apt-get >/dev/null 2>&1; then
         ensure_apt_packages build-essential pkg-config curl libwebkit2gtk-4.1-dev libayatana-appindicator3-1
         if [ "$want_tests" = test ]; then
+          # poppler-utils (pdftotext, pdfinfo, pdftoppm) reads the meeting report back as a person would.
           ensure_apt_packages xvfb xdotool webkit2gtk-driver gnome-keyring libsecret-tools dbus-daemon dbus-bin \
-            python3-venv
+            python3-venv poppler-utils fonts-dejavu-core
           # node runs the page's unit tests (node --test); Debian's own is recent enough.
           command -v node >/dev/null 2>&1 || ensure_apt_packages nodejs
         fi

@@ -23,7 +23,7 @@ const theme = () =>
 export function initCost(refreshStatus) {
   onStatusChange = refreshStatus;
   document.getElementById('cost-refresh').addEventListener('click', () => loadCost({ refresh: true }));
-  for (const format of ['png', 'svg', 'csv']) {
+  for (const format of ['png', 'svg', 'csv', 'pdf']) {
     document.getElementById(`cost-export-${format}`).addEventListener('click', () => exportCost(format));
   }
   document.getElementById('budget-save').addEventListener('click', saveBudget);

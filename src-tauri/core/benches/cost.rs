@@ -4,7 +4,9 @@
 //! - Cost Explorer requests on a cold open of 12 months and on a warm re-open (goal ≤ 2 and 0),
 //!   counted at a local server that answers as Cost Explorer does;
 //! - OpenAI costs API requests to load 13 months for one project, cold and warm (goal ≤ 3 pages
-//!   at limit 180, and 0), counted at a local server that pages as the costs API does.
+//!   at limit 180, and 0), counted at a local server that pages as the costs API does;
+//! - the meeting report (PDF) of the view on screen: time to make it (goal ≤ 300 ms) and its
+//!   size (goal ≤ 300 kB).
 
 use std::time::Duration;
 
@@ -230,7 +232,52 @@ fn openai_request_counts() {
     });
 }
 
+fn report_export() {
+    use purser_core::chart::view::ExportFormat;
+    use purser_core::settings::SettingsPatch;
+    use purser_core::testing::FixedClock;
+    use purser_core::{AppDirs, Backends, Purser};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let purser = Purser::new(
+            AppDirs::under(dir.path()),
+            Some("en_US.UTF-8".into()),
+            Backends {
+                clock: std::sync::Arc::new(FixedClock(
+                    time::macros::datetime!(2026-12-16 12:00 UTC),
+                )),
+                ..purser_core::testing::backends()
+            },
+        );
+        // Sample figures for 13 months (AWS not set up): the largest table the report holds.
+        let patch = SettingsPatch::from_json(&serde_json::json!({
+            "costMonths": 12, "budgetAmount": "1500"
+        }))
+        .unwrap();
+        purser.update_settings(&patch).unwrap();
+        purser.cost_view(false, Theme::Light, 900).await.unwrap();
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..20 {
+            let started = std::time::Instant::now();
+            let export = purser.export_cost(ExportFormat::Pdf, Theme::Light).unwrap();
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            size = export.bytes.len();
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "meeting report (PDF, 13 months, sample data): median {:.1} ms, slowest {:.1} ms of 20 \
+             (goal ≤ 300 ms); {:.1} kB (goal ≤ 300 kB)",
+            times[10],
+            times[19],
+            size as f64 / 1024.0
+        );
+    });
+}
+
 fn main() {
+    report_export();
     request_counts();
     openai_request_counts();
     let mut criterion = Criterion::default().configure_from_args();

@@ -35,6 +35,7 @@ pub fn entries() -> Vec<Entry> {
     errors.extend(crate::secrets::messages::examples());
     errors.extend(crate::cost::messages::examples());
     errors.extend(crate::chart::view::examples());
+    errors.extend(crate::report::examples());
     errors.extend(crate::cluster::messages::examples());
     errors.extend(crate::guard_examples());
     errors.extend(crate::cost::spend_limit::examples());

@@ -17,6 +17,7 @@ pub mod files;
 pub mod guard;
 pub mod locale;
 pub mod month;
+pub mod report;
 pub mod secrets;
 pub mod settings;
 pub mod sync;

@@ -23,6 +23,16 @@ pub enum Language {
     Es,
 }
 
+impl Language {
+    /// The BCP 47 tag: `en`, `es`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Es => "es",
+        }
+    }
+}
+
 impl LanguagePreference {
     /// The language to show, given the OS locale (a BCP 47 tag such as `es-MX`, or a POSIX one
     /// such as `es_ES.UTF-8`). Anything that is not Spanish falls back to English.

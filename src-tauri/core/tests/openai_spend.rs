@@ -66,6 +66,31 @@ fn months_hold_their_line_items_largest_first() {
 }
 
 #[test]
+fn months_hold_their_projects_largest_first_and_costs_outside_any_project_apart() {
+    let in_project = |project: Option<&str>, amount: f64| CostLine {
+        project_id: project.map(str::to_string),
+        ..line(datetime!(2026-11-02 00:00 UTC), "gpt-4o, input", amount)
+    };
+    let spend = aggregate(
+        &[
+            in_project(Some("proj_a"), 2.0),
+            in_project(Some("proj_b"), 5.0),
+            in_project(None, 0.5),
+            in_project(Some("proj_a"), 4.0),
+        ],
+        date!(2026 - 11 - 20),
+    );
+    assert_eq!(
+        spend.months[0].projects,
+        vec![
+            ("proj_a".to_string(), 6.0),
+            ("proj_b".to_string(), 5.0),
+            (String::new(), 0.5)
+        ]
+    );
+}
+
+#[test]
 fn the_month_end_estimate_carries_the_full_days_average() {
     // 10 full days of November at $3, and today's partial bucket at $1.
     let mut lines: Vec<CostLine> = (1..=10)
@@ -126,12 +151,14 @@ fn merged_spend_is_one_more_service_and_moves_the_forecast() {
                 month: "2026-11-01".into(),
                 total: 600.0,
                 line_items: vec![("gpt-4o, input".into(), 600.0)],
+                projects: vec![("proj_a".into(), 600.0)],
             },
             // A month the AWS figures do not show is left out.
             purser_core::cost::openai::OpenAiMonth {
                 month: "2025-01-01".into(),
                 total: 9.0,
                 line_items: vec![],
+                projects: vec![],
             },
         ],
         remaining: Some(40.0),

@@ -197,25 +197,37 @@ pub fn render_svg(input: &ChartInput<'_>) -> Result<String, ChartError> {
     Ok(svg)
 }
 
+/// This system's fonts, with the generic "sans-serif" the chart asks for mapped to a sans font
+/// it has (the PNG export and the PDF report both draw the chart's text with them).
+pub fn system_fonts() -> resvg::usvg::fontdb::Database {
+    let mut fonts = resvg::usvg::fontdb::Database::new();
+    fonts.load_system_fonts();
+    if let Some(family) = sans_family(&fonts) {
+        fonts.set_sans_serif_family(family);
+    }
+    fonts
+}
+
+/// The sans family to write with: the first of [`SANS_FONTS`] installed, else any.
+pub fn sans_family(fonts: &resvg::usvg::fontdb::Database) -> Option<String> {
+    let installed: Vec<&str> = fonts
+        .faces()
+        .flat_map(|face| face.families.iter().map(|(name, _)| name.as_str()))
+        .collect();
+    SANS_FONTS
+        .iter()
+        .find(|wanted| installed.contains(wanted))
+        .map(|family| family.to_string())
+        .or_else(|| installed.first().map(|name| name.to_string()))
+}
+
 /// Rasterises an SVG from [`render_svg`] to a PNG of [`PNG_WIDTH`] × [`PNG_HEIGHT`], using the
 /// system's fonts for the text.
 pub fn render_png(svg: &str) -> Result<Vec<u8>, ChartError> {
-    let mut options = resvg::usvg::Options::default();
-    let fonts = options.fontdb_mut();
-    fonts.load_system_fonts();
-    // The SVG asks for the generic "sans-serif"; map it to a sans font this system has.
-    let installed: Vec<String> = fonts
-        .faces()
-        .flat_map(|face| face.families.iter().map(|(name, _)| name.clone()))
-        .collect();
-    if let Some(family) = SANS_FONTS
-        .iter()
-        .find(|wanted| installed.iter().any(|name| name == *wanted))
-    {
-        fonts.set_sans_serif_family(*family);
-    } else if let Some(any) = installed.first() {
-        fonts.set_sans_serif_family(any.clone());
-    }
+    let options = resvg::usvg::Options {
+        fontdb: std::sync::Arc::new(system_fonts()),
+        ..Default::default()
+    };
     let tree = resvg::usvg::Tree::from_str(svg, &options)
         .map_err(|e| ChartError::Raster(e.to_string()))?;
     let mut pixmap = resvg::tiny_skia::Pixmap::new(PNG_WIDTH, PNG_HEIGHT)

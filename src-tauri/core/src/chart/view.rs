@@ -61,6 +61,8 @@ pub enum ExportFormat {
     Png,
     Svg,
     Csv,
+    /// The one-page meeting report (made by the report module, above this one).
+    Pdf,
 }
 
 impl ExportFormat {
@@ -74,6 +76,8 @@ impl ExportFormat {
                 "Exportar el gráfico de costes"
             }
             (ExportFormat::Csv, Language::Es) => "Exportar las cifras de costes",
+            (ExportFormat::Pdf, Language::En) => "Export the meeting report",
+            (ExportFormat::Pdf, Language::Es) => "Exportar el informe para la reunión",
         }
     }
 
@@ -82,6 +86,7 @@ impl ExportFormat {
             ExportFormat::Png => "png",
             ExportFormat::Svg => "svg",
             ExportFormat::Csv => "csv",
+            ExportFormat::Pdf => "pdf",
         }
     }
 }
@@ -214,6 +219,8 @@ impl CostViews {
                 let spend = view.openai.as_ref().and_then(|o| o.spend.as_ref());
                 to_csv(&view.report.series, spend).into_bytes()
             }
+            // The report needs more than the view (the facade gathers it): see `last`.
+            ExportFormat::Pdf => return Err(ViewError::NothingToExport),
         })
     }
 
@@ -223,7 +230,11 @@ impl CostViews {
             .as_ref()
             .and_then(|v| Month::parse(&v.report.current_month))
             .map_or_else(|| "report".into(), |month| month.to_string());
-        format!("purser-cost-{month}.{}", format.extension())
+        let what = match format {
+            ExportFormat::Pdf => "report",
+            _ => "cost",
+        };
+        format!("purser-{what}-{month}.{}", format.extension())
     }
 
     /// Writes an export where the user chose.
@@ -240,6 +251,11 @@ impl CostViews {
                 .map_err(failed)?;
         }
         Ok(())
+    }
+
+    /// The view on screen, if any.
+    pub fn last(&self) -> Option<CostView> {
+        lock(&self.last).clone()
     }
 
     /// When Cost Explorer last answered for the view on screen (RFC 3339).

@@ -156,6 +156,7 @@ fn openai_month(iso: &str, items: &[(&str, f64)]) -> OpenAiMonth {
         month: iso.to_string(),
         total: items.iter().map(|(_, a)| a).sum(),
         line_items: items.iter().map(|(i, a)| (i.to_string(), *a)).collect(),
+        projects: Vec::new(),
     }
 }
 

@@ -24,6 +24,9 @@ pub struct OpenAiMonth {
     pub total: f64,
     /// (line item, amount), largest first.
     pub line_items: Vec<(String, f64)>,
+    /// (project ID, amount), largest first; costs outside any project under "".
+    #[serde(default)]
+    pub projects: Vec<(String, f64)>,
 }
 
 /// OpenAI spend by month, and what is left of this month by the daily average.
@@ -54,6 +57,7 @@ pub fn aggregate(lines: &[CostLine], today: Date) -> OpenAiSpend {
         .first()
         .map_or_else(|| "usd".to_string(), |l| l.currency.clone());
     let mut months: BTreeMap<Month, BTreeMap<String, f64>> = BTreeMap::new();
+    let mut projects: BTreeMap<Month, BTreeMap<String, f64>> = BTreeMap::new();
     let this_month = Month::of(today);
     let today_start = today.midnight().assume_utc().unix_timestamp();
     let mut full_days_cost = 0.0;
@@ -63,6 +67,12 @@ pub fn aggregate(lines: &[CostLine], today: Date) -> OpenAiSpend {
         };
         let item = line.line_item.clone().unwrap_or_else(|| "other".into());
         *months.entry(month).or_default().entry(item).or_default() += line.amount;
+        let project = line.project_id.clone().unwrap_or_default();
+        *projects
+            .entry(month)
+            .or_default()
+            .entry(project)
+            .or_default() += line.amount;
         if month == this_month && line.day_start < today_start {
             full_days_cost += line.amount;
         }
@@ -79,17 +89,23 @@ pub fn aggregate(lines: &[CostLine], today: Date) -> OpenAiSpend {
         months: months
             .into_iter()
             .map(|(month, items)| {
-                let mut line_items: Vec<(String, f64)> = items.into_iter().collect();
-                line_items.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                let line_items = largest_first(items);
                 OpenAiMonth {
                     month: month.iso_start(),
                     total: line_items.iter().map(|(_, amount)| amount).sum(),
                     line_items,
+                    projects: largest_first(projects.remove(&month).unwrap_or_default()),
                 }
             })
             .collect(),
         remaining,
     }
+}
+
+fn largest_first(amounts: BTreeMap<String, f64>) -> Vec<(String, f64)> {
+    let mut amounts: Vec<(String, f64)> = amounts.into_iter().collect();
+    amounts.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    amounts
 }
 
 /// Why OpenAI spend was not added to the figures.

@@ -137,9 +137,14 @@ impl Purser {
     }
 
     /// The chart (PNG or SVG) or its figures (CSV) exactly as on screen, and a file name.
+    /// The PDF is the one-page meeting report.
     pub fn export_cost(&self, format: ExportFormat, theme: Theme) -> Result<Export, AppError> {
+        let bytes = match format {
+            ExportFormat::Pdf => self.meeting_report()?,
+            _ => self.views.export(format, theme, self.language())?,
+        };
         Ok(Export {
-            bytes: self.views.export(format, theme, self.language())?,
+            bytes,
             file_name: self.views.export_file_name(format),
         })
     }

@@ -12,6 +12,7 @@ mod guard;
 mod keys;
 mod openai;
 mod openai_limits;
+mod report;
 
 pub use crate::cost::openai_api::OpenAiProject;
 pub use copy_cost::{CostPreview, TagProblem};
@@ -154,6 +155,8 @@ pub struct Purser {
     guard_locks: crate::guard::RoundLocks,
     /// The Cost Explorer client in use, built once for the same credentials.
     explorer: Mutex<Option<costs::CachedExplorer>>,
+    /// OpenAI project names by ID, as last listed (the report names projects with them).
+    openai_project_names: Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// The guard's key for an app on a target.
@@ -197,6 +200,7 @@ impl Purser {
             guard: Mutex::new(guard),
             guard_locks: crate::guard::RoundLocks::default(),
             explorer: Mutex::new(None),
+            openai_project_names: Mutex::default(),
             credentials,
             costs,
             views: Default::default(),

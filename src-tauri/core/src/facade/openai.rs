@@ -8,6 +8,7 @@ use crate::cost::openai_report::{load_openai_part, openai_failed, OpenAiRead};
 use crate::cost::openai_store::{OpenAiCache, OpenAiPart};
 use crate::error::AppError;
 use crate::secrets::{CheckError, OpenAiEndpoint, SecretKind};
+use crate::sync::lock;
 
 impl Purser {
     /// Where the admin key goes: OpenAI's administration API, or the admin address the user
@@ -54,6 +55,12 @@ impl Purser {
             .openai_admin_key()
             .await?
             .ok_or(CheckError::NotStored(SecretKind::OpenaiAdminKey))?;
-        Ok(list_projects(&self.admin_endpoint(), &key).await?)
+        let projects = list_projects(&self.admin_endpoint(), &key).await?;
+        let names = projects
+            .iter()
+            .filter_map(|p| Some((p.id.clone(), p.name.clone()?)))
+            .collect();
+        *lock(&self.openai_project_names) = names;
+        Ok(projects)
     }
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-pub use values::read_local_offset;
+pub use values::{money, read_local_offset};
 
 const ENGLISH: &str = include_str!("../../../../ui/locales/en.json");
 const SPANISH: &str = include_str!("../../../../ui/locales/es.json");
