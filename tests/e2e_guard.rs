@@ -29,6 +29,7 @@ async fn propose_approve_and_revert_on_the_sandbox() {
     app.type_in("Name", "assistant").await;
     app.type_in("Image", "ghcr.io/acme/assistant:1.0").await;
     app.type_in("Copies (0–100)", "3").await;
+    app.pick_option("Custom").await;
     app.type_in("CPU reserved (e.g. 250m)", "250m").await;
     app.type_in("Memory reserved (e.g. 256Mi)", "512Mi").await;
     app.click_button("Preview changes").await;

@@ -29,6 +29,7 @@ const CHANGES = {
   guard_dismiss_openai: ['activity', 'status'],
   set_openai_cap: ['activity', 'status'],
   revert_openai_cap: ['activity', 'status'],
+  set_guard_prices: ['prices'],
 };
 
 const listeners = new Map();
@@ -168,6 +169,8 @@ export const api = {
   scaleCost: (target, app, replicas) => call('scale_cost', { target, app, replicas }),
   /** What the deploy form would cost. */
   formCost: (target, spec) => call('form_cost', { target, spec }),
+  /** The deploy form's sizes (small, medium, large), each priced per copy per month. */
+  sizePresets: () => call('size_presets'),
   /** Sets the prices a copy is estimated at (USD per vCPU-hour and per GB-hour). */
   setGuardPrices: (target, app, vcpuHour, gbHour) => call('set_guard_prices', { target, app, vcpuHour, gbHour }),
   /** Sets the tag on the app's AWS resources a copy's cost is measured by ('' for none). */

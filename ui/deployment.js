@@ -11,6 +11,7 @@ import { initGuard, showGuard, showFormCost } from './guard.js';
 import { searchable } from './picker.js';
 import { fillForm, addEnvRow, formSpec, showFieldProblems, drawPreview } from './app-form.js';
 import { initAppStatus, watchApp, forgetApp } from './app-status.js';
+import { initSizes, loadSizes, showSizeOf } from './sizes.js';
 
 
 const $ = (id) => document.getElementById(id);
@@ -76,6 +77,8 @@ function showConnected() {
 export function initDeployment() {
   initActivity(contextLabel);
   initGuard(confirmDialog);
+  initSizes();
+  loadSizes();
   showDisconnected();
   $('kube-connect').addEventListener('click', () => connect($('kube-context').value));
   $('kube-context').addEventListener('change', async () => {
@@ -251,7 +254,9 @@ async function loadApps() {
 
 function pickApp(name) {
   const app = apps.find((a) => a.name === name);
-  fillForm(app?.spec ?? { name: '', image: '', replicas: 2, port: 8080, serviceType: 'ClusterIP', env: [] });
+  const spec = app?.spec ?? { name: '', image: '', replicas: 2, port: 8080, serviceType: 'ClusterIP', env: [] };
+  fillForm(spec);
+  showSizeOf(spec);
   $('preview-card').hidden = true;
   if (app) watchApp(app.name);
   else $('rollout-card').hidden = true;

@@ -281,6 +281,25 @@ impl Desktop {
             .unwrap_or_else(|e| panic!("cannot click {label:?}: {e:?}"));
     }
 
+    /// Clicks the choice (a radio button's label) whose text starts with `label`, as a user
+    /// clicks one of several cards, and returns its label element.
+    pub async fn pick_option(&self, label: &str) -> fantoccini::elements::Element {
+        let xpath = format!(
+            "//label[.//input[@type='radio'] and starts-with(normalize-space(.), {})]",
+            xpath_literal(label)
+        );
+        let option = self
+            .visible(&xpath, &format!("a choice labelled {label:?}"))
+            .await;
+        self.scroll_into_view(&option).await;
+        self.until_still(&option).await;
+        option
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot pick {label:?}: {e:?}"));
+        option
+    }
+
     /// Opens the disclosure (`<details>`) whose summary reads `label`, as a user clicks it.
     pub async fn open_disclosure(&self, label: &str) {
         let xpath = format!("//summary[normalize-space(.)={}]", xpath_literal(label));

@@ -41,6 +41,7 @@ purser_commands! {
     guard::guard_check,
     guard::scale_cost,
     guard::form_cost,
+    guard::size_presets,
     app::about_purser,
     guard::set_guard_prices,
     guard::set_guard_cost_tag,

@@ -175,3 +175,9 @@ pub async fn form_cost(
 ) -> Result<CostPreview, AppError> {
     purser.form_cost(&target, &spec).await
 }
+
+/// The sizes the deploy form offers (Small, Medium, Large), each with its price per copy.
+#[tauri::command]
+pub fn size_presets(purser: State<'_, Purser>) -> Vec<purser_core::guard::PricedSize> {
+    purser.size_presets()
+}

@@ -320,6 +320,11 @@ impl Purser {
         self.cost_of_copies(target, from, to, copy_cost).await
     }
 
+    /// The sizes the deploy form offers, each priced per copy per month at the guard's prices.
+    pub fn size_presets(&self) -> Vec<crate::guard::PricedSize> {
+        crate::guard::priced_sizes(lock(&self.guard).prices())
+    }
+
     /// The same for the deploy form: its copies and requests (at the guard's prices) against
     /// what runs now. A form whose copies or requests cannot be read yet is priced as far as
     /// it can be.

@@ -35,7 +35,9 @@ pub use evaluate::{evaluate, Action, Copies, Decision, Inputs, Policy, Range, Re
 pub use notice::{failure, notice};
 pub use openai_lever::Lever;
 pub use openai_round::parts as openai_lever_parts;
-pub use price::{from_requests, from_tagged, CopyCost, Measured, Prices};
+pub use price::{
+    from_requests, from_tagged, priced_sizes, CopyCost, Measured, PricedSize, Prices, Size, SIZES,
+};
 pub use record::{AppRecord, ClusterIdentity, HoldChoice, LastCheck, Proposal, RevertRecord};
 pub use record::{CapProposal, CapRecord, Hold, TaggedFailure, TaggedMonth, UidOf};
 pub use service::{GuardService, Initiator, Ports, RoundLocks, COOLDOWN};

@@ -118,9 +118,130 @@ pub fn from_tagged(measured: Measured) -> Option<CopyCost> {
     })
 }
 
+/// A size the deploy form offers in plain words: its requests and limits as Kubernetes
+/// writes them. Memory requests leave room for Fargate's 256 MB, so each runs on the Fargate
+/// size it is named by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    /// `small`, `medium`, `large`: the window's words are `size.<name>`.
+    pub name: &'static str,
+    pub cpu_request: &'static str,
+    pub cpu_limit: &'static str,
+    pub memory_request: &'static str,
+    pub memory_limit: &'static str,
+}
+
+/// Small, Medium and Large.
+pub const SIZES: [Size; 3] = [
+    Size {
+        name: "small",
+        cpu_request: "250m",
+        cpu_limit: "500m",
+        memory_request: "256Mi",
+        memory_limit: "512Mi",
+    },
+    Size {
+        name: "medium",
+        cpu_request: "500m",
+        cpu_limit: "1",
+        memory_request: "768Mi",
+        memory_limit: "1536Mi",
+    },
+    Size {
+        name: "large",
+        cpu_request: "1",
+        cpu_limit: "2",
+        memory_request: "1792Mi",
+        memory_limit: "3584Mi",
+    },
+];
+
+/// A size with what one copy of it costs a month at the guard's prices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PricedSize {
+    pub name: &'static str,
+    pub cpu_request: &'static str,
+    pub cpu_limit: &'static str,
+    pub memory_request: &'static str,
+    pub memory_limit: &'static str,
+    /// The reservation in plain units: vCPU, and MB (MiB, as people say MB).
+    pub vcpu: f64,
+    pub memory_mb: u32,
+    /// USD per copy per month at `prices` (`None` only if no Fargate size fits).
+    pub monthly: Option<f64>,
+    /// Where the prices come from.
+    pub source: String,
+}
+
+/// Every size, priced at `prices`.
+pub fn priced_sizes(prices: &Prices) -> Vec<PricedSize> {
+    use purser_kubesim::quantity;
+    SIZES
+        .iter()
+        .map(|size| {
+            let cpu = quantity::parse(size.cpu_request).unwrap_or_default();
+            let memory = quantity::parse(size.memory_request).unwrap_or_default();
+            PricedSize {
+                name: size.name,
+                cpu_request: size.cpu_request,
+                cpu_limit: size.cpu_limit,
+                memory_request: size.memory_request,
+                memory_limit: size.memory_limit,
+                vcpu: cpu,
+                memory_mb: (memory / (1024.0 * 1024.0)).round() as u32,
+                monthly: from_requests(cpu, memory, prices).map(|c| c.monthly),
+                source: prices.source.clone(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_size_runs_on_the_fargate_size_it_is_priced_at_and_follows_the_prices() {
+        let sizes = priced_sizes(&Prices::default());
+        let names: Vec<_> = sizes
+            .iter()
+            .map(|s| (s.name, s.vcpu, s.memory_mb))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("small", 0.25, 256),
+                ("medium", 0.5, 768),
+                ("large", 1.0, 1792)
+            ]
+        );
+        // Medium: 0.5 vCPU and 1 GB on Fargate (768 MB + its 256 MB), 730 hours.
+        let medium = sizes[1].monthly.unwrap();
+        assert!((medium - (0.5 * 0.04048 + 1.0 * 0.004445) * 730.0).abs() < 1e-9);
+        assert_eq!(medium.round(), 18.0);
+        for size in &SIZES {
+            let cpu = purser_kubesim::quantity::parse(size.cpu_request).unwrap();
+            let gb =
+                purser_kubesim::quantity::parse(size.memory_request).unwrap() / 1024f64.powi(3);
+            let (vcpu, fargate_gb) = fargate_size(cpu, gb).unwrap();
+            assert_eq!(vcpu, cpu, "{}", size.name);
+            assert_eq!(
+                fargate_gb,
+                gb + FARGATE_OVERHEAD_GB,
+                "{}: no memory paid for unused",
+                size.name
+            );
+        }
+        let doubled = Prices {
+            vcpu_hour: 0.08096,
+            gb_hour: 0.00889,
+            source: "edited".into(),
+        };
+        let edited = priced_sizes(&doubled);
+        assert!((edited[1].monthly.unwrap() - 2.0 * medium).abs() < 1e-9);
+        assert_eq!(edited[1].source, "edited");
+    }
 
     #[test]
     fn fargate_rounds_requests_up_to_a_size_it_offers() {
