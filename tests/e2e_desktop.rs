@@ -1,4 +1,4 @@
-//! Desktop conventions in the real window: the sections open from the keyboard (Ctrl+1…3,
+//! Desktop conventions in the real window: the sections open from the keyboard (Ctrl+0…3,
 //! Ctrl+, for Settings, as the menu bar shows them), the About box tells the version, the
 //! licence and the crates Purser is built from, and the window keeps its size across a restart.
 
@@ -33,6 +33,7 @@ async fn sections_open_with_ctrl_and_a_number() {
         ('3', "Cost & budget"),
         (',', "Settings"),
         ('1', "Credentials"),
+        ('0', "Overview"),
     ] {
         press_ctrl(&app, key).await;
         app.eventually(&format!("Ctrl+{key} to open {heading}"), || async {

@@ -52,11 +52,12 @@ async fn resize(app: &Desktop, width: u32, height: u32) {
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
 }
 
-async fn check_sections(app: &Desktop, labels: [&str; 4], size: &str, lang: &str) -> Vec<String> {
+async fn check_sections(app: &Desktop, labels: [&str; 5], size: &str, lang: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    for (label, slug) in labels
-        .into_iter()
-        .zip(["credentials", "deployment", "cost", "settings"])
+    for (label, slug) in
+        labels
+            .into_iter()
+            .zip(["overview", "credentials", "deployment", "cost", "settings"])
     {
         app.open_section(label).await;
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
@@ -76,12 +77,19 @@ async fn nothing_spills_out_of_its_card_at_the_default_and_the_minimum_size() {
         (
             "C.UTF-8",
             "en",
-            ["Credentials", "Deployment", "Cost & budget", "Settings"],
+            [
+                "Overview",
+                "Credentials",
+                "Deployment",
+                "Cost & budget",
+                "Settings",
+            ],
         ),
         (
             "es_ES.UTF-8",
             "es",
             [
+                "Resumen",
                 "Credenciales",
                 "Despliegue",
                 "Coste y presupuesto",
@@ -89,7 +97,11 @@ async fn nothing_spills_out_of_its_card_at_the_default_and_the_minimum_size() {
             ],
         ),
     ] {
-        let app = Desktop::launch_with(locale, |_| {}).await;
+        // The first-run guide open, so that the overview is laid out with it.
+        let app = Desktop::launch_with(locale, |home| {
+            std::fs::write(desktop::data_dir(home).join("guide.json"), "{}").unwrap();
+        })
+        .await;
         resize(&app, 1100, 720).await;
         // Show the things that were seen to spill: stored keys and a check result.
         app.client
@@ -99,9 +111,9 @@ async fn nothing_spills_out_of_its_card_at_the_default_and_the_minimum_size() {
             )
             .await
             .unwrap();
-        let deployment = labels[1];
+        let deployment = labels[2];
         app.open_section(deployment).await;
-        app.open_section(labels[0]).await;
+        app.open_section(labels[1]).await;
         let check_visible: Value = app
             .client
             .execute(IN_VIEW, vec![serde_json::json!("check-aws")])

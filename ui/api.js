@@ -169,6 +169,10 @@ export const api = {
   scaleCost: (target, app, replicas) => call('scale_cost', { target, app, replicas }),
   /** What the deploy form would cost. */
   formCost: (target, spec) => call('form_cost', { target, spec }),
+  /** The overview: this month, every known app's card, failing keys, the first-run guide. */
+  overview: () => call('overview'),
+  /** The guide: { action: 'skip', step: 'keys' | 'cluster' | 'budget' } | { action: 'close' } | { action: 'resume' }. */
+  guideAct: (action) => call('guide_act', { action }),
   /** The deploy form's sizes (small, medium, large), each priced per copy per month. */
   sizePresets: () => call('size_presets'),
   /** Sets the prices a copy is estimated at (USD per vCPU-hour and per GB-hour). */

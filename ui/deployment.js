@@ -141,6 +141,26 @@ export async function loadDeployment() {
   loadActivity();
 }
 
+/** Opens an app the overview shows: its cluster connected, its namespace chosen, its form
+ *  and rollout shown. */
+export async function openApp({ context, namespace, app }) {
+  await loadDeployment();
+  const select = $('kube-context');
+  if (![...select.options].some((o) => o.value === context)) return;
+  select.value = context;
+  settings = { ...settings, kubeContext: context, kubeNamespace: namespace };
+  if (target?.context !== context) await connect(context);
+  if (target?.namespace !== namespace) {
+    if (!$('kube-namespace').hidden) $('kube-namespace').value = namespace;
+    $('kube-namespace-typed').value = namespace;
+    await chooseNamespace(namespace);
+  }
+  if (apps.some((a) => a.name === app)) {
+    $('app-existing').value = app;
+    pickApp(app);
+  }
+}
+
 async function connect(context) {
   const button = $('kube-connect');
   button.disabled = true;

@@ -9,11 +9,12 @@ import { errorMessage, errorHint } from './messages.js';
 import { initSettings, showSettings } from './settings.js';
 import { initCredentials, loadCredentials, redrawCredentials } from './credentials.js';
 import { initCost, loadCost, showCostSettings } from './cost.js';
-import { initDeployment, loadDeployment, showDeploymentSettings, contextLabel } from './deployment.js';
+import { initDeployment, loadDeployment, showDeploymentSettings, contextLabel, openApp } from './deployment.js';
+import { initOverview, loadOverview } from './overview.js';
 import { initAbout, showAbout } from './about.js';
 import { redrawGuard } from './guard.js';
 
-const sections = ['credentials', 'deployment', 'cost', 'settings'];
+const sections = ['overview', 'credentials', 'deployment', 'cost', 'settings'];
 
 function navButtons() {
   return [...document.querySelectorAll('.nav-item')];
@@ -35,6 +36,7 @@ export function showSection(name, { focus = true } = {}) {
 /** Opens a section as its navigation button does (loading what it shows). */
 function openSection(name) {
   showSection(name);
+  if (name === 'overview') loadOverview();
   if (name === 'cost') loadCost();
   if (name === 'deployment') loadDeployment().catch((error) => renderNotices([error]));
 }
@@ -47,7 +49,7 @@ function initNavigation() {
   // (here too, for when the menu bar does not see the keys first).
   document.addEventListener('keydown', (event) => {
     if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
-    const name = { 1: 'credentials', 2: 'deployment', 3: 'cost', ',': 'settings' }[event.key];
+    const name = { 0: 'overview', 1: 'credentials', 2: 'deployment', 3: 'cost', ',': 'settings' }[event.key];
     if (!name) return;
     event.preventDefault();
     openSection(name);
@@ -132,6 +134,17 @@ async function refreshStatus(status) {
   }
 }
 
+/** Opens `card`'s app in the Deployment screen (connected to its cluster and namespace) or the
+ *  Cost view. */
+async function openAppIn(section, card) {
+  if (section === 'deployment') {
+    showSection('deployment');
+    await openApp(card).catch((error) => renderNotices([error]));
+  } else {
+    openSection('cost');
+  }
+}
+
 async function start() {
   initNavigation();
   initSettings(render);
@@ -140,7 +153,7 @@ async function start() {
   initCost(refreshStatus);
   initDeployment();
   initAbout((error) => renderNotices([error]));
-  showSection('credentials', { focus: false });
+  initOverview(openSection, openAppIn);
   api.onMenu((choice) => {
     if (choice === 'about') showAbout().catch((error) => renderNotices([error]));
     else openSection(choice);
@@ -151,8 +164,12 @@ async function start() {
   try {
     const status = await api.firstStatus();
     render(status);
+    // Once something is set up (or while the first-run guide is open), the overview first.
+    if (status.opensOn === 'overview') openSection('overview');
+    else showSection('credentials', { focus: false });
     await loadCredentials(status.settings);
   } catch (error) {
+    showSection('credentials', { focus: false });
     renderNotices([error]);
   }
   document.body.dataset.ready = 'true';

@@ -1,7 +1,7 @@
 //! The menu bar, as each OS has it: on macOS the app menu (About, Settings…, Services, Hide,
 //! Hide Others, Show All, Quit), Edit (so ⌘C and ⌘V work in fields), View and Window; on
 //! Windows and Linux File (Settings, Quit), View and Help (About). View opens the sections with
-//! Ctrl+1…3 (⌘ on macOS). The words are `ui/locales`' (see `purser_core::words`); a choice goes back
+//! Ctrl+0…3 (⌘ on macOS). The words are `ui/locales`' (see `purser_core::words`); a choice goes back
 //! to the window as the [`MENU_EVENT`] event, whose payload names the section or `about`.
 
 use std::sync::Mutex;
@@ -41,13 +41,15 @@ pub const KEYS: &[(&str, &str)] = &[
     ("selectAll", "menu.selectAll"),
     ("minimize", "menu.minimize"),
     ("zoom", "menu.zoom"),
+    ("overview", "nav.overview"),
     ("credentials", "nav.credentials"),
     ("deployment", "nav.deployment"),
     ("cost", "nav.cost"),
 ];
 
 /// The sections the View menu opens, with their shortcuts.
-const SECTIONS: [(&str, &str); 3] = [
+const SECTIONS: [(&str, &str); 4] = [
+    ("overview", "CmdOrCtrl+0"),
     ("credentials", "CmdOrCtrl+1"),
     ("deployment", "CmdOrCtrl+2"),
     ("cost", "CmdOrCtrl+3"),

@@ -50,8 +50,24 @@ impl Desktop {
     }
 
     /// Starts Purser with the OS locale `os_locale` (e.g. `es_ES.UTF-8`), after `prepare` has
-    /// had a chance to put files in its (empty) folders.
+    /// had a chance to put files in its (empty) folders. As someone who has used it before:
+    /// the first-run guide is closed (see [`Desktop::first_run`]).
     pub async fn launch_with(os_locale: &str, prepare: impl FnOnce(&Path)) -> Desktop {
+        Self::start(os_locale, |home| {
+            let data = data_dir(home);
+            std::fs::create_dir_all(&data).expect("the data folder");
+            std::fs::write(data.join("guide.json"), r#"{"closed": true}"#).expect("guide.json");
+            prepare(home);
+        })
+        .await
+    }
+
+    /// Starts Purser for the very first time: empty folders, nothing set up.
+    pub async fn first_run(os_locale: &str) -> Desktop {
+        Self::start(os_locale, |_| {}).await
+    }
+
+    async fn start(os_locale: &str, prepare: impl FnOnce(&Path)) -> Desktop {
         let turn = ONE_AT_A_TIME.lock().await;
         // Wiped while holding the turn: the app before this one (in this binary) has quit and
         // the next cannot start, so no test sees or removes another's keys.
@@ -482,6 +498,11 @@ pub fn xpath_literal(text: &str) -> String {
 /// Purser's config folder under a test home.
 pub fn config_dir(home: &Path) -> PathBuf {
     home.join("config").join(APP_ID)
+}
+
+/// Purser's data folder under a test's home.
+pub fn data_dir(home: &Path) -> PathBuf {
+    home.join("data").join(APP_ID)
 }
 
 async fn new_session(driver_url: &str) -> Client {

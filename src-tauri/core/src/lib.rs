@@ -15,6 +15,7 @@ pub mod cost;
 pub mod error;
 pub mod files;
 pub mod guard;
+pub mod guide;
 pub mod locale;
 pub mod month;
 pub mod report;
@@ -32,6 +33,7 @@ pub use error::{AppError, FieldProblem};
 #[cfg(any(test, feature = "testing"))]
 pub use facade::guard_examples;
 pub use facade::{
-    AppDirs, AppStatus, AwsEndpoints, Backends, CostPreview, Export, GuardView, OpenAiLimits,
-    OpenAiProject, ProposalView, Purser, Revertible, TagProblem,
+    AppDirs, AppGlance, AppStatus, AwsEndpoints, Backends, CostPreview, Export, FailingKey,
+    GuardView, MonthGlance, OpenAiLimits, OpenAiProject, Overview, ProposalView, Purser,
+    Revertible, RolloutGlance, TagProblem,
 };

@@ -44,3 +44,20 @@ pub fn dismiss_notice(purser: State<'_, Purser>, code: String) -> AppStatus {
 pub fn about_purser() -> About {
     purser_core::about::about()
 }
+
+/// The overview the window opens on: this month, every known app, failing keys, the guide.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn overview(purser: State<'_, Purser>) -> Result<purser_core::Overview, AppError> {
+    Ok(purser.overview().await)
+}
+
+/// Skips a step of the first-run guide, closes it, or opens it again.
+#[tauri::command]
+#[tracing::instrument(skip(purser))]
+pub async fn guide_act(
+    purser: State<'_, Purser>,
+    action: purser_core::guide::GuideAction,
+) -> Result<purser_core::guide::GuideView, AppError> {
+    Ok(purser.guide_act(action).await)
+}

@@ -7,6 +7,8 @@ purser_commands! {
     app::app_status,
     app::update_settings,
     app::dismiss_notice,
+    app::overview,
+    app::guide_act,
     credentials::credentials_overview,
     credentials::store_secret,
     credentials::delete_secret,

@@ -302,15 +302,37 @@ impl ClusterService {
             .collect())
     }
 
-    /// The app's rollout status now.
+    /// The app's rollout status now, on the connected cluster.
     pub async fn status(&self, target: &Target, app: &str) -> Result<RolloutStatus, ClusterError> {
         self.within(async {
             let connection = self.connected(target).await?;
-            rollout::snapshot(connection.client(), &target.namespace, app)
-                .await
-                .map_err(Self::classify(&connection, &target.namespace))
+            Self::snapshot(&connection, target, app).await
         })
         .await
+    }
+
+    /// The app's rollout status now on the cluster `target` names, connected or not (the
+    /// overview shows apps on several clusters).
+    pub async fn status_on(
+        &self,
+        target: &Target,
+        app: &str,
+    ) -> Result<RolloutStatus, ClusterError> {
+        self.within(async {
+            let connection = self.connection(&target.context).await?;
+            Self::snapshot(&connection, target, app).await
+        })
+        .await
+    }
+
+    async fn snapshot(
+        connection: &Connection,
+        target: &Target,
+        app: &str,
+    ) -> Result<RolloutStatus, ClusterError> {
+        rollout::snapshot(connection.client(), &target.namespace, app)
+            .await
+            .map_err(Self::classify(connection, &target.namespace))
     }
 }
 

@@ -12,6 +12,7 @@ mod guard;
 mod keys;
 mod openai;
 mod openai_limits;
+mod overview;
 mod report;
 
 pub use crate::cost::openai_api::OpenAiProject;
@@ -21,6 +22,7 @@ pub use costs::Export;
 pub use guard::examples as guard_examples;
 pub use guard::{GuardView, ProposalView, Revertible};
 pub use openai_limits::OpenAiLimits;
+pub use overview::{AppGlance, FailingKey, MonthGlance, Overview, RolloutGlance};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -124,6 +126,9 @@ pub struct AppStatus {
     pub last_cost_refresh: Option<String>,
     /// Things the user must be told about, e.g. a settings file that was set aside.
     pub notices: Vec<AppError>,
+    /// The section the window opens on: `overview` once something is set up or while the
+    /// first-run guide is open, else `credentials`.
+    pub opens_on: &'static str,
 }
 
 /// The core, as the window (or a test) uses it. Locks guard only what mutates.
@@ -155,6 +160,8 @@ pub struct Purser {
     guard_locks: crate::guard::RoundLocks,
     /// The Cost Explorer client in use, built once for the same credentials.
     explorer: Mutex<Option<costs::CachedExplorer>>,
+    /// The first-run guide's state.
+    guide: crate::guide::Guide,
     /// OpenAI project names by ID, as last listed (the report names projects with them).
     openai_project_names: Mutex<std::collections::HashMap<String, String>>,
 }
@@ -201,6 +208,7 @@ impl Purser {
             guard_locks: crate::guard::RoundLocks::default(),
             explorer: Mutex::new(None),
             openai_project_names: Mutex::default(),
+            guide: crate::guide::Guide::load(&dirs.data),
             credentials,
             costs,
             views: Default::default(),
@@ -252,6 +260,7 @@ impl Purser {
             aws_identity: self.credentials.aws_identity(),
             last_cost_refresh: self.views.last_refresh(),
             notices: lock(&self.notices).clone(),
+            opens_on: self.opens_on(),
         }
     }
 

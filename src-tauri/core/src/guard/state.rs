@@ -282,6 +282,15 @@ impl GuardState {
         })
     }
 
+    /// Every app the guard has a record of, whatever its policy.
+    pub fn apps(&self) -> Vec<AppKey> {
+        self.file
+            .apps
+            .keys()
+            .filter_map(|k| AppKey::parse(k))
+            .collect()
+    }
+
     /// Every app whose policy is not off.
     pub fn guarded(&self) -> Vec<(AppKey, AppRecord)> {
         self.file

@@ -315,6 +315,11 @@ impl Credentials {
         lock(&self.records).aws_identity.clone()
     }
 
+    /// The last checks of each service (no keychain access).
+    pub fn check_records(&self) -> CheckRecords {
+        self.records()
+    }
+
     fn records(&self) -> CheckRecords {
         lock(&self.records).clone()
     }
