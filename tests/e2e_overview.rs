@@ -188,6 +188,18 @@ async fn three_apps_on_two_contexts_each_with_its_state() {
         }
     })
     .await;
+    // It runs without CPU or memory settings: the form keeps that (Custom), it does not
+    // quietly give it a size.
+    let size = app
+        .client
+        .execute(
+            "return document.querySelector('input[name=\"app-size\"]:checked')?.value ?? ''",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(size.as_str(), Some("custom"));
+    assert_eq!(app.text_of("size-total").await, "");
     app.quit().await;
 }
 

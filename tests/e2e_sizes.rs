@@ -11,29 +11,22 @@ use purser_test_support::kube::Cluster;
 
 const KEY: &str = "fake-key-E2ESIZES-1a2b";
 
-/// The visible text of the choice whose label starts with `name`: its title and its small
-/// print, as "title | small print".
+/// The text of the choice whose label starts with `name`: its title and its small print, as
+/// "title | small print" (read in one go: the choices are redrawn when prices change).
 async fn option_text(app: &Desktop, name: &str) -> String {
-    let xpath =
-        format!("//label[.//input[@type='radio'] and starts-with(normalize-space(.), '{name}')]");
-    let label = app
+    let found = app
         .client
-        .find(fantoccini::Locator::XPath(&xpath))
+        .execute(
+            "const label = [...document.querySelectorAll('label.size-option')]
+               .find((l) => l.textContent.trim().startsWith(arguments[0]));
+             return label
+               ? label.querySelector('.size-name').textContent + ' | ' + label.querySelector('small').textContent
+               : '';",
+            vec![serde_json::json!(name)],
+        )
         .await
-        .unwrap_or_else(|e| panic!("no {name} choice: {e}"));
-    let part = |css: &'static str| {
-        let label = label.clone();
-        async move {
-            label
-                .find(fantoccini::Locator::Css(css))
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    format!("{} | {}", part(".size-name").await, part("small").await)
+        .unwrap_or_else(|e| panic!("the {name} choice cannot be read: {e}"));
+    found.as_str().unwrap_or_default().to_string()
 }
 
 // Long: one scenario, told step by step in the order it happens.

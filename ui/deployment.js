@@ -11,7 +11,7 @@ import { initGuard, showGuard, showFormCost } from './guard.js';
 import { searchable } from './picker.js';
 import { fillForm, addEnvRow, formSpec, showFieldProblems, drawPreview } from './app-form.js';
 import { initAppStatus, watchApp, forgetApp } from './app-status.js';
-import { initSizes, loadSizes, showSizeOf } from './sizes.js';
+import { initSizes, loadSizes, showSizeOf, showSizeProblems } from './sizes.js';
 
 
 const $ = (id) => document.getElementById(id);
@@ -276,7 +276,7 @@ function pickApp(name) {
   const app = apps.find((a) => a.name === name);
   const spec = app?.spec ?? { name: '', image: '', replicas: 2, port: 8080, serviceType: 'ClusterIP', env: [] };
   fillForm(spec);
-  showSizeOf(spec);
+  showSizeOf(spec, !app);
   $('preview-card').hidden = true;
   if (app) watchApp(app.name);
   else $('rollout-card').hidden = true;
@@ -320,6 +320,7 @@ async function preview() {
   } catch (error) {
     $('preview-card').hidden = true;
     showFieldProblems(error.fields);
+    showSizeProblems(error.fields);
     showError(error);
   } finally {
     button.disabled = false;

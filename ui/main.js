@@ -10,7 +10,8 @@ import { initSettings, showSettings } from './settings.js';
 import { initCredentials, loadCredentials, redrawCredentials } from './credentials.js';
 import { initCost, loadCost, showCostSettings } from './cost.js';
 import { initDeployment, loadDeployment, showDeploymentSettings, contextLabel, openApp } from './deployment.js';
-import { initOverview, loadOverview } from './overview.js';
+import { initOverview, loadOverview, redrawOverview } from './overview.js';
+import { redrawSizes } from './sizes.js';
 import { initAbout, showAbout } from './about.js';
 import { redrawGuard } from './guard.js';
 
@@ -123,6 +124,8 @@ export function render(status) {
   redrawCredentials(status.settings);
   showCostSettings(status.settings);
   showDeploymentSettings(status.settings);
+  redrawSizes();
+  redrawOverview();
 }
 
 /** Redraws the shell with `status`, or fetches it first. */

@@ -32,23 +32,43 @@ export function initOverview(openSection, openAppIn) {
     if (!document.querySelector('[data-panel="overview"]').hidden) loadOverview();
   }, REFRESH_MS);
   $('guide-resume').addEventListener('click', async () => {
+    shown = '';
     drawGuide(await api.guideAct({ action: 'resume' }));
     $('h-guide').focus();
   });
 }
 
 /** Reads and draws the overview. */
+let loading = false;
+let last = null;
+
+/** The overview on screen again, in the language in use. */
+export function redrawOverview() {
+  if (last) draw(last);
+}
+
+/** What is on screen, so a read that finds nothing new redraws nothing (a screen reader would
+ *  read the alerts again). */
+let shown = '';
+
 export async function loadOverview() {
+  if (loading) return;
+  loading = true;
   const button = $('overview-refresh');
   button.disabled = true;
   try {
-    draw(await api.overview());
+    const overview = await api.overview();
+    const signature = JSON.stringify(overview);
+    if (signature !== shown) draw(overview);
+    shown = signature;
+    last = overview;
     $('overview-error').hidden = true;
   } catch (error) {
     $('overview-error').hidden = false;
     $('overview-error').textContent = describe(error);
   } finally {
     button.disabled = false;
+    loading = false;
   }
 }
 
@@ -84,7 +104,10 @@ function drawGuide(guide) {
       go.addEventListener('click', () => open(STEP_SECTION[step.step]));
       const skip = el('button', { type: 'button', textContent: t('guide.skip') });
       skip.setAttribute('aria-label', render('guide.skipStep', { step: t(`guide.${step.step}`) }));
-      skip.addEventListener('click', async () => drawGuide(await api.guideAct({ action: 'skip', step: step.step })));
+      skip.addEventListener('click', async () => {
+        shown = '';
+        drawGuide(await api.guideAct({ action: 'skip', step: step.step }));
+      });
       item.append(el('div', { className: 'row actions' }, go, skip));
     }
     return item;
@@ -140,7 +163,7 @@ function drawKeys(failing) {
 function copiesText(card) {
   if (card.unreachable) return render('overview.unreachable', { why: describe(card.unreachable) });
   const r = card.rollout;
-  return tn(`rollout.${r.phase}`, r.desired, { ready: r.ready, desired: r.desired, updated: r.ready });
+  return tn(`rollout.${r.phase}`, r.desired, { ready: r.ready, desired: r.desired, updated: r.updated });
 }
 
 function appCard(card) {

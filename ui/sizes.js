@@ -15,6 +15,10 @@ const INPUT = {
 };
 
 let sizes = [];
+/** The size chosen: a size's name or 'custom'; `null` while a new app waits for the sizes. */
+let chosen = null;
+/** What the choices show now, so a redraw with nothing new leaves them (and focus) alone. */
+let drawn = '';
 
 export function initSizes() {
   $('app-replicas').addEventListener('input', showTotal);
@@ -22,20 +26,24 @@ export function initSizes() {
   onChanged('prices', loadSizes);
 }
 
-/** Reads the sizes and their prices, and draws them keeping the choice. */
+/** Reads the sizes and their prices. The form starts as a new app: Small, once known. */
 export async function loadSizes() {
-  const before = chosen();
   try {
     sizes = await api.sizePresets();
   } catch {
     sizes = [];
   }
-  drawSizes(before ?? 'custom');
-  if (!before) showSizeOf(Object.fromEntries(FIELDS.map((field) => [field, $(INPUT[field]).value])));
+  if (chosen === null) showSizeOf(currentFields(), true);
+  else drawSizes();
 }
 
-function chosen() {
-  return document.querySelector('input[name="app-size"]:checked')?.value ?? null;
+/** The choices again, in the language in use. */
+export function redrawSizes() {
+  drawSizes();
+}
+
+function currentFields() {
+  return Object.fromEntries(FIELDS.map((field) => [field, $(INPUT[field]).value]));
 }
 
 /** "0.5 vCPU, 768 MB reserved", as the language writes the numbers. */
@@ -44,34 +52,41 @@ function detail(size) {
   return render('size.detail', { vcpu, mb: size.memoryMb.toLocaleString(language()) });
 }
 
-function option(value, name, price, small) {
+/** Each choice's value, title and small print. */
+function choices() {
+  const list = sizes.map((size) => [
+    size.name,
+    size.monthly == null
+      ? t(`size.${size.name}`)
+      : `${t(`size.${size.name}`)} · ${render('size.price', { cost: size.monthly, currency: 'USD' })}`,
+    detail(size),
+  ]);
+  list.push(['custom', t('size.custom'), t('size.customDetail')]);
+  return list;
+}
+
+function option([value, title, small]) {
   const label = document.createElement('label');
   label.className = 'size-option';
   const input = Object.assign(document.createElement('input'), { type: 'radio', name: 'app-size', value });
   input.addEventListener('change', () => choose(value));
-  const title = Object.assign(document.createElement('span'), { className: 'size-name', textContent: price ? `${name} · ${price}` : name });
+  const name = Object.assign(document.createElement('span'), { className: 'size-name', textContent: title });
   const note = Object.assign(document.createElement('small'), { textContent: small });
-  label.append(input, title, note);
+  label.append(input, name, note);
   return label;
 }
 
-function drawSizes(selected) {
-  const options = sizes.map((size) => option(
-    size.name,
-    t(`size.${size.name}`),
-    size.monthly == null ? '' : render('size.price', { cost: size.monthly, currency: 'USD' }),
-    detail(size),
-  ));
-  options.push(option('custom', t('size.custom'), '', t('size.customDetail')));
-  $('size-options').replaceChildren(...options);
-  select(selected);
-}
-
-function select(value) {
-  const input = document.querySelector(`input[name="app-size"][value="${value}"]`)
-    ?? document.querySelector('input[name="app-size"][value="custom"]');
-  input.checked = true;
-  $('size-custom').hidden = input.value !== 'custom';
+function drawSizes() {
+  const list = choices();
+  const signature = JSON.stringify(list);
+  if (signature !== drawn) {
+    $('size-options').replaceChildren(...list.map(option));
+    drawn = signature;
+  }
+  const value = chosen ?? 'custom';
+  const input = document.querySelector(`input[name="app-size"][value="${value}"]`);
+  if (input) input.checked = true;
+  $('size-custom').hidden = value !== 'custom';
   showTotal();
 }
 
@@ -79,24 +94,34 @@ function select(value) {
 function choose(value) {
   const size = sizes.find((s) => s.name === value);
   if (size) for (const field of FIELDS) $(INPUT[field]).value = size[field];
-  select(value);
+  chosen = value;
+  drawSizes();
 }
 
-/** After the form is filled from an app: the size its fields are, else Custom; a new app
- *  (no CPU or memory yet) starts Small. */
-export function showSizeOf(spec) {
+/** After the form is filled: the size its fields are, else Custom. A new app with no CPU or
+ *  memory yet starts Small; an existing app keeps what it runs with. */
+export function showSizeOf(spec, isNew) {
   const typed = FIELDS.some((field) => (spec[field] ?? '') !== '');
-  if (!typed && sizes.length) {
-    choose(sizes[0].name);
+  if (isNew && !typed) {
+    if (sizes.length) choose(sizes[0].name);
+    else chosen = null;
     return;
   }
   const same = sizes.find((size) => FIELDS.every((field) => (spec[field] ?? '') === size[field]));
-  select(same?.name ?? 'custom');
+  chosen = same?.name ?? 'custom';
+  drawSizes();
+}
+
+/** A problem with the CPU or memory: Custom shows those fields, so it can be seen. */
+export function showSizeProblems(problems = []) {
+  if (!problems.some((p) => FIELDS.includes(p.field))) return;
+  chosen = 'custom';
+  drawSizes();
 }
 
 /** "3 copies ≈ $54 a month" for a size; nothing for Custom (the preview prices it). */
 function showTotal() {
-  const size = sizes.find((s) => s.name === chosen());
+  const size = sizes.find((s) => s.name === chosen);
   const copies = Number($('app-replicas').value);
   const box = $('size-total');
   if (!size || size.monthly == null || !Number.isInteger(copies) || copies < 0) {
@@ -105,4 +130,3 @@ function showTotal() {
   }
   box.textContent = render('size.total', { count: copies, cost: size.monthly * copies, currency: 'USD' });
 }
-

@@ -113,6 +113,11 @@ impl Guide {
         }
     }
 
+    /// Whether the user closed it.
+    pub fn closed(&self) -> bool {
+        lock(&self.file).closed
+    }
+
     /// The guide for what is set up now.
     pub fn view(&self, setup: Setup) -> GuideView {
         let file = lock(&self.file);

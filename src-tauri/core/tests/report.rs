@@ -198,6 +198,32 @@ fn field<'a>(info: &'a str, name: &str) -> &'a str {
         .map_or("", str::trim)
 }
 
+/// The largest report — 14 months, three apps with long names, more guard lines than it
+/// lists — leaves out nothing of its page.
+fn assert_everything_fits(view: &CostView) {
+    let names =
+        std::collections::HashMap::from([("proj_web".to_string(), "Storefront".to_string())]);
+    let dir = tempfile::tempdir().unwrap();
+    write_audit(dir.path());
+    let actions = AuditLog::new(dir.path()).recent(100).unwrap();
+    let apps = (0..3)
+        .map(|n| format!("assistant-with-a-long-name-{n} (arn-prod-cluster-{n} / shop)"))
+        .collect();
+    let input = purser_core::report::ReportInput {
+        view,
+        language: Language::Es,
+        paper: purser_core::report::Paper::Letter,
+        now: NOW,
+        account_end: Some("9012".into()),
+        apps,
+        project_names: &names,
+        guard_actions: actions,
+        version: "0.1.0",
+    };
+    let report = purser_core::report::build(&input).unwrap();
+    assert_eq!(report.lines_left_out, 0, "the page holds everything");
+}
+
 fn assert_no_secret(bytes: &[u8], text: &str) {
     for canary in [ADMIN_KEY, APP_KEY, "canary"] {
         assert!(!text.contains(canary), "{canary} in the report's text");
@@ -270,6 +296,7 @@ async fn the_english_report_is_one_letter_page_with_every_figure_to_the_cent() {
         "{text}"
     );
     assert_eq!(view.months.len(), 14, "13 months of history and this one");
+    assert_everything_fits(&view);
     assert!(
         !text.contains("automatic"),
         "a setting is not an action:\n{text}"
@@ -306,7 +333,7 @@ async fn the_spanish_report_is_one_a4_page_in_spanish() {
         text.contains("Guardián: reducción · assistant · correcto"),
         "{text}"
     );
-    assert!(text.contains("10 diciembre"), "{text}");
+    assert!(text.contains("10 de diciembre"), "{text}");
     assert!(!text.contains("Cost report"), "no English title:\n{text}");
     assert_no_secret(&bytes, &text);
 }

@@ -14,8 +14,12 @@ use super::{CostSeries, Forecast};
 use crate::month::Month;
 use crate::words::Phrase;
 
-/// Moves smaller than this (in cents) are not named: they are noise, not news.
+/// Moves smaller than this (in cents) are not named, and a total that moved less reads as the
+/// same: they are noise, not news.
 const SMALLEST_MOVE_CENTS: i64 = 100;
+/// Full days of the month before month-to-date is compared: Cost Explorer's figures lag up
+/// to a day, so the first day's would read as a fall of almost everything.
+const FIRST_DAYS: u8 = 2;
 /// How many movers a sentence names.
 const MOVERS: usize = 3;
 
@@ -49,8 +53,8 @@ pub struct MonthChange {
     pub currency: String,
     /// Full days of this month that have passed (0 on its first day).
     pub days: u8,
-    /// Month-to-date against the same days of last month; `None` on the month's first day or
-    /// with no figures for last month.
+    /// Month-to-date against the same days of last month; `None` in the month's first
+    /// [`FIRST_DAYS`] days or with no figures for last month.
     pub so_far: Option<Comparison>,
     /// The month-end forecast against last month's total; `None` without both.
     pub forecast: Option<Comparison>,
@@ -115,7 +119,7 @@ pub fn month_change(
     let then = lines(series, openai, previous);
     let now_total = cents(now.values().sum());
     let then_total = cents(then.values().sum());
-    let so_far = (has_previous && days > 0).then(|| Comparison {
+    let so_far = (has_previous && days >= FIRST_DAYS).then(|| Comparison {
         now_cents: now_total,
         then_cents: cents(then.values().sum::<f64>() * share),
     });
@@ -180,11 +184,11 @@ fn percent(comparison: Comparison) -> Option<i64> {
     })
 }
 
-/// The direction of a move, as the last part of its key.
+/// The direction of a move, as the last part of its key (less than a dollar is the same).
 fn direction(delta: i64) -> &'static str {
     match delta {
-        d if d > 0 => "up",
-        d if d < 0 => "down",
+        d if d >= SMALLEST_MOVE_CENTS => "up",
+        d if d <= -SMALLEST_MOVE_CENTS => "down",
         _ => "same",
     }
 }
@@ -221,14 +225,19 @@ impl MonthChange {
         what: &str,
     ) -> Phrase {
         let delta = comparison.now_cents - comparison.then_cents;
-        let key = match (what, direction(delta), percent(comparison)) {
-            ("soFar", _, None) => "costChange.soFarNothingBefore",
-            ("soFar", "up", _) => "costChange.soFarUp",
-            ("soFar", "down", _) => "costChange.soFarDown",
-            ("soFar", _, _) => "costChange.soFarSame",
-            (_, _, None) => "costChange.forecastNothingBefore",
-            (_, "up", _) => "costChange.forecastUp",
-            (_, "down", _) => "costChange.forecastDown",
+        // As many days have passed as last month had: it is compared with all of it.
+        let all = i64::from(self.days) >= days_in(self.month.plus(-1));
+        let key = match (what, direction(delta), percent(comparison), all) {
+            ("soFar", _, None, _) => "costChange.soFarNothingBefore",
+            ("soFar", "up", _, false) => "costChange.soFarUp",
+            ("soFar", "down", _, false) => "costChange.soFarDown",
+            ("soFar", _, _, false) => "costChange.soFarSame",
+            ("soFar", "up", _, true) => "costChange.soFarUpAll",
+            ("soFar", "down", _, true) => "costChange.soFarDownAll",
+            ("soFar", _, _, true) => "costChange.soFarSameAll",
+            (_, _, None, _) => "costChange.forecastNothingBefore",
+            (_, "up", _, _) => "costChange.forecastUp",
+            (_, "down", _, _) => "costChange.forecastDown",
             _ => "costChange.forecastSame",
         };
         let mut phrase = named(key)

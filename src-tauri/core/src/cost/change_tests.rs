@@ -216,6 +216,28 @@ fn openai_alone_is_told_by_its_line_items() {
 }
 
 #[test]
+fn less_than_a_dollar_either_way_is_the_same_and_the_second_day_is_not_yet_compared() {
+    let costs = series(vec![
+        month("2026-11-01", &[(EC2, 300.0)]),
+        month("2026-12-01", &[(EC2, 100.4)]),
+    ]);
+    // December 11th: 10 days of November's 30 are $100; 40 cents more is no news.
+    let change = month_change(&costs, None, None, date!(2026 - 12 - 11));
+    assert!(change.movers.is_empty());
+    assert_eq!(
+        said(&change, Language::En),
+        ["The same as the first 10 days of November (at its daily average)"]
+    );
+    // December 2nd: one full day, whose figures Cost Explorer may not have yet.
+    let change = month_change(&costs, None, None, date!(2026 - 12 - 02));
+    assert_eq!(change.so_far, None);
+    assert_eq!(
+        said(&change, Language::En),
+        ["The month has just begun: there is nothing of December to compare yet"]
+    );
+}
+
+#[test]
 fn the_first_day_of_a_month_compares_only_the_forecast() {
     let costs = series(vec![
         month("2026-11-01", &[(EC2, 3000.0)]),
@@ -255,10 +277,7 @@ fn a_longer_month_than_the_last_is_compared_with_all_of_it_at_most() {
             then_cents: 28_000
         })
     );
-    assert_eq!(
-        said(&change, Language::En),
-        ["The same as the first 30 days of February (at its daily average)"]
-    );
+    assert_eq!(said(&change, Language::En), ["The same as all of February"]);
 }
 
 #[test]
@@ -267,7 +286,7 @@ fn nothing_spent_last_month_is_said_without_a_percent() {
         month("2026-11-01", &[]),
         month("2026-12-01", &[(EC2, 120.0)]),
     ]);
-    let change = month_change(&costs, Some(&forecast(80.0)), None, date!(2026 - 12 - 02));
+    let change = month_change(&costs, Some(&forecast(80.0)), None, date!(2026 - 12 - 03));
     assert_eq!(
         said(&change, Language::En),
         [

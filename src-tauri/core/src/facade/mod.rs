@@ -207,7 +207,7 @@ impl Purser {
             guard: Mutex::new(guard),
             guard_locks: crate::guard::RoundLocks::default(),
             explorer: Mutex::new(None),
-            openai_project_names: Mutex::default(),
+            openai_project_names: Mutex::new(openai::project_names(&dirs.cache)),
             guide: crate::guide::Guide::load(&dirs.data),
             credentials,
             costs,

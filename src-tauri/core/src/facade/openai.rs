@@ -2,11 +2,15 @@
 //! and its cache policy are `cost::openai_report`'s), and the projects the key can see, so the
 //! spend can be one app's.
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use super::Purser;
 use crate::cost::openai_api::{list_projects, OpenAiProject};
 use crate::cost::openai_report::{load_openai_part, openai_failed, OpenAiRead};
 use crate::cost::openai_store::{OpenAiCache, OpenAiPart};
 use crate::error::AppError;
+use crate::files::write_atomic;
 use crate::secrets::{CheckError, OpenAiEndpoint, SecretKind};
 use crate::sync::lock;
 
@@ -56,11 +60,29 @@ impl Purser {
             .await?
             .ok_or(CheckError::NotStored(SecretKind::OpenaiAdminKey))?;
         let projects = list_projects(&self.admin_endpoint(), &key).await?;
-        let names = projects
+        let names: HashMap<String, String> = projects
             .iter()
             .filter_map(|p| Some((p.id.clone(), p.name.clone()?)))
             .collect();
+        // Kept for the report, which names projects without asking OpenAI again.
+        let saved = serde_json::to_vec(&names)
+            .map_err(std::io::Error::other)
+            .and_then(|json| write_atomic(&self.dirs.cache.join(PROJECT_NAMES), &json));
+        if let Err(error) = saved {
+            tracing::warn!(%error, "the OpenAI projects' names could not be kept");
+        }
         *lock(&self.openai_project_names) = names;
         Ok(projects)
     }
+}
+
+/// The OpenAI projects' names as last listed, in the cache folder (not secrets).
+const PROJECT_NAMES: &str = "openai-project-names.json";
+
+/// The projects' names kept in `cache` (none when never listed).
+pub(super) fn project_names(cache: &Path) -> HashMap<String, String> {
+    std::fs::read(cache.join(PROJECT_NAMES))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
 }

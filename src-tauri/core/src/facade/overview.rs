@@ -46,6 +46,8 @@ pub struct RolloutGlance {
     pub phase: Phase,
     pub desired: i32,
     pub ready: i32,
+    /// Copies on the current version.
+    pub updated: i32,
 }
 
 /// One app's card.
@@ -98,6 +100,7 @@ fn glance(status: &crate::cluster::RolloutStatus) -> RolloutGlance {
         phase: status.phase,
         desired: status.desired,
         ready: status.ready,
+        updated: status.updated,
     }
 }
 
@@ -110,8 +113,15 @@ impl Purser {
         };
         let keys = self.known_apps();
         let apps = futures::future::join_all(keys.iter().map(|key| self.app_glance(key))).await;
+        // The keychain is read only while the guide is shown: the overview reads itself
+        // every 15 s, and a closed guide needs no more than the quick look.
+        let setup = if self.guide.closed() {
+            self.quick_setup()
+        } else {
+            self.setup().await
+        };
         Overview {
-            guide: self.guide.view(self.setup().await),
+            guide: self.guide.view(setup),
             month,
             month_error,
             apps,
@@ -128,19 +138,24 @@ impl Purser {
     /// The section the window opens on. Decided without the keychain (the window must not
     /// wait for it): a key counts as set up once it was checked.
     pub(super) fn opens_on(&self) -> &'static str {
+        let setup = self.quick_setup();
+        if setup.any() || self.guide.view(setup).open {
+            "overview"
+        } else {
+            "credentials"
+        }
+    }
+
+    /// What is set up, without the keychain: a key counts once it was checked.
+    fn quick_setup(&self) -> Setup {
         let settings = self.settings();
         let checks = self.credentials.check_records();
-        let setup = Setup {
+        Setup {
             keys: checks.openai.is_some()
                 || checks.aws.is_some()
                 || (settings.aws_source == AwsSource::Profile && settings.aws_profile.is_some()),
             cluster: settings.kube_context.is_some(),
             budget: settings.budget_amount.is_some(),
-        };
-        if setup.any() || self.guide.view(setup).open {
-            "overview"
-        } else {
-            "credentials"
         }
     }
 

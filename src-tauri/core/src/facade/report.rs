@@ -22,6 +22,19 @@ fn reported(action: &str) -> bool {
 /// How far back the audit log is read for this month's actions.
 const AUDIT_LINES: usize = 1000;
 
+/// A context as the report names it: an EKS context's ARN by its cluster's name (the ARN
+/// holds the account number, which the report shows only by its last digits), the sandbox
+/// as the window names it.
+fn cluster_name(language: crate::locale::Language, context: &str) -> String {
+    if context == crate::cluster::SANDBOX_CONTEXT {
+        return crate::words::word(language, "deployment.sandboxOption");
+    }
+    match context.strip_prefix("arn:") {
+        Some(arn) => arn.rsplit('/').next().unwrap_or(arn).to_string(),
+        None => context.to_string(),
+    }
+}
+
 /// The last four characters of an account number.
 fn last_four(account: &str) -> Option<String> {
     let chars: Vec<char> = account.chars().collect();
@@ -48,10 +61,14 @@ impl Purser {
             .filter(|e| e.time.starts_with(&this_month))
             .filter(|e| reported(&e.action))
             .collect();
+        let language = self.language();
         let apps = lock(&self.guard)
             .guarded()
             .into_iter()
-            .map(|(key, _)| format!("{} ({} / {})", key.app, key.context, key.namespace))
+            .map(|(key, _)| {
+                let cluster = cluster_name(language, &key.context);
+                format!("{} ({cluster} / {})", key.app, key.namespace)
+            })
             .collect();
         let account_end = match view.report.origin {
             DataOrigin::Aws => self
@@ -63,7 +80,7 @@ impl Purser {
         let project_names = lock(&self.openai_project_names).clone();
         let input = ReportInput {
             view: &view,
-            language: self.language(),
+            language,
             paper: Paper::of_locale(self.os_locale.as_deref()),
             now,
             account_end,
@@ -72,12 +89,28 @@ impl Purser {
             guard_actions,
             version: env!("CARGO_PKG_VERSION"),
         };
-        Ok(build(&input)?)
+        let report = build(&input)?;
+        if report.lines_left_out > 0 {
+            tracing::warn!(lines = report.lines_left_out, "the report's page was full");
+        }
+        Ok(report.pdf)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_eks_context_is_named_by_its_cluster_never_its_account() {
+        use crate::locale::Language;
+        let arn = "arn:aws:eks:eu-west-1:123456789012:cluster/prod";
+        assert_eq!(super::cluster_name(Language::En, arn), "prod");
+        assert_eq!(super::cluster_name(Language::En, "staging"), "staging");
+        assert_eq!(
+            super::cluster_name(Language::Es, "purser-sandbox"),
+            "simulación en este ordenador"
+        );
+    }
+
     #[test]
     fn only_the_last_four_of_an_account_are_kept() {
         assert_eq!(super::last_four("123456789012").as_deref(), Some("9012"));

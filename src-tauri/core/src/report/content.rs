@@ -82,12 +82,10 @@ pub fn write(
         width: width - wide - gutter,
     };
     openai_projects(pen, input, right);
-    pen.gap(8.0);
-    guard_actions(pen, input, right);
     pen.y = pen.y.max(left_end);
-    if pen.dropped > 0 {
-        tracing::warn!(lines = pen.dropped, "the report's page was full");
-    }
+    pen.gap(8.0);
+    // Across the page: an action's line names what was done, to which app, and how it ended.
+    guard_actions(pen, input, page);
 }
 
 /// Who and what the report is about, where its figures came from, and when it was made.
@@ -373,9 +371,10 @@ fn action_line(input: &ReportInput<'_>, entry: &AuditEntry) -> (String, String, 
             })
             .unwrap_or_else(|_| entry.time.clone());
     let what = words::word(input.language, &format!("activity.{}", entry.action));
+    // The English result line is for the file; a line without an error says none was kept.
     let why = match &entry.error {
         Some(error) => words::notice(input.language, error, input.now).0,
-        None => entry.result.clone(),
+        None => words::word(input.language, "report.noReason"),
     };
     let outcome = serde_json::to_value(entry.outcome)
         .ok()
@@ -414,12 +413,12 @@ fn guard_actions(pen: &mut Pen<'_, '_>, input: &ReportInput<'_>, column: Column)
             Cell {
                 text: &day,
                 align: Align::Left,
-                share: 0.24,
+                share: 0.16,
             },
             Cell {
                 text: &text,
                 align: Align::Left,
-                share: 0.76,
+                share: 0.84,
             },
         ];
         pen.row(column, &row, style);

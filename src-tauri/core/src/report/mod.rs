@@ -34,7 +34,9 @@ pub enum Paper {
 }
 
 /// Regions that use Letter paper; everywhere else uses A4.
-const LETTER_REGIONS: [&str; 10] = ["US", "CA", "MX", "CL", "CO", "VE", "PH", "CR", "GT", "PR"];
+const LETTER_REGIONS: [&str; 14] = [
+    "US", "CA", "MX", "CL", "CO", "VE", "PH", "CR", "GT", "PR", "PA", "SV", "NI", "DO",
+];
 
 impl Paper {
     /// The paper of a locale such as `es_MX.UTF-8` or `en-US`: Letter where it is used, else A4.
@@ -120,8 +122,16 @@ pub fn examples() -> Vec<AppError> {
         .collect()
 }
 
-/// The report as PDF bytes: one page.
-pub fn build(input: &ReportInput<'_>) -> Result<Vec<u8>, ReportError> {
+/// A report made: the PDF, and how many lines did not fit on its one page (left out, never
+/// drawn over the edge).
+#[derive(Debug)]
+pub struct Report {
+    pub pdf: Vec<u8>,
+    pub lines_left_out: usize,
+}
+
+/// The report: one page.
+pub fn build(input: &ReportInput<'_>) -> Result<Report, ReportError> {
     let fonts = fonts::Fonts::of_system()?;
     let view = input.view;
     let svg = crate::chart::render_svg(&ChartInput {
@@ -151,15 +161,20 @@ pub fn build(input: &ReportInput<'_>) -> Result<Vec<u8>, ReportError> {
     );
     let mut page = document.start_page_with(settings);
     let mut surface = page.surface();
-    {
+    let lines_left_out = {
         let mut pen = page::Pen::new(&mut surface, &fonts, MARGIN, height - MARGIN);
         content::write(&mut pen, input, &chart, width - 2.0 * MARGIN, MARGIN);
-    }
+        pen.dropped
+    };
     surface.finish();
     page.finish();
-    document
+    let pdf = document
         .finish()
-        .map_err(|e| ReportError::Pdf(format!("{e:?}")))
+        .map_err(|e| ReportError::Pdf(format!("{e:?}")))?;
+    Ok(Report {
+        pdf,
+        lines_left_out,
+    })
 }
 
 #[cfg(test)]
