@@ -1,6 +1,6 @@
 //! End-to-end: with Spanish chosen, no English sentence appears on any screen — errors and
 //! hints from the core, form problems, the preview, rollout status and problems, the Activity,
-//! the chart and the budget summary included. A user's journey on an OS set to Spanish, with
+//! the chart, the budget summary and the overview included. A user's journey on an OS set to Spanish, with
 //! every screen's visible text read after each step.
 
 #[path = "support/desktop.rs"]
@@ -148,6 +148,13 @@ async fn with_spanish_chosen_no_screen_shows_english() {
     app.wait_text("cost-months-list", "por encima del presupuesto")
         .await;
     assert_spanish(&app, "cost").await;
+
+    // The overview: the month against the budget, both apps' cards, one of them stuck.
+    app.open_section("Resumen").await;
+    app.wait_text("overview-month-body", "de su presupuesto de 800").await;
+    app.wait_text("overview-apps", "assistant").await;
+    app.wait_text("overview-apps", "rota").await;
+    assert_spanish(&app, "overview").await;
 
     app.open_section("Ajustes").await;
     assert_spanish(&app, "settings").await;

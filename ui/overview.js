@@ -163,7 +163,10 @@ function drawKeys(failing) {
 function copiesText(card) {
   if (card.unreachable) return render('overview.unreachable', { why: describe(card.unreachable) });
   const r = card.rollout;
-  return tn(`rollout.${r.phase}`, r.desired, { ready: r.ready, desired: r.desired, updated: r.updated });
+  const values = { ready: r.ready, desired: r.desired, updated: r.updated };
+  // The Deployment screen's words for trouble point "below", at problems listed there.
+  if (r.phase === 'trouble' || r.phase === 'failed') return tn(`overview.${r.phase}`, r.desired, values);
+  return tn(`rollout.${r.phase}`, r.desired, values);
 }
 
 function appCard(card) {
