@@ -169,8 +169,14 @@ async fn three_apps_on_two_contexts_each_with_its_state() {
     })
     .await;
     let worker = card(&app, "worker").await;
-    assert!(worker.contains("Something is wrong: 0 of 2 copies ready."), "{worker}");
-    assert!(!worker.contains("See below"), "nothing is below on the overview: {worker}");
+    assert!(
+        worker.contains("Something is wrong: 0 of 2 copies ready."),
+        "{worker}"
+    );
+    assert!(
+        !worker.contains("See below"),
+        "nothing is below on the overview: {worker}"
+    );
     app.screenshot("overview.png").await;
 
     // A card opens its app: connected to its context, the app chosen.

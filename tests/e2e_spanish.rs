@@ -151,7 +151,8 @@ async fn with_spanish_chosen_no_screen_shows_english() {
 
     // The overview: the month against the budget, both apps' cards, one of them stuck.
     app.open_section("Resumen").await;
-    app.wait_text("overview-month-body", "de su presupuesto de 800").await;
+    app.wait_text("overview-month-body", "de su presupuesto de 800")
+        .await;
     app.wait_text("overview-apps", "assistant").await;
     app.wait_text("overview-apps", "rota").await;
     assert_spanish(&app, "overview").await;
