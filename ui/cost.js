@@ -4,13 +4,12 @@
 
 import { api } from './api.js';
 import { t, render, renderPhrase, language } from './i18n.js';
-import { money, moneyFromCents, amountForInput } from './format.js';
+import { money, moneyFromCents, amountForInput, WHOLE } from './format.js';
 import { describe, showErrorBox } from './messages.js';
 import { showOpenAiProjects, chosenProject, drawOpenAiLine, serviceCell } from './openai.js';
 import { initOpenAiLimit, loadOpenAiLimit } from './openai-limit.js';
 
 /** Summaries show money in whole units: "$1,234". */
-const WHOLE = { cents: false };
 let view = null;
 let selectedMonth = null;
 let onStatusChange = () => {};

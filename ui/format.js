@@ -12,6 +12,9 @@ function fractionDigits(cents) {
   return {};
 }
 
+/** `money` options for whole units, as summaries and cards show amounts. */
+export const WHOLE = Object.freeze({ cents: false });
+
 /**
  * An amount of money in `currency` (an ISO 4217 code), as `lang` writes it.
  * - `cents` left out: as many decimals as the currency has ("$1,234.50", "1234,50 US$");

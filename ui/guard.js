@@ -5,7 +5,7 @@
 
 import { api } from './api.js';
 import { t, render, language } from './i18n.js';
-import { money } from './format.js';
+import { money, WHOLE } from './format.js';
 import { describe, errorMessage, errorHint } from './messages.js';
 
 const $ = (id) => document.getElementById(id);
@@ -15,7 +15,6 @@ let view = null;
 let confirmDialog = async () => false;
 
 /** The guard shows money in whole units: "$1,234", "1234 US$". */
-const WHOLE = { cents: false };
 
 /** Wires the controls. `ask` shows a confirmation. (What an action changes elsewhere — the
  *  status bar, Activity — is redrawn through api.js's declared changes.) */

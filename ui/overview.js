@@ -4,12 +4,11 @@
 
 import { api } from './api.js';
 import { t, tn, render } from './i18n.js';
-import { money } from './format.js';
+import { money, WHOLE } from './format.js';
 import { describe } from './messages.js';
 import { reasonText } from './guard.js';
 
 const $ = (id) => document.getElementById(id);
-const WHOLE = { cents: false };
 /** How often the overview on screen is read again. */
 const REFRESH_MS = 15_000;
 /** Where each guide step is done. */
@@ -124,7 +123,7 @@ function drawMonth(month, error) {
   const amount = (value) => money(value, month.currency, WHOLE);
   const lines = [];
   if (month.budget != null) {
-    const percent = Math.round((month.spent / month.budget) * 100);
+    const percent = month.spentPercent;
     lines.push(el('p', { textContent: render('cost.spentOfBudget', { spent: month.spent, budget: month.budget, currency: month.currency, percent }) }));
     const fill = el('div', { className: `bar-fill${month.over ? ' over' : ''}` });
     fill.style.width = `${Math.min(100, percent)}%`;

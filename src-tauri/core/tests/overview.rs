@@ -110,7 +110,7 @@ async fn every_known_app_is_read_on_its_own_cluster_and_a_lost_one_is_told() {
 
     // Sample figures (AWS not set up), no budget yet.
     let month = overview.month.expect("the month's figures");
-    assert_eq!(month.budget, None);
+    assert_eq!((month.budget, month.spent_percent), (None, None));
     assert!(month.spent > 0.0 && month.month_end.is_some());
     assert!(overview.failing_keys.is_empty());
 
@@ -125,6 +125,8 @@ async fn every_known_app_is_read_on_its_own_cluster_and_a_lost_one_is_told() {
     assert_eq!(overview.guide.done, 1);
     let month = overview.month.unwrap();
     assert_eq!(month.budget, Some(1500.0));
+    let percent = (month.spent / 1500.0 * 100.0).round() as i64;
+    assert_eq!(month.spent_percent, Some(percent));
     let guide = purser.guide_act(GuideAction::Close).await;
     assert!(!guide.open);
     assert_eq!(purser.status().opens_on, "overview", "a budget is set up");

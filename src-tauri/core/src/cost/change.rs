@@ -69,7 +69,8 @@ fn cents(amount: f64) -> i64 {
 }
 
 fn days_in(month: Month) -> i64 {
-    (month.plus(1).first_day() - month.first_day()).whole_days()
+    let first = month.first_day();
+    i64::from(first.month().length(first.year()))
 }
 
 /// A month's amounts by name: AWS services, with OpenAI's single series replaced by its line

@@ -29,6 +29,8 @@ pub struct MonthGlance {
     pub currency: String,
     pub spent: f64,
     pub budget: Option<f64>,
+    /// Spent as a share of the budget, rounded to a whole percent.
+    pub spent_percent: Option<i64>,
     /// The month-end forecast and its 80 % range, when there is one.
     pub month_end: Option<f64>,
     pub low: Option<f64>,
@@ -215,6 +217,7 @@ impl Purser {
             currency: report.series.currency.clone(),
             spent,
             budget: budget.map(|b| b.amount),
+            spent_percent: status.as_ref().map(|s| s.spent_percent.round() as i64),
             month_end,
             low: forecast.map(|f| spent + f.remaining_low),
             high: forecast.map(|f| spent + f.remaining_high),
