@@ -173,6 +173,12 @@ export const api = {
   overview: () => call('overview'),
   /** The guide: { action: 'skip', step: 'keys' | 'cluster' | 'budget' } | { action: 'close' } | { action: 'resume' }. */
   guideAct: (action) => call('guide_act', { action }),
+  /** Updates: { available, enabled, lastChecked, last: { kind, version?, notes?, … } }. */
+  updateStatus: () => call('update_status'),
+  /** Looks for a new version now; resolves with the status (a failure is in it, never thrown). */
+  updateCheck: () => call('update_check'),
+  /** Installs the version on offer (signature checked first); Purser then restarts. */
+  updateInstall: () => call('update_install'),
   /** The deploy form's sizes (small, medium, large), each priced per copy per month. */
   sizePresets: () => call('size_presets'),
   /** Sets the prices a copy is estimated at (USD per vCPU-hour and per GB-hour). */
@@ -185,6 +191,8 @@ export const api = {
   onMenu: (handler) => listen('menu', (event) => handler(event.payload)),
   /** Calls `handler` with the guard's notices as the schedule finds them. */
   onGuardNotices: (handler) => listen('guard-notices', (event) => handler(event.payload)),
+  /** Calls `handler` with the update status when the daily look found something to say. */
+  onUpdateStatus: (handler) => listen('update-status', (event) => handler(event.payload)),
   /** Calls `handler` when the guard was paused or resumed from the tray (payload: paused). */
   onGuardPaused: (handler) => listen('guard-paused', (event) => handler(event.payload)),
 };

@@ -7,6 +7,7 @@ import { api, onChanged } from './api.js';
 import { setLanguage, t, render as renderText, language } from './i18n.js';
 import { errorMessage, errorHint } from './messages.js';
 import { initSettings, showSettings } from './settings.js';
+import { initUpdates, drawUpdates } from './updates.js';
 import { initCredentials, loadCredentials, redrawCredentials } from './credentials.js';
 import { initCost, loadCost, showCostSettings } from './cost.js';
 import { initDeployment, loadDeployment, showDeploymentSettings, contextLabel, openApp } from './deployment.js';
@@ -121,6 +122,7 @@ export function render(status) {
   document.getElementById('app-version').textContent = status.version;
   renderNotices(status.notices);
   showSettings(status.settings);
+  drawUpdates();
   redrawCredentials(status.settings);
   showCostSettings(status.settings);
   showDeploymentSettings(status.settings);
@@ -151,6 +153,7 @@ async function openAppIn(section, card) {
 async function start() {
   initNavigation();
   initSettings(render);
+  initUpdates();
   onChanged('status', () => refreshStatus());
   initCredentials(refreshStatus);
   initCost(refreshStatus);

@@ -9,6 +9,7 @@ pub mod app_menu;
 pub mod commands;
 pub mod guard_runtime;
 pub mod logging;
+pub mod updates;
 pub mod window_state;
 
 use tauri::{Builder, Manager, Runtime};
@@ -35,6 +36,7 @@ pub fn run() {
         .plugin(single)
         .plugin(window_state::plugin())
         .manage(window_state::Saving::default())
+        .manage(updates::Updater::new(updates::UpdateSource::of_build()))
         .menu(|app| {
             let (menu, bar) = app_menu::build_english(app)?;
             app.manage(bar);
@@ -55,6 +57,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .on_window_event(|window, event| {
             guard_runtime::on_window_event(window, event);
             window_state::on_window_event(window, event);
@@ -62,6 +65,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .setup(|app| {
             init(app.handle(), None)?;
             guard_runtime::start(app.handle(), guard_runtime::Schedule::default());
+            updates::start(app.handle());
             speak(app.handle());
             Ok(())
         })

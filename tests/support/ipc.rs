@@ -51,6 +51,12 @@ impl MockApp {
         self._app.state::<T>()
     }
 
+    /// Adds managed state, as the real app's `run` does for what the mock app lacks.
+    pub fn manage<T: Send + Sync + 'static>(&self, value: T) {
+        use tauri::Manager;
+        self._app.manage(value);
+    }
+
     /// Invokes `command` with `args`; `Err` holds the error the page would get.
     pub fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
         let request = InvokeRequest {

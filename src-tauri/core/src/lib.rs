@@ -25,6 +25,7 @@ pub mod sync;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tls;
+pub mod update;
 pub mod words;
 
 mod facade;

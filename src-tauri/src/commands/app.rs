@@ -61,3 +61,24 @@ pub async fn guide_act(
 ) -> Result<purser_core::guide::GuideView, AppError> {
     Ok(purser.guide_act(action).await)
 }
+
+/// Updates as Settings shows them: available, on or off, the last look and what it found.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn update_status<R: Runtime>(app: AppHandle<R>) -> purser_core::update::UpdateStatus {
+    crate::updates::status(&app)
+}
+
+/// Looks for a new version now ("Check now"). A failure is in the status, never an error.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn update_check<R: Runtime>(app: AppHandle<R>) -> purser_core::update::UpdateStatus {
+    crate::updates::look(&app).await
+}
+
+/// Installs the version on offer, on the user's OK, between guard actions; Purser restarts.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn update_install<R: Runtime>(app: AppHandle<R>) -> purser_core::update::UpdateStatus {
+    crate::updates::install(&app).await
+}

@@ -14,6 +14,7 @@ mod openai;
 mod openai_limits;
 mod overview;
 mod report;
+mod update;
 
 pub use crate::cost::openai_api::OpenAiProject;
 pub use copy_cost::{CostPreview, TagProblem};
@@ -162,6 +163,8 @@ pub struct Purser {
     explorer: Mutex<Option<costs::CachedExplorer>>,
     /// The first-run guide's state.
     guide: crate::guide::Guide,
+    /// When Purser last looked for a new version, and what it found.
+    updates: crate::update::Updates,
     /// OpenAI project names by ID, as last listed (the report names projects with them).
     openai_project_names: Mutex<std::collections::HashMap<String, String>>,
 }
@@ -209,6 +212,7 @@ impl Purser {
             explorer: Mutex::new(None),
             openai_project_names: Mutex::new(openai::project_names(&dirs.cache)),
             guide: crate::guide::Guide::load(&dirs.data),
+            updates: crate::update::Updates::load(&dirs.data),
             credentials,
             costs,
             views: Default::default(),

@@ -40,5 +40,5 @@ pub use price::{
 };
 pub use record::{AppRecord, ClusterIdentity, HoldChoice, LastCheck, Proposal, RevertRecord};
 pub use record::{CapProposal, CapRecord, Hold, TaggedFailure, TaggedMonth, UidOf};
-pub use service::{GuardService, Initiator, Ports, RoundLocks, COOLDOWN};
+pub use service::{GuardService, Held, Initiator, Paused, Ports, RoundLocks, COOLDOWN};
 pub use state::{AppKey, CostTagging, DesktopRecords, GuardState};

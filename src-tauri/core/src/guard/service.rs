@@ -49,16 +49,46 @@ pub struct Ports<'a> {
 }
 
 /// One lock per app: a round, an approval and a revert of the same app never overlap (the
-/// hourly tick, "Check now" and Approve once could, and both acted).
+/// hourly tick, "Check now" and Approve once could, and both acted). Over them, one pause:
+/// every guard action holds it shared, and installing an update holds it alone, so an
+/// install never starts during a guard action and no action starts during an install.
 #[derive(Debug, Default)]
 pub struct RoundLocks {
     apps: Mutex<HashMap<AppKey, Arc<tokio::sync::Mutex<()>>>>,
+    pause: Arc<tokio::sync::RwLock<()>>,
+}
+
+/// Held for one guard action.
+pub struct Held {
+    _app: tokio::sync::OwnedMutexGuard<()>,
+    _pause: tokio::sync::OwnedRwLockReadGuard<()>,
+}
+
+/// Held while an update installs: no guard action starts until it is dropped.
+pub struct Paused {
+    _guard: tokio::sync::OwnedRwLockWriteGuard<()>,
 }
 
 impl RoundLocks {
-    async fn hold(&self, key: &AppKey) -> tokio::sync::OwnedMutexGuard<()> {
+    async fn hold(&self, key: &AppKey) -> Held {
+        let pause = self.pause.clone().read_owned().await;
         let app = lock(&self.apps).entry(key.clone()).or_default().clone();
-        app.lock_owned().await
+        Held {
+            _app: app.lock_owned().await,
+            _pause: pause,
+        }
+    }
+
+    /// Whether a guard action is under way now.
+    pub fn acting(&self) -> bool {
+        self.pause.try_write().is_err()
+    }
+
+    /// Waits for the guard actions under way to end, then holds every new one off.
+    pub async fn pause(&self) -> Paused {
+        Paused {
+            _guard: self.pause.clone().write_owned().await,
+        }
     }
 }
 

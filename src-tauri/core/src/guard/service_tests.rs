@@ -524,3 +524,26 @@ async fn stale_figures_at_the_request_cap_are_said_once_a_month() {
         .count();
     assert_eq!(stale, 1);
 }
+
+#[tokio::test]
+async fn an_update_install_waits_for_the_round_under_way_and_holds_new_ones_off() {
+    let w = world();
+    w.guard(Policy::Automatic { floor: 2 });
+    let before = w.copies();
+    let held = w.locks.hold(&w.key).await;
+    assert!(w.locks.acting(), "a round under way is seen");
+    let pause = w.locks.pause();
+    tokio::pin!(pause);
+    let waited = tokio::time::timeout(StdDuration::from_millis(50), &mut pause).await;
+    assert!(waited.is_err(), "the install waits for the round");
+    drop(held);
+    let paused = pause.await;
+    let service = w.service();
+    let round = tokio::time::timeout(StdDuration::from_millis(50), service.run_round(&w.key));
+    assert!(round.await.is_err(), "no round starts during an install");
+    assert_eq!(w.copies(), before, "nothing was scaled");
+    drop(paused);
+    assert!(!w.locks.acting());
+    let check = w.service().run_round(&w.key).await;
+    assert_eq!(check.did, "scaled", "rounds resume after the install");
+}

@@ -81,6 +81,8 @@ pub struct Settings {
     pub kube_context: Option<String>,
     /// The namespace chosen in that context.
     pub kube_namespace: Option<String>,
+    /// Look for a new version of Purser once a day (builds with an update key only).
+    pub check_updates: bool,
     /// Fields written by a newer Purser; kept so that saving here does not erase them.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
@@ -108,6 +110,7 @@ impl Default for Settings {
             openai_project: None,
             kube_context: None,
             kube_namespace: None,
+            check_updates: true,
             unknown: Map::new(),
         }
     }

@@ -50,6 +50,8 @@ pub struct SettingsPatch {
     pub kube_context: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     pub kube_namespace: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub check_updates: Option<Value>,
 }
 
 /// A field that is present is `Some`, even when it is `null` (which clears the setting).
@@ -58,7 +60,7 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, 
 }
 
 /// Every setting, as the window and the file name it (camelCase), with its version-1 name.
-const NAMES: [(&str, &str); 18] = [
+const NAMES: [(&str, &str); 19] = [
     ("language", "language"),
     ("theme", "theme"),
     ("openaiBaseUrl", "openai_base_url"),
@@ -77,6 +79,7 @@ const NAMES: [(&str, &str); 18] = [
     ("openaiProject", "openai_project"),
     ("kubeContext", "kube_context"),
     ("kubeNamespace", "kube_namespace"),
+    ("checkUpdates", "check_updates"),
 ];
 
 /// Every setting's name, as the window sends it.
@@ -120,6 +123,7 @@ impl SettingsPatch {
             ("openaiProject", &self.openai_project),
             ("kubeContext", &self.kube_context),
             ("kubeNamespace", &self.kube_namespace),
+            ("checkUpdates", &self.check_updates),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_ref().map(|v| (name, v)))
@@ -196,6 +200,14 @@ pub fn apply_patch(
             }
             "kubeNamespace" => {
                 next.kube_namespace = parse_name(value, is_namespace).ok_or_else(choice)?
+            }
+            "checkUpdates" => {
+                next.check_updates = match value {
+                    Value::Bool(on) => *on,
+                    Value::String(text) if text == "true" => true,
+                    Value::String(text) if text == "false" => false,
+                    _ => return Err(choice()),
+                }
             }
             other => return Err(SettingsError::UnknownField(other.into())),
         }

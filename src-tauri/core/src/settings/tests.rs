@@ -277,3 +277,20 @@ fn a_spanish_budget_is_read_the_spanish_way() {
     );
     assert!(english.is_err(), "1.500,50 is not an English amount");
 }
+
+#[test]
+fn looking_for_updates_is_on_until_turned_off_and_takes_only_yes_or_no() {
+    assert!(Settings::default().check_updates);
+    let off = apply_patch(&Settings::default(), &json!({"checkUpdates": false}), EN).unwrap();
+    assert!(!off.check_updates);
+    let on = apply_patch(&off, &json!({"checkUpdates": "true"}), EN).unwrap();
+    assert!(on.check_updates);
+    let refused = apply_patch(&off, &json!({"checkUpdates": "maybe"}), EN);
+    assert!(refused.is_err(), "not a yes or no");
+    let dir = temp_dir();
+    save(dir.path(), &off).unwrap();
+    assert!(
+        !load(dir.path()).settings.check_updates,
+        "kept across a restart"
+    );
+}
