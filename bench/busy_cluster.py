@@ -2,7 +2,7 @@
 """Purser on a big, busy namespace: memory, CPU, bytes from the API server and scale latency,
 for this revision and a baseline revision, in one run.
 
-usage: bench/busy_cluster.py [--minutes 10] [--baseline REV] [--only NAME]
+usage: bench/busy_cluster.py [--minutes 10] [--baseline REV|none] [--only NAME]
 
 The load (src-tauri/kubesim/examples/busy_cluster.rs, the simulated API server in its own
 process): 200 other apps with 10 pods each (2,000 pods), 50 Events per second about their pods,
@@ -90,6 +90,24 @@ def pss_by_process(pids):
             continue
         split[name] += pss_mb([p])
     return split
+
+
+# What the page holds, read in the page: its element count, and the IPC callbacks Tauri keeps
+# for it (a Channel's or an invoke's, as `window._<id>` properties or the internals' map).
+PAGE_COUNTS = """
+const internals = window.__TAURI_INTERNALS__ || {};
+const held = internals.callbacks instanceof Map ? internals.callbacks.size
+  : Object.keys(window).filter((k) => /^_\\d+$/.test(k)).length;
+return [document.getElementsByTagName('*').length, held];
+"""
+
+
+def sample(session, pids):
+    """One minute's figures: PSS of the whole tree and of the web process, the page's counts."""
+    split = pss_by_process(pids)
+    web = sum(mb for name, mb in split.items() if name.startswith("WebKitWebProces"))
+    nodes, callbacks = session.run(PAGE_COUNTS)
+    return {"pss": round(sum(split.values()), 1), "web": round(web, 1), "nodes": nodes, "callbacks": callbacks}
 
 
 def find_process(binary):
@@ -346,7 +364,7 @@ def one_run(name, binary, server_bin, other_apps, minutes):
             if now >= end_at:
                 break
             if now >= next_sample:
-                samples.append(round(pss_mb(tree(pid)), 1))
+                samples.append(sample(session, tree(pid)))
                 next_sample += 60
             if now >= next_scale and end_at - now > 25:
                 copies = 20 if copies == 10 else 10
@@ -392,7 +410,9 @@ def report(r):
     print(f"\n== {r['run']} ({r['minutes']:.1f} min; {r['events']})")
     print(f"  PSS of Purser's process tree: {r['pss_start']:.1f} -> {r['pss_end']:.1f} MB "
           f"(growth {r['pss_end'] - r['pss_start']:+.1f} MB)")
-    print(f"  PSS each minute: {r['samples']}")
+    print("  each minute: PSS of the tree / of the web process (MB), the page's elements and IPC callbacks:")
+    for i, m in enumerate(r['samples'], 1):
+        print(f"    {i:2d}: {m['pss']:.1f} / {m['web']:.1f} MB, {m['nodes']} elements, {m['callbacks']} callbacks")
     split = ", ".join(f"{name} {r['split_start'][name]:.1f} -> {r['split_end'].get(name, 0):.1f}"
                       for name in sorted(r['split_start']))
     print(f"  by process: {split}")
@@ -406,19 +426,23 @@ def report(r):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--baseline", default="0cb70c3")
+    parser.add_argument("--baseline", default="0cb70c3", help="a revision to compare with, or 'none'")
     parser.add_argument("--only", help="run only the runs whose name contains this")
     args = parser.parse_args()
     current, server_bin = build_current()
-    baseline, sha = build_baseline(args.baseline)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                           text=True).stdout.strip()
     runs = [
         (f"this revision ({head}), busy namespace", current, 200),
         (f"this revision ({head}), only the app", current, 0),
-        (f"baseline ({sha}), busy namespace", baseline, 200),
-        (f"baseline ({sha}), only the app", baseline, 0),
     ]
+    sha = "none"
+    if args.baseline != "none":
+        baseline, sha = build_baseline(args.baseline)
+        runs += [
+            (f"baseline ({sha}), busy namespace", baseline, 200),
+            (f"baseline ({sha}), only the app", baseline, 0),
+        ]
     results = {}
     for name, binary, others in runs:
         if args.only and args.only not in name:
