@@ -3,12 +3,16 @@
 for this revision and a baseline revision, in one run.
 
 usage: bench/busy_cluster.py [--minutes 10] [--baseline REV|none] [--only NAME]
+                             [--scale-every 30] [--page-script JS]
 
 The load (src-tauri/kubesim/examples/busy_cluster.rs, the simulated API server in its own
 process): 200 other apps with 10 pods each (2,000 pods), 50 Events per second about their pods,
 and Purser's app "assistant" with 10 copies. Purser's release build runs under its own Xvfb
 through tauri-driver; the bench connects it to the namespace, opens the app's status and leaves
-it showing for MINUTES, scaling the app 10 -> 20 -> 10 every 30 s. Purser reaches the server
+it showing for MINUTES, scaling the app 10 -> 20 -> 10 every 30 s (--scale-every; 0 never scales,
+to tell what the cluster's traffic costs from what the user's clicks cost). --page-script runs a
+piece of JavaScript in the page once the status shows (to switch a suspect off while hunting
+what grows). Purser reaches the server
 through a counting proxy, so the bytes are those Purser received.
 
 Printed per run (the same load with no other apps gives the bytes' reference):
@@ -313,7 +317,7 @@ def percentile(values, share):
     return ordered[max(0, min(len(ordered) - 1, int(round(share * len(ordered) + 0.5)) - 1))]
 
 
-def one_run(name, binary, server_bin, other_apps, minutes):
+def one_run(name, binary, server_bin, other_apps, minutes, scale_every=30, page_script=None):
     home = tempfile.mkdtemp(prefix="purser-busy-")
     kubeconfig = f"{home}/server-kubeconfig"
     print(f"[{name}] starting the server ({other_apps} other apps)...", flush=True)
@@ -348,6 +352,8 @@ def one_run(name, binary, server_bin, other_apps, minutes):
         session.run(PICK_APP, APP)
         session.wait("the app's status", "return document.getElementById('rollout-summary').dataset.phase === 'complete'"
                      " && document.getElementById('count-ready').textContent === '10'")
+        if page_script:
+            session.run(page_script)
         pid = find_process(binary)
         time.sleep(10)
         pids = tree(pid)
@@ -358,7 +364,7 @@ def one_run(name, binary, server_bin, other_apps, minutes):
         shown, ready = [], []
         copies = 10
         end_at = start["at"] + minutes * 60
-        next_scale = start["at"] + 30
+        next_scale = start["at"] + (scale_every or float("inf"))
         while True:
             now = time.time()
             if now >= end_at:
@@ -373,7 +379,7 @@ def one_run(name, binary, server_bin, other_apps, minutes):
                     shown.append(shown_ms)
                 if ready_ms is not None:
                     ready.append(ready_ms)
-                next_scale += 30
+                next_scale += scale_every
             time.sleep(min(1.0, max(0.0, end_at - time.time())))
         pids = tree(pid)
         seconds = time.time() - start["at"]
@@ -428,6 +434,8 @@ def main():
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--baseline", default="0cb70c3", help="a revision to compare with, or 'none'")
     parser.add_argument("--only", help="run only the runs whose name contains this")
+    parser.add_argument("--scale-every", type=float, default=30.0, help="seconds between scales; 0: never")
+    parser.add_argument("--page-script", help="JavaScript run in the page once the status shows")
     args = parser.parse_args()
     current, server_bin = build_current()
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -447,7 +455,7 @@ def main():
     for name, binary, others in runs:
         if args.only and args.only not in name:
             continue
-        results[name] = one_run(name, binary, server_bin, others, args.minutes)
+        results[name] = one_run(name, binary, server_bin, others, args.minutes, args.scale_every, args.page_script)
         report(results[name])
     print("\n== bytes, busy ÷ only the app")
     for label in (f"this revision ({head})", f"baseline ({sha})"):
