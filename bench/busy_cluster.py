@@ -40,6 +40,7 @@ import time
 import urllib.error
 import urllib.request
 
+from display import start_xvfb
 from proc_tree import cpu_seconds, pss_mb, tree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -284,21 +285,6 @@ document.getElementById('scale-apply').click();
 
 # ---------------------------------------------------------------- one run
 
-def start_xvfb():
-    for number in range(120, 190):
-        if os.path.exists(f"/tmp/.X{number}-lock"):
-            continue
-        xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        for _ in range(200):
-            if os.path.exists(f"/tmp/.X11-unix/X{number}"):
-                return f":{number}", xvfb
-            if xvfb.poll() is not None:
-                break
-            time.sleep(0.02)
-    raise RuntimeError("no free X display")
-
-
 def stop(process):
     if process.poll() is None:
         try:
@@ -332,7 +318,7 @@ def one_run(name, binary, server_bin, other_apps, minutes, scale_every=30, page_
         text = f.read().replace(f"127.0.0.1:{upstream}", f"127.0.0.1:{proxy.port}")
     with open(f"{home}/kubeconfig", "w") as f:
         f.write(text)
-    display, xvfb = start_xvfb()
+    display, xvfb = start_xvfb(120)
     env = dict(os.environ, DISPLAY=display, LANG="C.UTF-8", KUBECONFIG=f"{home}/kubeconfig",
                XDG_CONFIG_HOME=f"{home}/config", XDG_DATA_HOME=f"{home}/data",
                XDG_CACHE_HOME=f"{home}/cache", XDG_STATE_HOME=f"{home}/state")

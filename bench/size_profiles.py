@@ -30,6 +30,8 @@ import subprocess
 import sys
 import time
 
+from display import start_xvfb
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLOOR = os.path.normpath(os.path.join(ROOT, "..", "shared", "floor-app"))
 CACHE = os.path.expanduser("~/.cache/purser-size")
@@ -99,22 +101,8 @@ def build_floor():
     return binary
 
 
-def start_xvfb():
-    for number in range(200, 260):
-        if os.path.exists(f"/tmp/.X{number}-lock"):
-            continue
-        xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        for _ in range(200):
-            if os.path.exists(f"/tmp/.X11-unix/X{number}"):
-                return f":{number}", xvfb
-            time.sleep(0.02)
-        xvfb.kill()
-    raise RuntimeError("no free X display")
-
-
 def startup_ratio(binary, floor):
-    display, xvfb = start_xvfb()
+    display, xvfb = start_xvfb(200)
     try:
         env = dict(os.environ, DISPLAY=display)
         out = subprocess.run([sys.executable, os.path.join(FLOOR, "startup_ratio.py"), binary, floor, "10"],

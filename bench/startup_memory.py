@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from display import start_xvfb
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/purser-target"))
 BINARY = TARGET / "release" / "purser"
@@ -30,22 +32,6 @@ BINARY = TARGET / "release" / "purser"
 
 def build():
     subprocess.run(["cargo", "build", "--release", "--features", "prod"], cwd=ROOT, check=True)
-
-
-def start_xvfb():
-    for number in range(150, 250):
-        if Path(f"/tmp/.X{number}-lock").exists():
-            continue
-        proc = subprocess.Popen(
-            ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        for _ in range(200):
-            if Path(f"/tmp/.X11-unix/X{number}").exists():
-                return f":{number}", proc
-            if proc.poll() is not None:
-                break
-            time.sleep(0.02)
-    sys.exit("could not start Xvfb")
 
 
 def launch(display, home):
@@ -121,7 +107,7 @@ def main():
 
     if not args.no_build:
         build()
-    display, xvfb = start_xvfb()
+    display, xvfb = start_xvfb(150)
     try:
         times = []
         for _ in range(args.launches):
