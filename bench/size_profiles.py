@@ -5,7 +5,7 @@ build per choice, each measured the same way, in one table.
 usage: bench/size_profiles.py [NAME ...] [--no-benches] [--keep]
 
 For every choice (all of them, or the NAMEs given) the script, from a cold target folder of its
-own under ~/.cache/purser-size/ (today's profile: the tests' cache, which holds it already):
+own under ~/.cache/purser-size/:
   - builds the .deb as the installed-app test does (`tauri build --bundles deb`), the choice
     passed to cargo as `--config` overrides of Cargo.toml's [profile.release];
   - prints the .deb's bytes and the binary's bytes;
@@ -36,7 +36,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLOOR = os.path.normpath(os.path.join(ROOT, "..", "shared", "floor-app"))
 CACHE = os.path.expanduser("~/.cache/purser-size")
 RESULTS = os.path.join(CACHE, "results.jsonl")
-TESTS_TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/purser-target"))
 LOCK = os.path.expanduser("~/.cache/purser-build.lock")
 TAURI_CLI = "@tauri-apps/cli@2.12.6"
 
@@ -52,7 +51,10 @@ COLD = [
 ]
 
 CHOICES = [
-    ("today", "Cargo.toml today: thin LTO, 4 codegen units, opt-level 3, symbols stripped", []),
+    # The baseline every row's benchmarks are divided by: Cargo.toml's profile before fat LTO
+    # was kept (its name stays "today" so rows measured before stay comparable).
+    ("today", "thin LTO, 4 codegen units, opt-level 3, symbols stripped (Cargo.toml until fat LTO was kept)",
+     ['profile.release.lto="thin"', "profile.release.codegen-units=4"]),
     ("cold-s", 'opt-level = "s" for the cold crates only (AWS SDK, k8s-openapi, zbus, resvg, '
                'PDF, fonts, OpenAI client, updater archives), hot code at 3',
      [f'profile.release.package."{c}".opt-level="s"' for c in COLD]),
@@ -62,6 +64,11 @@ CHOICES = [
     ("opt-z", 'opt-level = "z" for the whole binary', ['profile.release.opt-level="z"']),
     ("cold-z", 'opt-level = "z" for the cold crates only',
      [f'profile.release.package."{c}".opt-level="z"' for c in COLD]),
+    # The two choices that kept speed and start-up, together; panic = "abort" left out on
+    # purpose: a panic in one task (a guard round, a rollout watch) would close the whole app.
+    ("fat-lto-cold-s", 'fat LTO + one codegen unit + opt-level = "s" for the cold crates',
+     ['profile.release.lto="fat"', "profile.release.codegen-units=1"]
+     + [f'profile.release.package."{c}".opt-level="s"' for c in COLD]),
 ]
 
 
@@ -138,10 +145,8 @@ def benches(env, overrides):
 
 
 def measure(name, what, overrides, floor, with_benches, keep):
-    # Today's profile is what the tests build: their cache holds it already.
-    target = TESTS_TARGET if name == "today" else os.path.join(CACHE, f"target-{name}")
-    if target != TESTS_TARGET:
-        shutil.rmtree(target, ignore_errors=True)
+    target = os.path.join(CACHE, f"target-{name}")
+    shutil.rmtree(target, ignore_errors=True)
     env = dict(os.environ, CARGO_TARGET_DIR=target)
     print(f"\n== {name}: {what}", flush=True)
     with BuildLock():
@@ -160,7 +165,7 @@ def measure(name, what, overrides, floor, with_benches, keep):
     with open(RESULTS, "a") as f:
         f.write(json.dumps(row) + "\n")
     print_row(row)
-    if not keep and target != TESTS_TARGET:
+    if not keep:
         shutil.rmtree(target, ignore_errors=True)
 
 
