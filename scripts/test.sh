@@ -35,13 +35,15 @@ node --test ui/tests/*.test.mjs
 say "Checking that no two of purser-core's modules import each other"
 python3 scripts/check-cycles.py
 
-say "Checking that purser-core depends on no Tauri crate"
-tauri_in_core=$(cargo tree --locked -p purser-core -e normal,build,dev --prefix none --format '{p}' |
-  grep -E '^(tauri|wry|tao|webkit2gtk|gtk|javascriptcore)' | sort -u || true)
-if [ -n "$tauri_in_core" ]; then
-  say "purser-core must not depend on Tauri, but its tree has: $tauri_in_core"
-  exit 1
-fi
+say "Checking that purser-core and purser-guard depend on no Tauri crate"
+for crate in purser-core purser-guard; do
+  tauri_in=$(cargo tree --locked -p "$crate" -e normal,build,dev --prefix none --format '{p}' |
+    grep -E '^(tauri|wry|tao|webkit2gtk|gtk|javascriptcore)' | sort -u || true)
+  if [ -n "$tauri_in" ]; then
+    say "$crate must not depend on Tauri or WebKit, but its tree has: $tauri_in"
+    exit 1
+  fi
+done
 
 say "Running the tests"
 if [ "$(uname -s)" = Linux ]; then

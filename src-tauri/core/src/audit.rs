@@ -157,6 +157,9 @@ pub struct AuditLog {
     file: Mutex<Option<(File, String)>>,
     /// Each line's time (the guard replays the log into copy-hours).
     clock: Arc<dyn Clock>,
+    /// Each line also on standard output (the guard's job: its pod's log is what outlives
+    /// the pod's disk).
+    mirror: bool,
 }
 
 impl AuditLog {
@@ -165,12 +168,19 @@ impl AuditLog {
             path: data_dir.join(FILE),
             file: Mutex::new(None),
             clock: Arc::new(SystemClock),
+            mirror: false,
         }
     }
 
     /// Takes each line's time from `clock` from now on.
     pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
         self.clock = clock;
+    }
+
+    /// Writes each line to standard output as well.
+    pub fn mirrored(mut self) -> Self {
+        self.mirror = true;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -259,6 +269,9 @@ impl AuditLog {
             // Reopen next time: the file may have been moved or its disk replaced.
             *slot = None;
             return Err(fail(source));
+        }
+        if self.mirror {
+            print!("{}", line.trim_start_matches('\n'));
         }
         Ok(())
     }

@@ -78,6 +78,17 @@ pub static RESOURCES: &[ResDef] = &[
     ResDef {
         group: "",
         version: "v1",
+        plural: "configmaps",
+        singular: "configmap",
+        kind: "ConfigMap",
+        namespaced: true,
+        verbs: RW,
+        short_names: &["cm"],
+        subresources: &[],
+    },
+    ResDef {
+        group: "",
+        version: "v1",
         plural: "services",
         singular: "service",
         kind: "Service",

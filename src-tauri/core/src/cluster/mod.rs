@@ -171,6 +171,12 @@ impl ClusterService {
         }
     }
 
+    /// The same, its audit lines written to `audit` (e.g. one mirrored to standard output).
+    pub fn with_audit(mut self, audit: AuditLog) -> Self {
+        self.audit = audit;
+        self
+    }
+
     /// The same, its audit lines timed by `clock`.
     pub fn with_clock(mut self, clock: std::sync::Arc<dyn crate::clock::Clock>) -> Self {
         self.audit.set_clock(clock);

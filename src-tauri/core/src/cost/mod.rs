@@ -201,3 +201,9 @@ impl CostError {
         }
     }
 }
+
+/// `key=value` as a cost-allocation tag filter.
+pub fn tag_pair(text: &str) -> Option<(String, String)> {
+    let (key, value) = text.split_once('=')?;
+    Some((key.trim().to_string(), value.trim().to_string()))
+}

@@ -6,10 +6,11 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::costs::{tag_pair, Aws};
+use super::costs::Aws;
 use super::figures::{figures_of, rest_of_month};
 use super::{key_of, Purser};
 use crate::cluster::{CopyCount, Target as ClusterTarget};
+use crate::cost::tag_pair;
 use crate::cost::{CostQuery, CostSource};
 use crate::error::{AppError, FieldProblem};
 use crate::guard::cluster_ops::{GuardOps, Reach};

@@ -42,12 +42,6 @@ impl std::fmt::Debug for CachedExplorer {
     }
 }
 
-/// `key=value` as a cost-allocation tag filter.
-pub(super) fn tag_pair(text: &str) -> Option<(String, String)> {
-    let (key, value) = text.split_once('=')?;
-    Some((key.trim().to_string(), value.trim().to_string()))
-}
-
 /// An export ready to be saved: its bytes and the name the save dialog offers.
 #[derive(Debug, Clone)]
 pub struct Export {
@@ -131,7 +125,7 @@ impl Purser {
             account,
             months: settings.cost_months.0,
             metric: settings.cost_metric,
-            tag: settings.cost_tag.as_deref().and_then(tag_pair),
+            tag: settings.cost_tag.as_deref().and_then(crate::cost::tag_pair),
             linked_account: settings.cost_linked_account.clone(),
         }
     }

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::costs::Aws;
 use super::Purser;
-use crate::cost::{CostReport, DataOrigin, Merged, Stale};
+use crate::cost::{CostReport, Merged, Stale};
 use crate::error::AppError;
 use crate::guard::ports::MonthFigures;
 
@@ -22,28 +22,7 @@ pub(super) fn figures_of(merged: &Merged) -> MonthFigures {
     MonthFigures {
         openai_spent,
         openai_month_end,
-        ..aws_figures(report)
-    }
-}
-
-/// The figures of `report` alone.
-fn aws_figures(report: &CostReport) -> MonthFigures {
-    let spent = report
-        .series
-        .months
-        .iter()
-        .find(|m| m.month == report.current_month)
-        .map(|m| m.total())
-        .unwrap_or(0.0);
-    MonthFigures {
-        spent,
-        month_end: report.forecast.forecast().map(|f| spent + f.remaining_mean),
-        currency: report.series.currency.clone(),
-        sample: report.origin == DataOrigin::Sample,
-        read_at: report.fetched_at.clone(),
-        stale: report.stale.as_ref().map(|s| s.error.clone()),
-        openai_spent: 0.0,
-        openai_month_end: 0.0,
+        ..MonthFigures::of_report(report)
     }
 }
 

@@ -100,7 +100,7 @@ fn conflict(app: &AppKey) -> impl Fn(ClusterError) -> GuardError + '_ {
 }
 
 impl GuardOps<'_> {
-    async fn connection(&self, app: &AppKey) -> Result<Connection, ClusterError> {
+    pub(crate) async fn connection(&self, app: &AppKey) -> Result<Connection, ClusterError> {
         match self.reach {
             Reach::Connected => self.service.connected(&target(app)).await,
             Reach::Named => self.service.connection(&app.context).await,
@@ -198,6 +198,59 @@ impl GuardOps<'_> {
             ),
             level_set_by,
         })
+    }
+}
+
+/// What an Event on the app's Deployment says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Normal,
+    Warning,
+}
+
+impl GuardOps<'_> {
+    /// Writes a Kubernetes Event on `app`'s Deployment (`kubectl describe` and every
+    /// dashboard show it), as `component` at `now`.
+    pub async fn event(
+        &self,
+        app: &AppKey,
+        (reason, message): (&str, &str),
+        kind: EventKind,
+        component: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(), GuardError> {
+        let at = crate::clock::rfc3339(now);
+        let name = format!("{}.{:x}", app.app, now.unix_timestamp_nanos());
+        let event = json!({
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": name, "namespace": app.namespace},
+            "involvedObject": {
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "name": app.app, "namespace": app.namespace,
+            },
+            "reason": reason,
+            "message": message,
+            "type": match kind { EventKind::Normal => "Normal", EventKind::Warning => "Warning" },
+            "source": {"component": component},
+            "reportingComponent": component,
+            "firstTimestamp": at,
+            "lastTimestamp": at,
+            "count": 1,
+        });
+        // Built from fixed fields and names already checked as Kubernetes names.
+        let event: k8s_openapi::api::core::v1::Event = serde_json::from_value(event)
+            .map_err(|e| GuardError::RecordUnsaved(format!("event: {e}")))?;
+        let write = async {
+            let connection = self.connection(app).await?;
+            let api: Api<k8s_openapi::api::core::v1::Event> =
+                Api::namespaced(connection.client(), &app.namespace);
+            api.create(&kube::api::PostParams::default(), &event)
+                .await
+                .map(|_| ())
+                .map_err(ClusterService::classify(&connection, &app.namespace))
+        };
+        Ok(self.service.within(write).await?)
     }
 }
 

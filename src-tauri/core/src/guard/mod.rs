@@ -27,6 +27,7 @@ pub mod price;
 pub mod record;
 mod round;
 pub mod service;
+pub mod shared;
 pub mod state;
 mod window;
 
@@ -41,4 +42,5 @@ pub use price::{
 pub use record::{AppRecord, ClusterIdentity, HoldChoice, LastCheck, Proposal, RevertRecord};
 pub use record::{CapProposal, CapRecord, Hold, TaggedFailure, TaggedMonth, UidOf};
 pub use service::{GuardService, Held, Initiator, Paused, Ports, RoundLocks, COOLDOWN};
+pub use shared::{ClusterRecords, KeptFigures, Shared, SharedBudget};
 pub use state::{AppKey, CostTagging, DesktopRecords, GuardState};

@@ -91,6 +91,12 @@ pub trait GuardCluster: Send + Sync {
         version: &str,
     ) -> Result<(), GuardError>;
 
+    /// Whether this side writes the cross-machine hint at all (the job in the cluster does
+    /// not: the shared record is every machine's note, and it may not patch the Deployment).
+    fn writes_notes(&self) -> bool {
+        true
+    }
+
     /// Writes the cross-machine hint `(previous, set)` on the Deployment, or clears it
     /// (`None`). Where the guard may not write the Deployment itself, nothing.
     async fn write_hint(
@@ -125,6 +131,29 @@ pub struct MonthFigures {
     /// OpenAI's part of `spent` and of `month_end` (0 when its spend is not read).
     pub openai_spent: f64,
     pub openai_month_end: f64,
+}
+
+impl MonthFigures {
+    /// The figures of a Cost Explorer report alone (OpenAI's part 0).
+    pub fn of_report(report: &crate::cost::CostReport) -> Self {
+        let spent = report
+            .series
+            .months
+            .iter()
+            .find(|m| m.month == report.current_month)
+            .map(|m| m.total())
+            .unwrap_or(0.0);
+        MonthFigures {
+            spent,
+            month_end: report.forecast.forecast().map(|f| spent + f.remaining_mean),
+            currency: report.series.currency.clone(),
+            sample: report.origin == crate::cost::DataOrigin::Sample,
+            read_at: report.fetched_at.clone(),
+            stale: report.stale.as_ref().map(|s| s.error.clone()),
+            openai_spent: 0.0,
+            openai_month_end: 0.0,
+        }
+    }
 }
 
 /// The cost side.

@@ -112,6 +112,9 @@ impl<'a> Round<'a> {
     /// record is the authority and the note only helps other machines: a failure is logged
     /// and audited, never the round's failure.
     pub(super) async fn write_note(&self, note: Option<(Level, Level)>) {
+        if !self.ports.cluster.writes_notes() {
+            return;
+        }
         let subject = activity::guard_note(&self.key.app, note.as_ref().map(|(p, s)| (p, s)));
         let intent = match self.ports.audit.begin(self.key, subject) {
             Ok(intent) => intent,

@@ -110,6 +110,26 @@ pub async fn sdk_config(access: &AwsAccess, target: &AwsTarget) -> SdkConfig {
     loader.load().await
 }
 
+/// An SDK configuration for a workload in the cluster (the guard's job): the SDK's default
+/// chain — environment keys, the web identity token IRSA mounts, the EKS Pod Identity agent,
+/// the node's role — over Purser's HTTPS client; the region from the environment, else
+/// [`DEFAULT_REGION`]. Never the desktop's keychain.
+pub async fn workload_sdk_config() -> SdkConfig {
+    // Not the SDK's default region chain: it ends at instance metadata, which needs a client
+    // of its own; the pod's environment (set by IRSA and Pod Identity) says the region.
+    let region = region_chain(None, None);
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client(None))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        .region(region)
+        .load()
+        .await
+}
+
 /// The SDK's HTTPS client on the TLS stack the rest of Purser uses (rustls with ring), so one
 /// stack is linked, not three.
 fn https_client(

@@ -18,8 +18,8 @@ mod openai_admin;
 mod secret;
 
 pub use aws::{
-    account_name, check_aws_access, fingerprint, list_profiles, sdk_config, AwsAccess, AwsIdentity,
-    AwsTarget, Fingerprint, DEFAULT_REGION,
+    account_name, check_aws_access, fingerprint, list_profiles, sdk_config, workload_sdk_config,
+    AwsAccess, AwsIdentity, AwsTarget, Fingerprint, DEFAULT_REGION,
 };
 pub use aws::{ca_bundle, untrusted_certificate};
 pub use keychain::{KeychainStore, SERVICE};

@@ -1,0 +1,54 @@
+//! `purser-guard`: Purser's budget guard, one check per run, for a CronJob in the app's
+//! namespace. It reads the app's shared record (`ConfigMap purser-<app>`), the month's cost
+//! (kept in the record, or Cost Explorer through the pod's AWS role at most every 6 hours),
+//! decides as the desktop does, scales through the `scale` subresource, and writes the record
+//! and an Event on the Deployment. Audit lines go to standard output (the pod's log), a
+//! summary line last; the exit code is 0 when it could judge the app, 1 when not, 2 when it
+//! was not set up to run.
+
+mod ports;
+mod run;
+mod setup;
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PURSER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    purser_core::tls::use_ring();
+    let setup = match setup::Setup::from_env() {
+        Ok(setup) => setup,
+        Err(error) => {
+            eprintln!("purser-guard: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match run::run(&setup).await {
+        Ok(outcome) => {
+            let summary = json!({
+                "check": outcome.check,
+                "askedCostExplorer": outcome.asked_cost_explorer,
+            });
+            println!("{summary}");
+            if outcome.judged() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(error) => {
+            let said = purser_core::error::AppError::from(error);
+            println!("{}", json!({"error": said}));
+            eprintln!("purser-guard: {}", said.message);
+            ExitCode::from(1)
+        }
+    }
+}

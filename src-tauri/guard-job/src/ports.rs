@@ -1,0 +1,152 @@
+//! The guard service's ports inside the cluster: the app through the pod's service account
+//! (only what its Role allows: no write to the Deployment itself), the figures kept in the
+//! shared record or read once from Cost Explorer, no OpenAI lever yet, and what the guard
+//! tells collected for Kubernetes Events.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use purser_core::cost::spend_limit::SpendLimit;
+use purser_core::error::AppError;
+use purser_core::guard::cluster_ops::GuardOps;
+use purser_core::guard::ports::{
+    BudgetRule, GuardCluster, GuardFigures, GuardOpenAi, Look, MonthFigures, Notifier,
+};
+use purser_core::guard::{
+    from_requests, AppKey, CapRecord, ClusterIdentity, GuardError, Hold, Prices, Range,
+    Target as Level,
+};
+use time::OffsetDateTime;
+
+/// The app, as the job's service account reaches it.
+pub struct JobCluster<'a> {
+    pub ops: &'a GuardOps<'a>,
+    /// The cluster the shared record names. The record is kept in this very cluster, so it
+    /// cannot be another one's; the job's Role may not read `kube-system` to tell.
+    pub recorded: Option<ClusterIdentity>,
+}
+
+#[async_trait]
+impl GuardCluster for JobCluster<'_> {
+    async fn identity(&self, app: &AppKey) -> Result<ClusterIdentity, GuardError> {
+        match &self.recorded {
+            Some(identity) => Ok(identity.clone()),
+            None => self.ops.identity(app).await,
+        }
+    }
+
+    async fn look(&self, app: &AppKey) -> Result<Look, GuardError> {
+        self.ops.look(app).await
+    }
+
+    async fn set_copies(
+        &self,
+        app: &AppKey,
+        replicas: i32,
+        version: &str,
+    ) -> Result<(), GuardError> {
+        self.ops.set_copies(app, replicas, version).await
+    }
+
+    async fn set_range(
+        &self,
+        app: &AppKey,
+        autoscaler: &str,
+        range: Range,
+        version: &str,
+    ) -> Result<(), GuardError> {
+        self.ops.set_range(app, autoscaler, range, version).await
+    }
+
+    /// None: the shared record is every machine's note, and the job may not patch the
+    /// Deployment (that right would let it rewrite the app's pods).
+    fn writes_notes(&self) -> bool {
+        false
+    }
+
+    async fn write_hint(
+        &self,
+        _app: &AppKey,
+        _hint: Option<(Level, Level)>,
+    ) -> Result<(), GuardError> {
+        Ok(())
+    }
+}
+
+/// The budget from the shared record and the month's figures read before the round
+/// (`None`: not read, the guard being off).
+pub struct JobFigures {
+    pub budget: BudgetRule,
+    pub month: Option<Result<MonthFigures, GuardError>>,
+    pub prices: Prices,
+}
+
+#[async_trait]
+impl GuardFigures for JobFigures {
+    async fn month(&self, _now: OffsetDateTime) -> Result<MonthFigures, GuardError> {
+        match &self.month {
+            Some(month) => month.clone(),
+            None => Err(GuardError::RecordUnreadable(
+                "the figures were not read: the guard is off".into(),
+            )),
+        }
+    }
+
+    fn budget(&self, _app: &AppKey) -> BudgetRule {
+        self.budget.clone()
+    }
+
+    async fn copy_cost(&self, _app: &AppKey, look: &Look) -> Option<f64> {
+        from_requests(look.cpu, look.memory, &self.prices).map(|c| c.monthly)
+    }
+}
+
+/// OpenAI's lever is not run in the cluster yet: no project, so the round leaves it alone.
+pub struct NoOpenAi;
+
+#[async_trait]
+impl GuardOpenAi for NoOpenAi {
+    fn project(&self) -> Option<String> {
+        None
+    }
+    async fn limit(&self, _: &str) -> Result<Option<SpendLimit>, GuardError> {
+        Err(GuardError::NoProject)
+    }
+    async fn set_limit(&self, _: &str, _: i64) -> Result<SpendLimit, GuardError> {
+        Err(GuardError::NoProject)
+    }
+    async fn delete_limit(&self, _: &str) -> Result<(), GuardError> {
+        Err(GuardError::NoProject)
+    }
+    async fn cap_record(&self, _: &str) -> Result<Option<CapRecord>, GuardError> {
+        Ok(None)
+    }
+    async fn keep_cap_record(&self, _: &str, _: Option<&CapRecord>) -> Result<(), GuardError> {
+        Err(GuardError::NoProject)
+    }
+    async fn cap_hold(&self, _: &str) -> Result<Option<Hold>, GuardError> {
+        Ok(None)
+    }
+    async fn keep_cap_hold(&self, _: &str, _: Option<&Hold>) -> Result<(), GuardError> {
+        Err(GuardError::NoProject)
+    }
+}
+
+/// What the guard told in this run, written as Events once the round is over.
+#[derive(Default)]
+pub struct Told(Mutex<Vec<AppError>>);
+
+impl Told {
+    pub fn take(&self) -> Vec<AppError> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Notifier for Told {
+    fn tell(&self, notice: AppError) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(notice);
+    }
+}
