@@ -59,12 +59,19 @@ impl Moto {
     /// Calls an AWS Query-protocol API (IAM, STS) unsigned, as moto allows while its IAM checks
     /// are off; returns the XML body.
     pub async fn query(&self, params: &[(&str, &str)]) -> String {
+        self.query_service("iam", params).await
+    }
+
+    /// The same for `service` (`iam`, `sts`): moto routes a request by its signature's scope.
+    pub async fn query_service(&self, service: &str, params: &[(&str, &str)]) -> String {
         let response = http_client()
             .post(&self.url)
             .header(
                 "Authorization",
-                "AWS4-HMAC-SHA256 Credential=test-admin/20260101/us-east-1/iam/aws4_request, \
-                 SignedHeaders=host, Signature=0",
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=test-admin/20260101/us-east-1/{service}/aws4_request, \
+                     SignedHeaders=host, Signature=0"
+                ),
             )
             .form(params)
             .send()
