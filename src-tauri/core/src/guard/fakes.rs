@@ -251,6 +251,9 @@ pub struct FakeRecords {
     pub records: Mutex<HashMap<AppKey, (AppRecord, u64)>>,
     /// Every save fails while set.
     pub failing: Mutex<bool>,
+    /// The next this many saves each find that someone else changed the record just before
+    /// (another desktop, the job in the cluster): `told["meddled"]` is set to their count.
+    pub meddles: Mutex<u32>,
 }
 
 impl FakeRecords {
@@ -289,6 +292,18 @@ impl GuardRecords for FakeRecords {
             return Err(GuardError::RecordUnsaved("the disk is full".into()));
         }
         let mut records = lock(&self.records);
+        let mut meddles = lock(&self.meddles);
+        if *meddles > 0 {
+            *meddles -= 1;
+            let (theirs, version) = records.entry(app.clone()).or_default();
+            let count = theirs
+                .told
+                .get("meddled")
+                .map_or(0, |n| n.parse().unwrap_or(0))
+                + 1;
+            theirs.told.insert("meddled".into(), count.to_string());
+            *version += 1;
+        }
         let current = records.get(app).map_or(0, |(_, v)| *v);
         if current.to_string() != version {
             return Err(GuardError::RecordConflict);

@@ -24,6 +24,17 @@ pub(super) struct Round<'a> {
     pub(super) now: OffsetDateTime,
     /// The month's figures once read this round (the OpenAI lever reads the same).
     figures: Option<MonthFigures>,
+    /// A save met someone else's change to the record (another desktop, the job in the
+    /// cluster): the round is run again from a fresh read, unless this was the last try.
+    conflicted: bool,
+    last_try: bool,
+}
+
+/// How a round ended.
+pub(super) enum Finished {
+    Done(LastCheck),
+    /// The record changed meanwhile: read it again and decide again.
+    Again,
 }
 
 /// A last check: what the guard did and why.
@@ -51,7 +62,16 @@ impl<'a> Round<'a> {
             record: stored.record,
             version: stored.version,
             figures: None,
+            conflicted: false,
+            last_try: true,
         }
+    }
+
+    /// A round that may be run again after a conflict on the record (its conflict is not
+    /// told: the next try decides).
+    pub(super) fn retried_on_conflict(mut self) -> Self {
+        self.last_try = false;
+        self
     }
 
     /// The record could not be read: said, and nothing else happens.
@@ -63,21 +83,35 @@ impl<'a> Round<'a> {
     }
 
     /// Keeps the last check in the record.
-    pub(super) async fn finish(mut self, check: LastCheck) -> LastCheck {
-        self.record.last_check = Some(check.clone());
-        if let Err(error) = self.save().await {
-            self.tell_error("failed", error);
+    pub(super) async fn finish(mut self, check: LastCheck) -> Finished {
+        if !self.conflicted {
+            self.record.last_check = Some(check.clone());
+            if let Err(error) = self.save().await {
+                self.tell_error("failed", error);
+            }
         }
-        check
+        if self.conflicted && !self.last_try {
+            return Finished::Again;
+        }
+        Finished::Done(check)
     }
 
     pub(super) async fn save(&mut self) -> Result<(), GuardError> {
-        self.version = self
+        let saved = self
             .ports
             .records
             .save(self.key, &self.record, &self.version)
-            .await?;
-        Ok(())
+            .await;
+        match saved {
+            Ok(version) => {
+                self.version = version;
+                Ok(())
+            }
+            Err(error) => {
+                self.conflicted |= matches!(error, GuardError::RecordConflict);
+                Err(error)
+            }
+        }
     }
 
     pub(super) fn tell(&self, kind: &str, reason: &Reason) {
@@ -85,6 +119,9 @@ impl<'a> Round<'a> {
     }
 
     pub(super) fn tell_error(&self, kind: &str, error: GuardError) {
+        if matches!(error, GuardError::RecordConflict) && !self.last_try {
+            return;
+        }
         self.ports
             .notifier
             .tell(failure(kind, self.key, AppError::from(error)));

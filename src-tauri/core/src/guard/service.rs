@@ -17,7 +17,7 @@ use super::ports::{
     GuardAudit, GuardCluster, GuardFigures, GuardOpenAi, GuardRecords, Look, Notifier,
 };
 use super::record::{HoldChoice, LastCheck};
-use super::round::Round;
+use super::round::{Finished, Round};
 use super::{AppKey, Decision, Policy};
 use crate::clock::Clock;
 use crate::sync::lock;
@@ -126,15 +126,23 @@ impl<'a> GuardService<'a> {
     }
 
     /// One round for one app: what it found and did (also kept in the record as its last
-    /// check). What the user must be told goes to the notifier.
+    /// check). What the user must be told goes to the notifier. A record changed meanwhile
+    /// (another desktop, the job in the cluster) is read again and the round decided again.
     pub async fn run_round(&self, key: &'a AppKey) -> LastCheck {
         let _one_at_a_time = self.locks.hold(key).await;
-        let mut round = match self.round(key).await {
-            Ok(round) => round,
-            Err(error) => return Round::unreadable(self.ports, key, error),
-        };
-        let check = round.run().await;
-        round.finish(check).await
+        let mut tries = 1;
+        loop {
+            let mut round = match self.round(key).await {
+                Ok(round) if tries < CONFLICT_TRIES => round.retried_on_conflict(),
+                Ok(round) => round,
+                Err(error) => return Round::unreadable(self.ports, key, error),
+            };
+            let check = round.run().await;
+            match round.finish(check).await {
+                Finished::Done(check) => return check,
+                Finished::Again => tries += 1,
+            }
+        }
     }
 
     /// The waiting proposal decided again now for `look` (nothing changed, nothing

@@ -50,6 +50,50 @@ async fn automatic_scales_down_once_records_first_and_audits_before_and_after() 
 }
 
 #[tokio::test]
+async fn a_record_changed_meanwhile_is_read_again_and_the_round_decided_again() {
+    let w = world();
+    w.guard(Policy::Automatic { floor: 2 });
+    *lock(&w.records.meddles) = 1;
+    let check = w.service().run_round(&w.key).await;
+    assert_eq!(check.did, "scaled");
+    assert_eq!(w.copies(), 2);
+    assert_eq!(w.writes().len(), 1, "scaled once, after the fresh read");
+    let record = w.record();
+    assert_eq!(
+        record.told.get("meddled").map(String::as_str),
+        Some("1"),
+        "theirs kept"
+    );
+    assert!(record.revert.is_some(), "ours kept");
+    assert_eq!(
+        w.told.codes(),
+        ["guard_scaled"],
+        "the conflict itself is not told"
+    );
+}
+
+#[tokio::test]
+async fn a_record_that_keeps_changing_stops_the_round_without_acting() {
+    let w = world();
+    w.guard(Policy::Automatic { floor: 2 });
+    *lock(&w.records.meddles) = 100;
+    let check = w.service().run_round(&w.key).await;
+    assert_eq!(check.did, "failed");
+    assert_eq!(w.copies(), 6);
+    assert!(w.writes().is_empty());
+    assert_eq!(
+        w.record().told.get("meddled").map(String::as_str),
+        Some(CONFLICT_TRIES.to_string().as_str()),
+        "one fresh read per try"
+    );
+    assert!(
+        w.told.codes().contains(&"guard_failed".to_string()),
+        "{:?}",
+        w.told.codes()
+    );
+}
+
+#[tokio::test]
 async fn a_tampered_note_of_5000_copies_is_never_reverted_to() {
     let w = world();
     w.guard(Policy::Automatic { floor: 2 });
