@@ -162,3 +162,23 @@ async fn without_its_setting_the_job_says_what_is_missing_and_changes_nothing() 
     assert_eq!(world.copies().await, "2");
     assert_eq!(world.forecasts_asked().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_record_stops_the_run_and_is_left_as_it_was() {
+    let world = world(3).await;
+    let manifest = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": format!("purser-{APP}"), "namespace": "default"},
+        "data": {"guard": "{\"policy\": 12"}});
+    let path = common::file(world.work.path(), "damaged.json", &manifest.to_string());
+    world
+        .cluster
+        .kubectl_ok(&["apply", "--validate=false", "-f", &path])
+        .await;
+
+    let run = world.run(KEYS, &[]).await;
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(run.summary["error"]["code"], "guard_record_unreadable", "{:?}", run.summary);
+    assert!(run.stderr.contains("guard"), "{}", run.stderr);
+    assert_eq!(world.copies().await, "3");
+    assert_eq!(world.forecasts_asked().await, 0, "nothing asked before the record reads");
+}
