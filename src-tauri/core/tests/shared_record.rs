@@ -38,14 +38,8 @@ async fn two_pursers_share_one_record_and_neither_overwrites_the_other() {
     let cluster = Cluster::start().await;
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (service_a, service_b) = (service(&cluster, &dir_a), service(&cluster, &dir_b));
-    let ops_a = GuardOps {
-        service: &service_a,
-        reach: Reach::Named,
-    };
-    let ops_b = GuardOps {
-        service: &service_b,
-        reach: Reach::Named,
-    };
+    let ops_a = GuardOps::new(&service_a, Reach::Named);
+    let ops_b = GuardOps::new(&service_b, Reach::Named);
     let (a, b) = (ClusterRecords::new(&ops_a), ClusterRecords::new(&ops_b));
 
     // A sets the budget: B sees it.
@@ -114,10 +108,7 @@ async fn a_damaged_record_is_refused_with_the_key_that_is_wrong() {
         .await;
     let dir = tempfile::tempdir().unwrap();
     let service = service(&cluster, &dir);
-    let ops = GuardOps {
-        service: &service,
-        reach: Reach::Named,
-    };
+    let ops = GuardOps::new(&service, Reach::Named);
     let error = ClusterRecords::new(&ops).read(&key()).await.unwrap_err();
     assert!(
         matches!(&error, GuardError::RecordUnreadable(why) if why.starts_with("budget")),

@@ -13,7 +13,7 @@ use purser_core::cost::{
     load_report, CostCache, CostEndpoints, CostExplorer, CostQuery, ReportRequest, RequestMeter,
 };
 use purser_core::error::AppError;
-use purser_core::guard::cluster_ops::{EventKind, GuardOps, Reach};
+use purser_core::guard::cluster_ops::{AutoscalerSight, EventKind, GuardOps, Reach};
 use purser_core::guard::ports::{BudgetRule, MonthFigures};
 use purser_core::guard::{
     AppKey, ClusterRecords, GuardError, GuardService, KeptFigures, LastCheck, Policy, Ports,
@@ -98,38 +98,13 @@ async fn ask_cost_explorer(
     })
 }
 
-/// Keeps the figures just read in the shared record (re-read on a conflict), so the next run
-/// and every desktop use them. Not kept: the next run asks again.
-async fn keep(records: &ClusterRecords<'_>, key: &AppKey, shared: &mut Shared, kept: KeptFigures) {
-    for _ in 0..3 {
-        shared.figures = Some(kept.clone());
-        match records.write(key, shared).await {
-            Ok(version) => {
-                shared.version = version;
-                return;
-            }
-            Err(GuardError::RecordConflict) => match records.read(key).await {
-                Ok(again) => *shared = again,
-                Err(error) => {
-                    tracing::warn!(%error, "the figures were not kept in the record");
-                    return;
-                }
-            },
-            Err(error) => {
-                tracing::warn!(%error, "the figures were not kept in the record");
-                return;
-            }
-        }
-    }
-}
-
 /// The month's figures for the round: the record's while fresh, else Cost Explorer's. `None`
-/// when the guard is off (nothing is asked, nothing paid).
+/// when the guard is off (nothing is asked, nothing paid). The round starts from this read.
 async fn figures(
     setup: &Setup,
     records: &ClusterRecords<'_>,
     key: &AppKey,
-    shared: &mut Shared,
+    shared: &Shared,
     now: time::OffsetDateTime,
 ) -> (Option<Result<MonthFigures, GuardError>>, bool) {
     if shared.record.policy == Policy::Off {
@@ -141,7 +116,9 @@ async fn figures(
     match ask_cost_explorer(setup, shared, now).await {
         Ok(kept) => {
             let figures = kept.figures();
-            keep(records, key, shared, kept).await;
+            // Written with the round's own record, so the next run (and every desktop)
+            // reads them instead of asking again.
+            records.stage(key, |shared| shared.figures = Some(kept));
             (Some(Ok(figures)), true)
         }
         Err(error) => (Some(Err(GuardError::Figures(error))), true),
@@ -156,10 +133,8 @@ pub async fn run(setup: &Setup) -> Result<RunOutcome, GuardError> {
         &setup.dir,
     )
     .with_audit(AuditLog::new(&setup.dir).mirrored());
-    let ops = GuardOps {
-        service: &service,
-        reach: Reach::Named,
-    };
+    let mut ops = GuardOps::new(&service, Reach::Named);
+    ops.autoscaler = AutoscalerSight::Named(setup.autoscaler.clone());
     let key = AppKey {
         context: CONTEXT.into(),
         namespace: setup.namespace.clone(),
@@ -167,8 +142,17 @@ pub async fn run(setup: &Setup) -> Result<RunOutcome, GuardError> {
     };
     let records = ClusterRecords::new(&ops);
     let now = clock.now();
-    let mut shared = records.read(&key).await?;
-    let (month, asked_cost_explorer) = figures(setup, &records, &key, &mut shared, now).await;
+    let shared = records.read(&key).await?;
+    if shared.version.is_empty() {
+        // The job may update the record, never make one: its budget is a person's to set.
+        return Err(GuardError::NoSharedRecord {
+            app: key.app,
+            namespace: key.namespace,
+        });
+    }
+    let (month, asked_cost_explorer) = figures(setup, &records, &key, &shared, now).await;
+    // The round starts from this read: the record is read once per run.
+    records.stage(&key, |_| ());
     let cluster = JobCluster {
         ops: &ops,
         recorded: shared.record.cluster.clone(),

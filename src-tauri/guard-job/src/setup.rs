@@ -1,6 +1,7 @@
 //! What one run is given, from the environment a CronJob's pod has: the app (`PURSER_APP`),
 //! its namespace (`PURSER_NAMESPACE`, else the service account's), the API server
-//! (`KUBERNETES_SERVICE_HOST`/`_PORT`) with the service account's token and CA, a writable
+//! (`KUBERNETES_SERVICE_HOST`/`_PORT`) with the service account's token and CA, the
+//! autoscaler named at install (`PURSER_AUTOSCALER`), a writable
 //! folder (`PURSER_GUARD_DIR`, an `emptyDir` under a read-only root), and optional Cost
 //! Explorer endpoints (a VPC endpoint, or the tests' local servers).
 
@@ -39,6 +40,9 @@ pub struct Setup {
     pub dir: PathBuf,
     pub cost_usage: Option<String>,
     pub cost_forecast: Option<String>,
+    /// The autoscaler that manages the app, named at install (`PURSER_AUTOSCALER`): the
+    /// job's Role may read that one and list none.
+    pub autoscaler: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -99,6 +103,9 @@ impl Setup {
             namespace,
             kubeconfig,
             dir,
+            autoscaler: var("PURSER_AUTOSCALER")
+                .map(|a| name("PURSER_AUTOSCALER", a))
+                .transpose()?,
             cost_usage: var("PURSER_COST_USAGE_ENDPOINT"),
             cost_forecast: var("PURSER_COST_FORECAST_ENDPOINT"),
         })

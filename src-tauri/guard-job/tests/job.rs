@@ -177,8 +177,39 @@ async fn a_damaged_record_stops_the_run_and_is_left_as_it_was() {
 
     let run = world.run(KEYS, &[]).await;
     assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert_eq!(run.summary["error"]["code"], "guard_record_unreadable", "{:?}", run.summary);
+    assert_eq!(
+        run.summary["error"]["code"], "guard_record_unreadable",
+        "{:?}",
+        run.summary
+    );
     assert!(run.stderr.contains("guard"), "{}", run.stderr);
     assert_eq!(world.copies().await, "3");
-    assert_eq!(world.forecasts_asked().await, 0, "nothing asked before the record reads");
+    assert_eq!(
+        world.forecasts_asked().await,
+        0,
+        "nothing asked before the record reads"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_shared_record_it_makes_none_and_says_how_to_share_one() {
+    let world = world(2).await;
+    let run = world.run(KEYS, &[]).await;
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(
+        run.summary["error"]["code"], "guard_no_shared_record",
+        "{:?}",
+        run.summary
+    );
+    assert!(
+        run.stderr.contains("share the app's budget"),
+        "{}",
+        run.stderr
+    );
+    let found = world
+        .cluster
+        .kubectl(&["get", "configmap", &format!("purser-{APP}")])
+        .await;
+    assert!(!found.status.success(), "the job made a record");
+    assert_eq!(world.forecasts_asked().await, 0);
 }

@@ -18,6 +18,7 @@ pub mod discovery;
 mod faults;
 pub mod fields;
 pub mod quantity;
+mod rbac;
 mod selector;
 mod store;
 
@@ -102,6 +103,8 @@ pub(crate) struct Shared {
     pub config: SimConfig,
     pub wake: Notify,
     pub token: String,
+    /// Tokens issued for service accounts, whose requests RBAC decides.
+    pub(crate) accounts: Mutex<Vec<rbac::Issued>>,
     kill: watch::Sender<u64>,
 }
 
@@ -152,6 +155,7 @@ impl KubeSim {
             config,
             wake: Notify::new(),
             token,
+            accounts: Mutex::new(Vec::new()),
             kill: watch::Sender::new(0),
         });
         let acceptor = TlsAcceptor::from(Arc::new(server_config));
@@ -182,6 +186,28 @@ impl KubeSim {
     /// simulation, and changes every start.
     pub fn token(&self) -> &str {
         &self.shared.token
+    }
+
+    /// A token for the service account `name` in `namespace`, as the TokenRequest API issues
+    /// one to a pod: its requests are allowed only as the Roles bound to the account allow.
+    pub fn service_account_token(&self, namespace: &str, name: &str) -> Result<String, SimError> {
+        let token = random_token()?;
+        lock_accounts(&self.shared.accounts).push(rbac::Issued {
+            token: token.clone(),
+            namespace: namespace.into(),
+            name: name.into(),
+            requests: 0,
+        });
+        Ok(token)
+    }
+
+    /// The requests made with the tokens of service account `name` in `namespace`.
+    pub fn requests_by(&self, namespace: &str, name: &str) -> u64 {
+        lock_accounts(&self.shared.accounts)
+            .iter()
+            .filter(|a| a.namespace == namespace && a.name == name)
+            .map(|a| a.requests)
+            .sum()
     }
 
     pub fn faults(&self) -> &Faults {
@@ -326,6 +352,14 @@ pub fn certificates() -> Result<(String, rustls::ServerConfig), SimError> {
 
 /// 32 bytes from the operating system's random source, as hex: another local user cannot
 /// guess it (it is only ever in this process and in kubeconfigs Purser hands to its clients).
+pub(crate) fn lock_accounts(
+    accounts: &Mutex<Vec<rbac::Issued>>,
+) -> MutexGuard<'_, Vec<rbac::Issued>> {
+    accounts
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn random_token() -> Result<String, SimError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| SimError::Random(e.to_string()))?;

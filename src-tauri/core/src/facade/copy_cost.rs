@@ -356,10 +356,7 @@ impl Purser {
 
     /// The app as the connected cluster has it, for a preview.
     async fn look_for_preview(&self, key: &AppKey) -> Result<Look, crate::guard::GuardError> {
-        let ops = GuardOps {
-            service: &self.cluster,
-            reach: Reach::Connected,
-        };
+        let ops = GuardOps::new(&self.cluster, Reach::Connected);
         ops.look(key).await
     }
 

@@ -36,10 +36,32 @@ pub enum Reach {
     Named,
 }
 
+/// How the guard finds the autoscaler that manages an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AutoscalerSight {
+    /// Every autoscaler in the namespace is listed (the desktop, with the user's rights).
+    Listed,
+    /// Only the one named when the guard was installed in the cluster, if any: its Role may
+    /// read that one and list none.
+    Named(Option<String>),
+}
+
 /// The guard's port onto the user's clusters.
 pub struct GuardOps<'a> {
     pub service: &'a ClusterService,
     pub reach: Reach,
+    pub autoscaler: AutoscalerSight,
+}
+
+impl<'a> GuardOps<'a> {
+    /// The port for `service`, listing autoscalers.
+    pub fn new(service: &'a ClusterService, reach: Reach) -> Self {
+        Self {
+            service,
+            reach,
+            autoscaler: AutoscalerSight::Listed,
+        }
+    }
 }
 
 fn target(app: &AppKey) -> Target {
@@ -120,21 +142,28 @@ impl GuardOps<'_> {
     /// Every autoscaler of a Deployment in the namespace: unlike the window's list, a 403 is
     /// an error — the guard must not set copies under an autoscaler it cannot see.
     async fn autoscalers(
+        &self,
         connection: &Connection,
         ns: &str,
         app: &AppKey,
     ) -> Result<Option<AutoscalerLook>, GuardError> {
         let api: Api<HorizontalPodAutoscaler> = Api::namespaced(connection.client(), ns);
-        let list = match api.list(&ListParams::default()).await {
-            Ok(list) => list.items,
+        let hidden = || GuardError::AutoscalersHidden {
+            app: app.app.clone(),
+            namespace: ns.into(),
+        };
+        let found = match &self.autoscaler {
+            AutoscalerSight::Named(None) => return Ok(None),
+            AutoscalerSight::Named(Some(name)) => {
+                api.get_opt(name).await.map(|h| h.into_iter().collect())
+            }
+            AutoscalerSight::Listed => api.list(&ListParams::default()).await.map(|l| l.items),
+        };
+        let list = match found {
+            Ok(list) => list,
             // The API is not served at all: no autoscaler can manage the app.
             Err(kube::Error::Api(status)) if status.code == 404 => Vec::new(),
-            Err(kube::Error::Api(status)) if status.code == 403 => {
-                return Err(GuardError::AutoscalersHidden {
-                    app: app.app.clone(),
-                    namespace: ns.into(),
-                })
-            }
+            Err(kube::Error::Api(status)) if status.code == 403 => return Err(hidden()),
             Err(other) => return Err(ClusterService::classify(connection, ns)(other).into()),
         };
         Ok(list.into_iter().find_map(|h| {
@@ -160,7 +189,7 @@ impl GuardOps<'_> {
                     .await
                     .map_err(GuardError::from)
             },
-            Self::autoscalers(&connection, ns, app)
+            self.autoscalers(&connection, ns, app)
         )?;
         let meta = &deployment.metadata;
         let empty = BTreeMap::new();

@@ -15,6 +15,9 @@ pub enum GuardError {
     RecordUnreadable(String),
     #[error("the guard's record could not be saved ({0})")]
     RecordUnsaved(String),
+    /// The guard in the cluster found no shared record for its app.
+    #[error("there is no shared record purser-{app} in namespace \"{namespace}\": share the app's budget from Purser first")]
+    NoSharedRecord { app: String, namespace: String },
     /// Someone else changed the record between this read and this write.
     #[error("the guard's record was changed meanwhile")]
     RecordConflict,
@@ -101,6 +104,7 @@ impl GuardError {
             GuardError::Cluster(_)
                 | GuardError::Figures(_)
                 | GuardError::RecordUnreadable(_)
+                | GuardError::NoSharedRecord { .. }
                 | GuardError::RecordUnsaved(_)
                 | GuardError::Audit(_)
         )
@@ -120,6 +124,9 @@ impl From<GuardError> for AppError {
             }
             GuardError::RecordUnsaved(reason) => new("guard_unsaved").with("reason", reason),
             GuardError::RecordConflict => new("guard_record_conflict"),
+            GuardError::NoSharedRecord { app, namespace } => new("guard_no_shared_record")
+                .with("app", app)
+                .with("namespace", namespace),
             GuardError::Audit(detail) => new("kube_audit_unwritable").with("detail", detail),
             GuardError::Conflict { app } => new("guard_conflict").with("app", app),
             GuardError::AutoscalersHidden { app, namespace } => new("guard_autoscalers_hidden")
@@ -195,6 +202,7 @@ impl From<GuardError> for AppError {
 }
 
 /// One of each, with example values, for the window's words.
+// Long: one example per variant, in the order they are declared.
 #[cfg(any(test, feature = "testing"))]
 pub fn examples() -> Vec<AppError> {
     let app = || "assistant".to_string();
@@ -206,6 +214,10 @@ pub fn examples() -> Vec<AppError> {
         GuardError::RecordUnreadable("x".into()),
         GuardError::RecordUnsaved("x".into()),
         GuardError::RecordConflict,
+        GuardError::NoSharedRecord {
+            app: app(),
+            namespace: "shop".into(),
+        },
         GuardError::Conflict { app: app() },
         GuardError::AutoscalersHidden {
             app: app(),

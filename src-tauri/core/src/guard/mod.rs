@@ -18,6 +18,7 @@ pub mod evaluate;
 #[cfg(any(test, feature = "testing"))]
 pub mod fakes;
 pub mod gitops;
+pub mod install;
 pub mod level;
 pub mod notice;
 pub mod openai_lever;
@@ -26,6 +27,7 @@ pub mod ports;
 pub mod price;
 pub mod record;
 mod round;
+mod round_tell;
 pub mod service;
 pub mod shared;
 pub mod state;

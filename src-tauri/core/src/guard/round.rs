@@ -5,13 +5,13 @@ use time::OffsetDateTime;
 
 use super::activity;
 use super::error::GuardError;
-use super::notice::{failure, notice};
+use super::notice::failure;
 use super::ports::{Look, MonthFigures, Stored};
 use super::record::{AppRecord, ClusterIdentity, LastCheck, Proposal, RevertRecord, UidOf};
 use super::service::{Initiator, Ports, CONFLICT_TRIES, COOLDOWN, SKEW_ALLOWED, UNDO_WINDOW};
 use super::Target as Level;
 use super::{evaluate, gitops, Action, AppKey, Copies, Decision, Inputs, Policy, Range, Reason};
-use crate::audit::{Outcome, Subject};
+use crate::audit::Outcome;
 use crate::clock::{parse_rfc3339, rfc3339};
 use crate::error::AppError;
 use crate::month::Month;
@@ -20,14 +20,14 @@ pub(super) struct Round<'a> {
     pub(super) ports: Ports<'a>,
     pub(super) key: &'a AppKey,
     pub(super) record: AppRecord,
-    version: String,
+    pub(super) version: String,
     pub(super) now: OffsetDateTime,
     /// The month's figures once read this round (the OpenAI lever reads the same).
     figures: Option<MonthFigures>,
     /// A save met someone else's change to the record (another desktop, the job in the
     /// cluster): the round is run again from a fresh read, unless this was the last try.
-    conflicted: bool,
-    last_try: bool,
+    pub(super) conflicted: bool,
+    pub(super) last_try: bool,
 }
 
 /// How a round ended.
@@ -80,107 +80,6 @@ impl<'a> Round<'a> {
         ports.notifier.tell(failure("failed", key, error.clone()));
         let reason = Reason::new("record_unreadable", error.message).with("error", error.code);
         check("failed", &reason, ports.clock.now())
-    }
-
-    /// Keeps the last check in the record.
-    pub(super) async fn finish(mut self, check: LastCheck) -> Finished {
-        if !self.conflicted {
-            self.record.last_check = Some(check.clone());
-            if let Err(error) = self.save().await {
-                self.tell_error("failed", error);
-            }
-        }
-        if self.conflicted && !self.last_try {
-            return Finished::Again;
-        }
-        Finished::Done(check)
-    }
-
-    pub(super) async fn save(&mut self) -> Result<(), GuardError> {
-        let saved = self
-            .ports
-            .records
-            .save(self.key, &self.record, &self.version)
-            .await;
-        match saved {
-            Ok(version) => {
-                self.version = version;
-                Ok(())
-            }
-            Err(error) => {
-                self.conflicted |= matches!(error, GuardError::RecordConflict);
-                Err(error)
-            }
-        }
-    }
-
-    pub(super) fn tell(&self, kind: &str, reason: &Reason) {
-        self.ports.notifier.tell(notice(kind, self.key, reason));
-    }
-
-    pub(super) fn tell_error(&self, kind: &str, error: GuardError) {
-        if matches!(error, GuardError::RecordConflict) && !self.last_try {
-            return;
-        }
-        self.ports
-            .notifier
-            .tell(failure(kind, self.key, AppError::from(error)));
-    }
-
-    /// One audit line for a guard event that is not itself a cluster change, written before
-    /// the event takes effect.
-    pub(super) fn audit_line(&self, subject: Subject) -> Result<(), GuardError> {
-        let intent = self.ports.audit.begin(self.key, subject)?;
-        self.ports.audit.finish(intent, Outcome::Ok, None);
-        Ok(())
-    }
-
-    /// A notice that changes nothing (stale figures, a cost read that failed, a wrong clock),
-    /// kept in the audit log beside what was told; a log that cannot be written does not stop
-    /// the round.
-    fn audit_notice(&self, reason: &Reason) {
-        let line = activity::guard("guardNotice", &self.key.app, reason);
-        if let Err(error) = self.audit_line(line) {
-            tracing::warn!(%error, "guard notice not audited");
-        }
-    }
-
-    /// Writes (or clears) the guard's note on the Deployment as an audited change. Purser's
-    /// record is the authority and the note only helps other machines: a failure is logged
-    /// and audited, never the round's failure.
-    pub(super) async fn write_note(&self, note: Option<(Level, Level)>) {
-        if !self.ports.cluster.writes_notes() {
-            return;
-        }
-        let subject = activity::guard_note(&self.key.app, note.as_ref().map(|(p, s)| (p, s)));
-        let intent = match self.ports.audit.begin(self.key, subject) {
-            Ok(intent) => intent,
-            Err(error) => {
-                tracing::warn!(%error, app = %self.key.app, "the guard's note is not written: the audit log refused it");
-                return;
-            }
-        };
-        let written = self.ports.cluster.write_hint(self.key, note).await;
-        let (outcome, error) = match &written {
-            Ok(()) => (Outcome::Ok, None),
-            Err(e) => (Outcome::Failed, Some(AppError::from(e.clone()))),
-        };
-        self.ports.audit.finish(intent, outcome, error);
-        if let Err(error) = written {
-            tracing::warn!(%error, app = %self.key.app, "the guard's note on the Deployment was not written");
-        }
-    }
-
-    /// "The guard cannot judge this app", told once until the reason changes.
-    pub(super) fn refuse(&mut self, reason: Reason) -> LastCheck {
-        if self.record.tell_once("refused", reason.code) {
-            let line = activity::guard("guardRefuse", &self.key.app, &reason);
-            if let Err(error) = self.audit_line(line) {
-                tracing::warn!(%error, "guard refusal not audited");
-            }
-            self.tell("refused", &reason);
-        }
-        check("refused", &reason, self.now)
     }
 
     /// The round itself: the copies lever, then the OpenAI lever (each on its own; the

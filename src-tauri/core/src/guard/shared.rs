@@ -168,6 +168,8 @@ pub struct ClusterRecords<'a> {
     pub ops: &'a GuardOps<'a>,
     /// The last record read, so a save does not read it again.
     last: Mutex<Option<(AppKey, Shared)>>,
+    /// The next load returns `last` as it stands (see [`Self::stage`]).
+    reuse: Mutex<bool>,
 }
 
 /// A 409 on a create or a conditional replace: someone wrote the record meanwhile.
@@ -185,6 +187,19 @@ impl<'a> ClusterRecords<'a> {
         Self {
             ops,
             last: Mutex::new(None),
+            reuse: Mutex::new(false),
+        }
+    }
+
+    /// Changes the record just read without writing it: the next load starts from it, and the
+    /// next save carries the change (still conditional on the version read). The job in the
+    /// cluster reads once and adds the figures it fetched, so the guard's round reads nothing
+    /// again and writes the figures with its own record: one request each fewer per run.
+    pub fn stage(&self, app: &AppKey, change: impl FnOnce(&mut Shared)) {
+        let mut last = lock(&self.last);
+        if let Some((_, shared)) = last.as_mut().filter(|(key, _)| key == app) {
+            change(shared);
+            *lock(&self.reuse) = true;
         }
     }
 
@@ -242,7 +257,12 @@ impl<'a> ClusterRecords<'a> {
 #[async_trait]
 impl GuardRecords for ClusterRecords<'_> {
     async fn load(&self, app: &AppKey) -> Result<Stored, GuardError> {
-        let shared = self.read(app).await?;
+        let staged = std::mem::take(&mut *lock(&self.reuse));
+        let last = lock(&self.last).clone();
+        let shared = match last {
+            Some((key, shared)) if staged && key == *app => shared,
+            _ => self.read(app).await?,
+        };
         Ok(Stored {
             record: shared.record,
             version: shared.version,

@@ -16,8 +16,9 @@ use serde_json::Value;
 
 use super::discovery::{self, ResDef};
 use super::faults::Verdict;
+use super::rbac::{self, Caller};
 use super::store::ApiError;
-use super::{Shared, SIM_USER};
+use super::Shared;
 use serve::{serve, Call, Reply};
 
 pub type Body = BoxBody<Bytes, Infallible>;
@@ -136,13 +137,13 @@ pub async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
-    if !authorized(&shared, &request) {
+    let Some(caller) = authenticate(&shared, &request) else {
         return Ok(error_response(&ApiError::new(
             401,
             "Unauthorized",
             "Unauthorized",
         )));
-    }
+    };
     let (parts, body) = request.into_parts();
     let Ok(body) = body.collect().await.map(|c| c.to_bytes()) else {
         return Ok(error_response(&ApiError::new(
@@ -164,6 +165,9 @@ pub async fn handle(
         }
     };
     let verb = verb_of(&parts.method, &target, &query);
+    if !rbac::allows(&shared.lock().store, &caller, verb, &target) {
+        return Ok(error_response(&forbidden(&target, verb, &caller.user())));
+    }
     if let Some(refused) = fault(&shared, verb, &target).await {
         return Ok(refused);
     }
@@ -203,13 +207,25 @@ pub async fn handle(
     })
 }
 
-fn authorized(shared: &Shared, request: &Request<Incoming>) -> bool {
-    request
+/// Who sent the request, by its bearer token; `None` for no token or an unknown one.
+fn authenticate(shared: &Shared, request: &Request<Incoming>) -> Option<Caller> {
+    let token = request
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|token| token_matches(token, &shared.token))
+        .and_then(|v| v.strip_prefix("Bearer "))?;
+    if token_matches(token, &shared.token) {
+        return Some(Caller::Admin);
+    }
+    let mut accounts = super::lock_accounts(&shared.accounts);
+    let account = accounts
+        .iter_mut()
+        .find(|a| token_matches(token, &a.token))?;
+    account.requests += 1;
+    Some(Caller::ServiceAccount {
+        namespace: account.namespace.clone(),
+        name: account.name.clone(),
+    })
 }
 
 /// The body's media type, without parameters.
@@ -252,7 +268,7 @@ async fn fault(shared: &Shared, verb: &str, target: &Target) -> Option<Response<
             std::future::pending().await
         }
         Verdict::Hang => std::future::pending().await,
-        Verdict::Forbidden => Some(error_response(&forbidden(target, verb))),
+        Verdict::Forbidden => Some(error_response(&forbidden(target, verb, super::SIM_USER))),
         Verdict::Fail(code) => {
             let reason = match code {
                 409 => "Conflict",
@@ -291,7 +307,7 @@ fn verb_of(method: &Method, target: &Target, query: &Query) -> &'static str {
     }
 }
 
-fn forbidden(target: &Target, verb: &str) -> ApiError {
+fn forbidden(target: &Target, verb: &str, user: &str) -> ApiError {
     let what = match &target.name {
         Some(name) => format!("{} \"{name}\"", target.def.qualified()),
         None => target.def.qualified(),
@@ -308,7 +324,7 @@ fn forbidden(target: &Target, verb: &str) -> ApiError {
         403,
         "Forbidden",
         format!(
-            "{what} is forbidden: User \"{SIM_USER}\" cannot {verb} resource \"{resource}\" in API group \"{}\"{scope}",
+            "{what} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{}\"{scope}",
             target.def.group
         ),
     )

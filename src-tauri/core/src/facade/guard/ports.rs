@@ -137,10 +137,7 @@ impl<'a> DesktopPorts<'a> {
     pub fn new(purser: &'a Purser, reach: Reach) -> Self {
         Self {
             purser,
-            cluster: GuardOps {
-                service: &purser.cluster,
-                reach,
-            },
+            cluster: GuardOps::new(&purser.cluster, reach),
             figures: DesktopFigures(purser),
             openai: DesktopOpenAi(purser),
             records: DesktopRecords(&purser.guard),
