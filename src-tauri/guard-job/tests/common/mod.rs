@@ -186,8 +186,8 @@ impl JobWorld {
             .collect()
     }
 
-    /// Runs `purser-guard` with a pod's environment, AWS keys from `aws`, and `extra`.
-    pub async fn run(&self, aws: &[(&str, &str)], extra: &[(&str, &str)]) -> Run {
+    /// `purser-guard` with a pod's environment, AWS keys from `aws`, and `extra`.
+    pub fn command(&self, aws: &[(&str, &str)], extra: &[(&str, &str)]) -> std::process::Command {
         let port = self
             .cluster
             .sim
@@ -196,7 +196,7 @@ impl JobWorld {
             .next()
             .unwrap()
             .to_string();
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_purser-guard"));
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_purser-guard"));
         command
             .env_clear()
             .env("HOME", self.work.path())
@@ -208,11 +208,17 @@ impl JobWorld {
             .env("PURSER_COST_USAGE_ENDPOINT", &self.moto.url)
             .env("PURSER_COST_FORECAST_ENDPOINT", self.forecast.uri())
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_REGION", "us-east-1")
-            .kill_on_drop(true);
+            .env("AWS_REGION", "us-east-1");
         for (name, value) in aws.iter().chain(extra) {
             command.env(name, value);
         }
+        command
+    }
+
+    /// Runs it (async, so the test server keeps serving meanwhile).
+    pub async fn run(&self, aws: &[(&str, &str)], extra: &[(&str, &str)]) -> Run {
+        let mut command = tokio::process::Command::from(self.command(aws, extra));
+        command.kill_on_drop(true);
         parse(command.output().await.expect("purser-guard runs"))
     }
 
