@@ -4,8 +4,10 @@
 //! decides as the desktop does, scales through the `scale` subresource, and writes the record
 //! and an Event on the Deployment. Audit lines go to standard output (the pod's log), a
 //! summary line last; the exit code is 0 when it could judge the app, 1 when not, 2 when it
-//! was not set up to run.
+//! was not set up to run. `purser-guard manifests …` prints the objects that run it, and
+//! `purser-guard iam-policy` the AWS permissions it needs.
 
+mod cli;
 mod ports;
 mod run;
 mod setup;
@@ -24,6 +26,18 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     purser_core::tls::use_ring();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match cli::parse(&args) {
+        Ok(cli::Command::Check) => {}
+        Ok(cli::Command::Print(text)) => {
+            println!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("purser-guard: {error}");
+            return ExitCode::from(2);
+        }
+    }
     let setup = match setup::Setup::from_env() {
         Ok(setup) => setup,
         Err(error) => {

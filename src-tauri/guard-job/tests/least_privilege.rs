@@ -26,7 +26,19 @@ async fn the_generated_role_allows_every_request_of_a_check_and_nothing_else() {
         autoscaler: None,
         aws_role_arn: None,
     };
-    let list = json!({"apiVersion": "v1", "kind": "List", "items": guard_objects(&spec).unwrap()});
+    // As an administrator gets them: printed by the binary itself.
+    let printed = std::process::Command::new(env!("CARGO_BIN_EXE_purser-guard"))
+        .args(["manifests", "--app", APP, "--namespace", "default"])
+        .args(["--image", &spec.image])
+        .output()
+        .unwrap();
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&printed.stdout).unwrap();
+    assert_eq!(list["items"], json!(guard_objects(&spec).unwrap()));
     let objects = file(world.work.path(), "guard.json", &list.to_string());
     let name = guard_name(APP);
 
