@@ -254,6 +254,8 @@ pub struct FakeRecords {
     /// The next this many saves each find that someone else changed the record just before
     /// (another desktop, the job in the cluster): `told["meddled"]` is set to their count.
     pub meddles: Mutex<u32>,
+    /// Saves let through before the meddling starts.
+    pub meddle_after: Mutex<u32>,
 }
 
 impl FakeRecords {
@@ -293,7 +295,10 @@ impl GuardRecords for FakeRecords {
         }
         let mut records = lock(&self.records);
         let mut meddles = lock(&self.meddles);
-        if *meddles > 0 {
+        let mut after = lock(&self.meddle_after);
+        if *after > 0 {
+            *after -= 1;
+        } else if *meddles > 0 {
             *meddles -= 1;
             let (theirs, version) = records.entry(app.clone()).or_default();
             let count = theirs

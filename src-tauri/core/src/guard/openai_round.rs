@@ -40,11 +40,7 @@ impl Round<'_> {
                 let error = AppError::from(error);
                 let cause = format!("openai:{}", error.code);
                 if self.record.tell_once("openai_refused", &cause) {
-                    self.ports.notifier.tell(super::failure(
-                        "openai_failed",
-                        self.key,
-                        error.clone(),
-                    ));
+                    self.say(super::failure("openai_failed", self.key, error.clone()));
                 }
                 let reason = Reason::new("openai_failed", error.message).with("error", error.code);
                 check("failed", &reason, self.now)

@@ -28,6 +28,9 @@ pub(super) struct Round<'a> {
     /// cluster): the round is run again from a fresh read, unless this was the last try.
     pub(super) conflicted: bool,
     pub(super) last_try: bool,
+    /// Notices of a try that may be run again, told only once it is not (a retried try's
+    /// notices would otherwise be told twice).
+    pub(super) held: std::sync::Mutex<Vec<AppError>>,
 }
 
 /// How a round ended.
@@ -64,6 +67,7 @@ impl<'a> Round<'a> {
             figures: None,
             conflicted: false,
             last_try: true,
+            held: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -92,7 +96,9 @@ impl<'a> Round<'a> {
         } else {
             self.copies_round().await
         };
-        self.openai_round().await;
+        if !self.again() {
+            self.openai_round().await;
+        }
         check
     }
 
@@ -490,9 +496,7 @@ impl<'a> Round<'a> {
             let reason =
                 Reason::new("stale", stale.message.clone()).with("error", stale.code.clone());
             self.audit_notice(&reason);
-            self.ports
-                .notifier
-                .tell(failure("stale", self.key, stale.clone()));
+            self.say(failure("stale", self.key, stale.clone()));
         }
     }
 
@@ -506,9 +510,7 @@ impl<'a> Round<'a> {
             .tell_once("refused", &format!("cost_failed:{}", error.code))
         {
             self.audit_notice(&reason);
-            self.ports
-                .notifier
-                .tell(failure("cost_failed", self.key, error));
+            self.say(failure("cost_failed", self.key, error));
         }
         check("refused", &reason, self.now)
     }

@@ -10,20 +10,62 @@ use super::round::{check, Finished, Round};
 use super::Target as Level;
 use crate::audit::{Outcome, Subject};
 use crate::error::AppError;
+use crate::sync::lock;
 
 impl Round<'_> {
-    /// Keeps the last check in the record.
+    /// Whether this try met someone else's change and will be run again from a fresh read.
+    pub(super) fn again(&self) -> bool {
+        self.conflicted && !self.last_try
+    }
+
+    /// Keeps the last check in the record, and tells what the round held back.
     pub(super) async fn finish(mut self, check: LastCheck) -> Finished {
-        if !self.conflicted {
-            self.record.last_check = Some(check.clone());
-            if let Err(error) = self.save().await {
-                self.tell_error("failed", error);
-            }
-        }
-        if self.conflicted && !self.last_try {
+        if self.again() {
             return Finished::Again;
         }
+        if !self.conflicted {
+            self.record.last_check = Some(check.clone());
+            match self.save().await {
+                Ok(()) => {}
+                // Only the last check met a change: what the round did stands (running it
+                // again would find its own action and say "nothing"); the check is kept on a
+                // fresh read.
+                Err(GuardError::RecordConflict) => self.keep_check_again(&check).await,
+                Err(error) => self.tell_error("failed", error),
+            }
+        }
+        let held = std::mem::take(&mut *lock(&self.held));
+        for notice in held {
+            self.ports.notifier.tell(notice);
+        }
         Finished::Done(check)
+    }
+
+    async fn keep_check_again(&mut self, check: &LastCheck) {
+        let kept = match self.ports.records.load(self.key).await {
+            Ok(stored) => {
+                let mut record = stored.record;
+                record.last_check = Some(check.clone());
+                self.ports
+                    .records
+                    .save(self.key, &record, &stored.version)
+                    .await
+                    .map(|_| ())
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = kept {
+            self.say(failure("failed", self.key, AppError::from(error)));
+        }
+    }
+
+    /// Tells `notice` now, or once this try is known not to be run again.
+    pub(super) fn say(&self, notice: AppError) {
+        if self.last_try {
+            self.ports.notifier.tell(notice);
+        } else {
+            lock(&self.held).push(notice);
+        }
     }
 
     pub(super) async fn save(&mut self) -> Result<(), GuardError> {
@@ -45,16 +87,14 @@ impl Round<'_> {
     }
 
     pub(super) fn tell(&self, kind: &str, reason: &Reason) {
-        self.ports.notifier.tell(notice(kind, self.key, reason));
+        self.say(notice(kind, self.key, reason));
     }
 
     pub(super) fn tell_error(&self, kind: &str, error: GuardError) {
         if matches!(error, GuardError::RecordConflict) && !self.last_try {
             return;
         }
-        self.ports
-            .notifier
-            .tell(failure(kind, self.key, AppError::from(error)));
+        self.say(failure(kind, self.key, AppError::from(error)));
     }
 
     /// One audit line for a guard event that is not itself a cluster change, written before
