@@ -4,7 +4,7 @@
 use purser_core::cluster::{ClusterService, KubeconfigSource};
 use purser_core::guard::cluster_ops::{GuardOps, Reach};
 use purser_core::guard::ports::GuardRecords;
-use purser_core::guard::{AppKey, ClusterRecords, GuardError, Policy, SharedBudget};
+use purser_core::guard::{AppKey, ClusterRecords, GuardError, KeptFigures, Policy, SharedBudget};
 use purser_test_support::kube::{Cluster, CONTEXT};
 use serde_json::Value;
 
@@ -82,6 +82,43 @@ async fn two_pursers_share_one_record_and_neither_overwrites_the_other() {
     let both = a.read(&key()).await.unwrap();
     assert_eq!(both.budget, Some(budget(6000.0)));
     assert_eq!(both.record.policy, Policy::Propose { floor: 1 });
+
+    // Figures kept for the next save survive a conflict and the fresh read after it, and
+    // another person's keys and annotations survive every save.
+    let figures = KeptFigures {
+        month: "2026-12".into(),
+        spent: 1100.0,
+        month_end: Some(1700.0),
+        currency: "EUR".into(),
+        read_at: "2026-12-07T12:00:00Z".into(),
+        cost_tag: Some("app=assistant".into()),
+    };
+    let stale = a.read(&key()).await.unwrap();
+    cluster
+        .kubectl_ok(&[
+            "annotate",
+            "configmap",
+            "purser-assistant",
+            "team/owner=finance",
+        ])
+        .await;
+    a.keep_figures(figures.clone());
+    let refused = a.write(&key(), &stale).await.unwrap_err();
+    assert!(matches!(refused, GuardError::RecordConflict), "{refused:?}");
+    let fresh = a.read(&key()).await.unwrap();
+    a.write(&key(), &fresh).await.unwrap();
+    let seen = b.read(&key()).await.unwrap();
+    assert_eq!(seen.figures, Some(figures));
+    let owner = cluster
+        .kubectl_ok(&[
+            "get",
+            "configmap",
+            "purser-assistant",
+            "-o",
+            "jsonpath={.metadata.annotations.team/owner}",
+        ])
+        .await;
+    assert_eq!(owner, "finance", "another's annotation kept");
 
     // The guard service's port refuses a save from an older read the same way.
     let stale = a.load(&key()).await.unwrap();

@@ -17,6 +17,8 @@ pub enum CliError {
     NoValue(String),
     #[error("{0} is required")]
     Missing(&'static str),
+    #[error("say whether an autoscaler manages the app: --autoscaler NAME or --no-autoscaler (the guard's Role may not list them, so it cannot look for one)")]
+    AutoscalerUnsaid,
     #[error(transparent)]
     Input(#[from] purser_core::guard::install::InstallInputError),
 }
@@ -32,6 +34,7 @@ pub enum Command {
 
 fn spec(flags: &[String]) -> Result<InstallSpec, CliError> {
     let (mut app, mut namespace, mut image) = (None, None, None);
+    let mut autoscaler_said = false;
     let mut spec = InstallSpec {
         app: String::new(),
         namespace: String::new(),
@@ -42,6 +45,10 @@ fn spec(flags: &[String]) -> Result<InstallSpec, CliError> {
     };
     let mut flags = flags.iter();
     while let Some(flag) = flags.next() {
+        if flag == "--no-autoscaler" {
+            autoscaler_said = true;
+            continue;
+        }
         let given = flags
             .next()
             .cloned()
@@ -51,7 +58,10 @@ fn spec(flags: &[String]) -> Result<InstallSpec, CliError> {
             "--namespace" => namespace = Some(given),
             "--image" => image = Some(given),
             "--schedule" => spec.schedule = given,
-            "--autoscaler" => spec.autoscaler = Some(given),
+            "--autoscaler" => {
+                autoscaler_said = true;
+                spec.autoscaler = Some(given);
+            }
             "--aws-role-arn" => spec.aws_role_arn = Some(given),
             other => return Err(CliError::UnknownFlag(other.into())),
         }
@@ -59,6 +69,9 @@ fn spec(flags: &[String]) -> Result<InstallSpec, CliError> {
     spec.app = app.ok_or(CliError::Missing("--app"))?;
     spec.namespace = namespace.ok_or(CliError::Missing("--namespace"))?;
     spec.image = image.ok_or(CliError::Missing("--image"))?;
+    if !autoscaler_said {
+        return Err(CliError::AutoscalerUnsaid);
+    }
     Ok(spec)
 }
 
@@ -98,8 +111,14 @@ mod tests {
 
     #[test]
     fn manifests_need_app_namespace_and_image() {
+        assert_eq!(
+            parse(&args(
+                "manifests --app assistant --namespace shop --image r/g:1"
+            )),
+            Err(CliError::AutoscalerUnsaid)
+        );
         let printed = parse(&args(
-            "manifests --app assistant --namespace shop --image r/g:1",
+            "manifests --app assistant --namespace shop --image r/g:1 --no-autoscaler",
         ));
         let Ok(Command::Print(text)) = printed else {
             panic!("{printed:?}");
@@ -120,7 +139,9 @@ mod tests {
             Err(CliError::UnknownFlag("--colour".into()))
         );
         assert!(matches!(
-            parse(&args("manifests --app a --namespace b --image r/g:1 --schedule hourly")),
+            parse(&args(
+                "manifests --app a --namespace b --image r/g:1 --no-autoscaler --schedule hourly"
+            )),
             Err(CliError::Input(e)) if e.field == "schedule"
         ));
     }

@@ -8,6 +8,7 @@
 //! `purser-guard iam-policy` the AWS permissions it needs.
 
 mod cli;
+mod figures;
 mod ports;
 mod run;
 mod setup;

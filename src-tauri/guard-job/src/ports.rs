@@ -1,7 +1,6 @@
 //! The guard service's ports inside the cluster: the app through the pod's service account
-//! (only what its Role allows: no write to the Deployment itself), the figures kept in the
-//! shared record or read once from Cost Explorer, no OpenAI lever yet, and what the guard
-//! tells collected for Kubernetes Events.
+//! (only what its Role allows: no write to the Deployment itself), no OpenAI lever yet, and
+//! what the guard tells, collected for Kubernetes Events (the figures: `figures.rs`).
 
 use std::sync::Mutex;
 
@@ -9,14 +8,10 @@ use async_trait::async_trait;
 use purser_core::cost::spend_limit::SpendLimit;
 use purser_core::error::AppError;
 use purser_core::guard::cluster_ops::GuardOps;
-use purser_core::guard::ports::{
-    BudgetRule, GuardCluster, GuardFigures, GuardOpenAi, Look, MonthFigures, Notifier,
-};
+use purser_core::guard::ports::{GuardCluster, GuardOpenAi, Look, Notifier};
 use purser_core::guard::{
-    from_requests, AppKey, CapRecord, ClusterIdentity, GuardError, Hold, Prices, Range,
-    Target as Level,
+    AppKey, CapRecord, ClusterIdentity, GuardError, Hold, Range, Target as Level,
 };
-use time::OffsetDateTime;
 
 /// The app, as the job's service account reaches it.
 pub struct JobCluster<'a> {
@@ -70,34 +65,6 @@ impl GuardCluster for JobCluster<'_> {
         _hint: Option<(Level, Level)>,
     ) -> Result<(), GuardError> {
         Ok(())
-    }
-}
-
-/// The budget from the shared record and the month's figures read before the round
-/// (`None`: not read, the guard being off).
-pub struct JobFigures {
-    pub budget: BudgetRule,
-    pub month: Option<Result<MonthFigures, GuardError>>,
-    pub prices: Prices,
-}
-
-#[async_trait]
-impl GuardFigures for JobFigures {
-    async fn month(&self, _now: OffsetDateTime) -> Result<MonthFigures, GuardError> {
-        match &self.month {
-            Some(month) => month.clone(),
-            None => Err(GuardError::RecordUnreadable(
-                "the figures were not read: the guard is off".into(),
-            )),
-        }
-    }
-
-    fn budget(&self, _app: &AppKey) -> BudgetRule {
-        self.budget.clone()
-    }
-
-    async fn copy_cost(&self, _app: &AppKey, look: &Look) -> Option<f64> {
-        from_requests(look.cpu, look.memory, &self.prices).map(|c| c.monthly)
     }
 }
 

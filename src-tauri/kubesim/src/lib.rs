@@ -350,8 +350,7 @@ pub fn certificates() -> Result<(String, rustls::ServerConfig), SimError> {
     Ok((ca_cert.pem(), config))
 }
 
-/// 32 bytes from the operating system's random source, as hex: another local user cannot
-/// guess it (it is only ever in this process and in kubeconfigs Purser hands to its clients).
+/// The issued service-account tokens (a poisoned lock still holds them).
 pub(crate) fn lock_accounts(
     accounts: &Mutex<Vec<rbac::Issued>>,
 ) -> MutexGuard<'_, Vec<rbac::Issued>> {
@@ -360,6 +359,8 @@ pub(crate) fn lock_accounts(
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// 32 bytes from the operating system's random source, as hex: another local user cannot
+/// guess it (it is only ever in this process and in kubeconfigs Purser hands to its clients).
 fn random_token() -> Result<String, SimError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| SimError::Random(e.to_string()))?;

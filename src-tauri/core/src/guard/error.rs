@@ -16,7 +16,7 @@ pub enum GuardError {
     #[error("the guard's record could not be saved ({0})")]
     RecordUnsaved(String),
     /// The guard in the cluster found no shared record for its app.
-    #[error("there is no shared record purser-{app} in namespace \"{namespace}\": share the app's budget from Purser first")]
+    #[error("there is no shared record purser-{app} in namespace \"{namespace}\": the guard in the cluster needs it (a ConfigMap with the app's budget and policy) before its first run")]
     NoSharedRecord { app: String, namespace: String },
     /// Someone else changed the record between this read and this write.
     #[error("the guard's record was changed meanwhile")]

@@ -68,8 +68,21 @@ fn check(spec: &InstallSpec) -> Result<(), InstallInputError> {
             "an image reference has no spaces",
         ));
     }
-    if spec.schedule.split_whitespace().count() != 5 {
-        return Err(bad("schedule", &spec.schedule, "cron takes five fields"));
+    // The CronJob is named purser-guard-<app>, and CronJob names stay within 52 characters
+    // (the Jobs it makes add 11).
+    if guard_name(&spec.app).len() > 52 {
+        return Err(bad(
+            "app",
+            &spec.app,
+            "at most 39 characters for the guard's CronJob name",
+        ));
+    }
+    if !cron(&spec.schedule) {
+        return Err(bad(
+            "schedule",
+            &spec.schedule,
+            "cron takes five fields of digits, names, * / , - (or @hourly, @daily…)",
+        ));
     }
     if let Some(arn) = spec.aws_role_arn.as_deref() {
         if !arn.starts_with("arn:aws") || !arn.contains(":role/") {
@@ -81,6 +94,30 @@ fn check(spec: &InstallSpec) -> Result<(), InstallInputError> {
         }
     }
     Ok(())
+}
+
+/// Whether `text` reads as a schedule the CronJob controller takes.
+fn cron(text: &str) -> bool {
+    const MACROS: &[&str] = &[
+        "@yearly",
+        "@annually",
+        "@monthly",
+        "@weekly",
+        "@daily",
+        "@midnight",
+        "@hourly",
+    ];
+    if MACROS.contains(&text.trim()) {
+        return true;
+    }
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    fields.len() == 5
+        && fields.iter().all(|f| {
+            f.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | '/' | ',' | '-' | '?'))
+                && f.chars()
+                    .any(|c| c.is_ascii_digit() || c == '*' || c.is_ascii_alphabetic())
+        })
 }
 
 fn rule(group: &str, resource: &str, verbs: &[&str], names: &[&str]) -> Value {
@@ -129,7 +166,8 @@ fn cron_job(spec: &InstallSpec, name: &str, labels: &Value) -> Value {
             "successfulJobsHistoryLimit": 3,
             "failedJobsHistoryLimit": 3,
             "jobTemplate": {"spec": {
-                "backoffLimit": 1,
+                // A check that could not judge is not run again at once: the next hour is.
+                "backoffLimit": 0,
                 "activeDeadlineSeconds": 300,
                 "ttlSecondsAfterFinished": 86400,
                 "template": {
@@ -169,8 +207,10 @@ fn cron_job(spec: &InstallSpec, name: &str, labels: &Value) -> Value {
 pub fn guard_objects(spec: &InstallSpec) -> Result<Vec<Value>, InstallInputError> {
     check(spec)?;
     let name = guard_name(&spec.app);
-    let labels = json!({NAME_LABEL: spec.app, MANAGED_BY_LABEL: MANAGER,
-        "app.kubernetes.io/component": "purser-guard"});
+    // Never the app's own name label: its Service and Deployment select pods by it, and the
+    // guard's pod must not receive the app's traffic or count as one of its copies.
+    let labels = json!({NAME_LABEL: "purser-guard", "app.kubernetes.io/instance": name,
+        "app.kubernetes.io/part-of": spec.app, MANAGED_BY_LABEL: MANAGER});
     let meta = |kind: &str| {
         json!({"name": name, "namespace": spec.namespace, "labels": labels,
         "annotations": {"purser.dev/what": kind}})
@@ -275,6 +315,20 @@ mod tests {
         assert_eq!(container["readOnlyRootFilesystem"], true);
         assert_eq!(container["capabilities"]["drop"], json!(["ALL"]));
         assert_eq!(objects[3]["spec"]["concurrencyPolicy"], "Forbid");
+    }
+
+    #[test]
+    fn the_guards_pod_is_never_selected_as_one_of_the_apps() {
+        let objects = guard_objects(&spec()).unwrap();
+        for object in &objects {
+            assert_ne!(
+                object["metadata"]["labels"][NAME_LABEL], "assistant",
+                "{object}"
+            );
+        }
+        let pod = &objects[3]["spec"]["jobTemplate"]["spec"]["template"]["metadata"];
+        assert_eq!(pod["labels"][NAME_LABEL], "purser-guard");
+        assert_eq!(pod["labels"]["app.kubernetes.io/part-of"], "assistant");
     }
 
     #[test]

@@ -223,3 +223,7 @@ impl<'a> GuardService<'a> {
 #[cfg(test)]
 #[path = "service_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "service_conflict_tests.rs"]
+mod conflict_tests;

@@ -68,6 +68,9 @@ pub struct KeptFigures {
     pub currency: String,
     /// When Cost Explorer answered (RFC 3339).
     pub read_at: String,
+    /// The cost tag they were read for (figures for another tag are not this budget's).
+    #[serde(default)]
+    pub cost_tag: Option<String>,
 }
 
 impl KeptFigures {
@@ -102,6 +105,9 @@ pub struct Shared {
     pub figures: Option<KeptFigures>,
     pub changed: Option<Changed>,
     pub version: String,
+    /// The ConfigMap as read: a write changes Purser's keys in it and keeps everything else
+    /// (other keys, labels, annotations a GitOps tool or `kubectl apply` put there).
+    pub read: Option<ConfigMap>,
 }
 
 fn read_key<T: DeserializeOwned>(
@@ -129,37 +135,38 @@ fn write_key<T: Serialize>(data: &mut BTreeMap<String, String>, key: &str, value
 
 impl Shared {
     fn from_config_map(map: ConfigMap) -> Result<Self, GuardError> {
-        let data = map.data.unwrap_or_default();
+        let empty = BTreeMap::new();
+        let data = map.data.as_ref().unwrap_or(&empty);
         Ok(Self {
-            record: read_key(&data, RECORD)?.unwrap_or_default(),
-            budget: read_key(&data, BUDGET)?,
-            figures: read_key(&data, FIGURES)?,
-            changed: read_key(&data, CHANGED)?,
-            version: map.metadata.resource_version.unwrap_or_default(),
+            record: read_key(data, RECORD)?.unwrap_or_default(),
+            budget: read_key(data, BUDGET)?,
+            figures: read_key(data, FIGURES)?,
+            changed: read_key(data, CHANGED)?,
+            version: map.metadata.resource_version.clone().unwrap_or_default(),
+            read: Some(map),
         })
     }
 
     fn to_config_map(&self, app: &AppKey) -> ConfigMap {
-        let mut data = BTreeMap::new();
-        write_key(&mut data, RECORD, Some(&self.record));
-        write_key(&mut data, BUDGET, self.budget.as_ref());
-        write_key(&mut data, FIGURES, self.figures.as_ref());
-        write_key(&mut data, CHANGED, self.changed.as_ref());
-        let labels = BTreeMap::from([
-            (NAME_LABEL.to_string(), app.app.clone()),
-            (MANAGED_BY_LABEL.to_string(), MANAGER.to_string()),
-        ]);
-        ConfigMap {
+        let mut map = self.read.clone().unwrap_or_else(|| ConfigMap {
             metadata: ObjectMeta {
                 name: Some(record_name(&app.app)),
                 namespace: Some(app.namespace.clone()),
-                labels: Some(labels),
-                resource_version: Some(self.version.clone()).filter(|v| !v.is_empty()),
                 ..ObjectMeta::default()
             },
-            data: Some(data),
             ..ConfigMap::default()
-        }
+        });
+        let data = map.data.get_or_insert_with(BTreeMap::new);
+        write_key(data, RECORD, Some(&self.record));
+        write_key(data, BUDGET, self.budget.as_ref());
+        write_key(data, FIGURES, self.figures.as_ref());
+        write_key(data, CHANGED, self.changed.as_ref());
+        let labels = map.metadata.labels.get_or_insert_with(BTreeMap::new);
+        labels.insert(NAME_LABEL.into(), app.app.clone());
+        labels.insert(MANAGED_BY_LABEL.into(), MANAGER.into());
+        map.metadata.resource_version = Some(self.version.clone()).filter(|v| !v.is_empty());
+        map.metadata.managed_fields = None;
+        map
     }
 }
 
@@ -168,8 +175,10 @@ pub struct ClusterRecords<'a> {
     pub ops: &'a GuardOps<'a>,
     /// The last record read, so a save does not read it again.
     last: Mutex<Option<(AppKey, Shared)>>,
-    /// The next load returns `last` as it stands (see [`Self::stage`]).
+    /// The next load returns `last` as it stands (see [`Self::reuse_next`]).
     reuse: Mutex<bool>,
+    /// Figures read this run, written with every save until one succeeds.
+    pending: Mutex<Option<KeptFigures>>,
 }
 
 /// A 409 on a create or a conditional replace: someone wrote the record meanwhile.
@@ -188,19 +197,28 @@ impl<'a> ClusterRecords<'a> {
             ops,
             last: Mutex::new(None),
             reuse: Mutex::new(false),
+            pending: Mutex::new(None),
         }
     }
 
-    /// Changes the record just read without writing it: the next load starts from it, and the
-    /// next save carries the change (still conditional on the version read). The job in the
-    /// cluster reads once and adds the figures it fetched, so the guard's round reads nothing
-    /// again and writes the figures with its own record: one request each fewer per run.
-    pub fn stage(&self, app: &AppKey, change: impl FnOnce(&mut Shared)) {
-        let mut last = lock(&self.last);
-        if let Some((_, shared)) = last.as_mut().filter(|(key, _)| key == app) {
-            change(shared);
-            *lock(&self.reuse) = true;
-        }
+    /// The record as last read or written here.
+    pub fn last(&self, app: &AppKey) -> Option<Shared> {
+        lock(&self.last)
+            .as_ref()
+            .filter(|(key, _)| key == app)
+            .map(|(_, shared)| shared.clone())
+    }
+
+    /// The next load returns the record just read instead of reading it again (the job in
+    /// the cluster has read it a moment before its round starts: one request fewer a run).
+    pub fn reuse_next(&self) {
+        *lock(&self.reuse) = true;
+    }
+
+    /// Figures just read from Cost Explorer, written with the next save (a conflict and a
+    /// fresh read do not lose them), so the next reader asks nothing.
+    pub fn keep_figures(&self, figures: KeptFigures) {
+        *lock(&self.pending) = Some(figures);
     }
 
     async fn api(
@@ -231,6 +249,11 @@ impl<'a> ClusterRecords<'a> {
     /// version.
     pub async fn write(&self, app: &AppKey, shared: &Shared) -> Result<String, GuardError> {
         let (api, classify) = self.api(app).await?;
+        let pending = lock(&self.pending).clone();
+        let mut shared = shared.clone();
+        if pending.is_some() {
+            shared.figures = pending;
+        }
         let map = shared.to_config_map(app);
         let name = record_name(&app.app);
         let params = crate::cluster::copies::purser_params();
@@ -246,9 +269,9 @@ impl<'a> ClusterRecords<'a> {
             }
         };
         let written = self.ops.service.within(write).await.map_err(conflict_or)?;
-        let version = written.metadata.resource_version.unwrap_or_default();
-        let mut kept = shared.clone();
-        kept.version = version.clone();
+        *lock(&self.pending) = None;
+        let kept = Shared::from_config_map(written)?;
+        let version = kept.version.clone();
         *lock(&self.last) = Some((app.clone(), kept));
         Ok(version)
     }
