@@ -92,15 +92,43 @@ impl Round<'_> {
         hold: HoldChoice,
         by: &Initiator,
     ) -> Result<(), GuardError> {
-        let app = self.key.app.clone();
         let identity = self.identity().await?;
+        // The app can move on between the look and the write (its copies coming up after
+        // someone scaled it): look again and ask again, as a round does.
+        for attempt in 1..=CONFLICT_TRIES {
+            match self.revert_once(&identity, anyway, by).await {
+                Err(GuardError::Conflict { .. }) if attempt < CONFLICT_TRIES => continue,
+                done => done?,
+            }
+            let budget = self.ports.figures.budget(self.key).amount;
+            self.record.revert = None;
+            self.record.proposal = None;
+            self.record.hold = hold.hold(self.now, budget);
+            self.record.untell("undone");
+            self.save().await?;
+            self.write_note(None).await;
+            return Ok(());
+        }
+        Err(GuardError::Conflict {
+            app: self.key.app.clone(),
+        })
+    }
+
+    /// One look and, if it still holds, the write of the level before the guard's change.
+    async fn revert_once(
+        &mut self,
+        identity: &super::ClusterIdentity,
+        anyway: bool,
+        by: &Initiator,
+    ) -> Result<(), GuardError> {
+        let app = self.key.app.clone();
         let look = self.look().await?;
         let (previous, set, from_record) = match (&self.record.revert, look.hint) {
-            (Some(record), _) if !record.cluster.same_as(&identity) => {
+            (Some(record), _) if !record.cluster.same_as(identity) => {
                 return Err(GuardError::ClusterChanged {
                     app,
                     recorded: record.cluster.server.clone(),
-                    now: identity.server,
+                    now: identity.server.clone(),
                 })
             }
             (Some(record), _) => (record.previous, record.set, true),
@@ -143,15 +171,7 @@ impl Round<'_> {
         };
         let error = written.as_ref().err().map(|e| AppError::from(e.clone()));
         self.ports.audit.finish(intent, outcome, error);
-        written?;
-        let budget = self.ports.figures.budget(self.key).amount;
-        self.record.revert = None;
-        self.record.proposal = None;
-        self.record.hold = hold.hold(self.now, budget);
-        self.record.untell("undone");
-        self.save().await?;
-        self.write_note(None).await;
-        Ok(())
+        written
     }
 
     pub(super) async fn set_policy(
