@@ -12,7 +12,7 @@ use std::process::Stdio;
 use std::time::Instant;
 
 use common::{file, world, APP, KEYS};
-use purser_core::guard::install::{guard_name, guard_objects, InstallSpec, DEFAULT_SCHEDULE};
+use purser_core::guard::install::{guard_name, guard_objects};
 use purser_core::guard::Policy;
 use serde_json::json;
 
@@ -48,14 +48,7 @@ async fn measure(command: std::process::Command) -> (f64, f64, i32) {
 async fn main() {
     let world = world(4).await;
     world.share(Policy::Automatic { floor: 1 }, 1000.0).await;
-    let spec = InstallSpec {
-        app: APP.into(),
-        namespace: "default".into(),
-        image: "registry.example/purser-guard:bench".into(),
-        schedule: DEFAULT_SCHEDULE.into(),
-        autoscaler: None,
-        aws_role_arn: None,
-    };
+    let spec = common::install_spec("registry.example/purser-guard:bench");
     let list = json!({"apiVersion": "v1", "kind": "List", "items": guard_objects(&spec).unwrap()});
     let objects = file(world.work.path(), "guard.json", &list.to_string());
     world

@@ -1,14 +1,11 @@
 //! The guard service's ports inside the cluster: the app through the pod's service account
-//! (only what its Role allows: no write to the Deployment itself), no OpenAI lever yet, and
-//! what the guard tells, collected for Kubernetes Events (the figures: `figures.rs`).
-
-use std::sync::Mutex;
+//! (only what its Role allows: no write to the Deployment itself) and no OpenAI lever yet
+//! (the figures: `figures.rs`; what the guard tells: core's `Told`).
 
 use async_trait::async_trait;
 use purser_core::cost::spend_limit::SpendLimit;
-use purser_core::error::AppError;
 use purser_core::guard::cluster_ops::GuardOps;
-use purser_core::guard::ports::{GuardCluster, GuardOpenAi, Look, Notifier};
+use purser_core::guard::ports::{GuardCluster, GuardOpenAi, Look};
 use purser_core::guard::{
     AppKey, CapRecord, ClusterIdentity, GuardError, Hold, Range, Target as Level,
 };
@@ -96,24 +93,5 @@ impl GuardOpenAi for NoOpenAi {
     }
     async fn keep_cap_hold(&self, _: &str, _: Option<&Hold>) -> Result<(), GuardError> {
         Err(GuardError::NoProject)
-    }
-}
-
-/// What the guard told in this run, written as Events once the round is over.
-#[derive(Default)]
-pub struct Told(Mutex<Vec<AppError>>);
-
-impl Told {
-    pub fn take(&self) -> Vec<AppError> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
-
-impl Notifier for Told {
-    fn tell(&self, notice: AppError) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(notice);
     }
 }

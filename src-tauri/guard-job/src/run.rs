@@ -16,8 +16,9 @@ use purser_core::guard::{
 };
 
 use crate::figures::JobFigures;
-use crate::ports::{JobCluster, NoOpenAi, Told};
+use crate::ports::{JobCluster, NoOpenAi};
 use crate::setup::{Setup, CONTEXT};
+use purser_core::guard::ports::Told;
 
 /// Who the job is, in records and Events.
 pub const COMPONENT: &str = "purser-guard";

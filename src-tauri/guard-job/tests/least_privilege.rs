@@ -7,7 +7,7 @@
 mod common;
 
 use common::{file, world, APP, KEYS};
-use purser_core::guard::install::{guard_name, guard_objects, InstallSpec, DEFAULT_SCHEDULE};
+use purser_core::guard::install::{guard_name, guard_objects};
 use purser_core::guard::Policy;
 use serde_json::json;
 
@@ -18,14 +18,7 @@ const KINDS: [&str; 4] = ["serviceaccount", "role", "rolebinding", "cronjob"];
 async fn the_generated_role_allows_every_request_of_a_check_and_nothing_else() {
     let world = world(4).await;
     world.share(Policy::Automatic { floor: 1 }, 1000.0).await;
-    let spec = InstallSpec {
-        app: APP.into(),
-        namespace: "default".into(),
-        image: "registry.example/purser-guard:test".into(),
-        schedule: DEFAULT_SCHEDULE.into(),
-        autoscaler: None,
-        aws_role_arn: None,
-    };
+    let spec = common::install_spec("registry.example/purser-guard:test");
     // As an administrator gets them: printed by the binary itself.
     let printed = std::process::Command::new(env!("CARGO_BIN_EXE_purser-guard"))
         .args(["manifests", "--app", APP, "--namespace", "default"])

@@ -218,6 +218,23 @@ pub trait Notifier: Send + Sync {
     fn tell(&self, notice: AppError);
 }
 
+/// What the guard told during one call, kept for whoever shows it: the desktop's notice area
+/// and notifications, the job's Kubernetes Events.
+#[derive(Debug, Default)]
+pub struct Told(std::sync::Mutex<Vec<AppError>>);
+
+impl Told {
+    pub fn take(&self) -> Vec<AppError> {
+        std::mem::take(&mut *crate::sync::lock(&self.0))
+    }
+}
+
+impl Notifier for Told {
+    fn tell(&self, notice: AppError) {
+        crate::sync::lock(&self.0).push(notice);
+    }
+}
+
 /// The audit log: an intent before each change, its result after.
 pub trait GuardAudit: Send + Sync {
     fn begin(&self, app: &AppKey, subject: Subject) -> Result<Intent, GuardError>;

@@ -10,6 +10,7 @@ use std::process::Output;
 use std::sync::Arc;
 
 use purser_core::cluster::{AppSpec, KubeconfigSource, Target};
+use purser_core::guard::install::{InstallSpec, DEFAULT_SCHEDULE};
 use purser_core::guard::{AppRecord, Policy, SharedBudget};
 use purser_core::month::Month;
 use purser_core::secrets::{Secret, SecretKind};
@@ -228,6 +229,18 @@ impl JobWorld {
             .received_requests()
             .await
             .map_or(0, |r| r.len())
+    }
+}
+
+/// What the tests and the benchmark install for `APP` in `default`, with no autoscaler.
+pub fn install_spec(image: &str) -> InstallSpec {
+    InstallSpec {
+        app: APP.into(),
+        namespace: "default".into(),
+        image: image.into(),
+        schedule: DEFAULT_SCHEDULE.into(),
+        autoscaler: None,
+        aws_role_arn: None,
     }
 }
 

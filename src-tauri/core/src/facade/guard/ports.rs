@@ -2,16 +2,13 @@
 //! service), this month's figures (through the cost cache, no chart drawn), the records in
 //! `guard.json`, the notices the window shows and the audit log.
 
-use std::sync::Mutex;
-
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::super::Purser;
 use crate::cost::spend_limit::{self, LimitError, SpendLimit};
-use crate::error::AppError;
 use crate::guard::cluster_ops::{GuardOps, Reach};
-use crate::guard::ports::{BudgetRule, GuardFigures, GuardOpenAi, Look, MonthFigures, Notifier};
+use crate::guard::ports::{BudgetRule, GuardFigures, GuardOpenAi, Look, MonthFigures, Told};
 use crate::guard::{AppKey, CapRecord, DesktopRecords, GuardError, GuardService, Hold, Ports};
 use crate::sync::lock;
 
@@ -104,22 +101,6 @@ impl GuardOpenAi for DesktopOpenAi<'_> {
 
     async fn keep_cap_hold(&self, project: &str, hold: Option<&Hold>) -> Result<(), GuardError> {
         lock(&self.0.guard).set_cap_hold(project, hold.cloned())
-    }
-}
-
-/// What the guard told during one call, for the notice area and desktop notifications.
-#[derive(Debug, Default)]
-pub(in crate::facade) struct Told(Mutex<Vec<AppError>>);
-
-impl Told {
-    pub fn take(&self) -> Vec<AppError> {
-        std::mem::take(&mut *lock(&self.0))
-    }
-}
-
-impl Notifier for Told {
-    fn tell(&self, notice: AppError) {
-        lock(&self.0).push(notice);
     }
 }
 
