@@ -27,6 +27,7 @@ const CHANGES = {
   set_guard_openai_lever: ['activity', 'status'],
   guard_approve_openai: ['activity', 'status'],
   guard_dismiss_openai: ['activity', 'status'],
+  guard_stand_in: ['activity'],
   set_openai_cap: ['activity', 'status'],
   revert_openai_cap: ['activity', 'status'],
   set_guard_prices: ['prices'],
@@ -163,6 +164,9 @@ export const api = {
   setGuardOpenaiLever: (target, app, lever) => call('set_guard_openai_lever', { target, app, lever }),
   guardApproveOpenai: (target, app) => call('guard_approve_openai', { target, app }),
   guardDismissOpenai: (target, app) => call('guard_dismiss_openai', { target, app }),
+  /** Guards the app from this computer while its guard in the cluster is not working (`on`),
+   *  or leaves it to that guard again. */
+  guardStandIn: (target, app, on) => call('guard_stand_in', { target, app, on }),
   /** Runs the guard now; resolves with what the user must be told. */
   guardCheck: () => call('guard_check'),
   /** What `replicas` copies of the app would cost. */

@@ -32,6 +32,8 @@ export function initGuard(ask) {
   $('guard-openai-approve').addEventListener('click', () => act(() => api.guardApproveOpenai(target, app), 'guard.capped'));
   $('guard-openai-dismiss').addEventListener('click', () => act(() => api.guardDismissOpenai(target, app), 'guard.dismissed'));
   $('guard-check').addEventListener('click', checkNow);
+  $('guard-stand-in').addEventListener('click', () =>
+    act(() => api.guardStandIn(target, app, !view.inCluster.standIn), 'guard.saved'));
   $('guard-prices-save').addEventListener('click', savePrices);
   $('guard-tag-save').addEventListener('click', saveTag);
 }
@@ -145,6 +147,7 @@ function draw(next) {
   $('guard-tag-problem').textContent = problem
     ? render(`guard.tag_${view.tagProblem}`, { tag: view.costTag }) ?? view.tagProblem
     : '';
+  drawCluster(view.inCluster);
   drawProposal(view.proposal);
   drawRevertible(view.revertible);
   drawOpenAi(view);
@@ -155,6 +158,34 @@ function draw(next) {
   const gitops = view.gitops && view.policy.mode !== 'off' && view.policy.mode !== 'notify';
   $('guard-gitops').hidden = !gitops;
   $('guard-gitops-text').textContent = gitops ? render('guard.gitopsWarning', { tool: view.gitops, app }) : '';
+}
+
+/** The guard in the cluster, where it is installed: how it is doing, its last check, and that
+ *  this computer stands aside — or, while it is not working, the choice to guard from here. */
+function drawCluster(seen) {
+  $('guard-cluster').hidden = !seen;
+  if (!seen) return;
+  const params = { app, namespace: target.namespace, at: seen.lastCheck?.at, next: seen.next };
+  const working = seen.health === 'working' || seen.health === 'first_run_due';
+  let title;
+  if (!working) title = render(`error.guard_cluster_${seen.health}`, params);
+  else if (!seen.next) title = t('guard.cluster.installed');
+  else if (seen.health === 'working' && seen.lastCheck) title = render('guard.cluster.working', params);
+  else title = render('guard.cluster.firstRunDue', params);
+  $('guard-cluster-title').textContent = title;
+  let text;
+  if (working) text = t('guard.cluster.aside');
+  else if (seen.standIn) text = t('guard.cluster.standingIn');
+  else text = render(`hint.guard_cluster_${seen.health}`, params);
+  $('guard-cluster-text').textContent = text;
+  const check = seen.lastCheck;
+  $('guard-cluster-line').textContent = check
+    ? render('guard.line', { at: check.at, reason: reasonText(check.code, { app, ...check.params }) })
+    : '';
+  const button = $('guard-stand-in');
+  // Offered only while the guard in the cluster is not working (the core refuses otherwise).
+  button.hidden = working;
+  button.textContent = t(seen.standIn ? 'guard.cluster.standAside' : 'guard.cluster.standIn');
 }
 
 /** The OpenAI lever: its policy, its last look, and a cap waiting for approval. */

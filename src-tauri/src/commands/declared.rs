@@ -56,4 +56,5 @@ purser_commands! {
     guard::set_guard_openai_lever,
     guard::guard_approve_openai,
     guard::guard_dismiss_openai,
+    guard::guard_stand_in,
 }

@@ -56,6 +56,19 @@ pub async fn guard_dismiss(
     purser.guard_dismiss(&target, &app).await
 }
 
+/// Guards the app from this computer while its guard in the cluster is not working (`on`),
+/// or stands aside for that guard again.
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn guard_stand_in(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: AppName,
+    on: bool,
+) -> Result<GuardView, AppError> {
+    purser.guard_stand_in(&target, &app, on).await
+}
+
 /// Puts back what the guard changed (`anyway`: the user confirmed after being asked), then
 /// holds off on the app as the user chose.
 #[tauri::command]

@@ -112,6 +112,20 @@ pub fn guard_openai_lever(app: &str, lever: Lever) -> Subject {
     .with("lever", name)
 }
 
+/// The person choosing whether this computer guards the app while its guard in the cluster
+/// is not working (`on`), or this computer standing aside for it again.
+pub fn guard_stand_in(app: &str, on: bool) -> Subject {
+    if on {
+        let text = format!(
+            "{app}: guarded from this computer while the guard in the cluster is not working"
+        );
+        Subject::new("guardStandIn", app, text)
+    } else {
+        let text = format!("{app}: this computer stands aside for the guard in the cluster");
+        Subject::new("guardStandAside", app, text)
+    }
+}
+
 /// Putting back what the guard changed.
 pub fn guard_revert(app: &str, from: &Target, to: &Target) -> Subject {
     let (from, to) = (level_text(from), level_text(to));
@@ -157,6 +171,8 @@ pub fn examples() -> Vec<Subject> {
         ),
         openai_cap("proj_abc", Some(50_000), 40_000),
         guard_openai_lever("assistant", Lever::Propose),
+        guard_stand_in("assistant", true),
+        guard_stand_in("assistant", false),
         openai_cap_revert("proj_abc", Some(40_000), None),
         guard_note(
             "assistant",

@@ -82,6 +82,12 @@ pub enum GuardError {
     CapChangedSince { set: f64, now: Option<f64> },
     #[error("a floor of 0 copies stops \"{app}\"; it must be confirmed")]
     ZeroUnconfirmed { app: String },
+    /// Guarding from this computer instead was asked where no guard runs in the cluster.
+    #[error("no guard runs in the cluster for \"{app}\"")]
+    NotInCluster { app: String },
+    /// Guarding from this computer instead was asked while the guard in the cluster works.
+    #[error("the guard in the cluster is working for \"{app}\"; this computer stands aside")]
+    ClusterGuardWorking { app: String },
 }
 
 /// What a revert from the note on the Deployment asks, with the figures to decide by.
@@ -180,6 +186,10 @@ impl From<GuardError> for AppError {
                 new("guard_invalid").with_fields(vec![problem])
             }
             GuardError::ZeroUnconfirmed { app } => new("guard_zero_unconfirmed").with("app", app),
+            GuardError::NotInCluster { app } => new("guard_not_in_cluster").with("app", app),
+            GuardError::ClusterGuardWorking { app } => {
+                new("guard_cluster_guard_working").with("app", app)
+            }
             GuardError::OpenAi(inner) => inner,
             GuardError::CapBelowSpend { cap, floor } => new("openai_cap_below_spend")
                 .with("capAmount", cap)
@@ -268,6 +278,8 @@ pub fn examples() -> Vec<AppError> {
         },
         GuardError::InvalidFloor,
         GuardError::ZeroUnconfirmed { app: app() },
+        GuardError::NotInCluster { app: app() },
+        GuardError::ClusterGuardWorking { app: app() },
         GuardError::CapBelowSpend {
             cap: 100.0,
             floor: 330.0,

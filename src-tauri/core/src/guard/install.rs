@@ -98,26 +98,7 @@ fn check(spec: &InstallSpec) -> Result<(), InstallInputError> {
 
 /// Whether `text` reads as a schedule the CronJob controller takes.
 fn cron(text: &str) -> bool {
-    const MACROS: &[&str] = &[
-        "@yearly",
-        "@annually",
-        "@monthly",
-        "@weekly",
-        "@daily",
-        "@midnight",
-        "@hourly",
-    ];
-    if MACROS.contains(&text.trim()) {
-        return true;
-    }
-    let fields: Vec<&str> = text.split_whitespace().collect();
-    fields.len() == 5
-        && fields.iter().all(|f| {
-            f.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | '/' | ',' | '-' | '?'))
-                && f.chars()
-                    .any(|c| c.is_ascii_digit() || c == '*' || c.is_ascii_alphabetic())
-        })
+    super::in_cluster::schedule(text).is_some()
 }
 
 fn rule(group: &str, resource: &str, verbs: &[&str], names: &[&str]) -> Value {

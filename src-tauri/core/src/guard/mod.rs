@@ -18,6 +18,7 @@ pub mod evaluate;
 #[cfg(any(test, feature = "testing"))]
 pub mod fakes;
 pub mod gitops;
+pub mod in_cluster;
 pub mod install;
 pub mod level;
 pub mod notice;
@@ -45,4 +46,4 @@ pub use record::{AppRecord, ClusterIdentity, HoldChoice, LastCheck, Proposal, Re
 pub use record::{CapProposal, CapRecord, Hold, TaggedFailure, TaggedMonth, UidOf};
 pub use service::{GuardService, Held, Initiator, Paused, Ports, RoundLocks, COOLDOWN};
 pub use shared::{ClusterRecords, KeptFigures, Shared, SharedBudget};
-pub use state::{AppKey, CostTagging, DesktopRecords, GuardState};
+pub use state::{AppKey, ClusterSeen, CostTagging, DesktopRecords, GuardState};

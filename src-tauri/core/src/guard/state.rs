@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::error::GuardError;
+use super::in_cluster::Health;
 use super::ports::{GuardRecords, Stored};
 use super::record::{AppRecord, CapRecord, Hold, TaggedFailure, TaggedMonth};
 use super::{Policy, Prices};
@@ -80,6 +81,22 @@ struct File {
     caps: BTreeMap<String, CapRecord>,
     /// Projects whose limit a person put back, and until when the OpenAI lever leaves them be.
     cap_holds: BTreeMap<String, Hold>,
+    /// What this computer knows of each app's guard in the cluster.
+    in_cluster: BTreeMap<String, ClusterSeen>,
+}
+
+/// What this computer remembers of an app's guard in the cluster, so each of its actions and
+/// each new problem is told once, and whether the person chose to guard the app from here
+/// while that guard is not working.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ClusterSeen {
+    /// The time of the cluster guard's last check already looked at here.
+    pub check_seen: Option<String>,
+    /// The problem last told (none while it works).
+    pub problem_told: Option<Health>,
+    /// This computer guards the app while the guard in the cluster is not working.
+    pub stand_in: bool,
 }
 
 impl Default for File {
@@ -91,6 +108,7 @@ impl Default for File {
             apps: BTreeMap::new(),
             caps: BTreeMap::new(),
             cap_holds: BTreeMap::new(),
+            in_cluster: BTreeMap::new(),
         }
     }
 }
@@ -280,6 +298,21 @@ impl GuardState {
                 None => entries.remove(key),
             };
         })
+    }
+
+    /// What this computer remembers of `key`'s guard in the cluster.
+    pub fn cluster_seen(&self, key: &AppKey) -> ClusterSeen {
+        self.file
+            .in_cluster
+            .get(&key.text())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Keeps that memory; nothing changes when it cannot be saved.
+    pub fn set_cluster_seen(&mut self, key: &AppKey, seen: ClusterSeen) -> Result<(), GuardError> {
+        let kept = Some(seen).filter(|seen| *seen != ClusterSeen::default());
+        self.keep_entry(|file| &mut file.in_cluster, &key.text(), kept)
     }
 
     /// Every app the guard has a record of, whatever its policy.

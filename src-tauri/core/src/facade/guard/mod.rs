@@ -2,6 +2,7 @@
 //! service (`crate::guard::service`) with the desktop's ports. The schedule reaches every
 //! guarded app's own context; a person's approve and revert reach only the connected one.
 
+mod in_cluster;
 pub(super) mod ports;
 
 use serde::Serialize;
@@ -12,6 +13,7 @@ use super::{key_of, Purser};
 use crate::cluster::Target as ClusterTarget;
 use crate::error::AppError;
 use crate::guard::cluster_ops::Reach;
+use crate::guard::in_cluster::InCluster;
 use crate::guard::ports::Look;
 use crate::guard::record::Hold;
 use crate::guard::{
@@ -53,6 +55,18 @@ pub struct GuardView {
     pub openai_proposal: Option<CapProposal>,
     /// What the OpenAI lever found at its last look.
     pub last_openai_check: Option<LastCheck>,
+    /// The guard in the cluster, where it is installed for this app.
+    pub in_cluster: Option<InClusterView>,
+}
+
+/// The guard in the cluster as the window shows it, and what this computer does beside it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InClusterView {
+    #[serde(flatten)]
+    pub seen: InCluster,
+    /// This computer guards the app while the guard in the cluster is not working.
+    pub stand_in: bool,
 }
 
 /// A waiting proposal, decided again now: what an approval would do.
@@ -103,6 +117,16 @@ impl Purser {
 
     async fn view_of(&self, key: &AppKey, ports: &DesktopPorts<'_>, look: Look) -> GuardView {
         let found = self.copy_cost(key, &look).await;
+        let in_cluster = match self.cluster_guard(ports, key).await {
+            Ok(seen) => seen.map(|seen| InClusterView {
+                stand_in: lock(&self.guard).cluster_seen(key).stand_in && !seen.health.working(),
+                seen,
+            }),
+            Err(error) => {
+                tracing::info!(code = %AppError::from(error).code, "guard in the cluster not seen");
+                None
+            }
+        };
         let (record, tagging, paused, prices) = {
             let state = lock(&self.guard);
             let prices = state.prices().clone();
@@ -147,6 +171,7 @@ impl Purser {
             openai_lever: record.openai_lever,
             openai_proposal: record.openai_proposal,
             last_openai_check: record.last_openai_check,
+            in_cluster,
         }
     }
 
@@ -184,19 +209,25 @@ impl Purser {
     }
 
     /// One round of the guard over every app with a policy, one app at a time: returns what
-    /// the user must be told (also kept in the notice area).
+    /// the user must be told (also kept in the notice area). Where the guard runs in the
+    /// cluster for an app, this computer only tells what it did and stands aside.
     pub async fn guard_check(&self) -> Vec<AppError> {
-        let guarded = {
+        let (guarded, known) = {
             let state = lock(&self.guard);
             if state.paused() {
                 return Vec::new();
             }
-            state.guarded()
+            (state.guarded(), state.apps())
         };
         let ports = DesktopPorts::new(self, Reach::Named);
         let service = ports.service();
-        for (key, _) in &guarded {
-            service.run_round(key).await;
+        for key in &known {
+            if self.beside_cluster_guard(&ports, key).await {
+                continue;
+            }
+            if guarded.iter().any(|(guarded, _)| guarded == key) {
+                service.run_round(key).await;
+            }
         }
         let told = ports.told.take();
         lock(&self.notices).extend(told.iter().cloned());
@@ -341,6 +372,7 @@ pub fn examples() -> Vec<AppError> {
     use crate::error::FieldProblem;
     let mut out = crate::guard::notice::examples();
     out.extend(crate::guard::error::examples());
+    out.extend(crate::guard::in_cluster::examples());
     let price = FieldProblem::new("guardVcpuHour", "guard_price");
     let tag = FieldProblem::new("guardCostTag", "guard_tag");
     out.push(AppError::new("guard_invalid", "x").with_fields(vec![price, tag]));

@@ -1,0 +1,120 @@
+//! The desktop beside the guard in the cluster. Where `purser-guard` is installed for an app,
+//! this computer's schedule stands aside for it (two guards must never act on one app),
+//! tells each of its actions and each new problem once, and guards the app from here only
+//! while the guard in the cluster is not working and the person chose so.
+
+use super::super::{key_of, Purser};
+use super::ports::DesktopPorts;
+use super::GuardView;
+use crate::audit::Outcome;
+use crate::cluster::Target as ClusterTarget;
+use crate::error::AppError;
+use crate::guard::activity;
+use crate::guard::cluster_ops::Reach;
+use crate::guard::in_cluster::{self, acted, problem, InCluster, TOLD_DOINGS};
+use crate::guard::ports::Notifier;
+use crate::guard::{AppKey, ClusterRecords, ClusterSeen, GuardError};
+use crate::sync::lock;
+
+impl Purser {
+    /// The guard in the cluster for `key`, as `ports` reach it; `None` where it is not
+    /// installed or cannot be seen from here.
+    pub(super) async fn cluster_guard(
+        &self,
+        ports: &DesktopPorts<'_>,
+        key: &AppKey,
+    ) -> Result<Option<InCluster>, GuardError> {
+        let records = ClusterRecords::new(ports.cluster());
+        in_cluster::sight(ports.cluster(), &records, key, self.clock.now()).await
+    }
+
+    /// Looks at `key`'s guard in the cluster before the desktop's round: tells its new
+    /// actions and new problems once, and returns whether this computer stands aside.
+    pub(super) async fn beside_cluster_guard(
+        &self,
+        ports: &DesktopPorts<'_>,
+        key: &AppKey,
+    ) -> bool {
+        let seen = match self.cluster_guard(ports, key).await {
+            Ok(Some(seen)) => seen,
+            Ok(None) => return false,
+            Err(error) => {
+                // Cannot tell (unreachable, CronJobs not readable): the desktop's round runs
+                // and says what it meets, as before there was a guard in the cluster.
+                tracing::info!(code = %AppError::from(error).code, app = %key.app, "guard in the cluster not seen");
+                return false;
+            }
+        };
+        let before = lock(&self.guard).cluster_seen(key);
+        let mut after = before.clone();
+        if let Some(check) = &seen.last_check {
+            let new = before.check_seen.as_deref() != Some(check.at.as_str());
+            if new && TOLD_DOINGS.contains(&check.did.as_str()) {
+                ports.told.tell(acted(key, check));
+            }
+            after.check_seen = Some(check.at.clone());
+        }
+        if seen.health.working() {
+            after.problem_told = None;
+            if before.stand_in {
+                // Working again: this computer stands aside by itself.
+                after.stand_in = false;
+                if let Err(error) = self.audit_stand_in(key, false) {
+                    tracing::warn!(%error, "standing aside again not audited");
+                }
+            }
+        } else if before.problem_told != Some(seen.health) {
+            ports.told.tell(problem(key, &seen));
+            after.problem_told = Some(seen.health);
+        }
+        if after != before {
+            if let Err(error) = lock(&self.guard).set_cluster_seen(key, after.clone()) {
+                tracing::warn!(code = %AppError::from(error).code, "what the guard in the cluster did is not kept");
+            }
+        }
+        !after.stand_in
+    }
+
+    /// Writes the stand-in choice to the audit log; `Err` when it cannot be written.
+    fn audit_stand_in(&self, key: &AppKey, on: bool) -> Result<(), GuardError> {
+        let audit = self.cluster.audit();
+        let intent = audit
+            .begin(
+                &key.context,
+                &key.namespace,
+                activity::guard_stand_in(&key.app, on),
+            )
+            .map_err(|e| GuardError::Audit(e.to_string()))?;
+        audit.finish(intent, Outcome::Ok, None);
+        Ok(())
+    }
+
+    /// The person chooses whether this computer guards `app` while its guard in the cluster
+    /// is not working (`on`), or stands aside again. Refused while that guard works, and
+    /// where none is installed. Audited.
+    pub async fn guard_stand_in(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        on: bool,
+    ) -> Result<GuardView, AppError> {
+        let key = key_of(target, app);
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        let seen = self.cluster_guard(&ports, &key).await?;
+        match &seen {
+            None => return Err(GuardError::NotInCluster { app: app.into() }.into()),
+            Some(seen) if on && seen.health.working() => {
+                return Err(GuardError::ClusterGuardWorking { app: app.into() }.into())
+            }
+            Some(_) => {}
+        }
+        let mut memory: ClusterSeen = lock(&self.guard).cluster_seen(&key);
+        if memory.stand_in != on {
+            // Audited first: a choice the log does not hold is not made.
+            self.audit_stand_in(&key, on)?;
+            memory.stand_in = on;
+            lock(&self.guard).set_cluster_seen(&key, memory)?;
+        }
+        self.guard_view(target, app).await
+    }
+}

@@ -1,0 +1,309 @@
+//! The guard in the cluster as a desktop sees it: whether `purser-guard` is installed for an
+//! app (its CronJob), what its last run found (the shared record), when it runs next, and
+//! whether it is working. While it is installed the desktop's own schedule stands aside for
+//! that app, so two guards never act on one app; only when it is not working, and only if
+//! the person chooses, does this computer guard the app in its place.
+
+use std::str::FromStr;
+
+use croner::Cron;
+use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::jiff::{tz::TimeZone, Timestamp, Zoned};
+use kube::Api;
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use super::cluster_ops::GuardOps;
+use super::install::guard_name;
+use super::record::LastCheck;
+use super::shared::ClusterRecords;
+use super::{AppKey, GuardError};
+use crate::cluster::ClusterService;
+use crate::error::AppError;
+
+/// A scheduled run has this long to leave its check in the record: the CronJob's starting
+/// deadline (600 s) and its run's deadline (300 s), and a little for the clocks.
+pub const RUN_GRACE: Duration = Duration::minutes(16);
+
+/// How the guard in the cluster is doing, for the window's line and the desktop's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// It checks on schedule.
+    Working,
+    /// Installed, its first check not made yet and not late.
+    FirstRunDue,
+    /// Its last run could not judge, or was refused what it needed (the last check says
+    /// why: a missing AWS permission, a cluster that cannot be reached…).
+    CouldNotJudge,
+    /// Its last run did not finish (the job failed, its image was not pulled, it ran out of
+    /// time) and left no check.
+    RunFailed,
+    /// A run that was due left no check: the job did not start, or is stuck.
+    Late,
+    /// Suspended in the cluster.
+    Suspended,
+    /// Its record cannot be read.
+    RecordUnreadable,
+}
+
+impl Health {
+    /// Whether the guard in the cluster looks after the app now.
+    pub fn working(self) -> bool {
+        matches!(self, Health::Working | Health::FirstRunDue)
+    }
+}
+
+/// The guard in the cluster for one app, as its CronJob and record say.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InCluster {
+    /// Cron format, as installed.
+    pub schedule: String,
+    pub health: Health,
+    /// What its last run found and did.
+    pub last_check: Option<LastCheck>,
+    /// When its job last started (RFC 3339).
+    pub last_run: Option<String>,
+    /// When it runs next (RFC 3339), unless suspended or the schedule is not read here.
+    pub next: Option<String>,
+    /// The record's problem, when it cannot be read (a code for the window's words).
+    pub problem: Option<String>,
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+fn parse(at: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(at, &Rfc3339).ok()
+}
+
+fn from_k8s(at: &Timestamp) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(at.as_second()).ok()
+}
+
+/// The schedule's first run after `after`. CronJobs without a time zone run on the
+/// controller's clock, UTC on EKS and most clusters.
+fn next_run(cron: &Cron, after: OffsetDateTime) -> Option<OffsetDateTime> {
+    let start: Zoned = Timestamp::from_second(after.unix_timestamp())
+        .ok()?
+        .to_zoned(TimeZone::UTC);
+    let next = cron.find_next_occurrence(&start, false).ok()?;
+    OffsetDateTime::from_unix_timestamp(next.timestamp().as_second()).ok()
+}
+
+/// A CronJob schedule as Kubernetes takes it (five fields or a macro), read by `croner`.
+pub fn schedule(text: &str) -> Option<Cron> {
+    let text = text.trim();
+    let fields = text.split_whitespace().count();
+    if !(fields == 5 || (fields == 1 && text.starts_with('@'))) {
+        return None;
+    }
+    Cron::from_str(text).ok()
+}
+
+/// How the guard in the cluster is doing, from its CronJob and its record (or why the record
+/// cannot be read), at `now`.
+pub fn judge(
+    job: &CronJob,
+    record: Result<Option<LastCheck>, &GuardError>,
+    now: OffsetDateTime,
+) -> InCluster {
+    let spec = job.spec.as_ref();
+    let text = spec.map(|s| s.schedule.clone()).unwrap_or_default();
+    let cron = schedule(&text);
+    let suspended = spec.and_then(|s| s.suspend).unwrap_or(false);
+    let status = job.status.as_ref();
+    let last_run = status
+        .and_then(|s| s.last_schedule_time.as_ref())
+        .and_then(|t| from_k8s(&t.0));
+    let last_success = status
+        .and_then(|s| s.last_successful_time.as_ref())
+        .and_then(|t| from_k8s(&t.0));
+    let running = status
+        .and_then(|s| s.active.as_ref())
+        .is_some_and(|active| !active.is_empty());
+    let (last_check, problem) = match record {
+        Ok(check) => (check, None),
+        Err(error) => (None, Some(AppError::from(error.clone()).code)),
+    };
+    let checked_at = last_check.as_ref().and_then(|c| parse(&c.at));
+    let created = job
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .and_then(|t| from_k8s(&t.0));
+    // The first run due after the last check (or, without one, after installing).
+    let due = checked_at
+        .or(created)
+        .and_then(|since| cron.as_ref().and_then(|c| next_run(c, since)));
+    let health = if problem.is_some() {
+        Health::RecordUnreadable
+    } else if suspended {
+        Health::Suspended
+    } else if last_check
+        .as_ref()
+        .is_some_and(|c| matches!(c.did.as_str(), "failed" | "refused"))
+    {
+        Health::CouldNotJudge
+    } else if let Some(run) = last_run
+        .filter(|run| !running && last_success.is_none_or(|ok| ok < *run) && now > *run + RUN_GRACE)
+    {
+        // A run that ended without success and without a check after it started.
+        if checked_at.is_some_and(|at| at >= run) {
+            Health::Working
+        } else {
+            Health::RunFailed
+        }
+    } else if due.is_some_and(|due| now > due + RUN_GRACE) {
+        Health::Late
+    } else if last_check.is_none() {
+        Health::FirstRunDue
+    } else {
+        Health::Working
+    };
+    let next = match (&cron, suspended) {
+        (Some(cron), false) => next_run(cron, now).map(rfc3339),
+        _ => None,
+    };
+    InCluster {
+        schedule: text,
+        health,
+        last_check,
+        last_run: last_run.map(rfc3339),
+        next,
+        problem,
+    }
+}
+
+/// The guard in the cluster for `app`, or `None` where it is not installed. A desktop that
+/// may not read CronJobs there is told so as an error (it cannot know, so it must not
+/// assume either way).
+pub async fn sight(
+    ops: &GuardOps<'_>,
+    records: &ClusterRecords<'_>,
+    app: &AppKey,
+    now: OffsetDateTime,
+) -> Result<Option<InCluster>, GuardError> {
+    let connection = ops.connection(app).await?;
+    let api: Api<CronJob> = Api::namespaced(connection.client(), &app.namespace);
+    let name = guard_name(&app.app);
+    let classify = ClusterService::classify(&connection, &app.namespace);
+    let read = async { api.get_opt(&name).await.map_err(&classify) };
+    let job: Option<CronJob> = ops.service.within(read).await?;
+    let Some(job) = job else {
+        return Ok(None);
+    };
+    // A damaged record is the guard in the cluster's problem, shown as such; a record that
+    // cannot be reached is this desktop's, returned.
+    let record = match records.read(app).await {
+        Ok(shared) => Ok(shared.record.last_check),
+        Err(damaged @ GuardError::RecordUnreadable(_)) => Err(damaged),
+        Err(other) => return Err(other),
+    };
+    Ok(Some(judge(&job, record.as_ref().cloned(), now)))
+}
+
+/// What the guard in the cluster did that a person should hear of from any desktop.
+pub const TOLD_DOINGS: [&str; 3] = ["scaled", "propose", "notify"];
+
+/// The notice for the cluster guard's check `check` on `key` (an action it took).
+pub fn acted(key: &AppKey, check: &LastCheck) -> AppError {
+    let mut notice = AppError::hinted(
+        &format!("guard_cluster_{}", check.did),
+        &format!("guard_{}", check.code),
+        format!(
+            "guard in the cluster, {}: {} ({})",
+            key.app, check.did, check.code
+        ),
+    );
+    notice.params = check.params.clone();
+    with_app(notice, key).with("at", check.at.clone())
+}
+
+/// The notice for a guard in the cluster that is not working.
+pub fn problem(key: &AppKey, seen: &InCluster) -> AppError {
+    let health = seen.health;
+    let name = serde_json::to_value(health)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let code = format!("guard_cluster_{name}");
+    let mut notice = AppError::new(&code, format!("guard in the cluster, {}: {name}", key.app));
+    if let (Some(check), Health::CouldNotJudge) = (&seen.last_check, health) {
+        // What it met, for the words: the reason's code and values (`error`: the fault's).
+        notice.params = check.params.clone();
+        notice = notice.with("reason", check.code.clone());
+    }
+    if let Some(check) = &seen.last_check {
+        notice = notice.with("since", check.at.clone());
+    }
+    if let Some(problem) = &seen.problem {
+        notice = notice.with("problem", problem.clone());
+    }
+    with_app(notice, key)
+}
+
+fn with_app(notice: AppError, key: &AppKey) -> AppError {
+    notice
+        .with("app", key.app.clone())
+        .with("context", key.context.clone())
+        .with("namespace", key.namespace.clone())
+}
+
+/// One of each notice about the guard in the cluster, for the window's words.
+#[cfg(any(test, feature = "testing"))]
+pub fn examples() -> Vec<AppError> {
+    let key = AppKey {
+        context: "prod".into(),
+        namespace: "default".into(),
+        app: "assistant".into(),
+    };
+    let mut out = Vec::new();
+    for reason in super::evaluate::examples() {
+        let doings: &[&str] = match reason.code {
+            "threshold" => &["notify"],
+            "over_budget" => &["propose", "scaled"],
+            _ => continue,
+        };
+        for did in doings {
+            let check = LastCheck {
+                at: "2026-11-20T14:07:02Z".into(),
+                did: (*did).into(),
+                code: reason.code.into(),
+                params: reason.params.clone(),
+            };
+            out.push(acted(&key, &check));
+        }
+    }
+    let check = LastCheck {
+        at: "2026-11-20T14:07:02Z".into(),
+        did: "refused".into(),
+        code: "cost_failed".into(),
+        params: serde_json::Map::new(),
+    };
+    for health in [
+        Health::CouldNotJudge,
+        Health::RunFailed,
+        Health::Late,
+        Health::Suspended,
+        Health::RecordUnreadable,
+    ] {
+        let seen = InCluster {
+            schedule: super::install::DEFAULT_SCHEDULE.into(),
+            health,
+            last_check: Some(check.clone()),
+            last_run: Some("2026-11-20T15:07:00Z".into()),
+            next: None,
+            problem: Some("guard_record_unreadable".into()),
+        };
+        out.push(problem(&key, &seen));
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "in_cluster_tests.rs"]
+mod tests;
