@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use purser_core::clock::{parse_rfc3339, rfc3339};
+use purser_core::clock::rfc3339;
 use purser_core::cost::{
     load_report, tag_pair, CostCache, CostEndpoints, CostExplorer, CostQuery, ReportRequest,
     RequestMeter,
@@ -19,19 +19,6 @@ use purser_core::month::Month;
 use time::OffsetDateTime;
 
 use crate::setup::Setup;
-
-/// Cost Explorer is asked at most this often: AWS refreshes billing data about three times a
-/// day, and each request costs $0.01.
-pub const FIGURES_FRESH_FOR: time::Duration = time::Duration::hours(6);
-
-/// Whether `kept` may stand for this month's figures under `tag` at `now`.
-fn fresh(kept: &KeptFigures, tag: Option<&str>, now: OffsetDateTime) -> bool {
-    kept.month == Month::of(now.date()).to_string()
-        && kept.cost_tag.as_deref() == tag
-        && parse_rfc3339(&kept.read_at).is_some_and(|at| {
-            at <= now + time::Duration::minutes(5) && now - at < FIGURES_FRESH_FOR
-        })
-}
 
 /// The month's figures from Cost Explorer, through the pod's AWS role.
 async fn ask_cost_explorer(
@@ -109,7 +96,7 @@ impl GuardFigures for JobFigures<'_> {
         let budget = self.budget_now();
         let tag = budget.as_ref().and_then(|b| b.cost_tag.clone());
         let kept = self.records.last(self.key).and_then(|s| s.figures);
-        if let Some(kept) = kept.filter(|k| fresh(k, tag.as_deref(), now)) {
+        if let Some(kept) = kept.filter(|k| k.fresh(tag.as_deref(), now)) {
             return Ok(kept.figures());
         }
         let asked = self.asked.get_or_init(|| async {
@@ -139,38 +126,5 @@ impl GuardFigures for JobFigures<'_> {
 
     async fn copy_cost(&self, _app: &AppKey, look: &Look) -> Option<f64> {
         from_requests(look.cpu, look.memory, &self.prices).map(|c| c.monthly)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn figures_are_fresh_for_six_hours_of_the_same_month_and_tag() {
-        let kept = KeptFigures {
-            month: "2026-12".into(),
-            spent: 1.0,
-            month_end: None,
-            currency: "USD".into(),
-            read_at: "2026-12-07T06:00:00Z".into(),
-            cost_tag: None,
-        };
-        assert!(fresh(&kept, None, datetime!(2026-12-07 11:59 UTC)));
-        assert!(!fresh(&kept, None, datetime!(2026-12-07 12:00 UTC)));
-        assert!(
-            !fresh(&kept, Some("app=x"), datetime!(2026-12-07 07:00 UTC)),
-            "another tag"
-        );
-        assert!(
-            !fresh(&kept, None, datetime!(2026-12-07 05:00 UTC)),
-            "read in the future"
-        );
-        let november = KeptFigures {
-            month: "2026-11".into(),
-            ..kept
-        };
-        assert!(!fresh(&november, None, datetime!(2026-12-07 07:00 UTC)));
     }
 }

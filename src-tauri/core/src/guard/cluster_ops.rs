@@ -47,6 +47,7 @@ pub enum AutoscalerSight {
 }
 
 /// The guard's port onto the user's clusters.
+#[derive(Clone)]
 pub struct GuardOps<'a> {
     pub service: &'a ClusterService,
     pub reach: Reach,

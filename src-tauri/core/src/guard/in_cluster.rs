@@ -206,6 +206,16 @@ pub async fn sight(
     Ok(Some(judge(&job, record.as_ref().cloned(), now)))
 }
 
+/// The shared record's figures are missing or older than the guard in the cluster keeps them
+/// fresh: a desktop does not decide by them (its own may count other spend than the shared
+/// budget does).
+pub fn shared_figures_stale() -> GuardError {
+    GuardError::Figures(AppError::new(
+        "guard_shared_figures_stale",
+        "the month's figures in the shared record are missing or more than 6 hours old",
+    ))
+}
+
 /// What the guard in the cluster did that a person should hear of from any desktop.
 pub const TOLD_DOINGS: [&str; 3] = ["scaled", "propose", "notify"];
 
@@ -301,6 +311,7 @@ pub fn examples() -> Vec<AppError> {
         };
         out.push(problem(&key, &seen));
     }
+    out.push(AppError::from(shared_figures_stale()));
     out
 }
 

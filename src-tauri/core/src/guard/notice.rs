@@ -85,6 +85,7 @@ pub fn examples() -> Vec<AppError> {
         Reason::new("openai_held", "").with("until", "2026-12-01T00:00:00Z"),
         Reason::new("record_unreadable", "").with("error", error("guard_record_unreadable")),
         Reason::new("busy", ""),
+        Reason::new("in_cluster", ""),
         Reason::new("cost_failed", "").with("error", error("cost_throttled")),
         Reason::new("stale", "").with("error", error("cost_request_cap")),
     ];

@@ -299,3 +299,25 @@ async fn a_reverted_cap_sticks_until_the_month_ends_the_budget_or_the_lever_chan
     assert!(lock(&w.openai.cap_holds).is_empty(), "the budget changed");
     assert_ne!(w.record().last_openai_check.unwrap().code, "openai_held");
 }
+
+#[tokio::test]
+async fn an_openai_only_round_leaves_the_copies_to_the_guard_in_the_cluster() {
+    let w = world();
+    w.figures.set(|f| {
+        f.spent = 1500.0;
+        f.month_end = Some(2000.0);
+        f.openai_spent = 300.0;
+        f.openai_month_end = 600.0;
+    });
+    *lock(&w.openai.project) = Some("proj_shop".into());
+    w.guard(Policy::Automatic { floor: 2 });
+    lever(&w, Lever::Automatic).await;
+    let before = w.copies();
+    let check = w.service().run_openai_round(&w.key).await;
+    assert_eq!(
+        (check.did.as_str(), check.code.as_str()),
+        ("nothing", "in_cluster")
+    );
+    assert_eq!(w.copies(), before, "the copies are the cluster guard's");
+    assert_eq!(limit(&w), Some(33_000), "the OpenAI lever still acts");
+}

@@ -211,6 +211,13 @@ pub trait GuardRecords: Send + Sync {
         record: &AppRecord,
         version: &str,
     ) -> Result<String, GuardError>;
+
+    /// The records live in the app's own cluster (the shared record): reading one there
+    /// already proves the context reaches the cluster it was set on, so the cluster's
+    /// identity is not compared (the job in the cluster sees it by another address).
+    fn kept_in_the_cluster(&self) -> bool {
+        false
+    }
 }
 
 /// Tells the user (the desktop's notice area and notifications; a Kubernetes Event).

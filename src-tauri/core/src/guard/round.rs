@@ -31,6 +31,9 @@ pub(super) struct Round<'a> {
     /// Notices of a try that may be run again, told only once it is not (a retried try's
     /// notices would otherwise be told twice).
     pub(super) held: std::sync::Mutex<Vec<AppError>>,
+    /// The copies lever is this round's (false: the guard in the cluster looks after the
+    /// copies, and this round is the OpenAI lever's alone).
+    pub(super) copies: bool,
 }
 
 /// How a round ended.
@@ -68,6 +71,7 @@ impl<'a> Round<'a> {
             conflicted: false,
             last_try: true,
             held: std::sync::Mutex::new(Vec::new()),
+            copies: true,
         }
     }
 
@@ -91,7 +95,13 @@ impl<'a> Round<'a> {
     pub(super) async fn run(&mut self) -> LastCheck {
         self.record
             .turn_month(&Month::of(self.now.date()).to_string());
-        let check = if self.record.policy == Policy::Off {
+        let check = if !self.copies {
+            let reason = Reason::new(
+                "in_cluster",
+                "the guard in the cluster looks after the copies",
+            );
+            check("nothing", &reason, self.now)
+        } else if self.record.policy == Policy::Off {
             check("nothing", &Reason::new("off", "the guard is off"), self.now)
         } else {
             self.copies_round().await
@@ -140,6 +150,9 @@ impl<'a> Round<'a> {
     /// was set on (records from before identities adopt the first one seen).
     pub(super) async fn identity(&mut self) -> Result<ClusterIdentity, GuardError> {
         let identity = self.ports.cluster.identity(self.key).await?;
+        if self.ports.records.kept_in_the_cluster() {
+            return Ok(identity);
+        }
         match &self.record.cluster {
             Some(recorded) if !recorded.same_as(&identity) => Err(GuardError::ClusterChanged {
                 app: self.key.app.clone(),

@@ -129,6 +129,16 @@ impl<'a> GuardService<'a> {
     /// check). What the user must be told goes to the notifier. A record changed meanwhile
     /// (another desktop, the job in the cluster) is read again and the round decided again.
     pub async fn run_round(&self, key: &'a AppKey) -> LastCheck {
+        self.rounds(key, true).await
+    }
+
+    /// A round of the OpenAI lever alone, for an app whose copies the guard in the cluster
+    /// looks after (it has no OpenAI lever of its own yet).
+    pub async fn run_openai_round(&self, key: &'a AppKey) -> LastCheck {
+        self.rounds(key, false).await
+    }
+
+    async fn rounds(&self, key: &'a AppKey, copies: bool) -> LastCheck {
         let _one_at_a_time = self.locks.hold(key).await;
         let mut tries = 1;
         loop {
@@ -137,6 +147,7 @@ impl<'a> GuardService<'a> {
                 Ok(round) => round,
                 Err(error) => return Round::unreadable(self.ports, key, error),
             };
+            round.copies = copies;
             let check = round.run().await;
             match round.finish(check).await {
                 Finished::Done(check) => return check,

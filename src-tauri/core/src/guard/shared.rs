@@ -18,9 +18,12 @@ use serde::{Deserialize, Serialize};
 use super::cluster_ops::GuardOps;
 use super::ports::{BudgetRule, GuardRecords, MonthFigures, Stored};
 use super::{AppKey, AppRecord, GuardError};
+use crate::clock::parse_rfc3339;
 use crate::cluster::manifests::{MANAGED_BY_LABEL, MANAGER, NAME_LABEL};
 use crate::cluster::{ClusterError, ClusterService};
+use crate::month::Month;
 use crate::sync::lock;
+use time::{Duration, OffsetDateTime};
 
 /// The record's keys in the ConfigMap's `data`, each a JSON text.
 const RECORD: &str = "guard";
@@ -73,7 +76,20 @@ pub struct KeptFigures {
     pub cost_tag: Option<String>,
 }
 
+/// Cost Explorer is asked at most this often: AWS refreshes billing data about three times a
+/// day, and each request costs $0.01.
+pub const FIGURES_FRESH_FOR: Duration = Duration::hours(6);
+
 impl KeptFigures {
+    /// Whether these figures may stand for this month's under `tag` at `now`: the same month
+    /// and tag, read less than [`FIGURES_FRESH_FOR`] ago (and not ahead of the clock).
+    pub fn fresh(&self, tag: Option<&str>, now: OffsetDateTime) -> bool {
+        self.month == Month::of(now.date()).to_string()
+            && self.cost_tag.as_deref() == tag
+            && parse_rfc3339(&self.read_at)
+                .is_some_and(|at| at <= now + Duration::minutes(5) && now - at < FIGURES_FRESH_FOR)
+    }
+
     pub fn figures(&self) -> MonthFigures {
         MonthFigures {
             spent: self.spent,
@@ -172,7 +188,8 @@ impl Shared {
 
 /// The shared records on the clusters the guard's port reaches.
 pub struct ClusterRecords<'a> {
-    pub ops: &'a GuardOps<'a>,
+    /// Its own copy of the port (a few references), so one set of ports can hold both.
+    pub ops: GuardOps<'a>,
     /// The last record read, so a save does not read it again.
     last: Mutex<Option<(AppKey, Shared)>>,
     /// The next load returns `last` as it stands (see [`Self::reuse_next`]).
@@ -192,9 +209,9 @@ fn conflict_or(error: ClusterError) -> GuardError {
 }
 
 impl<'a> ClusterRecords<'a> {
-    pub fn new(ops: &'a GuardOps<'a>) -> Self {
+    pub fn new(ops: &GuardOps<'a>) -> Self {
         Self {
-            ops,
+            ops: ops.clone(),
             last: Mutex::new(None),
             reuse: Mutex::new(false),
             pending: Mutex::new(None),
@@ -312,5 +329,42 @@ impl GuardRecords for ClusterRecords<'_> {
         };
         shared.record = record.clone();
         self.write(app, &shared).await
+    }
+
+    fn kept_in_the_cluster(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn figures_are_fresh_for_six_hours_of_the_same_month_and_tag() {
+        let kept = KeptFigures {
+            month: "2026-12".into(),
+            spent: 1.0,
+            month_end: None,
+            currency: "USD".into(),
+            read_at: "2026-12-07T06:00:00Z".into(),
+            cost_tag: None,
+        };
+        assert!(kept.fresh(None, datetime!(2026-12-07 11:59 UTC)));
+        assert!(!kept.fresh(None, datetime!(2026-12-07 12:00 UTC)));
+        assert!(
+            !kept.fresh(Some("app=x"), datetime!(2026-12-07 07:00 UTC)),
+            "another tag"
+        );
+        assert!(
+            !kept.fresh(None, datetime!(2026-12-07 05:00 UTC)),
+            "read in the future"
+        );
+        let november = KeptFigures {
+            month: "2026-11".into(),
+            ..kept
+        };
+        assert!(!november.fresh(None, datetime!(2026-12-07 07:00 UTC)));
     }
 }

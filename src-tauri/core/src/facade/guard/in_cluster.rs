@@ -5,7 +5,7 @@
 
 use super::super::{key_of, Purser};
 use super::ports::DesktopPorts;
-use super::GuardView;
+use super::{GuardView, InClusterView};
 use crate::audit::Outcome;
 use crate::cluster::Target as ClusterTarget;
 use crate::error::AppError;
@@ -26,6 +26,36 @@ impl Purser {
     ) -> Result<Option<InCluster>, GuardError> {
         let records = ClusterRecords::new(ports.cluster());
         in_cluster::sight(ports.cluster(), &records, key, self.clock.now()).await
+    }
+
+    /// The ports a person's action on `key` goes through, and the guard in the cluster as
+    /// seen: the shared record where that guard runs (and this computer does not stand in
+    /// for it), else this computer's own.
+    pub(super) async fn person_ports(
+        &self,
+        key: &AppKey,
+    ) -> (DesktopPorts<'_>, Option<InClusterView>) {
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        let seen = match self.cluster_guard(&ports, key).await {
+            Ok(seen) => seen,
+            Err(error) => {
+                tracing::info!(code = %AppError::from(error).code, "guard in the cluster not seen");
+                None
+            }
+        };
+        let view = seen.map(|seen| InClusterView {
+            stand_in: lock(&self.guard).cluster_seen(key).stand_in && !seen.health.working(),
+            seen,
+        });
+        let shared = view
+            .as_ref()
+            .is_some_and(|v| !v.stand_in && v.seen.problem.is_none());
+        let ports = if shared {
+            ports.on_shared_record(key)
+        } else {
+            ports
+        };
+        (ports, view)
     }
 
     /// Looks at `key`'s guard in the cluster before the desktop's round: tells its new

@@ -110,27 +110,25 @@ impl Purser {
         app: &str,
     ) -> Result<GuardView, AppError> {
         let key = key_of(target, app);
-        let ports = DesktopPorts::new(self, Reach::Connected);
+        let (ports, in_cluster) = self.person_ports(&key).await;
         let look = crate::guard::ports::GuardCluster::look(ports.cluster(), &key).await?;
-        Ok(self.view_of(&key, &ports, look).await)
+        self.view_of(&key, &ports, look, in_cluster).await
     }
 
-    async fn view_of(&self, key: &AppKey, ports: &DesktopPorts<'_>, look: Look) -> GuardView {
+    async fn view_of(
+        &self,
+        key: &AppKey,
+        ports: &DesktopPorts<'_>,
+        look: Look,
+        in_cluster: Option<InClusterView>,
+    ) -> Result<GuardView, AppError> {
         let found = self.copy_cost(key, &look).await;
-        let in_cluster = match self.cluster_guard(ports, key).await {
-            Ok(seen) => seen.map(|seen| InClusterView {
-                stand_in: lock(&self.guard).cluster_seen(key).stand_in && !seen.health.working(),
-                seen,
-            }),
-            Err(error) => {
-                tracing::info!(code = %AppError::from(error).code, "guard in the cluster not seen");
-                None
-            }
-        };
-        let (record, tagging, paused, prices) = {
+        // This computer's record, or the shared one where the guard runs in the cluster.
+        let record = ports.ports().records.load(key).await?.record;
+        let (tagging, paused, prices) = {
             let state = lock(&self.guard);
             let prices = state.prices().clone();
-            (state.app(key), state.tagging(key), state.paused(), prices)
+            (state.tagging(key), state.paused(), prices)
         };
         let proposal = match &record.proposal {
             Some(waiting) => Some(proposal_view(ports, key, &look, waiting).await),
@@ -153,7 +151,7 @@ impl Purser {
             }),
             (None, None) => None,
         };
-        GuardView {
+        Ok(GuardView {
             policy: record.policy,
             paused,
             copies: look.copies,
@@ -172,7 +170,7 @@ impl Purser {
             openai_proposal: record.openai_proposal,
             last_openai_check: record.last_openai_check,
             in_cluster,
-        }
+        })
     }
 
     /// Sets an app's policy (off, notify, propose, automatic with a floor) on the connected
@@ -185,7 +183,7 @@ impl Purser {
         confirm_zero: bool,
     ) -> Result<GuardView, AppError> {
         let key = key_of(target, app);
-        let ports = DesktopPorts::new(self, Reach::Connected);
+        let (ports, _) = self.person_ports(&key).await;
         ports
             .service()
             .set_policy(&key, policy, confirm_zero)
@@ -222,11 +220,15 @@ impl Purser {
         let ports = DesktopPorts::new(self, Reach::Named);
         let service = ports.service();
         for key in &known {
-            if self.beside_cluster_guard(&ports, key).await {
+            let aside = self.beside_cluster_guard(&ports, key).await;
+            let Some((_, record)) = guarded.iter().find(|(guarded, _)| guarded == key) else {
                 continue;
-            }
-            if guarded.iter().any(|(guarded, _)| guarded == key) {
+            };
+            if !aside {
                 service.run_round(key).await;
+            } else if record.openai_lever != Lever::Off {
+                // The guard in the cluster has no OpenAI lever yet: this computer keeps it.
+                service.run_openai_round(key).await;
             }
         }
         let told = ports.told.take();
@@ -253,7 +255,7 @@ impl Purser {
         app: &str,
     ) -> Result<GuardView, AppError> {
         let key = key_of(target, app);
-        let ports = DesktopPorts::new(self, Reach::Connected);
+        let (ports, _) = self.person_ports(&key).await;
         ports.service().approve(&key, &person()).await?;
         self.guard_view(target, app).await
     }
@@ -265,7 +267,7 @@ impl Purser {
         app: &str,
     ) -> Result<GuardView, AppError> {
         let key = key_of(target, app);
-        let ports = DesktopPorts::new(self, Reach::Connected);
+        let (ports, _) = self.person_ports(&key).await;
         ports.service().dismiss(&key).await?;
         self.guard_view(target, app).await
     }
@@ -281,7 +283,7 @@ impl Purser {
         hold: HoldChoice,
     ) -> Result<GuardView, AppError> {
         let key = key_of(target, app);
-        let ports = DesktopPorts::new(self, Reach::Connected);
+        let (ports, _) = self.person_ports(&key).await;
         ports
             .service()
             .revert(&key, anyway, hold, &person())

@@ -1,6 +1,8 @@
 //! The desktop's ports for the guard service: the user's clusters (through the cluster
 //! service), this month's figures (through the cost cache, no chart drawn), the records in
-//! `guard.json`, the notices the window shows and the audit log.
+//! `guard.json`, the notices the window shows and the audit log. For an app whose guard runs
+//! in the cluster, the record, the budget and the figures are the shared record's instead, so
+//! a person's approval or revert here acts on what every stakeholder's Purser sees.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -9,7 +11,9 @@ use super::super::Purser;
 use crate::cost::spend_limit::{self, LimitError, SpendLimit};
 use crate::guard::cluster_ops::{GuardOps, Reach};
 use crate::guard::ports::{BudgetRule, GuardFigures, GuardOpenAi, Look, MonthFigures, Told};
-use crate::guard::{AppKey, CapRecord, DesktopRecords, GuardError, GuardService, Hold, Ports};
+use crate::guard::ports::{GuardRecords, Stored};
+use crate::guard::{AppKey, AppRecord, CapRecord, ClusterRecords, DesktopRecords, GuardError};
+use crate::guard::{GuardService, Hold, Ports};
 use crate::sync::lock;
 
 /// The month's figures and the budget, as the desktop knows them.
@@ -32,6 +36,75 @@ impl GuardFigures for DesktopFigures<'_> {
 
     async fn copy_cost(&self, app: &AppKey, look: &Look) -> Option<f64> {
         self.0.copy_cost(app, look).await.cost.map(|c| c.monthly)
+    }
+}
+
+/// The shared record of an app guarded in the cluster: its guard record, and the budget and
+/// figures kept with it. Figures older than the guard in the cluster keeps them for are not
+/// used: this desktop's own may count other spend than the shared budget does.
+pub(in crate::facade) struct SharedStore<'a> {
+    pub records: ClusterRecords<'a>,
+    key: AppKey,
+    purser: &'a Purser,
+}
+
+#[async_trait]
+impl GuardRecords for SharedStore<'_> {
+    async fn load(&self, app: &AppKey) -> Result<Stored, GuardError> {
+        self.records.load(app).await
+    }
+
+    async fn save(
+        &self,
+        app: &AppKey,
+        record: &AppRecord,
+        version: &str,
+    ) -> Result<String, GuardError> {
+        self.records.save(app, record, version).await
+    }
+
+    fn kept_in_the_cluster(&self) -> bool {
+        true
+    }
+}
+
+impl SharedStore<'_> {
+    fn budget_now(&self) -> Option<crate::guard::SharedBudget> {
+        self.records
+            .last(&self.key)
+            .and_then(|shared| shared.budget)
+    }
+}
+
+#[async_trait]
+impl GuardFigures for SharedStore<'_> {
+    async fn month(&self, now: OffsetDateTime) -> Result<MonthFigures, GuardError> {
+        // The record as this call's round read it (a budget raised meanwhile is heard).
+        let shared = self.records.last(&self.key).unwrap_or_default();
+        let tag = shared.budget.as_ref().and_then(|b| b.cost_tag.clone());
+        match shared.figures {
+            Some(kept) if kept.fresh(tag.as_deref(), now) => Ok(kept.figures()),
+            _ => Err(crate::guard::in_cluster::shared_figures_stale()),
+        }
+    }
+
+    fn budget(&self, _app: &AppKey) -> BudgetRule {
+        self.budget_now().map_or(
+            BudgetRule {
+                amount: None,
+                currency: "USD".into(),
+                thresholds: Vec::new(),
+            },
+            |b| b.rule(),
+        )
+    }
+
+    async fn copy_cost(&self, app: &AppKey, look: &Look) -> Option<f64> {
+        self.purser
+            .copy_cost(app, look)
+            .await
+            .cost
+            .map(|c| c.monthly)
     }
 }
 
@@ -111,6 +184,8 @@ pub(in crate::facade) struct DesktopPorts<'a> {
     figures: DesktopFigures<'a>,
     openai: DesktopOpenAi<'a>,
     records: DesktopRecords<'a>,
+    /// Set for an app whose guard runs in the cluster: its record, budget and figures.
+    shared: Option<SharedStore<'a>>,
     pub told: Told,
 }
 
@@ -122,8 +197,19 @@ impl<'a> DesktopPorts<'a> {
             figures: DesktopFigures(purser),
             openai: DesktopOpenAi(purser),
             records: DesktopRecords(&purser.guard),
+            shared: None,
             told: Told::default(),
         }
+    }
+
+    /// The same ports on `key`'s shared record, for an app guarded in the cluster.
+    pub fn on_shared_record(mut self, key: &AppKey) -> Self {
+        self.shared = Some(SharedStore {
+            records: ClusterRecords::new(&self.cluster),
+            key: key.clone(),
+            purser: self.purser,
+        });
+        self
     }
 
     pub fn service(&self) -> GuardService<'_> {
@@ -132,11 +218,15 @@ impl<'a> DesktopPorts<'a> {
 
     /// The ports themselves, for what is not one app's (a project's OpenAI cap).
     pub fn ports(&self) -> Ports<'_> {
+        let (figures, records): (&dyn GuardFigures, &dyn GuardRecords) = match &self.shared {
+            Some(shared) => (shared, shared),
+            None => (&self.figures, &self.records),
+        };
         Ports {
             cluster: &self.cluster,
-            figures: &self.figures,
+            figures,
             openai: &self.openai,
-            records: &self.records,
+            records,
             clock: &*self.purser.clock,
             notifier: &self.told,
             audit: self.purser.cluster.audit(),

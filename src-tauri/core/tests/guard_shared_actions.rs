@@ -1,0 +1,198 @@
+//! A person's guard actions from any desktop on an app guarded in the cluster, through the
+//! facade against the Kubernetes API test server: the proposal the job left in the shared
+//! record is shown and approved from a desktop that never guarded the app, the revert record
+//! lands in the shared record (kubectl reads it back) and a revert from the desktop puts the
+//! copies back; figures in the record that are too old are not decided by.
+
+use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, PostParams};
+use purser_core::cluster::{ClusterService, KubeconfigSource};
+use purser_core::guard::cluster_ops::{GuardOps, Reach};
+use purser_core::guard::install::{guard_objects, InstallSpec, DEFAULT_SCHEDULE};
+use purser_core::guard::{
+    AppKey, ClusterRecords, HoldChoice, KeptFigures, Policy, Proposal, Shared, SharedBudget,
+    Target as Level,
+};
+use serde_json::{json, Map, Value};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+#[path = "common/guard_world.rs"]
+mod guard_world;
+
+use guard_world::{set_up, target, world, World};
+
+/// The world's Purser's clock (guard_world): 2026-11-20 12:00 UTC.
+const NOW: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
+
+fn key() -> AppKey {
+    AppKey {
+        context: purser_test_support::kube::CONTEXT.into(),
+        namespace: "default".into(),
+        app: "assistant".into(),
+    }
+}
+
+/// `purser-guard` installed for the app, its 11:07 run finished.
+async fn install(world: &World) {
+    let spec = InstallSpec {
+        app: "assistant".into(),
+        namespace: "default".into(),
+        image: "registry.example/purser-guard@sha256:00".into(),
+        schedule: DEFAULT_SCHEDULE.into(),
+        autoscaler: None,
+        aws_role_arn: None,
+    };
+    let list = json!({"apiVersion": "v1", "kind": "List", "items": guard_objects(&spec).unwrap()});
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("purser-guard.json");
+    std::fs::write(&file, list.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+    let args = ["apply", "--server-side", "--validate=false", "-f", file];
+    world.cluster.kubectl_ok(&args).await;
+    let api: Api<CronJob> = Api::namespaced(world.cluster.client().await, "default");
+    let mut job = api.get("purser-guard-assistant").await.unwrap();
+    let at =
+        |moment: OffsetDateTime| Time(Timestamp::from_second(moment.unix_timestamp()).unwrap());
+    let status = job.status.get_or_insert_with(Default::default);
+    status.last_schedule_time = Some(at(datetime!(2026-11-20 11:07 UTC)));
+    status.last_successful_time = Some(at(datetime!(2026-11-20 11:07:03 UTC)));
+    api.replace_status("purser-guard-assistant", &PostParams::default(), &job)
+        .await
+        .unwrap();
+}
+
+/// Changes the shared record as the job (or another desktop) would.
+async fn share(world: &World, change: impl FnOnce(&mut Shared)) {
+    let dir = tempfile::tempdir().unwrap();
+    let service = ClusterService::new(
+        KubeconfigSource::Files(vec![world.cluster.kubeconfig_path()]),
+        dir.path(),
+    );
+    let ops = GuardOps::new(&service, Reach::Named);
+    let records = ClusterRecords::new(&ops);
+    let mut shared = records.read(&key()).await.unwrap();
+    change(&mut shared);
+    records.write(&key(), &shared).await.unwrap();
+}
+
+/// What the job's 11:07 run left: a proposal 4 → 1 over the $1,000 budget, figures read at
+/// `read_at`.
+fn proposed(shared: &mut Shared, read_at: &str) {
+    shared.record.policy = Policy::Propose { floor: 1 };
+    let mut params = Map::new();
+    params.insert("spent".into(), json!(1100));
+    params.insert("budget".into(), json!(1000));
+    params.insert("currency".into(), json!("USD"));
+    shared.record.proposal = Some(Proposal {
+        to: Level::Copies { replicas: 1 },
+        from: Some(Level::Copies { replicas: 4 }),
+        code: "over_budget".into(),
+        params,
+        text: "spent 1100 USD > budget 1000 USD".into(),
+        saving: None,
+        at: "2026-11-20T11:07:02Z".into(),
+    });
+    shared.budget = Some(SharedBudget {
+        amount: Some(1000.0),
+        currency: "USD".into(),
+        thresholds: vec![80, 100],
+        cost_tag: None,
+    });
+    shared.figures = Some(KeptFigures {
+        month: "2026-11".into(),
+        spent: 1100.0,
+        month_end: Some(1700.0),
+        currency: "USD".into(),
+        read_at: read_at.into(),
+        cost_tag: None,
+    });
+}
+
+async fn kept(world: &World) -> Value {
+    let out = world
+        .cluster
+        .kubectl_ok(&["get", "configmap", "purser-assistant", "-o", "json"])
+        .await;
+    let map: Value = serde_json::from_str(&out).unwrap();
+    serde_json::from_str(map["data"]["guard"].as_str().unwrap()).unwrap()
+}
+
+// Long: one story, approve then revert, in the order a stakeholder lives it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desktop_approves_and_reverts_what_the_guard_in_the_cluster_proposed() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 4)]).await;
+    // This desktop never guarded the app: its own record says nothing.
+    install(&world).await;
+    share(&world, |shared| proposed(shared, "2026-11-20T11:07:01Z")).await;
+
+    let view = purser.guard_view(&target(), "assistant").await.unwrap();
+    assert_eq!(
+        view.policy,
+        Policy::Propose { floor: 1 },
+        "the shared policy"
+    );
+    let proposal = view.proposal.expect("the job's proposal, shown here");
+    assert!(proposal.current, "still lowers the app: {proposal:?}");
+    assert_eq!(proposal.to, Level::Copies { replicas: 1 });
+
+    let view = purser.guard_approve(&target(), "assistant").await.unwrap();
+    assert_eq!(world.copies("assistant").await, "1");
+    assert!(view.proposal.is_none());
+    let record = kept(&world).await;
+    assert!(
+        record.get("proposal").is_none_or(Value::is_null),
+        "{record}"
+    );
+    assert_eq!(
+        record["revert"]["previous"],
+        json!({"kind": "copies", "replicas": 4})
+    );
+    assert_eq!(record["revert"]["by"], whoami::username());
+    let revertible = view.revertible.expect("from the shared record");
+    assert_eq!(revertible.source, "record");
+
+    let view = purser
+        .guard_revert(&target(), "assistant", false, HoldChoice::MonthEnd)
+        .await
+        .unwrap();
+    assert_eq!(world.copies("assistant").await, "4");
+    assert!(view.revertible.is_none());
+    let record = kept(&world).await;
+    assert!(record.get("revert").is_none_or(Value::is_null), "{record}");
+    assert!(
+        record["hold"]["until"].is_string(),
+        "held as chosen: {record}"
+    );
+    let actions: Vec<String> = purser
+        .audit_entries(50)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .filter(|a| a == "guardScale" || a == "guardRevert")
+        .collect();
+    assert_eq!(actions, ["guardRevert", "guardScale"], "audited here");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_too_old_in_the_shared_record_are_not_decided_by() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 4)]).await;
+    install(&world).await;
+    // Read 8 hours before the desktop's clock: older than the 6 hours they are kept fresh.
+    let read_at = purser_core::clock::rfc3339(NOW - time::Duration::hours(8));
+    share(&world, |shared| proposed(shared, &read_at)).await;
+    let refused = purser
+        .guard_approve(&target(), "assistant")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "guard_shared_figures_stale", "{refused:?}");
+    assert_eq!(world.copies("assistant").await, "4", "nothing changed");
+    let record = kept(&world).await;
+    assert!(record["proposal"].is_object(), "still waiting: {record}");
+}
