@@ -28,6 +28,8 @@ const CHANGES = {
   guard_approve_openai: ['activity', 'status'],
   guard_dismiss_openai: ['activity', 'status'],
   guard_stand_in: ['activity'],
+  guard_install: ['activity'],
+  guard_uninstall: ['activity'],
   set_openai_cap: ['activity', 'status'],
   revert_openai_cap: ['activity', 'status'],
   set_guard_prices: ['prices'],
@@ -167,6 +169,11 @@ export const api = {
   /** Guards the app from this computer while its guard in the cluster is not working (`on`),
    *  or leaves it to that guard again. */
   guardStandIn: (target, app, on) => call('guard_stand_in', { target, app, on }),
+  /** The guard in the cluster: `form` is { image, schedule, awsRoleArn }. The preview is a
+   *  server dry run (changes, YAML, the AWS policy, the budget it would share). */
+  guardInstallPreview: (target, app, form) => call('guard_install_preview', { target, app, form }),
+  guardInstall: (target, app, form) => call('guard_install', { target, app, form }),
+  guardUninstall: (target, app) => call('guard_uninstall', { target, app }),
   /** Runs the guard now; resolves with what the user must be told. */
   guardCheck: () => call('guard_check'),
   /** What `replicas` copies of the app would cost. */

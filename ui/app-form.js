@@ -71,39 +71,43 @@ export function showFieldProblems(problems = []) {
   }
 }
 
+/** A dry run's changes as list items: per object what changes, its diff, and whether another
+ *  tool owns it. Deploy's preview and the guard's install preview draw them alike. */
+export function changeItems(changes) {
+  return changes.map((change) => {
+    const item = document.createElement('li');
+    item.className = `change ${change.action}`;
+    const head = document.createElement('strong');
+    head.textContent = `${change.kind} ${change.name}: ${t(`deployment.action.${change.action}`)}`;
+    item.append(head);
+    if (change.notManaged) {
+      item.classList.add('not-managed');
+      const warning = document.createElement('p');
+      warning.className = 'warning';
+      warning.textContent = t('deployment.notManaged');
+      item.append(warning);
+    }
+    if (change.diff.length) {
+      const pre = document.createElement('pre');
+      pre.className = 'diff';
+      for (const line of change.diff) {
+        const span = document.createElement('span');
+        span.className = { '+': 'add', '-': 'del', '~': 'chg' }[line.sign] ?? 'ctx';
+        const note = line.note ? `   (${t(`diffNote.${line.note}`)})` : '';
+        span.textContent = `${line.sign} ${line.text}${note}\n`;
+        pre.append(span);
+      }
+      item.append(pre);
+    }
+    return item;
+  });
+}
+
 /** The dry run's answer for `target`: per object what changes, the YAML (key masked),
  *  and what another tool owns. */
 export function drawPreview(result, target) {
   $('preview-target').textContent = render('deployment.previewTarget', target);
-  $('preview-changes').replaceChildren(
-    ...result.changes.map((change) => {
-      const item = document.createElement('li');
-      item.className = `change ${change.action}`;
-      const head = document.createElement('strong');
-      head.textContent = `${change.kind} ${change.name}: ${t(`deployment.action.${change.action}`)}`;
-      item.append(head);
-      if (change.notManaged) {
-        item.classList.add('not-managed');
-        const warning = document.createElement('p');
-        warning.className = 'warning';
-        warning.textContent = t('deployment.notManaged');
-        item.append(warning);
-      }
-      if (change.diff.length) {
-        const pre = document.createElement('pre');
-        pre.className = 'diff';
-        for (const line of change.diff) {
-          const span = document.createElement('span');
-          span.className = { '+': 'add', '-': 'del', '~': 'chg' }[line.sign] ?? 'ctx';
-          const note = line.note ? `   (${t(`diffNote.${line.note}`)})` : '';
-          span.textContent = `${line.sign} ${line.text}${note}\n`;
-          pre.append(span);
-        }
-        item.append(pre);
-      }
-      return item;
-    }),
-  );
+  $('preview-changes').replaceChildren(...changeItems(result.changes));
   $('preview-yaml').textContent = result.yaml;
   $('preview-mask-note').textContent = t(result.sandbox ? 'deployment.maskNoteSandbox' : 'deployment.maskNote');
   $('preview-sandbox-key').hidden = !result.sandbox;

@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { t, render, language } from './i18n.js';
 import { money, WHOLE } from './format.js';
 import { describe, errorMessage, errorHint } from './messages.js';
+import { initGuardInstall, showGuardInstall } from './guard-install.js';
 
 const $ = (id) => document.getElementById(id);
 let target = null;
@@ -20,6 +21,7 @@ let confirmDialog = async () => false;
  *  status bar, Activity — is redrawn through api.js's declared changes.) */
 export function initGuard(ask) {
   confirmDialog = ask;
+  initGuardInstall(ask, draw);
   $('guard-mode').addEventListener('change', () => drawSentence(policyOnForm()));
   $('guard-floor').addEventListener('input', () => drawSentence(policyOnForm()));
   $('guard-save').addEventListener('click', save);
@@ -148,6 +150,7 @@ function draw(next) {
     ? render(`guard.tag_${view.tagProblem}`, { tag: view.costTag }) ?? view.tagProblem
     : '';
   drawCluster(view.inCluster);
+  showGuardInstall(target, app, Boolean(view.inCluster));
   drawProposal(view.proposal);
   drawRevertible(view.revertible);
   drawOpenAi(view);
@@ -167,6 +170,8 @@ function drawCluster(seen) {
   if (!seen) return;
   const params = { app, namespace: target.namespace, at: seen.lastCheck?.at, next: seen.next };
   const working = seen.health === 'working' || seen.health === 'first_run_due';
+  // Calm while it works; a warning when nothing may be guarding the app.
+  $('guard-cluster').classList.toggle('info', working);
   let title;
   if (!working) title = render(`error.guard_cluster_${seen.health}`, params);
   else if (!seen.next) title = t('guard.cluster.installed');

@@ -35,6 +35,6 @@ pub use error::{AppError, FieldProblem};
 pub use facade::guard_examples;
 pub use facade::{
     AppDirs, AppGlance, AppStatus, AwsEndpoints, Backends, CostPreview, Export, FailingKey,
-    GuardView, MonthGlance, OpenAiLimits, OpenAiProject, Overview, ProposalView, Purser,
-    Revertible, RolloutGlance, TagProblem,
+    GuardInstallPreview, GuardView, InstallForm, MonthGlance, OpenAiLimits, OpenAiProject,
+    Overview, ProposalView, Purser, Revertible, RolloutGlance, ShareStep, TagProblem,
 };

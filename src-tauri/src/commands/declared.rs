@@ -57,4 +57,7 @@ purser_commands! {
     guard::guard_approve_openai,
     guard::guard_dismiss_openai,
     guard::guard_stand_in,
+    guard::guard_install_preview,
+    guard::guard_install,
+    guard::guard_uninstall,
 }

@@ -3,9 +3,10 @@
 
 use tauri::{AppHandle, Runtime, State};
 
+use purser_core::cluster::UninstallReport;
 use purser_core::cluster::{AppName, AppSpec, Target};
 use purser_core::guard::{HoldChoice, Lever, Policy};
-use purser_core::{AppError, CostPreview, GuardView, Purser};
+use purser_core::{AppError, CostPreview, GuardInstallPreview, GuardView, InstallForm, Purser};
 
 /// The guard's state for one app.
 #[tauri::command]
@@ -193,4 +194,40 @@ pub async fn form_cost(
 #[tauri::command]
 pub fn size_presets(purser: State<'_, Purser>) -> Vec<purser_core::guard::PricedSize> {
     purser.size_presets()
+}
+
+/// What installing the guard in the cluster for the app would change (a server dry run), the
+/// YAML to export, the AWS policy its role needs, and the budget it would share.
+#[tauri::command]
+#[tracing::instrument(skip(purser, form), err(level = "warn"))]
+pub async fn guard_install_preview(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: AppName,
+    form: InstallForm,
+) -> Result<GuardInstallPreview, AppError> {
+    purser.guard_install_preview(&target, &app, &form).await
+}
+
+/// Installs the guard in the cluster for the app (sharing its budget if not shared yet).
+#[tauri::command]
+#[tracing::instrument(skip(purser, form), err(level = "warn"))]
+pub async fn guard_install(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: AppName,
+    form: InstallForm,
+) -> Result<GuardView, AppError> {
+    purser.guard_install(&target, &app, &form).await
+}
+
+/// Removes the guard's objects for the app from the cluster (the shared record stays).
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn guard_uninstall(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: AppName,
+) -> Result<UninstallReport, AppError> {
+    purser.guard_uninstall(&target, &app).await
 }

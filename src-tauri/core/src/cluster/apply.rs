@@ -55,10 +55,10 @@ pub struct Preview {
 }
 
 /// One object's dry run.
-struct Planned {
-    change: Change,
-    conflicts: Vec<FieldConflict>,
-    ownership: Option<Ownership>,
+pub(crate) struct Planned {
+    pub(crate) change: Change,
+    pub(crate) conflicts: Vec<FieldConflict>,
+    pub(crate) ownership: Option<Ownership>,
 }
 
 fn apply_params(force: bool) -> PatchParams {
@@ -189,7 +189,7 @@ async fn plan(
     ])
 }
 
-fn not_managed(planned: &[Planned]) -> Vec<String> {
+pub(crate) fn not_managed(planned: &[Planned]) -> Vec<String> {
     planned
         .iter()
         .filter(|p| p.change.not_managed)
@@ -197,7 +197,7 @@ fn not_managed(planned: &[Planned]) -> Vec<String> {
         .collect()
 }
 
-async fn apply<K>(
+pub(crate) async fn apply<K>(
     connection: &Connection,
     ns: &str,
     object: &K,
@@ -242,7 +242,11 @@ fn only_purser(status: &kube::core::Status) -> bool {
 
 /// A server-side dry run of an apply: the change it would make, any conflicts, and who owns
 /// the object now (`None`: it does not exist).
-async fn dry_run<K>(connection: &Connection, ns: &str, object: &K) -> Result<Planned, ClusterError>
+pub(crate) async fn dry_run<K>(
+    connection: &Connection,
+    ns: &str,
+    object: &K,
+) -> Result<Planned, ClusterError>
 where
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope>
         + Clone

@@ -273,7 +273,7 @@ impl ClusterService {
     }
 }
 
-async fn remove<K>(
+pub(crate) async fn remove<K>(
     connection: &Connection,
     ns: &str,
     name: &str,

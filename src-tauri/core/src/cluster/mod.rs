@@ -312,7 +312,7 @@ impl ClusterService {
 
     /// Runs one change under the overall deadline, with its intent written to the audit log
     /// before and its result after. Nothing is sent when the intent cannot be written.
-    async fn audited<T>(
+    pub(crate) async fn audited<T>(
         &self,
         target: &Target,
         subject: crate::audit::Subject,

@@ -4,7 +4,9 @@
 //! out of reach; the README's Security section says so.
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Secret, Service};
+use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use zeroize::Zeroize;
 
 /// Objects that may hold a secret value.
@@ -26,6 +28,12 @@ impl Scrub for Secret {
 
 impl Scrub for Deployment {}
 impl Scrub for Service {}
+// The guard's objects in the cluster, and its shared record: none holds a secret.
+impl Scrub for ServiceAccount {}
+impl Scrub for Role {}
+impl Scrub for RoleBinding {}
+impl Scrub for CronJob {}
+impl Scrub for ConfigMap {}
 
 #[cfg(test)]
 mod tests {

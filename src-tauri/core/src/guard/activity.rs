@@ -126,6 +126,18 @@ pub fn guard_stand_in(app: &str, on: bool) -> Subject {
     }
 }
 
+/// Installing the guard in the cluster for an app (its objects; the shared record with them).
+pub fn guard_install(app: &str, objects: &str) -> Subject {
+    let text = format!("{app}: guard installed in the cluster ({objects})");
+    Subject::new("guardInstall", app, text)
+}
+
+/// Removing the guard's objects from the cluster.
+pub fn guard_uninstall(app: &str, objects: &str) -> Subject {
+    let text = format!("{app}: guard removed from the cluster ({objects})");
+    Subject::new("guardUninstall", app, text)
+}
+
 /// Putting back what the guard changed.
 pub fn guard_revert(app: &str, from: &Target, to: &Target) -> Subject {
     let (from, to) = (level_text(from), level_text(to));
@@ -173,6 +185,8 @@ pub fn examples() -> Vec<Subject> {
         guard_openai_lever("assistant", Lever::Propose),
         guard_stand_in("assistant", true),
         guard_stand_in("assistant", false),
+        guard_install("assistant", "purser-guard-assistant"),
+        guard_uninstall("assistant", "purser-guard-assistant"),
         openai_cap_revert("proj_abc", Some(40_000), None),
         guard_note(
             "assistant",

@@ -20,6 +20,7 @@ pub mod fakes;
 pub mod gitops;
 pub mod in_cluster;
 pub mod install;
+pub mod installer;
 pub mod level;
 pub mod notice;
 pub mod openai_lever;

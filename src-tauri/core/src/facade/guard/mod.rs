@@ -3,6 +3,7 @@
 //! guarded app's own context; a person's approve and revert reach only the connected one.
 
 mod in_cluster;
+mod install;
 pub(super) mod ports;
 
 use serde::Serialize;
@@ -21,6 +22,7 @@ use crate::guard::{
     Proposal, Range, Target as Level,
 };
 use crate::sync::lock;
+pub use install::{GuardInstallPreview, InstallForm, ShareStep};
 use ports::DesktopPorts;
 
 /// What the window shows of the guard for one app.
@@ -375,6 +377,7 @@ pub fn examples() -> Vec<AppError> {
     let mut out = crate::guard::notice::examples();
     out.extend(crate::guard::error::examples());
     out.extend(crate::guard::in_cluster::examples());
+    out.extend(install::examples());
     let price = FieldProblem::new("guardVcpuHour", "guard_price");
     let tag = FieldProblem::new("guardCostTag", "guard_tag");
     out.push(AppError::new("guard_invalid", "x").with_fields(vec![price, tag]));

@@ -1,0 +1,202 @@
+//! "Run the guard in the cluster" from the window: the objects and the budget to share shown
+//! first, then installed — the app's shared record made from this computer's budget and guard
+//! record when none exists yet (the one-time "share this budget" step), the objects applied
+//! after it, so the first run finds its record — and removed again.
+
+use serde::{Deserialize, Serialize};
+
+use super::super::{key_of, Purser};
+use super::ports::DesktopPorts;
+use super::GuardView;
+use crate::cluster::{Target as ClusterTarget, UninstallReport};
+use crate::error::{AppError, FieldProblem};
+use crate::guard::cluster_ops::Reach;
+use crate::guard::install::{InstallInputError, InstallSpec, DEFAULT_SCHEDULE};
+use crate::guard::installer::{GuardObjects, InstallPreview};
+use crate::guard::ports::GuardCluster;
+use crate::guard::shared::Changed;
+use crate::guard::{AppKey, ClusterRecords, Policy, Shared, SharedBudget};
+use crate::sync::lock;
+
+/// What the person fills in: the image (a private mirror's reference, ideally by digest),
+/// the schedule (cron, five fields; hourly at minute 7 when empty) and the IAM role for IRSA
+/// (none: EKS Pod Identity, associated outside).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallForm {
+    pub image: String,
+    #[serde(default)]
+    pub schedule: Option<String>,
+    #[serde(default)]
+    pub aws_role_arn: Option<String>,
+}
+
+/// The budget and policy everyone who uses the cluster will see, when this install shares
+/// them for the first time.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareStep {
+    pub budget: SharedBudget,
+    pub policy: Policy,
+}
+
+/// What installing would do: the objects' dry run, and the record it would share.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardInstallPreview {
+    #[serde(flatten)]
+    pub objects: InstallPreview,
+    /// `None`: the app's shared record exists already and is kept as it is.
+    pub share: Option<ShareStep>,
+}
+
+/// A value of the form that cannot be installed, named by the window's field.
+fn input_error(error: InstallInputError) -> AppError {
+    let field = match error.field {
+        "image" => "guardInstallImage",
+        "schedule" => "guardInstallSchedule",
+        "aws_role_arn" => "guardInstallRole",
+        _ => "guardInstallApp",
+    };
+    let problem = FieldProblem::new(field, &format!("guard_install_{}", error.field));
+    AppError::new("guard_install_invalid", error.to_string()).with_fields(vec![problem])
+}
+
+/// One of each, for the window's words.
+#[cfg(any(test, feature = "testing"))]
+pub fn examples() -> Vec<AppError> {
+    ["image", "schedule", "aws_role_arn", "app"]
+        .into_iter()
+        .map(|field| {
+            input_error(InstallInputError {
+                field,
+                value: "x".into(),
+                problem: "x",
+            })
+        })
+        .collect()
+}
+
+fn blank_none(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl Purser {
+    /// The install spec for `app` from the form, with the autoscaler the app has now.
+    async fn install_objects(
+        &self,
+        key: &AppKey,
+        form: &InstallForm,
+    ) -> Result<(GuardObjects, Option<String>), AppError> {
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        let look = ports.cluster().look(key).await?;
+        let autoscaler = look.autoscaler.map(|a| a.name);
+        let spec = InstallSpec {
+            app: key.app.clone(),
+            namespace: key.namespace.clone(),
+            image: form.image.trim().to_string(),
+            schedule: blank_none(form.schedule.clone()).unwrap_or_else(|| DEFAULT_SCHEDULE.into()),
+            autoscaler: autoscaler.clone(),
+            aws_role_arn: blank_none(form.aws_role_arn.clone()),
+        };
+        let objects = GuardObjects::of(&spec).map_err(input_error)?;
+        Ok((objects, autoscaler))
+    }
+
+    /// The record this install would share: this computer's budget, and its guard record
+    /// for the app (policy, floor, a waiting proposal, what a revert puts back).
+    fn share_step(&self, key: &AppKey) -> (ShareStep, Shared) {
+        let settings = self.settings();
+        let (mut record, tagging) = {
+            let state = lock(&self.guard);
+            (state.app(key), state.tagging(key))
+        };
+        // The record lives in the app's cluster: no identity to compare (see GuardRecords).
+        record.cluster = None;
+        let budget = SharedBudget {
+            amount: settings.budget_amount,
+            currency: settings.budget_currency,
+            thresholds: settings.budget_thresholds.0,
+            cost_tag: tagging.cost_tag,
+        };
+        let shared = Shared {
+            record: record.clone(),
+            budget: Some(budget.clone()),
+            changed: Some(Changed {
+                by: super::person().by(),
+                at: crate::clock::rfc3339(self.clock.now()),
+            }),
+            ..Shared::default()
+        };
+        let step = ShareStep {
+            budget,
+            policy: record.policy,
+        };
+        (step, shared)
+    }
+
+    /// What installing the guard in the cluster for `app` would change. Changes nothing.
+    pub async fn guard_install_preview(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        form: &InstallForm,
+    ) -> Result<GuardInstallPreview, AppError> {
+        let key = key_of(target, app);
+        let (objects, autoscaler) = self.install_objects(&key, form).await?;
+        let preview = self
+            .cluster
+            .guard_install_preview(target, &objects, autoscaler)
+            .await?;
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        let records = ClusterRecords::new(ports.cluster());
+        let kept = records.read(&key).await?;
+        let share = kept.version.is_empty().then(|| self.share_step(&key).0);
+        Ok(GuardInstallPreview {
+            objects: preview,
+            share,
+        })
+    }
+
+    /// Installs the guard in the cluster for `app`: its shared record first when it has none
+    /// (this computer's budget and guard record), then its objects. From then on this
+    /// computer stands aside for it. Audited.
+    pub async fn guard_install(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        form: &InstallForm,
+    ) -> Result<GuardView, AppError> {
+        let key = key_of(target, app);
+        let (objects, autoscaler) = self.install_objects(&key, form).await?;
+        // Objects Purser did not create refuse the install (audited below): share nothing.
+        let planned = self
+            .cluster
+            .guard_install_preview(target, &objects, autoscaler)
+            .await?;
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        let records = ClusterRecords::new(ports.cluster());
+        if planned.not_managed.is_empty() && records.read(&key).await?.version.is_empty() {
+            let (_, shared) = self.share_step(&key);
+            // Made only if still absent: a record someone shared meanwhile is kept.
+            match records.write(&key, &shared).await {
+                Ok(_) | Err(crate::guard::GuardError::RecordConflict) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        self.cluster.guard_install(target, &objects).await?;
+        self.guard_view(target, app).await
+    }
+
+    /// Removes the guard's objects for `app` from the cluster (the shared record stays, with
+    /// the budget and the guard's history). Audited.
+    pub async fn guard_uninstall(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+    ) -> Result<UninstallReport, AppError> {
+        Ok(self.cluster.guard_uninstall(target, app).await?)
+    }
+}

@@ -1,0 +1,222 @@
+//! "Run the guard in the cluster" through the facade against the Kubernetes API test server:
+//! the preview dry-runs every object and changes nothing; the install shares this computer's
+//! budget and guard record in the app's record and applies the objects (kubectl reads them
+//! back, and accepts the exported YAML in a server dry run); an object Purser did not create
+//! stops it; bad input is refused by field; uninstall removes exactly the guard's objects.
+
+use purser_core::guard::in_cluster::Health;
+use purser_core::guard::Policy;
+use purser_core::InstallForm;
+use serde_json::Value;
+
+#[path = "common/guard_world.rs"]
+mod guard_world;
+
+use guard_world::{set_up, target, world, World};
+
+const OBJECTS: [&str; 4] = ["serviceaccount", "role", "rolebinding", "cronjob"];
+
+fn form(schedule: &str) -> InstallForm {
+    InstallForm {
+        image: "registry.example/purser-guard@sha256:0123".into(),
+        schedule: Some(schedule.into()),
+        aws_role_arn: Some("arn:aws:iam::123456789012:role/purser-guard".into()),
+    }
+}
+
+async fn exists(world: &World, kind: &str) -> bool {
+    let out = world
+        .cluster
+        .kubectl(&["get", kind, "purser-guard-assistant", "-o", "name"])
+        .await;
+    out.status.success()
+}
+
+async fn record(world: &World) -> Option<Value> {
+    let out = world
+        .cluster
+        .kubectl(&["get", "configmap", "purser-assistant", "-o", "json"])
+        .await;
+    out.status
+        .success()
+        .then(|| serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn actions(purser: &purser_core::Purser) -> Vec<String> {
+    let entries = purser.audit_entries(50).unwrap();
+    let guard = entries
+        .into_iter()
+        .filter(|e| e.action == "guardInstall" || e.action == "guardUninstall");
+    guard.map(|e| e.action).collect()
+}
+
+// Long: preview, install, re-preview, export, uninstall in the order a person does them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_install_export_and_uninstall_the_guard_in_the_cluster() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 4)]).await;
+    let propose = Policy::Propose { floor: 2 };
+    purser
+        .set_guard_policy(&target(), "assistant", propose.clone(), false)
+        .await
+        .unwrap();
+
+    let preview = purser
+        .guard_install_preview(&target(), "assistant", &form("7 * * * *"))
+        .await
+        .unwrap();
+    let changes: Vec<(&str, &str)> = preview
+        .objects
+        .changes
+        .iter()
+        .map(|c| (c.kind.as_str(), c.action.as_str()))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("ServiceAccount", "create"),
+            ("Role", "create"),
+            ("RoleBinding", "create"),
+            ("CronJob", "create")
+        ]
+    );
+    assert!(
+        preview.objects.yaml.contains("kind: CronJob"),
+        "{}",
+        preview.objects.yaml
+    );
+    assert!(preview.objects.iam_policy.contains("ce:GetCostForecast"));
+    let share = preview
+        .share
+        .expect("no record yet: this install shares the budget");
+    assert_eq!(share.budget.amount, Some(1000.0));
+    assert_eq!(share.policy, propose);
+    for kind in OBJECTS {
+        assert!(!exists(&world, kind).await, "a preview made {kind}");
+    }
+    assert!(record(&world).await.is_none(), "a preview shares nothing");
+
+    let view = purser
+        .guard_install(&target(), "assistant", &form("7 * * * *"))
+        .await
+        .unwrap();
+    for kind in OBJECTS {
+        assert!(exists(&world, kind).await, "{kind} installed");
+    }
+    let annotation = world
+        .cluster
+        .kubectl_ok(&[
+            "get",
+            "serviceaccount",
+            "purser-guard-assistant",
+            "-o",
+            "jsonpath={.metadata.annotations.eks\\.amazonaws\\.com/role-arn}",
+        ])
+        .await;
+    assert_eq!(annotation, "arn:aws:iam::123456789012:role/purser-guard");
+    let shared = record(&world).await.expect("the budget is shared");
+    let budget: Value = serde_json::from_str(shared["data"]["budget"].as_str().unwrap()).unwrap();
+    assert_eq!(budget["amount"], 1000.0);
+    let guard: Value = serde_json::from_str(shared["data"]["guard"].as_str().unwrap()).unwrap();
+    assert_eq!(guard["policy"]["mode"], "propose");
+    assert_eq!(guard["policy"]["floor"], 2);
+    let seen = view.in_cluster.expect("installed");
+    assert_eq!(seen.seen.health, Health::FirstRunDue);
+    assert_eq!(actions(&purser), ["guardInstall"]);
+
+    // The same objects again, the schedule changed: only the CronJob would change, and the
+    // record is kept as it is (shared already).
+    let again = purser
+        .guard_install_preview(&target(), "assistant", &form("*/30 * * * *"))
+        .await
+        .unwrap();
+    let changed: Vec<&str> = again
+        .objects
+        .changes
+        .iter()
+        .filter(|c| c.action != "unchanged")
+        .map(|c| c.kind.as_str())
+        .collect();
+    assert_eq!(changed, ["CronJob"]);
+    assert!(again.share.is_none());
+
+    // The exported YAML is what a Git or Terraform user applies: the server takes it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("purser-guard.yaml");
+    std::fs::write(&file, &again.objects.yaml).unwrap();
+    let file = file.to_str().unwrap();
+    let dry = ["apply", "--dry-run=server", "--validate=false", "-f", file];
+    world.cluster.kubectl_ok(&dry).await;
+
+    let report = purser
+        .guard_uninstall(&target(), "assistant")
+        .await
+        .unwrap();
+    assert_eq!(report.removed.len(), 4, "{report:?}");
+    for kind in OBJECTS {
+        assert!(!exists(&world, kind).await, "{kind} removed");
+    }
+    assert!(
+        record(&world).await.is_some(),
+        "the shared record keeps the budget"
+    );
+    let view = purser.guard_view(&target(), "assistant").await.unwrap();
+    assert!(view.in_cluster.is_none());
+    assert_eq!(actions(&purser), ["guardUninstall", "guardInstall"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_and_objects_purser_did_not_create_change_nothing() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 4)]).await;
+
+    let refused = purser
+        .guard_install(&target(), "assistant", &form("every hour"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "guard_install_invalid");
+    assert_eq!(refused.fields[0].field, "guardInstallSchedule");
+    let no_image = InstallForm {
+        image: "  ".into(),
+        ..form("7 * * * *")
+    };
+    let refused = purser
+        .guard_install(&target(), "assistant", &no_image)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.fields[0].field, "guardInstallImage");
+    assert!(record(&world).await.is_none());
+
+    // Someone made a ServiceAccount of the guard's name by hand (kubectl create speaks
+    // protobuf, which the test server does not: apply sends JSON).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sa.json");
+    let account = serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount",
+        "metadata": {"name": "purser-guard-assistant", "namespace": "default"}});
+    std::fs::write(&file, account.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+    world
+        .cluster
+        .kubectl_ok(&["apply", "--validate=false", "-f", file])
+        .await;
+    let refused = purser
+        .guard_install(&target(), "assistant", &form("7 * * * *"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "kube_not_managed", "{refused:?}");
+    for kind in ["role", "rolebinding", "cronjob"] {
+        assert!(
+            !exists(&world, kind).await,
+            "{kind} made despite the refusal"
+        );
+    }
+    // Uninstall leaves what Purser did not create.
+    let report = purser
+        .guard_uninstall(&target(), "assistant")
+        .await
+        .unwrap();
+    assert_eq!(report.left_alone, ["ServiceAccount/purser-guard-assistant"]);
+    assert!(exists(&world, "serviceaccount").await);
+}
