@@ -184,9 +184,10 @@ function drawCluster(seen) {
   else text = render(`hint.guard_cluster_${seen.health}`, params);
   $('guard-cluster-text').textContent = text;
   const check = seen.lastCheck;
-  $('guard-cluster-line').textContent = check
-    ? render('guard.line', { at: check.at, reason: reasonText(check.code, { app, ...check.params }) })
-    : '';
+  const lines = [];
+  if (check) lines.push(render('guard.line', { at: check.at, reason: reasonText(check.code, { app, ...check.params }) }));
+  if (seen.changed) lines.push(render('guard.cluster.changed', { by: seen.changed.by, at: seen.changed.at }));
+  $('guard-cluster-line').textContent = lines.join(' ');
   const button = $('guard-stand-in');
   // Offered only while the guard in the cluster is not working (the core refuses otherwise).
   button.hidden = working;

@@ -176,6 +176,24 @@ async fn a_desktop_approves_and_reverts_what_the_guard_in_the_cluster_proposed()
         .filter(|a| a == "guardScale" || a == "guardRevert")
         .collect();
     assert_eq!(actions, ["guardRevert", "guardScale"], "audited here");
+
+    // A policy set here is the shared one, and every Purser says who set it.
+    let view = purser
+        .set_guard_policy(&target(), "assistant", Policy::Notify, false)
+        .await
+        .unwrap();
+    assert_eq!(view.policy, Policy::Notify);
+    let record = kept(&world).await;
+    assert_eq!(record["policy"]["mode"], "notify");
+    let changed = view
+        .in_cluster
+        .unwrap()
+        .seen
+        .changed
+        .expect("who changed it");
+    let host = whoami::fallible::hostname().unwrap();
+    assert_eq!(changed.by, format!("{}@{host}", whoami::username()));
+    assert_eq!(changed.at, "2026-11-20T12:00:00Z");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

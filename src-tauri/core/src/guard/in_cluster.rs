@@ -17,7 +17,7 @@ use time::{Duration, OffsetDateTime};
 use super::cluster_ops::GuardOps;
 use super::install::guard_name;
 use super::record::LastCheck;
-use super::shared::ClusterRecords;
+use super::shared::{Changed, ClusterRecords};
 use super::{AppKey, GuardError};
 use crate::cluster::ClusterService;
 use crate::error::AppError;
@@ -70,6 +70,8 @@ pub struct InCluster {
     pub next: Option<String>,
     /// The record's problem, when it cannot be read (a code for the window's words).
     pub problem: Option<String>,
+    /// Who changed the shared budget or policy last, and when.
+    pub changed: Option<Changed>,
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
@@ -175,6 +177,7 @@ pub fn judge(
         last_run: last_run.map(rfc3339),
         next,
         problem,
+        changed: None,
     }
 }
 
@@ -198,12 +201,13 @@ pub async fn sight(
     };
     // A damaged record is the guard in the cluster's problem, shown as such; a record that
     // cannot be reached is this desktop's, returned.
-    let record = match records.read(app).await {
-        Ok(shared) => Ok(shared.record.last_check),
-        Err(damaged @ GuardError::RecordUnreadable(_)) => Err(damaged),
+    let (record, changed) = match records.read(app).await {
+        Ok(shared) => (Ok(shared.record.last_check), shared.changed),
+        Err(damaged @ GuardError::RecordUnreadable(_)) => (Err(damaged), None),
         Err(other) => return Err(other),
     };
-    Ok(Some(judge(&job, record.as_ref().cloned(), now)))
+    let seen = judge(&job, record.as_ref().cloned(), now);
+    Ok(Some(InCluster { changed, ..seen }))
 }
 
 /// The shared record's figures are missing or older than the guard in the cluster keeps them
@@ -308,6 +312,7 @@ pub fn examples() -> Vec<AppError> {
             last_run: Some("2026-11-20T15:07:00Z".into()),
             next: None,
             problem: Some("guard_record_unreadable".into()),
+            changed: None,
         };
         out.push(problem(&key, &seen));
     }

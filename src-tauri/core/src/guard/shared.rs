@@ -196,6 +196,8 @@ pub struct ClusterRecords<'a> {
     reuse: Mutex<bool>,
     /// Figures read this run, written with every save until one succeeds.
     pending: Mutex<Option<KeptFigures>>,
+    /// Who changes the budget or policy with the next save, if a person does.
+    changing: Mutex<Option<Changed>>,
 }
 
 /// A 409 on a create or a conditional replace: someone wrote the record meanwhile.
@@ -215,6 +217,7 @@ impl<'a> ClusterRecords<'a> {
             last: Mutex::new(None),
             reuse: Mutex::new(false),
             pending: Mutex::new(None),
+            changing: Mutex::new(None),
         }
     }
 
@@ -236,6 +239,12 @@ impl<'a> ClusterRecords<'a> {
     /// fresh read do not lose them), so the next reader asks nothing.
     pub fn keep_figures(&self, figures: KeptFigures) {
         *lock(&self.pending) = Some(figures);
+    }
+
+    /// The next save is a person's change of the budget or policy: kept as the record's
+    /// "changed by" with it.
+    pub fn changing(&self, changed: Changed) {
+        *lock(&self.changing) = Some(changed);
     }
 
     async fn api(
@@ -267,9 +276,13 @@ impl<'a> ClusterRecords<'a> {
     pub async fn write(&self, app: &AppKey, shared: &Shared) -> Result<String, GuardError> {
         let (api, classify) = self.api(app).await?;
         let pending = lock(&self.pending).clone();
+        let changing = lock(&self.changing).clone();
         let mut shared = shared.clone();
         if pending.is_some() {
             shared.figures = pending;
+        }
+        if changing.is_some() {
+            shared.changed = changing;
         }
         let map = shared.to_config_map(app);
         let name = record_name(&app.app);
@@ -287,6 +300,7 @@ impl<'a> ClusterRecords<'a> {
         };
         let written = self.ops.service.within(write).await.map_err(conflict_or)?;
         *lock(&self.pending) = None;
+        *lock(&self.changing) = None;
         let kept = Shared::from_config_map(written)?;
         let version = kept.version.clone();
         *lock(&self.last) = Some((app.clone(), kept));

@@ -125,7 +125,7 @@ impl Purser {
             record: record.clone(),
             budget: Some(budget.clone()),
             changed: Some(Changed {
-                by: super::person().by(),
+                by: super::ports::who_here(),
                 at: crate::clock::rfc3339(self.clock.now()),
             }),
             ..Shared::default()

@@ -12,6 +12,7 @@ use crate::cost::spend_limit::{self, LimitError, SpendLimit};
 use crate::guard::cluster_ops::{GuardOps, Reach};
 use crate::guard::ports::{BudgetRule, GuardFigures, GuardOpenAi, Look, MonthFigures, Told};
 use crate::guard::ports::{GuardRecords, Stored};
+use crate::guard::shared::Changed;
 use crate::guard::{AppKey, AppRecord, CapRecord, ClusterRecords, DesktopRecords, GuardError};
 use crate::guard::{GuardService, Hold, Ports};
 use crate::sync::lock;
@@ -60,11 +61,27 @@ impl GuardRecords for SharedStore<'_> {
         record: &AppRecord,
         version: &str,
     ) -> Result<String, GuardError> {
+        // A person here changed the policy: every Purser then says who, and when.
+        let before = self.records.last(app).map(|shared| shared.record.policy);
+        if before.as_ref() != Some(&record.policy) {
+            self.records.changing(Changed {
+                by: who_here(),
+                at: crate::clock::rfc3339(self.purser.clock.now()),
+            });
+        }
         self.records.save(app, record, version).await
     }
 
     fn kept_in_the_cluster(&self) -> bool {
         true
+    }
+}
+
+/// The person at this computer as a shared record names them: `user@host`.
+pub(in crate::facade) fn who_here() -> String {
+    match whoami::fallible::hostname() {
+        Ok(host) => format!("{}@{host}", whoami::username()),
+        Err(_) => whoami::username(),
     }
 }
 
