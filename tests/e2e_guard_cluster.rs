@@ -1,7 +1,8 @@
 //! End-to-end: the guard in the cluster from the real window, on `purser-sandbox`: the
 //! install previewed (every object, the AWS policy, the budget it shares), installed (the
 //! guard's line says the cluster guards the app and this computer stands aside, Activity has
-//! its row), and removed again after a confirmation.
+//! its row), its first check run with "Test now" (simulated on the sandbox), the proposal it
+//! made approved and reverted from the window, and the guard removed after a confirmation.
 
 #[path = "support/desktop.rs"]
 mod desktop;
@@ -30,6 +31,12 @@ async fn install_and_remove_the_guard_in_the_cluster_on_the_sandbox() {
     app.click_button("Preview changes").await;
     app.click_button("Deploy").await;
     app.wait_text("rollout-summary", "Ready: 2 of 2").await;
+    // The policy this computer shares when it installs the guard.
+    app.choose("When the budget is at risk", "Propose scaling down")
+        .await;
+    app.type_in("Down to (copies)", "1").await;
+    app.click_button("Save guard").await;
+    app.wait_text("guard-message", "Saved.").await;
 
     app.open_disclosure("Run the guard in the cluster").await;
     // A schedule cron cannot read is refused by its field, before anything is shown.
@@ -65,6 +72,28 @@ async fn install_and_remove_the_guard_in_the_cluster_on_the_sandbox() {
     app.wait_text("activity-rows", "Guard installed in the cluster")
         .await;
     app.screenshot("guard-cluster-installed.png").await;
+
+    // Its first check, now: over the $800 of sample spend, it proposes; approved from here.
+    app.click_button("Test now").await;
+    app.wait_text("guard-message", "Purser ran its check here")
+        .await;
+    app.wait_text("guard-cluster-title", "last check").await;
+    app.wait_text(
+        "guard-proposal",
+        "proposes scaling assistant down to 1 copy",
+    )
+    .await;
+    app.click_button("Scale down now").await;
+    app.wait_text("guard-message", "Scaled down.").await;
+    app.wait_text("rollout-summary", "Ready: 1 of 1").await;
+    app.wait_text("activity-rows", "Guard: scaled down").await;
+    app.wait_text("guard-revert-text", "copies from 2 to 1")
+        .await;
+    app.screenshot("guard-cluster-acted.png").await;
+    app.click_button("Revert").await;
+    app.wait_text("guard-message", "Reverted.").await;
+    app.wait_text("rollout-summary", "Ready: 2 of 2").await;
+    app.wait_text("activity-rows", "Guard: reverted").await;
 
     app.click_button("Remove from the cluster").await;
     // The confirmation names the app and what stays.

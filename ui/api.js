@@ -30,6 +30,7 @@ const CHANGES = {
   guard_stand_in: ['activity'],
   guard_install: ['activity'],
   guard_uninstall: ['activity'],
+  guard_test_now: ['activity', 'status'],
   set_openai_cap: ['activity', 'status'],
   revert_openai_cap: ['activity', 'status'],
   set_guard_prices: ['prices'],
@@ -174,6 +175,8 @@ export const api = {
   guardInstallPreview: (target, app, form) => call('guard_install_preview', { target, app, form }),
   guardInstall: (target, app, form) => call('guard_install', { target, app, form }),
   guardUninstall: (target, app) => call('guard_uninstall', { target, app }),
+  /** One check of the guard in the cluster now: { job, simulated } (the sandbox runs it here). */
+  guardTestNow: (target, app) => call('guard_test_now', { target, app }),
   /** Runs the guard now; resolves with what the user must be told. */
   guardCheck: () => call('guard_check'),
   /** What `replicas` copies of the app would cost. */

@@ -34,6 +34,7 @@ export function initGuard(ask) {
   $('guard-openai-approve').addEventListener('click', () => act(() => api.guardApproveOpenai(target, app), 'guard.capped'));
   $('guard-openai-dismiss').addEventListener('click', () => act(() => api.guardDismissOpenai(target, app), 'guard.dismissed'));
   $('guard-check').addEventListener('click', checkNow);
+  $('guard-test-now').addEventListener('click', testNow);
   $('guard-stand-in').addEventListener('click', () =>
     act(() => api.guardStandIn(target, app, !view.inCluster.standIn), 'guard.saved'));
   $('guard-prices-save').addEventListener('click', savePrices);
@@ -101,6 +102,24 @@ async function checkNow() {
   try {
     await api.guardCheck();
     await showGuard(target, app);
+  } catch (error) {
+    $('guard-message').textContent = describe(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** One check of the guard in the cluster now; what it found shows in its line when it ends
+ *  (at once on the sandbox, where Purser runs it). */
+async function testNow() {
+  const button = $('guard-test-now');
+  button.disabled = true;
+  try {
+    const started = await api.guardTestNow(target, app);
+    draw(await api.guardView(target, app));
+    $('guard-message').textContent = started.simulated
+      ? t('guard.cluster.testSimulated')
+      : render('guard.cluster.testStarted', { job: started.job });
   } catch (error) {
     $('guard-message').textContent = describe(error);
   } finally {

@@ -36,5 +36,5 @@ pub use facade::guard_examples;
 pub use facade::{
     AppDirs, AppGlance, AppStatus, AwsEndpoints, Backends, CostPreview, Export, FailingKey,
     GuardInstallPreview, GuardView, InstallForm, MonthGlance, OpenAiLimits, OpenAiProject,
-    Overview, ProposalView, Purser, Revertible, RolloutGlance, ShareStep, TagProblem,
+    Overview, ProposalView, Purser, Revertible, RolloutGlance, ShareStep, TagProblem, TestNow,
 };

@@ -4,6 +4,7 @@
 //! back, and accepts the exported YAML in a server dry run); an object Purser did not create
 //! stops it; bad input is refused by field; uninstall removes exactly the guard's objects.
 
+use purser_core::cluster::{AppSpec, Target, SANDBOX_CONTEXT};
 use purser_core::guard::in_cluster::Health;
 use purser_core::guard::Policy;
 use purser_core::InstallForm;
@@ -44,9 +45,9 @@ async fn record(world: &World) -> Option<Value> {
 
 fn actions(purser: &purser_core::Purser) -> Vec<String> {
     let entries = purser.audit_entries(50).unwrap();
-    let guard = entries
-        .into_iter()
-        .filter(|e| e.action == "guardInstall" || e.action == "guardUninstall");
+    let guard = entries.into_iter().filter(|e| {
+        ["guardInstall", "guardUninstall", "guardTestNow"].contains(&e.action.as_str())
+    });
     guard.map(|e| e.action).collect()
 }
 
@@ -141,6 +142,48 @@ async fn preview_install_export_and_uninstall_the_guard_in_the_cluster() {
     assert_eq!(changed, ["CronJob"]);
     assert!(again.share.is_none());
 
+    // "Test now" starts one Job from the CronJob, owned by it and marked as started by hand;
+    // asked again within the minute, the same one is named.
+    let started = purser.guard_test_now(&target(), "assistant").await.unwrap();
+    assert!(!started.simulated);
+    let job = started.job.expect("a Job in the cluster");
+    assert!(job.starts_with("purser-guard-assistant-"), "{job}");
+    let owner = world
+        .cluster
+        .kubectl_ok(&[
+            "get",
+            "job",
+            &job,
+            "-o",
+            "jsonpath={.metadata.ownerReferences[0].name}",
+        ])
+        .await;
+    assert_eq!(owner, "purser-guard-assistant");
+    let manual = world
+        .cluster
+        .kubectl_ok(&[
+            "get",
+            "job",
+            &job,
+            "-o",
+            "jsonpath={.metadata.annotations.cronjob\\.kubernetes\\.io/instantiate}",
+        ])
+        .await;
+    assert_eq!(manual, "manual");
+    let image = world
+        .cluster
+        .kubectl_ok(&[
+            "get",
+            "job",
+            &job,
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ])
+        .await;
+    assert_eq!(image, "registry.example/purser-guard@sha256:0123");
+    let twice = purser.guard_test_now(&target(), "assistant").await.unwrap();
+    assert_eq!(twice.job.as_deref(), Some(job.as_str()));
+
     // The exported YAML is what a Git or Terraform user applies: the server takes it.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("purser-guard.yaml");
@@ -163,7 +206,15 @@ async fn preview_install_export_and_uninstall_the_guard_in_the_cluster() {
     );
     let view = purser.guard_view(&target(), "assistant").await.unwrap();
     assert!(view.in_cluster.is_none());
-    assert_eq!(actions(&purser), ["guardUninstall", "guardInstall"]);
+    assert_eq!(
+        actions(&purser),
+        [
+            "guardUninstall",
+            "guardTestNow",
+            "guardTestNow",
+            "guardInstall"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,4 +270,50 @@ async fn bad_input_and_objects_purser_did_not_create_change_nothing() {
         .unwrap();
     assert_eq!(report.left_alone, ["ServiceAccount/purser-guard-assistant"]);
     assert!(exists(&world, "serviceaccount").await);
+}
+
+// Long: install, one simulated run, what the desktop then says, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_sandbox_test_now_runs_the_guards_check_as_the_job_would() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[]).await;
+    purser.kube_connect(SANDBOX_CONTEXT).await.unwrap();
+    let sandbox = Target {
+        context: SANDBOX_CONTEXT.into(),
+        namespace: "default".into(),
+    };
+    let spec: AppSpec = serde_json::from_value(serde_json::json!({
+        "name": "assistant", "image": "ghcr.io/acme/assistant:1.0", "replicas": 4,
+        "port": 8080, "cpuRequest": "250m", "memoryRequest": "512Mi"
+    }))
+    .unwrap();
+    purser.deploy(&sandbox, &spec, false).await.unwrap();
+    let automatic = Policy::Automatic { floor: 1 };
+    purser
+        .set_guard_policy(&sandbox, "assistant", automatic, false)
+        .await
+        .unwrap();
+    purser
+        .guard_install(&sandbox, "assistant", &form("7 * * * *"))
+        .await
+        .unwrap();
+
+    // $1,100 spent of the shared $1,000: the simulated run scales down, as the job would.
+    let started = purser.guard_test_now(&sandbox, "assistant").await.unwrap();
+    assert!(started.simulated && started.job.is_none());
+    let view = purser.guard_view(&sandbox, "assistant").await.unwrap();
+    assert_eq!(view.copies, 1);
+    let seen = view.in_cluster.expect("installed");
+    assert_eq!(seen.seen.health, Health::Working);
+    let check = seen.seen.last_check.expect("the run's check");
+    assert_eq!(
+        (check.did.as_str(), check.code.as_str()),
+        ("scaled", "over_budget")
+    );
+    assert!(view.revertible.is_some(), "revertible from the window");
+    // The desktop's next look tells what the guard in the cluster did, and does not act.
+    let told = purser.guard_check().await;
+    let codes: Vec<&str> = told.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes, ["guard_cluster_scaled"], "{told:?}");
 }

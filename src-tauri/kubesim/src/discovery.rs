@@ -196,6 +196,18 @@ pub static RESOURCES: &[ResDef] = &[
         short_names: &["cj"],
         subresources: &["status"],
     },
+    // Stored as sent: no controller runs them (a guard's "Test now" makes one).
+    ResDef {
+        group: "batch",
+        version: "v1",
+        plural: "jobs",
+        singular: "job",
+        kind: "Job",
+        namespaced: true,
+        verbs: RW,
+        short_names: &[],
+        subresources: &["status"],
+    },
     ResDef {
         group: "authorization.k8s.io",
         version: "v1",

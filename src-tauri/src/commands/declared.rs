@@ -60,4 +60,5 @@ purser_commands! {
     guard::guard_install_preview,
     guard::guard_install,
     guard::guard_uninstall,
+    guard::guard_test_now,
 }

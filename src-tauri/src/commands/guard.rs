@@ -6,7 +6,9 @@ use tauri::{AppHandle, Runtime, State};
 use purser_core::cluster::UninstallReport;
 use purser_core::cluster::{AppName, AppSpec, Target};
 use purser_core::guard::{HoldChoice, Lever, Policy};
-use purser_core::{AppError, CostPreview, GuardInstallPreview, GuardView, InstallForm, Purser};
+use purser_core::{
+    AppError, CostPreview, GuardInstallPreview, GuardView, InstallForm, Purser, TestNow,
+};
 
 /// The guard's state for one app.
 #[tauri::command]
@@ -230,4 +232,15 @@ pub async fn guard_uninstall(
     app: AppName,
 ) -> Result<UninstallReport, AppError> {
     purser.guard_uninstall(&target, &app).await
+}
+
+/// Starts one check of the guard in the cluster now (on the sandbox, runs it here).
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn guard_test_now(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: AppName,
+) -> Result<TestNow, AppError> {
+    purser.guard_test_now(&target, &app).await
 }

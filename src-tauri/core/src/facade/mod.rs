@@ -21,7 +21,9 @@ pub use copy_cost::{CostPreview, TagProblem};
 pub use costs::Export;
 #[cfg(any(test, feature = "testing"))]
 pub use guard::examples as guard_examples;
-pub use guard::{GuardInstallPreview, GuardView, InstallForm, ProposalView, Revertible, ShareStep};
+pub use guard::{
+    GuardInstallPreview, GuardView, InstallForm, ProposalView, Revertible, ShareStep, TestNow,
+};
 pub use openai_limits::OpenAiLimits;
 pub use overview::{AppGlance, FailingKey, MonthGlance, Overview, RolloutGlance};
 

@@ -138,6 +138,12 @@ pub fn guard_uninstall(app: &str, objects: &str) -> Subject {
     Subject::new("guardUninstall", app, text)
 }
 
+/// Starting one check of the guard in the cluster now (a Job from its CronJob).
+pub fn guard_test_now(app: &str, cron_job: &str) -> Subject {
+    let text = format!("{app}: one check started now from {cron_job}");
+    Subject::new("guardTestNow", app, text)
+}
+
 /// Putting back what the guard changed.
 pub fn guard_revert(app: &str, from: &Target, to: &Target) -> Subject {
     let (from, to) = (level_text(from), level_text(to));
@@ -187,6 +193,7 @@ pub fn examples() -> Vec<Subject> {
         guard_stand_in("assistant", false),
         guard_install("assistant", "purser-guard-assistant"),
         guard_uninstall("assistant", "purser-guard-assistant"),
+        guard_test_now("assistant", "purser-guard-assistant"),
         openai_cap_revert("proj_abc", Some(40_000), None),
         guard_note(
             "assistant",

@@ -3,9 +3,11 @@
 //! (field manager `purser`), the same YAML offered for export, and uninstall removing exactly
 //! those objects. An object of the same name that Purser did not create stops the install.
 
-use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::api::{Api, PostParams};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -13,6 +15,7 @@ use super::activity;
 use super::install::{guard_name, guard_objects, iam_policy, InstallInputError, InstallSpec};
 use crate::cluster::apply::{apply, dry_run, not_managed, Change};
 use crate::cluster::day2::remove;
+use crate::cluster::manifests::Ownership;
 use crate::cluster::{ClusterError, ClusterService, Target, UninstallReport};
 
 /// The guard's objects for one app, typed as the cluster takes them.
@@ -150,6 +153,73 @@ impl ClusterService {
             remove::<Role>(&connection, ns, &name, false, &mut report).await?;
             remove::<ServiceAccount>(&connection, ns, &name, false, &mut report).await?;
             Ok(report)
+        })
+        .await
+    }
+}
+
+/// The Job "Test now" starts: the CronJob's own job template, named as `kubectl create job
+/// --from=cronjob/…` would be asked to, marked as started by hand and owned by the CronJob
+/// (so the CronJob's history limits and its removal cover it).
+fn job_from(cron_job: &CronJob, minute: i64) -> Option<Job> {
+    let name = cron_job.metadata.name.clone()?;
+    let template = cron_job.spec.as_ref()?.job_template.clone();
+    let mut meta = template.metadata.unwrap_or_default();
+    let annotations = meta.annotations.get_or_insert_with(Default::default);
+    annotations.insert("cronjob.kubernetes.io/instantiate".into(), "manual".into());
+    Some(Job {
+        metadata: ObjectMeta {
+            name: Some(format!("{name}-{minute}")),
+            namespace: cron_job.metadata.namespace.clone(),
+            labels: meta.labels,
+            annotations: meta.annotations,
+            owner_references: Some(vec![OwnerReference {
+                api_version: "batch/v1".into(),
+                kind: "CronJob".into(),
+                name,
+                uid: cron_job.metadata.uid.clone()?,
+                controller: Some(true),
+                block_owner_deletion: Some(true),
+            }]),
+            ..ObjectMeta::default()
+        },
+        spec: template.spec,
+        status: None,
+    })
+}
+
+impl ClusterService {
+    /// Starts one check now: a Job from the guard's CronJob, as an administrator's `kubectl
+    /// create job --from=cronjob/purser-guard-<app>` does. Returns the Job's name (one a
+    /// minute: asked twice within a minute, the one already started is named). Audited.
+    pub async fn guard_test_now(
+        &self,
+        target: &Target,
+        app: &str,
+        minute: i64,
+    ) -> Result<String, ClusterError> {
+        let connection = self.connected(target).await?;
+        let ns = &target.namespace;
+        let name = guard_name(app);
+        self.audited(target, activity::guard_test_now(app, &name), async {
+            let classify = ClusterService::classify(&connection, ns);
+            let cron_jobs: Api<CronJob> = Api::namespaced(connection.client(), ns);
+            let Some(cron_job) = cron_jobs.get_opt(&name).await.map_err(&classify)? else {
+                return Err(ClusterError::NotFound(format!("CronJob/{name}")));
+            };
+            if Ownership::of(&cron_job.metadata) == Ownership::Foreign {
+                return Err(ClusterError::NotManaged(vec![format!("CronJob/{name}")]));
+            }
+            let Some(job) = job_from(&cron_job, minute) else {
+                return Err(ClusterError::NotFound(format!("CronJob/{name}")));
+            };
+            let job_name = job.metadata.name.clone().unwrap_or_default();
+            let jobs: Api<Job> = Api::namespaced(connection.client(), ns);
+            match jobs.create(&PostParams::default(), &job).await {
+                Ok(_) => Ok(job_name),
+                Err(kube::Error::Api(status)) if status.code == 409 => Ok(job_name),
+                Err(other) => Err(classify(other)),
+            }
         })
         .await
     }

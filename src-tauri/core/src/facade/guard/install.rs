@@ -1,21 +1,29 @@
 //! "Run the guard in the cluster" from the window: the objects and the budget to share shown
 //! first, then installed — the app's shared record made from this computer's budget and guard
 //! record when none exists yet (the one-time "share this budget" step), the objects applied
-//! after it, so the first run finds its record — and removed again.
+//! after it, so the first run finds its record — tested now, and removed again.
 
 use serde::{Deserialize, Serialize};
 
 use super::super::{key_of, Purser};
 use super::ports::DesktopPorts;
 use super::GuardView;
-use crate::cluster::{Target as ClusterTarget, UninstallReport};
+use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::{Api, PostParams};
+
+use crate::clock::rfc3339;
+use crate::cluster::{ClusterService, Target as ClusterTarget, UninstallReport};
 use crate::error::{AppError, FieldProblem};
 use crate::guard::cluster_ops::Reach;
+use crate::guard::install::guard_name;
 use crate::guard::install::{InstallInputError, InstallSpec, DEFAULT_SCHEDULE};
 use crate::guard::installer::{GuardObjects, InstallPreview};
 use crate::guard::ports::GuardCluster;
 use crate::guard::shared::Changed;
 use crate::guard::{AppKey, ClusterRecords, Policy, Shared, SharedBudget};
+use crate::guard::{GuardError, KeptFigures};
+use crate::month::Month;
 use crate::sync::lock;
 
 /// What the person fills in: the image (a private mirror's reference, ideally by digest),
@@ -48,6 +56,16 @@ pub struct GuardInstallPreview {
     pub objects: InstallPreview,
     /// `None`: the app's shared record exists already and is kept as it is.
     pub share: Option<ShareStep>,
+}
+
+/// What "Test now" started.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestNow {
+    /// The Job started in the cluster (none on the sandbox).
+    pub job: Option<String>,
+    /// On the sandbox, Purser ran the check itself, as the job would.
+    pub simulated: bool,
 }
 
 /// A value of the form that cannot be installed, named by the window's field.
@@ -198,5 +216,79 @@ impl Purser {
         app: &str,
     ) -> Result<UninstallReport, AppError> {
         Ok(self.cluster.guard_uninstall(target, app).await?)
+    }
+}
+
+impl Purser {
+    /// Starts one check of the guard in the cluster for `app` now: a Job from its CronJob
+    /// (audited); its result shows in the guard's line when it ends. On the sandbox, where
+    /// nothing runs the job, Purser runs that check itself.
+    pub async fn guard_test_now(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+    ) -> Result<TestNow, AppError> {
+        let key = key_of(target, app);
+        if ClusterService::is_sandbox(&target.context) {
+            self.simulate_guard_run(&key).await?;
+            return Ok(TestNow {
+                job: None,
+                simulated: true,
+            });
+        }
+        let minute = self.clock.now().unix_timestamp() / 60;
+        let job = self.cluster.guard_test_now(target, app, minute).await?;
+        Ok(TestNow {
+            job: Some(job),
+            simulated: false,
+        })
+    }
+
+    /// One run of the guard's job, simulated on the sandbox: this month's (sample) figures
+    /// kept in the shared record as the job keeps Cost Explorer's, the same guard service on
+    /// that record, and the run written into the CronJob's status as its controller would.
+    async fn simulate_guard_run(&self, key: &AppKey) -> Result<(), AppError> {
+        let ports = DesktopPorts::new(self, Reach::Connected);
+        if self.cluster_guard(&ports, key).await?.is_none() {
+            return Err(GuardError::NotInCluster {
+                app: key.app.clone(),
+            }
+            .into());
+        }
+        let now = self.clock.now();
+        let figures = self.month_figures(now).await?;
+        let records = ClusterRecords::new(ports.cluster());
+        let mut shared = records.read(key).await?;
+        shared.figures = Some(KeptFigures {
+            month: Month::of(now.date()).to_string(),
+            spent: figures.spent,
+            month_end: figures.month_end,
+            currency: figures.currency,
+            read_at: rfc3339(now),
+            cost_tag: shared.budget.as_ref().and_then(|b| b.cost_tag.clone()),
+        });
+        records.write(key, &shared).await?;
+        let ports = ports.on_shared_record(key);
+        let check = ports.service().run_round(key).await;
+        // What the job would have written as Events is said by the desktop's next look.
+        drop(ports.told.take());
+        let judged = !matches!(check.did.as_str(), "failed" | "refused");
+        let connection = ports.cluster().connection(key).await?;
+        let classify = ClusterService::classify(&connection, &key.namespace);
+        let api: Api<CronJob> = Api::namespaced(connection.client(), &key.namespace);
+        let name = guard_name(&key.app);
+        let mut job = api.get(&name).await.map_err(&classify)?;
+        let at = k8s_openapi::jiff::Timestamp::from_second(now.unix_timestamp())
+            .map(Time)
+            .ok();
+        let status = job.status.get_or_insert_with(Default::default);
+        status.last_schedule_time = at.clone();
+        if judged {
+            status.last_successful_time = at;
+        }
+        api.replace_status(&name, &PostParams::default(), &job)
+            .await
+            .map_err(&classify)?;
+        Ok(())
     }
 }

@@ -22,7 +22,7 @@ use crate::guard::{
     Proposal, Range, Target as Level,
 };
 use crate::sync::lock;
-pub use install::{GuardInstallPreview, InstallForm, ShareStep};
+pub use install::{GuardInstallPreview, InstallForm, ShareStep, TestNow};
 use ports::DesktopPorts;
 
 /// What the window shows of the guard for one app.
