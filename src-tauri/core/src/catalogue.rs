@@ -49,6 +49,14 @@ pub fn entries() -> Vec<Entry> {
         source: std::io::Error::other("x"),
     }));
     let mut out: Vec<Entry> = errors.iter().flat_map(error_entries).collect();
+    // The guard's notices are titled too (the notice area, desktop notifications).
+    let mut notices = crate::guard::notice::examples();
+    notices.extend(crate::guard::in_cluster::examples());
+    out.extend(
+        notices
+            .iter()
+            .map(|n| entry(format!("notice.{}", n.code), &n.params)),
+    );
     out.extend(errors.iter().flat_map(|e| {
         e.fields
             .iter()

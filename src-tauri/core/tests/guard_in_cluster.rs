@@ -15,7 +15,7 @@ use purser_core::cluster::{ClusterService, KubeconfigSource};
 use purser_core::guard::cluster_ops::{GuardOps, Reach};
 use purser_core::guard::in_cluster::Health;
 use purser_core::guard::install::{guard_objects, InstallSpec, DEFAULT_SCHEDULE};
-use purser_core::guard::{ClusterRecords, LastCheck, Policy};
+use purser_core::guard::{ClusterRecords, LastCheck, Policy, SharedBudget};
 use purser_core::testing::ManualClock;
 use purser_core::Purser;
 use serde_json::{json, Map};
@@ -82,6 +82,12 @@ async fn job_ran(world: &World, started: OffsetDateTime, check: Option<(&str, &s
     let records = ClusterRecords::new(&ops);
     let mut shared = records.read(&key()).await.unwrap();
     shared.record.policy = Policy::Automatic { floor: 1 };
+    shared.budget = Some(SharedBudget {
+        amount: Some(1000.0),
+        currency: "USD".into(),
+        thresholds: vec![80, 100],
+        cost_tag: None,
+    });
     let mut params = Map::new();
     params.insert("spent".into(), json!(1100));
     params.insert("budget".into(), json!(1000));
@@ -175,7 +181,8 @@ async fn the_desktop_stands_aside_for_the_guard_in_the_cluster_and_stands_in_onl
     let view = purser.guard_view(&target(), "assistant").await.unwrap();
     assert_eq!(view.in_cluster.unwrap().seen.health, Health::RunFailed);
 
-    // The person chooses to guard it from here meanwhile: the desktop acts.
+    // The person chooses to guard it from here meanwhile: the desktop acts on the shared
+    // record, by the shared policy and budget and its own figures (the record has none).
     let view = purser
         .guard_stand_in(&target(), "assistant", true)
         .await

@@ -46,7 +46,13 @@ async fn record(world: &World) -> Option<Value> {
 fn actions(purser: &purser_core::Purser) -> Vec<String> {
     let entries = purser.audit_entries(50).unwrap();
     let guard = entries.into_iter().filter(|e| {
-        ["guardInstall", "guardUninstall", "guardTestNow"].contains(&e.action.as_str())
+        [
+            "guardInstall",
+            "guardUninstall",
+            "guardTestNow",
+            "guardShare",
+        ]
+        .contains(&e.action.as_str())
     });
     guard.map(|e| e.action).collect()
 }
@@ -62,6 +68,10 @@ async fn preview_install_export_and_uninstall_the_guard_in_the_cluster() {
         .set_guard_policy(&target(), "assistant", propose.clone(), false)
         .await
         .unwrap();
+
+    // This computer looked once before installing: $1,100 of $1,000, it proposes.
+    let told = purser.guard_check().await;
+    assert_eq!(told.len(), 1, "{told:?}");
 
     let preview = purser
         .guard_install_preview(&target(), "assistant", &form("7 * * * *"))
@@ -122,9 +132,14 @@ async fn preview_install_export_and_uninstall_the_guard_in_the_cluster() {
     let guard: Value = serde_json::from_str(shared["data"]["guard"].as_str().unwrap()).unwrap();
     assert_eq!(guard["policy"]["mode"], "propose");
     assert_eq!(guard["policy"]["floor"], 2);
+    // This computer's last look is not the guard in the cluster's: its first run is due, and
+    // the desktop's own proposal is not told again as the cluster's.
+    assert!(guard.get("lastCheck").is_none_or(Value::is_null), "{guard}");
     let seen = view.in_cluster.expect("installed");
     assert_eq!(seen.seen.health, Health::FirstRunDue);
-    assert_eq!(actions(&purser), ["guardInstall"]);
+    assert!(seen.seen.last_check.is_none());
+    assert!(purser.guard_check().await.is_empty());
+    assert_eq!(actions(&purser), ["guardInstall", "guardShare"]);
 
     // The same objects again, the schedule changed: only the CronJob would change, and the
     // record is kept as it is (shared already).
@@ -212,9 +227,17 @@ async fn preview_install_export_and_uninstall_the_guard_in_the_cluster() {
             "guardUninstall",
             "guardTestNow",
             "guardTestNow",
-            "guardInstall"
+            "guardInstall",
+            "guardShare"
         ]
     );
+
+    // Installed again over the kept record: a new guard, its first run due, not "late".
+    let view = purser
+        .guard_install(&target(), "assistant", &form("7 * * * *"))
+        .await
+        .unwrap();
+    assert_eq!(view.in_cluster.unwrap().seen.health, Health::FirstRunDue);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -214,3 +214,67 @@ async fn figures_too_old_in_the_shared_record_are_not_decided_by() {
     let record = kept(&world).await;
     assert!(record["proposal"].is_object(), "still waiting: {record}");
 }
+
+// Long: a late guard in the cluster, told, stood in for, in the order it happens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standing_in_guards_the_shared_record_with_this_computers_figures() {
+    let world = world().await;
+    let clock = std::sync::Arc::new(purser_core::testing::ManualClock::new(NOW));
+    let purser = world.purser_at(clock.clone());
+    // This computer never guarded the app: its own policy is off.
+    set_up(&purser, &[("assistant", 4)]).await;
+    install(&world).await;
+    share(&world, |shared| {
+        proposed(shared, "2026-11-20T06:00:00Z");
+        shared.record.policy = Policy::Automatic { floor: 1 };
+        shared.record.proposal = None;
+        shared.record.last_check = Some(purser_core::guard::LastCheck {
+            at: "2026-11-20T11:07:02Z".into(),
+            did: "nothing".into(),
+            code: "cooldown".into(),
+            params: Map::new(),
+        });
+    })
+    .await;
+    // Seen once in the window: the hourly look covers it from then on.
+    purser.guard_view(&target(), "assistant").await.unwrap();
+
+    // 14:30: no run since 11:07.
+    clock.set(datetime!(2026-11-20 14:30 UTC));
+    let told = purser.guard_check().await;
+    let codes: Vec<&str> = told.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes, ["guard_cluster_late"], "{told:?}");
+    assert_eq!(world.copies("assistant").await, "4");
+
+    // Stood in for: the shared policy (automatic), this computer's figures ($1,100 spent of
+    // the shared $1,000; the record's are 8 hours old), the revert record in the shared record.
+    purser
+        .guard_stand_in(&target(), "assistant", true)
+        .await
+        .unwrap();
+    let told = purser.guard_check().await;
+    let codes: Vec<&str> = told.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes, ["guard_scaled"], "{told:?}");
+    assert_eq!(world.copies("assistant").await, "1");
+    let record = kept(&world).await;
+    assert_eq!(
+        record["revert"]["previous"],
+        json!({"kind": "copies", "replicas": 4})
+    );
+    let out = world
+        .cluster
+        .kubectl_ok(&[
+            "get",
+            "configmap",
+            "purser-assistant",
+            "-o",
+            "jsonpath={.data.figures}",
+        ])
+        .await;
+    let figures: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(figures["spent"], 1100.0, "kept for everyone: {figures}");
+    assert_ne!(figures["readAt"], "2026-11-20T06:00:00Z");
+    let view = purser.guard_view(&target(), "assistant").await.unwrap();
+    assert!(view.in_cluster.unwrap().stand_in);
+    assert_eq!(view.revertible.expect("shared").source, "record");
+}

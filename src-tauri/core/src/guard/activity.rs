@@ -138,6 +138,12 @@ pub fn guard_uninstall(app: &str, objects: &str) -> Subject {
     Subject::new("guardUninstall", app, text)
 }
 
+/// Sharing this computer's budget and guard record in the app's shared record (a ConfigMap).
+pub fn guard_share(app: &str) -> Subject {
+    let text = format!("{app}: budget and guard shared in the cluster (ConfigMap purser-{app})");
+    Subject::new("guardShare", app, text)
+}
+
 /// Starting one check of the guard in the cluster now (a Job from its CronJob).
 pub fn guard_test_now(app: &str, cron_job: &str) -> Subject {
     let text = format!("{app}: one check started now from {cron_job}");
@@ -194,6 +200,7 @@ pub fn examples() -> Vec<Subject> {
         guard_install("assistant", "purser-guard-assistant"),
         guard_uninstall("assistant", "purser-guard-assistant"),
         guard_test_now("assistant", "purser-guard-assistant"),
+        guard_share("assistant"),
         openai_cap_revert("proj_abc", Some(40_000), None),
         guard_note(
             "assistant",

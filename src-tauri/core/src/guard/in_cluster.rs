@@ -44,8 +44,10 @@ pub enum Health {
     Late,
     /// Suspended in the cluster.
     Suspended,
-    /// Its record cannot be read.
+    /// Its record is damaged.
     RecordUnreadable,
+    /// Its record cannot be read from this computer (no right to, or no answer).
+    RecordHidden,
 }
 
 impl Health {
@@ -86,14 +88,22 @@ fn from_k8s(at: &Timestamp) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(at.as_second()).ok()
 }
 
-/// The schedule's first run after `after`. CronJobs without a time zone run on the
-/// controller's clock, UTC on EKS and most clusters.
-fn next_run(cron: &Cron, after: OffsetDateTime) -> Option<OffsetDateTime> {
+/// The schedule's first run after `after`, on the clock of `zone` (a CronJob without a time
+/// zone runs on the controller's clock, UTC on EKS and most clusters).
+fn next_run(cron: &Cron, zone: &TimeZone, after: OffsetDateTime) -> Option<OffsetDateTime> {
     let start: Zoned = Timestamp::from_second(after.unix_timestamp())
         .ok()?
-        .to_zoned(TimeZone::UTC);
+        .to_zoned(zone.clone());
     let next = cron.find_next_occurrence(&start, false).ok()?;
     OffsetDateTime::from_unix_timestamp(next.timestamp().as_second()).ok()
+}
+
+/// The clock a CronJob's schedule is read on; `None` for a zone not known here.
+fn zone_of(job: &CronJob) -> Option<TimeZone> {
+    match job.spec.as_ref().and_then(|s| s.time_zone.as_deref()) {
+        None | Some("UTC" | "Etc/UTC") => Some(TimeZone::UTC),
+        Some(name) => TimeZone::get(name).ok(),
+    }
 }
 
 /// A CronJob schedule as Kubernetes takes it (five fields or a macro), read by `croner`.
@@ -115,7 +125,9 @@ pub fn judge(
 ) -> InCluster {
     let spec = job.spec.as_ref();
     let text = spec.map(|s| s.schedule.clone()).unwrap_or_default();
-    let cron = schedule(&text);
+    // A schedule or zone not read here: when it runs next is not told, nor lateness judged.
+    let clock = schedule(&text).zip(zone_of(job));
+    let after = |at: OffsetDateTime| clock.as_ref().and_then(|(c, z)| next_run(c, z, at));
     let suspended = spec.and_then(|s| s.suspend).unwrap_or(false);
     let status = job.status.as_ref();
     let last_run = status
@@ -127,55 +139,59 @@ pub fn judge(
     let running = status
         .and_then(|s| s.active.as_ref())
         .is_some_and(|active| !active.is_empty());
-    let (last_check, problem) = match record {
-        Ok(check) => (check, None),
-        Err(error) => (None, Some(AppError::from(error.clone()).code)),
+    let (last_check, problem) = match &record {
+        Ok(check) => (check.clone(), None),
+        Err(error) => (None, Some(AppError::from((*error).clone()).code)),
     };
-    let checked_at = last_check.as_ref().and_then(|c| parse(&c.at));
+    // Made "later than now" is a clock that disagrees with the cluster's: not used.
     let created = job
         .metadata
         .creation_timestamp
         .as_ref()
-        .and_then(|t| from_k8s(&t.0));
+        .and_then(|t| from_k8s(&t.0))
+        .filter(|made| *made <= now + super::service::SKEW_ALLOWED);
+    // A check from before this CronJob was made (an earlier install) says nothing of it.
+    let current = last_check
+        .as_ref()
+        .filter(|c| parse(&c.at).is_some_and(|at| created.is_none_or(|made| at >= made)));
+    let checked_at = current.and_then(|c| parse(&c.at));
     // The first run due after the last check (or, without one, after installing).
-    let due = checked_at
-        .or(created)
-        .and_then(|since| cron.as_ref().and_then(|c| next_run(c, since)));
-    let health = if problem.is_some() {
-        Health::RecordUnreadable
+    let due = checked_at.or(created).and_then(after);
+    // A run that ended without success and left no check after it started.
+    let run_failed = last_run.is_some_and(|run| {
+        !running
+            && last_success.is_none_or(|ok| ok < run)
+            && now > run + RUN_GRACE
+            && checked_at.is_none_or(|at| at < run)
+    });
+    let health = if let Err(error) = record {
+        match error {
+            GuardError::RecordUnreadable(_) => Health::RecordUnreadable,
+            _ => Health::RecordHidden,
+        }
     } else if suspended {
         Health::Suspended
-    } else if last_check
-        .as_ref()
-        .is_some_and(|c| matches!(c.did.as_str(), "failed" | "refused"))
-    {
+    } else if current.is_some_and(|c| matches!(c.did.as_str(), "failed" | "refused")) {
         Health::CouldNotJudge
-    } else if let Some(run) = last_run
-        .filter(|run| !running && last_success.is_none_or(|ok| ok < *run) && now > *run + RUN_GRACE)
-    {
-        // A run that ended without success and without a check after it started.
-        if checked_at.is_some_and(|at| at >= run) {
-            Health::Working
-        } else {
-            Health::RunFailed
-        }
+    } else if run_failed {
+        Health::RunFailed
+    } else if running {
+        // Checking now.
+        Health::Working
     } else if due.is_some_and(|due| now > due + RUN_GRACE) {
         Health::Late
-    } else if last_check.is_none() {
+    } else if current.is_none() {
         Health::FirstRunDue
     } else {
         Health::Working
     };
-    let next = match (&cron, suspended) {
-        (Some(cron), false) => next_run(cron, now).map(rfc3339),
-        _ => None,
-    };
+    let next = if suspended { None } else { after(now) };
     InCluster {
         schedule: text,
         health,
         last_check,
         last_run: last_run.map(rfc3339),
-        next,
+        next: next.map(rfc3339),
         problem,
         changed: None,
     }
@@ -199,12 +215,11 @@ pub async fn sight(
     let Some(job) = job else {
         return Ok(None);
     };
-    // A damaged record is the guard in the cluster's problem, shown as such; a record that
-    // cannot be reached is this desktop's, returned.
+    // Installed either way: a record that is damaged, or cannot be read from here, is shown
+    // as the guard's problem (and this computer stands aside, never acting beside it).
     let (record, changed) = match records.read(app).await {
         Ok(shared) => (Ok(shared.record.last_check), shared.changed),
-        Err(damaged @ GuardError::RecordUnreadable(_)) => (Err(damaged), None),
-        Err(other) => return Err(other),
+        Err(error) => (Err(error), None),
     };
     let seen = judge(&job, record.as_ref().cloned(), now);
     Ok(Some(InCluster { changed, ..seen }))
@@ -267,7 +282,8 @@ fn with_app(notice: AppError, key: &AppKey) -> AppError {
         .with("namespace", key.namespace.clone())
 }
 
-/// One of each notice about the guard in the cluster, for the window's words.
+/// One of each notice about the guard in the cluster, for the window's words (each has a
+/// title, `notice.<code>`, as well).
 #[cfg(any(test, feature = "testing"))]
 pub fn examples() -> Vec<AppError> {
     let key = AppKey {
@@ -304,6 +320,7 @@ pub fn examples() -> Vec<AppError> {
         Health::Late,
         Health::Suspended,
         Health::RecordUnreadable,
+        Health::RecordHidden,
     ] {
         let seen = InCluster {
             schedule: super::install::DEFAULT_SCHEDULE.into(),
@@ -316,7 +333,6 @@ pub fn examples() -> Vec<AppError> {
         };
         out.push(problem(&key, &seen));
     }
-    out.push(AppError::from(shared_figures_stale()));
     out
 }
 

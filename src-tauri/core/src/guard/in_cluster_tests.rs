@@ -12,6 +12,11 @@ fn at(moment: OffsetDateTime) -> Time {
 
 /// The installed CronJob (hourly at minute 7, created at 12:00), as the server keeps it.
 fn job() -> CronJob {
+    job_made(datetime!(2026-12-07 12:00 UTC))
+}
+
+/// The same, created at `made`.
+fn job_made(made: OffsetDateTime) -> CronJob {
     let mut job = CronJob {
         spec: Some(CronJobSpec {
             schedule: "7 * * * *".into(),
@@ -19,7 +24,7 @@ fn job() -> CronJob {
         }),
         ..CronJob::default()
     };
-    job.metadata.creation_timestamp = Some(at(datetime!(2026-12-07 12:00 UTC)));
+    job.metadata.creation_timestamp = Some(at(made));
     job
 }
 
@@ -72,14 +77,14 @@ fn a_new_guard_is_waiting_for_its_first_run_until_that_run_is_late() {
 #[test]
 fn a_guard_with_no_check_for_hours_is_late() {
     let seen = judge(
-        &job(),
+        &job_made(datetime!(2026-12-07 09:00 UTC)),
         Ok(check(datetime!(2026-12-07 11:07 UTC), "nothing")),
         datetime!(2026-12-07 14:30 UTC),
     );
     assert_eq!(seen.health, Health::Late);
     // Still within the grace of the run due at 12:07: not late yet.
     let seen = judge(
-        &job(),
+        &job_made(datetime!(2026-12-07 09:00 UTC)),
         Ok(check(datetime!(2026-12-07 11:07 UTC), "nothing")),
         datetime!(2026-12-07 12:20 UTC),
     );
@@ -121,12 +126,54 @@ fn a_job_that_failed_without_leaving_a_check_is_a_failed_run() {
         judge(&failed, Ok(last.clone()), soon).health,
         Health::Working
     );
-    // A job still active is not judged failed either.
+    // A job still active is checking now.
     let mut active = failed;
     if let Some(status) = active.status.as_mut() {
         status.active = Some(vec![ObjectReference::default()]);
     }
-    assert_ne!(judge(&active, Ok(last), now).health, Health::RunFailed);
+    assert_eq!(judge(&active, Ok(last), now).health, Health::Working);
+}
+
+#[test]
+fn a_run_that_left_its_check_and_then_failed_is_late_once_no_run_follows() {
+    // 14:07 wrote its check, then exited non-zero (a notice it could not keep).
+    let job = ran(
+        job(),
+        datetime!(2026-12-07 14:07 UTC),
+        Some(datetime!(2026-12-07 13:07 UTC)),
+    );
+    let last = check(datetime!(2026-12-07 14:07:02 UTC), "nothing");
+    let soon = datetime!(2026-12-07 14:30 UTC);
+    assert_eq!(judge(&job, Ok(last.clone()), soon).health, Health::Working);
+    // No run since: the 15:07 run is missing by 15:30.
+    let later = datetime!(2026-12-07 15:30 UTC);
+    assert_eq!(judge(&job, Ok(last), later).health, Health::Late);
+}
+
+#[test]
+fn a_check_from_before_the_cronjob_was_made_says_nothing_of_it() {
+    // Installed again at 12:00 over a record whose last check (a failure) is from 09:07.
+    let old = check(datetime!(2026-12-07 09:07:02 UTC), "failed");
+    let seen = judge(&job(), Ok(old.clone()), datetime!(2026-12-07 12:05 UTC));
+    assert_eq!(seen.health, Health::FirstRunDue, "not late, not failing");
+    assert_eq!(seen.last_check, old, "still shown");
+    let seen = judge(&job(), Ok(old), datetime!(2026-12-07 12:30 UTC));
+    assert_eq!(
+        seen.health,
+        Health::Late,
+        "its first run, due 12:07, left nothing"
+    );
+}
+
+#[test]
+fn a_schedule_on_another_clock_is_read_on_it_and_an_unknown_one_is_not_judged_late() {
+    let mut job = job();
+    if let Some(spec) = job.spec.as_mut() {
+        spec.time_zone = Some("Mars/Olympus_Mons".into());
+    }
+    let seen = judge(&job, Ok(None), datetime!(2026-12-07 18:00 UTC));
+    assert_eq!(seen.next, None);
+    assert_eq!(seen.health, Health::FirstRunDue);
 }
 
 #[test]

@@ -91,6 +91,9 @@ struct File {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ClusterSeen {
+    /// Its CronJob was seen: the hourly look covers the app, and a look that fails then
+    /// stands aside rather than risk two guards acting.
+    pub installed: bool,
     /// The time of the cluster guard's last check already looked at here.
     pub check_seen: Option<String>,
     /// The problem last told (none while it works).
@@ -319,6 +322,15 @@ impl GuardState {
     pub fn apps(&self) -> Vec<AppKey> {
         self.file
             .apps
+            .keys()
+            .filter_map(|k| AppKey::parse(k))
+            .collect()
+    }
+
+    /// Every app whose guard was seen running in the cluster.
+    pub fn cluster_apps(&self) -> Vec<AppKey> {
+        self.file
+            .in_cluster
             .keys()
             .filter_map(|k| AppKey::parse(k))
             .collect()

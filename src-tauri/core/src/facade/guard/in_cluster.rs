@@ -16,6 +16,17 @@ use crate::guard::ports::Notifier;
 use crate::guard::{AppKey, ClusterRecords, ClusterSeen, GuardError};
 use crate::sync::lock;
 
+/// What this computer does beside an app's guard in the cluster this hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Beside {
+    /// None is installed (or this computer cannot tell): it guards the app as before.
+    Alone,
+    /// The guard in the cluster looks after the copies.
+    Aside,
+    /// It is not working and the person chose so: this computer guards the shared record.
+    StandIn,
+}
+
 impl Purser {
     /// The guard in the cluster for `key`, as `ports` reach it; `None` where it is not
     /// installed or cannot be seen from here.
@@ -29,54 +40,93 @@ impl Purser {
     }
 
     /// The ports a person's action on `key` goes through, and the guard in the cluster as
-    /// seen: the shared record where that guard runs (and this computer does not stand in
-    /// for it), else this computer's own.
+    /// seen: the shared record where that guard runs (standing in for it too), else this
+    /// computer's own. An action (`acting`) is refused rather than sent to the wrong record:
+    /// where the shared record cannot be read, or the guard in the cluster, once seen, cannot
+    /// be looked at now.
     pub(super) async fn person_ports(
         &self,
         key: &AppKey,
-    ) -> (DesktopPorts<'_>, Option<InClusterView>) {
+        acting: bool,
+    ) -> Result<(DesktopPorts<'_>, Option<InClusterView>), AppError> {
         let ports = DesktopPorts::new(self, Reach::Connected);
+        let memory = lock(&self.guard).cluster_seen(key);
         let seen = match self.cluster_guard(&ports, key).await {
             Ok(seen) => seen,
+            Err(error) if memory.installed => return Err(error.into()),
             Err(error) => {
                 tracing::info!(code = %AppError::from(error).code, "guard in the cluster not seen");
                 None
             }
         };
-        let view = seen.map(|seen| InClusterView {
-            stand_in: lock(&self.guard).cluster_seen(key).stand_in && !seen.health.working(),
-            seen,
-        });
-        let shared = view
-            .as_ref()
-            .is_some_and(|v| !v.stand_in && v.seen.problem.is_none());
-        let ports = if shared {
-            ports.on_shared_record(key)
-        } else {
-            ports
+        self.remember_seen(key, &memory, seen.as_ref());
+        let Some(seen) = seen else {
+            return Ok((ports, None));
         };
-        (ports, view)
+        let view = InClusterView {
+            stand_in: memory.stand_in && !seen.health.working(),
+            seen,
+        };
+        if let Some(problem) = view.seen.problem.clone() {
+            if acting {
+                return Err(GuardError::RecordUnreadable(problem).into());
+            }
+            return Ok((ports, Some(view)));
+        }
+        let stand_in = view.stand_in;
+        Ok((ports.on_shared_record(key, stand_in), Some(view)))
+    }
+
+    /// Keeps in mind that `key`'s guard runs in the cluster (so the hourly look covers it even
+    /// where this computer never guarded the app), or forgets it once it is gone. What the
+    /// person sees now counts as seen.
+    fn remember_seen(&self, key: &AppKey, memory: &ClusterSeen, seen: Option<&InCluster>) {
+        let kept = match seen {
+            None => ClusterSeen::default(),
+            Some(_) if memory.installed => return,
+            Some(seen) => ClusterSeen {
+                installed: true,
+                check_seen: seen.last_check.as_ref().map(|c| c.at.clone()),
+                ..memory.clone()
+            },
+        };
+        if kept != *memory {
+            if let Err(error) = lock(&self.guard).set_cluster_seen(key, kept) {
+                tracing::warn!(code = %AppError::from(error).code, "the guard in the cluster is not kept in mind");
+            }
+        }
     }
 
     /// Looks at `key`'s guard in the cluster before the desktop's round: tells its new
-    /// actions and new problems once, and returns whether this computer stands aside.
+    /// actions and new problems once, and says what this computer does beside it.
     pub(super) async fn beside_cluster_guard(
         &self,
         ports: &DesktopPorts<'_>,
         key: &AppKey,
-    ) -> bool {
+    ) -> Beside {
+        let before = lock(&self.guard).cluster_seen(key);
         let seen = match self.cluster_guard(ports, key).await {
             Ok(Some(seen)) => seen,
-            Ok(None) => return false,
+            Ok(None) => {
+                // Not (or no longer) installed: this computer guards it as before.
+                self.remember_seen(key, &before, None);
+                return Beside::Alone;
+            }
             Err(error) => {
-                // Cannot tell (unreachable, CronJobs not readable): the desktop's round runs
-                // and says what it meets, as before there was a guard in the cluster.
                 tracing::info!(code = %AppError::from(error).code, app = %key.app, "guard in the cluster not seen");
-                return false;
+                // Seen before, it may well be running: acting beside it could act twice. Never
+                // seen (or CronJobs not readable here): the round runs and says what it meets.
+                return if before.installed {
+                    Beside::Aside
+                } else {
+                    Beside::Alone
+                };
             }
         };
-        let before = lock(&self.guard).cluster_seen(key);
-        let mut after = before.clone();
+        let mut after = ClusterSeen {
+            installed: true,
+            ..before.clone()
+        };
         if let Some(check) = &seen.last_check {
             let new = before.check_seen.as_deref() != Some(check.at.as_str());
             if new && TOLD_DOINGS.contains(&check.did.as_str()) {
@@ -102,7 +152,12 @@ impl Purser {
                 tracing::warn!(code = %AppError::from(error).code, "what the guard in the cluster did is not kept");
             }
         }
-        !after.stand_in
+        match (after.stand_in, seen.problem.is_some()) {
+            (true, false) => Beside::StandIn,
+            // A record that cannot be read cannot be stood in on: its own record, as before.
+            (true, true) => Beside::Alone,
+            (false, _) => Beside::Aside,
+        }
     }
 
     /// Writes the stand-in choice to the audit log; `Err` when it cannot be written.

@@ -12,6 +12,7 @@ use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, PostParams};
 
+use crate::audit::Outcome;
 use crate::clock::rfc3339;
 use crate::cluster::{ClusterService, Target as ClusterTarget, UninstallReport};
 use crate::error::{AppError, FieldProblem};
@@ -74,7 +75,8 @@ fn input_error(error: InstallInputError) -> AppError {
         "image" => "guardInstallImage",
         "schedule" => "guardInstallSchedule",
         "aws_role_arn" => "guardInstallRole",
-        _ => "guardInstallApp",
+        // Not a field of the form: the app's own name (too long for the CronJob's).
+        _ => return AppError::new("guard_install_app_name", error.to_string()),
     };
     let problem = FieldProblem::new(field, &format!("guard_install_{}", error.field));
     AppError::new("guard_install_invalid", error.to_string()).with_fields(vec![problem])
@@ -133,6 +135,12 @@ impl Purser {
         };
         // The record lives in the app's cluster: no identity to compare (see GuardRecords).
         record.cluster = None;
+        // This computer's last looks are not the guard in the cluster's; OpenAI's lever stays
+        // on this computer (the job has none yet).
+        record.last_check = None;
+        record.last_openai_check = None;
+        record.openai_lever = crate::guard::Lever::Off;
+        record.openai_proposal = None;
         let budget = SharedBudget {
             amount: settings.budget_amount,
             currency: settings.budget_currency,
@@ -198,10 +206,20 @@ impl Purser {
         let records = ClusterRecords::new(ports.cluster());
         if planned.not_managed.is_empty() && records.read(&key).await?.version.is_empty() {
             let (_, shared) = self.share_step(&key);
+            let audit = self.cluster.audit();
+            let subject = crate::guard::activity::guard_share(&key.app);
+            let intent = audit
+                .begin(&key.context, &key.namespace, subject)
+                .map_err(|e| GuardError::Audit(e.to_string()))?;
             // Made only if still absent: a record someone shared meanwhile is kept.
-            match records.write(&key, &shared).await {
-                Ok(_) | Err(crate::guard::GuardError::RecordConflict) => {}
-                Err(error) => return Err(error.into()),
+            let (outcome, error) = match records.write(&key, &shared).await {
+                Ok(_) => (Outcome::Ok, None),
+                Err(GuardError::RecordConflict) => (Outcome::Refused, None),
+                Err(error) => (Outcome::Failed, Some(AppError::from(error))),
+            };
+            audit.finish(intent, outcome, error.clone());
+            if let Some(error) = error {
+                return Err(error);
             }
         }
         self.cluster.guard_install(target, &objects).await?;
@@ -230,7 +248,17 @@ impl Purser {
     ) -> Result<TestNow, AppError> {
         let key = key_of(target, app);
         if ClusterService::is_sandbox(&target.context) {
-            self.simulate_guard_run(&key).await?;
+            let audit = self.cluster.audit();
+            let subject = crate::guard::activity::guard_test_now(app, &guard_name(app));
+            let intent = audit
+                .begin(&key.context, &key.namespace, subject)
+                .map_err(|e| GuardError::Audit(e.to_string()))?;
+            let run = self.simulate_guard_run(&key).await;
+            match &run {
+                Ok(()) => audit.finish(intent, Outcome::Ok, None),
+                Err(error) => audit.finish(intent, Outcome::Failed, Some(error.clone())),
+            }
+            run?;
             return Ok(TestNow {
                 job: None,
                 simulated: true,
@@ -268,7 +296,7 @@ impl Purser {
             cost_tag: shared.budget.as_ref().and_then(|b| b.cost_tag.clone()),
         });
         records.write(key, &shared).await?;
-        let ports = ports.on_shared_record(key);
+        let ports = ports.on_shared_record(key, false);
         let check = ports.service().run_round(key).await;
         // What the job would have written as Events is said by the desktop's next look.
         drop(ports.told.take());

@@ -3,6 +3,7 @@
 //! guarded app's own context; a person's approve and revert reach only the connected one.
 
 mod in_cluster;
+use in_cluster::Beside;
 mod install;
 pub(super) mod ports;
 
@@ -112,7 +113,7 @@ impl Purser {
         app: &str,
     ) -> Result<GuardView, AppError> {
         let key = key_of(target, app);
-        let (ports, in_cluster) = self.person_ports(&key).await;
+        let (ports, in_cluster) = self.person_ports(&key, false).await?;
         let look = crate::guard::ports::GuardCluster::look(ports.cluster(), &key).await?;
         self.view_of(&key, &ports, look, in_cluster).await
     }
@@ -125,8 +126,10 @@ impl Purser {
         in_cluster: Option<InClusterView>,
     ) -> Result<GuardView, AppError> {
         let found = self.copy_cost(key, &look).await;
-        // This computer's record, or the shared one where the guard runs in the cluster.
+        // This computer's record, or the shared one where the guard runs in the cluster; the
+        // OpenAI lever stays this computer's either way (the job has none yet).
         let record = ports.ports().records.load(key).await?.record;
+        let local = lock(&self.guard).app(key);
         let (tagging, paused, prices) = {
             let state = lock(&self.guard);
             let prices = state.prices().clone();
@@ -168,9 +171,9 @@ impl Purser {
             hold: record.hold,
             gitops: look.gitops.map(|g| g.name()),
             zero_confirmed: record.zero_confirmed,
-            openai_lever: record.openai_lever,
-            openai_proposal: record.openai_proposal,
-            last_openai_check: record.last_openai_check,
+            openai_lever: local.openai_lever,
+            openai_proposal: local.openai_proposal,
+            last_openai_check: local.last_openai_check,
             in_cluster,
         })
     }
@@ -185,7 +188,7 @@ impl Purser {
         confirm_zero: bool,
     ) -> Result<GuardView, AppError> {
         let key = key_of(target, app);
-        let (ports, _) = self.person_ports(&key).await;
+        let (ports, _) = self.person_ports(&key, true).await?;
         ports
             .service()
             .set_policy(&key, policy, confirm_zero)
@@ -217,20 +220,40 @@ impl Purser {
             if state.paused() {
                 return Vec::new();
             }
-            (state.guarded(), state.apps())
+            let mut known = state.apps();
+            for key in state.cluster_apps() {
+                if !known.contains(&key) {
+                    known.push(key);
+                }
+            }
+            (state.guarded(), known)
         };
         let ports = DesktopPorts::new(self, Reach::Named);
         let service = ports.service();
         for key in &known {
-            let aside = self.beside_cluster_guard(&ports, key).await;
-            let Some((_, record)) = guarded.iter().find(|(guarded, _)| guarded == key) else {
-                continue;
-            };
-            if !aside {
-                service.run_round(key).await;
-            } else if record.openai_lever != Lever::Off {
+            let local = guarded.iter().find(|(guarded, _)| guarded == key);
+            let openai = local.is_some_and(|(_, record)| record.openai_lever != Lever::Off);
+            match self.beside_cluster_guard(&ports, key).await {
+                Beside::Alone if local.is_some() => {
+                    service.run_round(key).await;
+                }
+                Beside::Alone => {}
+                Beside::StandIn => {
+                    // The shared record's policy and budget, guarded from here meanwhile.
+                    let shared = DesktopPorts::new(self, Reach::Named).on_shared_record(key, true);
+                    shared.service().run_round(key).await;
+                    for notice in shared.told.take() {
+                        crate::guard::ports::Notifier::tell(&ports.told, notice);
+                    }
+                    if openai {
+                        service.run_openai_round(key).await;
+                    }
+                }
                 // The guard in the cluster has no OpenAI lever yet: this computer keeps it.
-                service.run_openai_round(key).await;
+                Beside::Aside if openai => {
+                    service.run_openai_round(key).await;
+                }
+                Beside::Aside => {}
             }
         }
         let told = ports.told.take();
@@ -257,7 +280,7 @@ impl Purser {
         app: &str,
     ) -> Result<GuardView, AppError> {
         let key = key_of(target, app);
-        let (ports, _) = self.person_ports(&key).await;
+        let (ports, _) = self.person_ports(&key, true).await?;
         ports.service().approve(&key, &person()).await?;
         self.guard_view(target, app).await
     }
@@ -269,7 +292,7 @@ impl Purser {
         app: &str,
     ) -> Result<GuardView, AppError> {
         let key = key_of(target, app);
-        let (ports, _) = self.person_ports(&key).await;
+        let (ports, _) = self.person_ports(&key, true).await?;
         ports.service().dismiss(&key).await?;
         self.guard_view(target, app).await
     }
@@ -285,7 +308,7 @@ impl Purser {
         hold: HoldChoice,
     ) -> Result<GuardView, AppError> {
         let key = key_of(target, app);
-        let (ports, _) = self.person_ports(&key).await;
+        let (ports, _) = self.person_ports(&key, true).await?;
         ports
             .service()
             .revert(&key, anyway, hold, &person())
@@ -377,6 +400,9 @@ pub fn examples() -> Vec<AppError> {
     let mut out = crate::guard::notice::examples();
     out.extend(crate::guard::error::examples());
     out.extend(crate::guard::in_cluster::examples());
+    out.push(AppError::from(
+        crate::guard::in_cluster::shared_figures_stale(),
+    ));
     out.extend(install::examples());
     let price = FieldProblem::new("guardVcpuHour", "guard_price");
     let tag = FieldProblem::new("guardCostTag", "guard_tag");

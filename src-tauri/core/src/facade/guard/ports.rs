@@ -13,6 +13,7 @@ use crate::guard::cluster_ops::{GuardOps, Reach};
 use crate::guard::ports::{BudgetRule, GuardFigures, GuardOpenAi, Look, MonthFigures, Told};
 use crate::guard::ports::{GuardRecords, Stored};
 use crate::guard::shared::Changed;
+use crate::guard::KeptFigures;
 use crate::guard::{AppKey, AppRecord, CapRecord, ClusterRecords, DesktopRecords, GuardError};
 use crate::guard::{GuardService, Hold, Ports};
 use crate::sync::lock;
@@ -47,6 +48,10 @@ pub(in crate::facade) struct SharedStore<'a> {
     pub records: ClusterRecords<'a>,
     key: AppKey,
     purser: &'a Purser,
+    /// This computer stands in for the guard in the cluster, which keeps no fresh figures
+    /// meanwhile: its own are used when they count what the shared budget counts (no cost
+    /// tag), and kept in the record for everyone.
+    stand_in: bool,
 }
 
 #[async_trait]
@@ -61,13 +66,21 @@ impl GuardRecords for SharedStore<'_> {
         record: &AppRecord,
         version: &str,
     ) -> Result<String, GuardError> {
+        let last = self.records.last(app);
         // A person here changed the policy: every Purser then says who, and when.
-        let before = self.records.last(app).map(|shared| shared.record.policy);
-        if before.as_ref() != Some(&record.policy) {
+        let before = last.as_ref().map(|shared| &shared.record.policy);
+        if before != Some(&record.policy) {
             self.records.changing(Changed {
                 by: who_here(),
                 at: crate::clock::rfc3339(self.purser.clock.now()),
             });
+        }
+        if self.stand_in {
+            // The record's last check stays the guard in the cluster's: it says whether that
+            // guard works again (this computer's own checks are its notices and audit lines).
+            let mut kept = record.clone();
+            kept.last_check = last.and_then(|shared| shared.record.last_check);
+            return self.records.save(app, &kept, version).await;
         }
         self.records.save(app, record, version).await
     }
@@ -101,6 +114,25 @@ impl GuardFigures for SharedStore<'_> {
         let tag = shared.budget.as_ref().and_then(|b| b.cost_tag.clone());
         match shared.figures {
             Some(kept) if kept.fresh(tag.as_deref(), now) => Ok(kept.figures()),
+            _ if self.stand_in && tag.is_none() => {
+                let figures = self
+                    .purser
+                    .month_figures(now)
+                    .await
+                    .map_err(GuardError::Figures)?;
+                self.records.keep_figures(KeptFigures {
+                    month: crate::month::Month::of(now.date()).to_string(),
+                    spent: figures.spent,
+                    month_end: figures.month_end,
+                    currency: figures.currency.clone(),
+                    read_at: figures
+                        .read_at
+                        .clone()
+                        .unwrap_or_else(|| crate::clock::rfc3339(now)),
+                    cost_tag: None,
+                });
+                Ok(figures)
+            }
             _ => Err(crate::guard::in_cluster::shared_figures_stale()),
         }
     }
@@ -219,12 +251,14 @@ impl<'a> DesktopPorts<'a> {
         }
     }
 
-    /// The same ports on `key`'s shared record, for an app guarded in the cluster.
-    pub fn on_shared_record(mut self, key: &AppKey) -> Self {
+    /// The same ports on `key`'s shared record, for an app guarded in the cluster (`stand_in`:
+    /// this computer guards it while the guard in the cluster is not working).
+    pub fn on_shared_record(mut self, key: &AppKey, stand_in: bool) -> Self {
         self.shared = Some(SharedStore {
             records: ClusterRecords::new(&self.cluster),
             key: key.clone(),
             purser: self.purser,
+            stand_in,
         });
         self
     }
