@@ -73,7 +73,17 @@ async fn install_and_remove_the_guard_in_the_cluster_on_the_sandbox() {
         .await;
     app.screenshot("guard-cluster-installed.png").await;
 
-    // Its first check, now: over the $800 of sample spend, it proposes; approved from here.
+    // The budget shared at install, changed here for everyone.
+    app.wait_text("guard-cluster-budget", "Shared budget: $800 a month")
+        .await;
+    app.type_in("Shared budget per month", "850").await;
+    app.click_button("Change for everyone").await;
+    app.wait_text("guard-cluster-budget", "Shared budget: $850 a month")
+        .await;
+    app.wait_text("activity-rows", "Shared budget changed").await;
+
+    // Its first check, now: the sample month's forecast is over the $850, it proposes;
+    // approved from here.
     app.click_button("Test now").await;
     app.wait_text("guard-message", "Purser ran its check here")
         .await;

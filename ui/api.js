@@ -31,6 +31,7 @@ const CHANGES = {
   guard_install: ['activity'],
   guard_uninstall: ['activity'],
   guard_test_now: ['activity', 'status'],
+  set_shared_budget: ['activity'],
   set_openai_cap: ['activity', 'status'],
   revert_openai_cap: ['activity', 'status'],
   set_guard_prices: ['prices'],
@@ -177,6 +178,8 @@ export const api = {
   guardUninstall: (target, app) => call('guard_uninstall', { target, app }),
   /** One check of the guard in the cluster now: { job, simulated } (the sandbox runs it here). */
   guardTestNow: (target, app) => call('guard_test_now', { target, app }),
+  /** The budget every stakeholder's Purser shows for the app, as typed ("1.500,50" in Spanish). */
+  setSharedBudget: (target, app, amount) => call('set_shared_budget', { target, app, amount }),
   /** Runs the guard now; resolves with what the user must be told. */
   guardCheck: () => call('guard_check'),
   /** What `replicas` copies of the app would cost. */

@@ -35,6 +35,8 @@ export function initGuard(ask) {
   $('guard-openai-dismiss').addEventListener('click', () => act(() => api.guardDismissOpenai(target, app), 'guard.dismissed'));
   $('guard-check').addEventListener('click', checkNow);
   $('guard-test-now').addEventListener('click', testNow);
+  $('guard-shared-budget-save').addEventListener('click', () =>
+    act(() => api.setSharedBudget(target, app, $('guard-shared-budget').value), 'guard.saved'));
   $('guard-stand-in').addEventListener('click', () =>
     act(() => api.guardStandIn(target, app, !view.inCluster.standIn), 'guard.saved'));
   $('guard-prices-save').addEventListener('click', savePrices);
@@ -206,6 +208,13 @@ function drawCluster(seen) {
   const lines = [];
   if (check) lines.push(render('guard.line', { at: check.at, reason: reasonText(check.code, { app, ...check.params }) }));
   if (seen.changed) lines.push(render('guard.cluster.changed', { by: seen.changed.by, at: seen.changed.at }));
+  const budget = seen.budget;
+  if (document.activeElement !== $('guard-shared-budget')) {
+    $('guard-shared-budget').value = budget?.amount == null ? ''
+      : budget.amount.toLocaleString(language(), { maximumFractionDigits: 2, useGrouping: false });
+  }
+  $('guard-cluster-budget').textContent = budget?.amount == null ? t('guard.cluster.noBudget')
+    : render('guard.cluster.budget', { amount: money(budget.amount, budget.currency, WHOLE) });
   $('guard-cluster-line').textContent = lines.join(' ');
   const button = $('guard-stand-in');
   // Offered only while the guard in the cluster is not working (the core refuses otherwise).

@@ -194,6 +194,42 @@ async fn a_desktop_approves_and_reverts_what_the_guard_in_the_cluster_proposed()
     let host = whoami::fallible::hostname().unwrap();
     assert_eq!(changed.by, format!("{}@{host}", whoami::username()));
     assert_eq!(changed.at, "2026-11-20T12:00:00Z");
+
+    // The shared budget, changed here, is the one another stakeholder's Purser (its own data
+    // folder) shows; an amount that cannot be read changes nothing.
+    let refused = purser
+        .set_shared_budget(&target(), "assistant", "five thousand")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "amount_unreadable");
+    let view = purser
+        .set_shared_budget(&target(), "assistant", "6,000")
+        .await
+        .unwrap();
+    let seen = view.in_cluster.unwrap().seen;
+    assert_eq!(seen.budget.map(|b| b.amount), Some(Some(6000.0)));
+    let other_dir = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(purser_core::testing::FixedClock(NOW));
+    let other = purser_core::Purser::new(
+        purser_core::AppDirs::under(other_dir.path()),
+        None,
+        world.backends(clock),
+    );
+    other
+        .kube_connect(purser_test_support::kube::CONTEXT)
+        .await
+        .unwrap();
+    let theirs = other.guard_view(&target(), "assistant").await.unwrap();
+    let seen = theirs.in_cluster.expect("installed").seen;
+    assert_eq!(seen.budget.map(|b| b.amount), Some(Some(6000.0)));
+    assert_eq!(theirs.policy, Policy::Notify, "and the same policy");
+    let budget_lines = purser
+        .audit_entries(50)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "guardBudget")
+        .count();
+    assert_eq!(budget_lines, 1, "audited, the refusal changed nothing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

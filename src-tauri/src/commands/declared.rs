@@ -61,4 +61,5 @@ purser_commands! {
     guard::guard_install,
     guard::guard_uninstall,
     guard::guard_test_now,
+    guard::set_shared_budget,
 }

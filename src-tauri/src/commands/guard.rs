@@ -244,3 +244,15 @@ pub async fn guard_test_now(
 ) -> Result<TestNow, AppError> {
     purser.guard_test_now(&target, &app).await
 }
+
+/// Sets the budget every stakeholder's Purser shows for the app (its shared record).
+#[tauri::command]
+#[tracing::instrument(skip(purser), err(level = "warn"))]
+pub async fn set_shared_budget(
+    purser: State<'_, Purser>,
+    target: Target,
+    app: AppName,
+    amount: String,
+) -> Result<GuardView, AppError> {
+    purser.set_shared_budget(&target, &app, &amount).await
+}

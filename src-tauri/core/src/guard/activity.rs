@@ -144,6 +144,14 @@ pub fn guard_share(app: &str) -> Subject {
     Subject::new("guardShare", app, text)
 }
 
+/// A person changing the budget every stakeholder's Purser shows for the app.
+pub fn guard_budget(app: &str, amount: f64, currency: &str) -> Subject {
+    let text = format!("{app}: shared budget {amount:.2} {currency} a month");
+    Subject::new("guardBudget", app, text)
+        .with("amount", amount)
+        .with("currency", currency)
+}
+
 /// Starting one check of the guard in the cluster now (a Job from its CronJob).
 pub fn guard_test_now(app: &str, cron_job: &str) -> Subject {
     let text = format!("{app}: one check started now from {cron_job}");
@@ -201,6 +209,7 @@ pub fn examples() -> Vec<Subject> {
         guard_uninstall("assistant", "purser-guard-assistant"),
         guard_test_now("assistant", "purser-guard-assistant"),
         guard_share("assistant"),
+        guard_budget("assistant", 5000.0, "USD"),
         openai_cap_revert("proj_abc", Some(40_000), None),
         guard_note(
             "assistant",

@@ -17,7 +17,7 @@ use time::{Duration, OffsetDateTime};
 use super::cluster_ops::GuardOps;
 use super::install::guard_name;
 use super::record::LastCheck;
-use super::shared::{Changed, ClusterRecords};
+use super::shared::{Changed, ClusterRecords, SharedBudget};
 use super::{AppKey, GuardError};
 use crate::cluster::ClusterService;
 use crate::error::AppError;
@@ -74,6 +74,8 @@ pub struct InCluster {
     pub problem: Option<String>,
     /// Who changed the shared budget or policy last, and when.
     pub changed: Option<Changed>,
+    /// The budget every stakeholder's Purser shows for the app.
+    pub budget: Option<SharedBudget>,
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
@@ -194,6 +196,7 @@ pub fn judge(
         next: next.map(rfc3339),
         problem,
         changed: None,
+        budget: None,
     }
 }
 
@@ -217,12 +220,16 @@ pub async fn sight(
     };
     // Installed either way: a record that is damaged, or cannot be read from here, is shown
     // as the guard's problem (and this computer stands aside, never acting beside it).
-    let (record, changed) = match records.read(app).await {
-        Ok(shared) => (Ok(shared.record.last_check), shared.changed),
-        Err(error) => (Err(error), None),
+    let (record, changed, budget) = match records.read(app).await {
+        Ok(shared) => (Ok(shared.record.last_check), shared.changed, shared.budget),
+        Err(error) => (Err(error), None, None),
     };
     let seen = judge(&job, record.as_ref().cloned(), now);
-    Ok(Some(InCluster { changed, ..seen }))
+    Ok(Some(InCluster {
+        changed,
+        budget,
+        ..seen
+    }))
 }
 
 /// The shared record's figures are missing or older than the guard in the cluster keeps them
@@ -330,6 +337,7 @@ pub fn examples() -> Vec<AppError> {
             next: None,
             problem: Some("guard_record_unreadable".into()),
             changed: None,
+            budget: None,
         };
         out.push(problem(&key, &seen));
     }

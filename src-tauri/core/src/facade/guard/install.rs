@@ -12,6 +12,7 @@ use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, PostParams};
 
+use crate::amount::{parse_amount, NumberStyle};
 use crate::audit::Outcome;
 use crate::clock::rfc3339;
 use crate::cluster::{ClusterService, Target as ClusterTarget, UninstallReport};
@@ -85,7 +86,7 @@ fn input_error(error: InstallInputError) -> AppError {
 /// One of each, for the window's words.
 #[cfg(any(test, feature = "testing"))]
 pub fn examples() -> Vec<AppError> {
-    ["image", "schedule", "aws_role_arn", "app"]
+    let mut out: Vec<AppError> = ["image", "schedule", "aws_role_arn", "app"]
         .into_iter()
         .map(|field| {
             input_error(InstallInputError {
@@ -94,7 +95,12 @@ pub fn examples() -> Vec<AppError> {
                 problem: "x",
             })
         })
-        .collect()
+        .collect();
+    out.push(
+        AppError::hinted("amount_unreadable", "shared_budget_amount", "x")
+            .with("example", "1,500.50"),
+    );
+    out
 }
 
 fn blank_none(value: Option<String>) -> Option<String> {
@@ -318,5 +324,76 @@ impl Purser {
             .await
             .map_err(&classify)?;
         Ok(())
+    }
+}
+
+impl Purser {
+    /// Sets the budget every stakeholder's Purser shows for `app` (as the user typed it, in
+    /// their language's way of writing numbers), in its shared record, saying who changed it.
+    /// A change someone made meanwhile is read again first, never overwritten. Audited.
+    pub async fn set_shared_budget(
+        &self,
+        target: &ClusterTarget,
+        app: &str,
+        amount: &str,
+    ) -> Result<GuardView, AppError> {
+        let style = NumberStyle::of(self.language());
+        let amount = parse_amount(amount, style).map_err(|problem| {
+            AppError::hinted(problem.code(), "shared_budget_amount", problem.to_string())
+                .with("example", style.example())
+        })?;
+        let key = key_of(target, app);
+        let (ports, seen) = self.person_ports(&key, true).await?;
+        if seen.is_none() {
+            return Err(GuardError::NotInCluster { app: app.into() }.into());
+        }
+        let settings = self.settings();
+        let records = ClusterRecords::new(ports.cluster());
+        let currency = records
+            .read(&key)
+            .await?
+            .budget
+            .map_or(settings.budget_currency.clone(), |b| b.currency);
+        let audit = self.cluster.audit();
+        let subject = crate::guard::activity::guard_budget(app, amount, &currency);
+        let intent = audit
+            .begin(&key.context, &key.namespace, subject)
+            .map_err(|e| GuardError::Audit(e.to_string()))?;
+        let written = self.write_budget(&records, &key, amount, &settings).await;
+        match &written {
+            Ok(()) => audit.finish(intent, Outcome::Ok, None),
+            Err(error) => audit.finish(intent, Outcome::Failed, Some(error.clone().into())),
+        }
+        written?;
+        self.guard_view(target, app).await
+    }
+
+    async fn write_budget(
+        &self,
+        records: &ClusterRecords<'_>,
+        key: &AppKey,
+        amount: f64,
+        settings: &crate::settings::Settings,
+    ) -> Result<(), GuardError> {
+        let mut tries = 0;
+        loop {
+            let mut shared = records.read(key).await?;
+            let budget = shared.budget.get_or_insert_with(|| SharedBudget {
+                amount: None,
+                currency: settings.budget_currency.clone(),
+                thresholds: settings.budget_thresholds.0.clone(),
+                cost_tag: None,
+            });
+            budget.amount = Some(amount);
+            records.changing(Changed {
+                by: super::ports::who_here(),
+                at: rfc3339(self.clock.now()),
+            });
+            match records.write(key, &shared).await {
+                Ok(_) => return Ok(()),
+                Err(GuardError::RecordConflict) if tries < 2 => tries += 1,
+                Err(error) => return Err(error),
+            }
+        }
     }
 }
