@@ -80,7 +80,8 @@ async fn install_and_remove_the_guard_in_the_cluster_on_the_sandbox() {
     app.click_button("Change for everyone").await;
     app.wait_text("guard-cluster-budget", "Shared budget: $850 a month")
         .await;
-    app.wait_text("activity-rows", "Shared budget changed").await;
+    app.wait_text("activity-rows", "Shared budget changed")
+        .await;
 
     // Its first check, now: the sample month's forecast is over the $850, it proposes;
     // approved from here.

@@ -10,6 +10,11 @@ import { describe, errorMessage, errorHint } from './messages.js';
 import { initGuardInstall, showGuardInstall } from './guard-install.js';
 
 const $ = (id) => document.getElementById(id);
+/** What changes the shared record: disabled for someone who may only read it. */
+const SHARED_CONTROLS = [
+  'guard-shared-budget', 'guard-shared-budget-save', 'guard-mode', 'guard-floor', 'guard-save',
+  'guard-approve', 'guard-dismiss', 'guard-revert',
+];
 let target = null;
 let app = null;
 let view = null;
@@ -182,6 +187,12 @@ function draw(next) {
   const gitops = view.gitops && view.policy.mode !== 'off' && view.policy.mode !== 'notify';
   $('guard-gitops').hidden = !gitops;
   $('guard-gitops-text').textContent = gitops ? render('guard.gitopsWarning', { tool: view.gitops, app }) : '';
+  // Last, over what the proposal and revert drew: read-only for who may not change the record.
+  // (Approve keeps what drawProposal decided.)
+  const readOnly = Boolean(view.inCluster?.readOnly);
+  for (const id of SHARED_CONTROLS) {
+    if (readOnly || id !== 'guard-approve') $(id).disabled = readOnly;
+  }
 }
 
 /** The guard in the cluster, where it is installed: how it is doing, its last check, and that
@@ -203,7 +214,6 @@ function drawCluster(seen) {
   if (working) text = t('guard.cluster.aside');
   else if (seen.standIn) text = t('guard.cluster.standingIn');
   else text = render(`hint.guard_cluster_${seen.health}`, params);
-  $('guard-cluster-text').textContent = text;
   const check = seen.lastCheck;
   const lines = [];
   if (check) lines.push(render('guard.line', { at: check.at, reason: reasonText(check.code, { app, ...check.params }) }));
@@ -216,6 +226,9 @@ function drawCluster(seen) {
   $('guard-cluster-budget').textContent = budget?.amount == null ? t('guard.cluster.noBudget')
     : render('guard.cluster.budget', { amount: money(budget.amount, budget.currency, WHOLE) });
   $('guard-cluster-line').textContent = lines.join(' ');
+  // Someone who may read the shared record but not change it sees it read-only, told why.
+  if (seen.readOnly) text += ` ${render('guard.cluster.readOnly', params)}`;
+  $('guard-cluster-text').textContent = text;
   const button = $('guard-stand-in');
   // Offered only while the guard in the cluster is not working (the core refuses otherwise).
   button.hidden = working;

@@ -314,3 +314,38 @@ async fn standing_in_guards_the_shared_record_with_this_computers_figures() {
     assert!(view.in_cluster.unwrap().stand_in);
     assert_eq!(view.revertible.expect("shared").source, "record");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_may_read_but_not_change_the_shared_record_sees_it_read_only() {
+    let world = world().await;
+    let purser = world.purser();
+    set_up(&purser, &[("assistant", 4)]).await;
+    install(&world).await;
+    share(&world, |shared| proposed(shared, "2026-11-20T11:07:01Z")).await;
+    let view = purser.guard_view(&target(), "assistant").await.unwrap();
+    assert!(!view.in_cluster.unwrap().read_only);
+
+    // This person's cluster account may not update ConfigMaps.
+    world.cluster.sim.faults().deny("update", "configmaps");
+    let view = purser.guard_view(&target(), "assistant").await.unwrap();
+    let seen = view.in_cluster.expect("still shown");
+    assert!(seen.read_only, "told it is read-only");
+    assert_eq!(seen.seen.budget.and_then(|b| b.amount), Some(1000.0));
+    let refused = purser
+        .set_shared_budget(&target(), "assistant", "2000")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "kube_forbidden", "{refused:?}");
+    let out = world
+        .cluster
+        .kubectl_ok(&[
+            "get",
+            "configmap",
+            "purser-assistant",
+            "-o",
+            "jsonpath={.data.budget}",
+        ])
+        .await;
+    let budget: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(budget["amount"], 1000.0, "nothing changed");
+}

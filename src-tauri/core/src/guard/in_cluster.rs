@@ -7,8 +7,12 @@
 use std::str::FromStr;
 
 use croner::Cron;
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
 use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::jiff::{tz::TimeZone, Timestamp, Zoned};
+use kube::api::PostParams;
 use kube::Api;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -17,7 +21,7 @@ use time::{Duration, OffsetDateTime};
 use super::cluster_ops::GuardOps;
 use super::install::guard_name;
 use super::record::LastCheck;
-use super::shared::{Changed, ClusterRecords, SharedBudget};
+use super::shared::{record_name, Changed, ClusterRecords, SharedBudget};
 use super::{AppKey, GuardError};
 use crate::cluster::ClusterService;
 use crate::error::AppError;
@@ -240,6 +244,42 @@ pub fn shared_figures_stale() -> GuardError {
         "guard_shared_figures_stale",
         "the month's figures in the shared record are missing or more than 6 hours old",
     ))
+}
+
+/// Whether the person here may change `app`'s shared record (a SelfSubjectAccessReview for
+/// `update` on the ConfigMap). A server that does not answer reviews is taken at its word
+/// later: the write itself then says.
+pub async fn may_change_record(ops: &GuardOps<'_>, app: &AppKey) -> bool {
+    let Ok(connection) = ops.connection(app).await else {
+        return true;
+    };
+    let reviews: Api<SelfSubjectAccessReview> = Api::all(connection.client());
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                namespace: Some(app.namespace.clone()),
+                verb: Some("update".into()),
+                group: Some(String::new()),
+                resource: Some("configmaps".into()),
+                name: Some(record_name(&app.app)),
+                ..ResourceAttributes::default()
+            }),
+            ..SelfSubjectAccessReviewSpec::default()
+        },
+        ..SelfSubjectAccessReview::default()
+    };
+    let asked = ops
+        .service
+        .within(async {
+            Ok::<_, crate::cluster::ClusterError>(
+                reviews.create(&PostParams::default(), &review).await,
+            )
+        })
+        .await;
+    match asked {
+        Ok(Ok(answer)) => answer.status.is_none_or(|s| s.allowed),
+        _ => true,
+    }
 }
 
 /// What the guard in the cluster did that a person should hear of from any desktop.

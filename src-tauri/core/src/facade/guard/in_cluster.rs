@@ -63,8 +63,12 @@ impl Purser {
         let Some(seen) = seen else {
             return Ok((ports, None));
         };
+        // Only the window is told who may change the record (an action is refused by the
+        // cluster itself).
+        let read_only = !acting && !in_cluster::may_change_record(ports.cluster(), key).await;
         let view = InClusterView {
             stand_in: memory.stand_in && !seen.health.working(),
+            read_only,
             seen,
         };
         if let Some(problem) = view.seen.problem.clone() {

@@ -70,6 +70,8 @@ pub struct InClusterView {
     pub seen: InCluster,
     /// This computer guards the app while the guard in the cluster is not working.
     pub stand_in: bool,
+    /// The person here may read the shared record but not change it.
+    pub read_only: bool,
 }
 
 /// A waiting proposal, decided again now: what an approval would do.
