@@ -6,10 +6,13 @@
 
 #[path = "support/desktop.rs"]
 mod desktop;
+#[path = "support/layout.rs"]
+mod layout;
 #[path = "support/x11.rs"]
 mod x11;
 
 use desktop::Desktop;
+use layout::{overflows, resize, show};
 
 // Long: one scenario, told step by step in the order it happens.
 #[tokio::test]
@@ -62,6 +65,13 @@ async fn install_and_remove_the_guard_in_the_cluster_on_the_sandbox() {
         .await;
     app.wait_text("guard-install-share", "$800").await;
     app.screenshot("guard-cluster-preview.png").await;
+    // At the smallest window Purser allows, nothing pokes out of its card.
+    resize(&app, 760, 520).await;
+    let spilled = overflows(&app).await;
+    assert!(spilled.is_empty(), "at 760×520: {spilled:?}");
+    show(&app, "guard-install").await;
+    app.screenshot("guard-cluster-preview-min.png").await;
+    resize(&app, 1100, 720).await;
 
     app.click_button("Install in the cluster").await;
     app.wait_text("guard-install-message", "now runs in the cluster")
@@ -72,6 +82,12 @@ async fn install_and_remove_the_guard_in_the_cluster_on_the_sandbox() {
     app.wait_text("activity-rows", "Guard installed in the cluster")
         .await;
     app.screenshot("guard-cluster-installed.png").await;
+    resize(&app, 760, 520).await;
+    let spilled = overflows(&app).await;
+    assert!(spilled.is_empty(), "installed, at 760×520: {spilled:?}");
+    show(&app, "guard-cluster").await;
+    app.screenshot("guard-cluster-installed-min.png").await;
+    resize(&app, 1100, 720).await;
 
     // The budget shared at install, changed here for everyone.
     app.wait_text("guard-cluster-budget", "Shared budget: $800 a month")

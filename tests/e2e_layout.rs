@@ -4,31 +4,12 @@
 
 #[path = "support/desktop.rs"]
 mod desktop;
+#[path = "support/layout.rs"]
+mod layout;
 
 use desktop::Desktop;
+use layout::{overflows, resize};
 use serde_json::Value;
-
-/// Every visible control or text that pokes out of the card (or, outside cards, the main
-/// area) it belongs to, by more than a pixel.
-const OVERFLOWS: &str = r#"
-const out = [];
-const main = document.querySelector('main').getBoundingClientRect();
-const panel = [...document.querySelectorAll('[data-panel]')].find((p) => !p.hidden);
-for (const el of panel.querySelectorAll('button, input, select, label, textarea, p, h1, h2, strong, span, legend, .secret-state, .check-result')) {
-  const r = el.getBoundingClientRect();
-  if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue;
-  const box = (el.closest('.card, .notice, dialog') ?? document.querySelector('main')).getBoundingClientRect();
-  const name = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.textContent || el.value || '').trim().slice(0, 40)}"`;
-  if (r.right > box.right + 1 || r.left < box.left - 1) out.push(`${name} spills sideways (${Math.round(r.left)}–${Math.round(r.right)} vs ${Math.round(box.left)}–${Math.round(box.right)})`);
-  if (el.scrollWidth > el.clientWidth + 1 && ['LABEL', 'P', 'SPAN', 'STRONG', 'BUTTON'].includes(el.tagName) && getComputedStyle(el).overflow !== 'visible') out.push(`${name} is clipped`);
-}
-for (const row of panel.querySelectorAll('.secret-row .row')) {
-  const tops = [...row.children].filter((c) => !c.hidden).map((c) => c.getBoundingClientRect().top);
-  if (Math.max(...tops) - Math.min(...tops) > 6) out.push(`a secret's box and its buttons wrap onto two lines (${row.parentElement.dataset.kind})`);
-}
-if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push(`the window scrolls sideways (${document.documentElement.scrollWidth} > ${window.innerWidth})`);
-return out;
-"#;
 
 /// Whether the element with `id` is inside the visible part of the main area right now.
 const IN_VIEW: &str = r#"
@@ -37,20 +18,6 @@ const r = el.getBoundingClientRect();
 const main = document.querySelector('main').getBoundingClientRect();
 return r.top >= main.top && r.bottom <= main.bottom && r.left >= main.left && r.right <= main.right;
 "#;
-
-async fn overflows(app: &Desktop) -> Vec<String> {
-    let found = app.client.execute(OVERFLOWS, vec![]).await.unwrap();
-    serde_json::from_value(found).unwrap()
-}
-
-async fn resize(app: &Desktop, width: u32, height: u32) {
-    app.client
-        .set_window_size(width, height)
-        .await
-        .expect("the window can be resized");
-    // Let the page lay itself out at the new size.
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-}
 
 async fn check_sections(app: &Desktop, labels: [&str; 5], size: &str, lang: &str) -> Vec<String> {
     let mut problems = Vec::new();
