@@ -13,7 +13,7 @@ const $ = (id) => document.getElementById(id);
 /** What changes the shared record: disabled for someone who may only read it. */
 const SHARED_CONTROLS = [
   'guard-shared-budget', 'guard-shared-budget-save', 'guard-mode', 'guard-floor', 'guard-save',
-  'guard-approve', 'guard-dismiss', 'guard-revert',
+  'guard-approve', 'guard-dismiss', 'guard-revert', 'guard-notify-only', 'guard-stand-in',
 ];
 let target = null;
 let app = null;
@@ -40,8 +40,18 @@ export function initGuard(ask) {
   $('guard-openai-dismiss').addEventListener('click', () => act(() => api.guardDismissOpenai(target, app), 'guard.dismissed'));
   $('guard-check').addEventListener('click', checkNow);
   $('guard-test-now').addEventListener('click', testNow);
-  $('guard-shared-budget-save').addEventListener('click', () =>
-    act(() => api.setSharedBudget(target, app, $('guard-shared-budget').value), 'guard.saved'));
+  $('guard-shared-budget').addEventListener('input', () => { $('guard-shared-budget').dataset.edited = 'yes'; });
+  $('guard-shared-budget-save').addEventListener('click', async () => {
+    const input = $('guard-shared-budget');
+    try {
+      const next = await api.setSharedBudget(target, app, input.value);
+      input.dataset.edited = '';
+      draw(next);
+      $('guard-message').textContent = t('guard.saved');
+    } catch (error) {
+      $('guard-message').textContent = describe(error);
+    }
+  });
   $('guard-stand-in').addEventListener('click', () =>
     act(() => api.guardStandIn(target, app, !view.inCluster.standIn), 'guard.saved'));
   $('guard-prices-save').addEventListener('click', savePrices);
@@ -147,6 +157,11 @@ export async function showGuard(where, name) {
   $('guard-box').hidden = !name;
   $('guard-message').textContent = '';
   if (!name) return;
+  // Nothing of the app shown before stays live while this one's guard is read (or fails to
+  // be): its cluster line hidden, what changes a record disabled until drawn.
+  $('guard-cluster').hidden = true;
+  $('guard-shared-budget').dataset.edited = '';
+  for (const id of SHARED_CONTROLS) $(id).disabled = true;
   try {
     draw(await api.guardView(target, app));
   } catch (error) {
@@ -219,7 +234,8 @@ function drawCluster(seen) {
   if (check) lines.push(render('guard.line', { at: check.at, reason: reasonText(check.code, { app, ...check.params }) }));
   if (seen.changed) lines.push(render('guard.cluster.changed', { by: seen.changed.by, at: seen.changed.at }));
   const budget = seen.budget;
-  if (document.activeElement !== $('guard-shared-budget')) {
+  // What the person typed stays until it is saved (a refused amount is there to correct).
+  if (!$('guard-shared-budget').dataset.edited) {
     $('guard-shared-budget').value = budget?.amount == null ? ''
       : budget.amount.toLocaleString(language(), { maximumFractionDigits: 2, useGrouping: false });
   }

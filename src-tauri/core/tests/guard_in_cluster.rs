@@ -81,7 +81,8 @@ async fn job_ran(world: &World, started: OffsetDateTime, check: Option<(&str, &s
     let ops = GuardOps::new(&service, Reach::Named);
     let records = ClusterRecords::new(&ops);
     let mut shared = records.read(&key()).await.unwrap();
-    shared.record.policy = Policy::Automatic { floor: 1 };
+    // The shared policy differs from this computer's (automatic): what a stand-in follows.
+    shared.record.policy = Policy::Propose { floor: 1 };
     shared.budget = Some(SharedBudget {
         amount: Some(1000.0),
         currency: "USD".into(),
@@ -189,8 +190,12 @@ async fn the_desktop_stands_aside_for_the_guard_in_the_cluster_and_stands_in_onl
         .unwrap();
     assert!(view.in_cluster.unwrap().stand_in);
     let told = purser.guard_check().await;
-    assert_eq!(codes(&told), ["guard_scaled"], "{told:?}");
-    assert_eq!(world.copies("assistant").await, "1");
+    assert_eq!(
+        codes(&told),
+        ["guard_propose"],
+        "the shared policy: {told:?}"
+    );
+    assert_eq!(world.copies("assistant").await, "4");
     assert_eq!(stand_in_lines(&purser), ["guardStandIn"]);
 
     // The guard in the cluster works again: this computer stands aside by itself.
@@ -256,4 +261,11 @@ async fn a_guard_in_the_cluster_that_cannot_judge_is_told_with_its_reason_and_no
         .notices
         .iter()
         .any(|n| n.code == "guard_cluster_could_not_judge"));
+
+    // The cluster stops answering: the desktop that saw its guard stands aside (it cannot tell
+    // whether that guard acts) and says so once — it does not run a round of its own.
+    world.cluster.sim.kill();
+    let told = purser.guard_check().await;
+    assert_eq!(codes(&told), ["guard_cluster_unseen"], "{told:?}");
+    assert!(purser.guard_check().await.is_empty(), "told once");
 }

@@ -17,6 +17,14 @@ use guard_world::{set_up, target, world, World};
 
 const OBJECTS: [&str; 4] = ["serviceaccount", "role", "rolebinding", "cronjob"];
 
+fn key() -> purser_core::guard::AppKey {
+    purser_core::guard::AppKey {
+        context: purser_test_support::kube::CONTEXT.into(),
+        namespace: "default".into(),
+        app: "assistant".into(),
+    }
+}
+
 fn form(schedule: &str) -> InstallForm {
     InstallForm {
         image: "registry.example/purser-guard@sha256:0123".into(),
@@ -339,4 +347,51 @@ async fn on_the_sandbox_test_now_runs_the_guards_check_as_the_job_would() {
     let told = purser.guard_check().await;
     let codes: Vec<&str> = told.iter().map(|n| n.code.as_str()).collect();
     assert_eq!(codes, ["guard_cluster_scaled"], "{told:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn installed_again_over_an_old_check_its_first_run_is_due_not_late() {
+    let world = world().await;
+    let clock = std::sync::Arc::new(purser_core::testing::ManualClock::new(
+        time::macros::datetime!(2026-11-20 12:00 UTC),
+    ));
+    let purser = world.purser_at(clock.clone());
+    set_up(&purser, &[("assistant", 4)]).await;
+    purser
+        .guard_install(&target(), "assistant", &form("7 * * * *"))
+        .await
+        .unwrap();
+    // Its one run, long ago, left a check in the record; then it was removed.
+    let dir = tempfile::tempdir().unwrap();
+    let service = purser_core::cluster::ClusterService::new(
+        purser_core::cluster::KubeconfigSource::Files(vec![world.cluster.kubeconfig_path()]),
+        dir.path(),
+    );
+    let ops = purser_core::guard::cluster_ops::GuardOps::new(
+        &service,
+        purser_core::guard::cluster_ops::Reach::Named,
+    );
+    let records = purser_core::guard::ClusterRecords::new(&ops);
+    let mut shared = records.read(&key()).await.unwrap();
+    shared.record.last_check = Some(purser_core::guard::LastCheck {
+        at: "2026-11-20T12:07:02Z".into(),
+        did: "nothing".into(),
+        code: "within".into(),
+        params: serde_json::Map::new(),
+    });
+    records.write(&key(), &shared).await.unwrap();
+    purser
+        .guard_uninstall(&target(), "assistant")
+        .await
+        .unwrap();
+
+    // Weeks later (the server's own clock), installed again: a new guard, not a late one.
+    clock.set(time::OffsetDateTime::now_utc());
+    let view = purser
+        .guard_install(&target(), "assistant", &form("7 * * * *"))
+        .await
+        .unwrap();
+    let seen = view.in_cluster.expect("installed").seen;
+    assert_eq!(seen.health, Health::FirstRunDue, "{seen:?}");
+    assert!(seen.last_check.is_some(), "the old check is still shown");
 }

@@ -202,6 +202,18 @@ async fn a_desktop_approves_and_reverts_what_the_guard_in_the_cluster_proposed()
         .await
         .unwrap_err();
     assert_eq!(refused.code, "amount_unreadable");
+    let out = world
+        .cluster
+        .kubectl_ok(&[
+            "get",
+            "configmap",
+            "purser-assistant",
+            "-o",
+            "jsonpath={.data.budget}",
+        ])
+        .await;
+    let budget: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(budget["amount"], 1000.0, "the refusal changed nothing");
     let view = purser
         .set_shared_budget(&target(), "assistant", "6,000")
         .await
@@ -229,7 +241,7 @@ async fn a_desktop_approves_and_reverts_what_the_guard_in_the_cluster_proposed()
         .into_iter()
         .filter(|e| e.action == "guardBudget")
         .count();
-    assert_eq!(budget_lines, 1, "audited, the refusal changed nothing");
+    assert_eq!(budget_lines, 1, "the change audited");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -122,6 +122,38 @@ pub fn schedule(text: &str) -> Option<Cron> {
     Cron::from_str(text).ok()
 }
 
+/// What the CronJob's controller says of its runs.
+struct Runs {
+    last_run: Option<OffsetDateTime>,
+    last_success: Option<OffsetDateTime>,
+    running: bool,
+    created: Option<OffsetDateTime>,
+}
+
+impl Runs {
+    fn of(job: &CronJob, now: OffsetDateTime) -> Self {
+        let status = job.status.as_ref();
+        Self {
+            last_run: status
+                .and_then(|s| s.last_schedule_time.as_ref())
+                .and_then(|t| from_k8s(&t.0)),
+            last_success: status
+                .and_then(|s| s.last_successful_time.as_ref())
+                .and_then(|t| from_k8s(&t.0)),
+            running: status
+                .and_then(|s| s.active.as_ref())
+                .is_some_and(|active| !active.is_empty()),
+            // Made "later than now" is a clock that disagrees with the cluster's: not used.
+            created: job
+                .metadata
+                .creation_timestamp
+                .as_ref()
+                .and_then(|t| from_k8s(&t.0))
+                .filter(|made| *made <= now + super::service::SKEW_ALLOWED),
+        }
+    }
+}
+
 /// How the guard in the cluster is doing, from its CronJob and its record (or why the record
 /// cannot be read), at `now`.
 pub fn judge(
@@ -131,31 +163,28 @@ pub fn judge(
 ) -> InCluster {
     let spec = job.spec.as_ref();
     let text = spec.map(|s| s.schedule.clone()).unwrap_or_default();
-    // A schedule or zone not read here: when it runs next is not told, nor lateness judged.
-    let clock = schedule(&text).zip(zone_of(job));
-    let after = |at: OffsetDateTime| clock.as_ref().and_then(|(c, z)| next_run(c, z, at));
+    // A zone not known here: its runs are reckoned on UTC, late only past the widest offset
+    // (and when it runs next is not told); a schedule not read here: neither.
+    let cron = schedule(&text);
+    let zone = zone_of(job);
+    let grace = if zone.is_some() {
+        RUN_GRACE
+    } else {
+        RUN_GRACE + Duration::hours(14)
+    };
+    let reckoned = zone.clone().unwrap_or(TimeZone::UTC);
+    let after = |at: OffsetDateTime| cron.as_ref().and_then(|c| next_run(c, &reckoned, at));
     let suspended = spec.and_then(|s| s.suspend).unwrap_or(false);
-    let status = job.status.as_ref();
-    let last_run = status
-        .and_then(|s| s.last_schedule_time.as_ref())
-        .and_then(|t| from_k8s(&t.0));
-    let last_success = status
-        .and_then(|s| s.last_successful_time.as_ref())
-        .and_then(|t| from_k8s(&t.0));
-    let running = status
-        .and_then(|s| s.active.as_ref())
-        .is_some_and(|active| !active.is_empty());
+    let Runs {
+        last_run,
+        last_success,
+        running,
+        created,
+    } = Runs::of(job, now);
     let (last_check, problem) = match &record {
         Ok(check) => (check.clone(), None),
         Err(error) => (None, Some(AppError::from((*error).clone()).code)),
     };
-    // Made "later than now" is a clock that disagrees with the cluster's: not used.
-    let created = job
-        .metadata
-        .creation_timestamp
-        .as_ref()
-        .and_then(|t| from_k8s(&t.0))
-        .filter(|made| *made <= now + super::service::SKEW_ALLOWED);
     // A check from before this CronJob was made (an earlier install) says nothing of it.
     let current = last_check
         .as_ref()
@@ -181,17 +210,19 @@ pub fn judge(
         Health::CouldNotJudge
     } else if run_failed {
         Health::RunFailed
-    } else if running {
-        // Checking now.
-        Health::Working
-    } else if due.is_some_and(|due| now > due + RUN_GRACE) {
+    } else if due.is_some_and(|due| now > due + grace) {
+        // (A job still running this long after its run was due is stuck, not checking.)
         Health::Late
     } else if current.is_none() {
         Health::FirstRunDue
     } else {
         Health::Working
     };
-    let next = if suspended { None } else { after(now) };
+    let next = if suspended || zone.is_none() {
+        None
+    } else {
+        after(now)
+    };
     InCluster {
         schedule: text,
         health,
@@ -322,6 +353,21 @@ pub fn problem(key: &AppKey, seen: &InCluster) -> AppError {
     with_app(notice, key)
 }
 
+/// The notice for a guard in the cluster that was seen and cannot be looked at now (this
+/// computer stands aside meanwhile): the fault's own words as the hint.
+pub fn unseen(key: &AppKey, error: &AppError) -> AppError {
+    let mut notice = AppError::hinted(
+        "guard_cluster_unseen",
+        &error.hint_code,
+        format!(
+            "guard in the cluster, {}: cannot be looked at ({})",
+            key.app, error.code
+        ),
+    );
+    notice.params = error.params.clone();
+    with_app(notice, key).with("error", error.code.clone())
+}
+
 fn with_app(notice: AppError, key: &AppKey) -> AppError {
     notice
         .with("app", key.app.clone())
@@ -381,6 +427,8 @@ pub fn examples() -> Vec<AppError> {
         };
         out.push(problem(&key, &seen));
     }
+    let fault = AppError::hinted("kube_throttled", "kube_throttled", "x").with("seconds", 5);
+    out.push(unseen(&key, &fault));
     out
 }
 

@@ -126,12 +126,13 @@ fn a_job_that_failed_without_leaving_a_check_is_a_failed_run() {
         judge(&failed, Ok(last.clone()), soon).health,
         Health::Working
     );
-    // A job still active is checking now.
+    // A job still active is not a failed run; this long after its run was due, it is stuck.
     let mut active = failed;
     if let Some(status) = active.status.as_mut() {
         status.active = Some(vec![ObjectReference::default()]);
     }
-    assert_eq!(judge(&active, Ok(last), now).health, Health::Working);
+    assert_eq!(judge(&active, Ok(last.clone()), now).health, Health::Late);
+    assert_eq!(judge(&active, Ok(last), soon).health, Health::Working);
 }
 
 #[test]
@@ -166,14 +167,23 @@ fn a_check_from_before_the_cronjob_was_made_says_nothing_of_it() {
 }
 
 #[test]
-fn a_schedule_on_another_clock_is_read_on_it_and_an_unknown_one_is_not_judged_late() {
+fn a_schedule_on_an_unknown_clock_is_judged_late_only_past_the_widest_offset() {
     let mut job = job();
     if let Some(spec) = job.spec.as_mut() {
         spec.time_zone = Some("Mars/Olympus_Mons".into());
     }
+    // Not known here: no "next"; reckoned on UTC, late only past the widest offset.
     let seen = judge(&job, Ok(None), datetime!(2026-12-07 18:00 UTC));
     assert_eq!(seen.next, None);
     assert_eq!(seen.health, Health::FirstRunDue);
+    let seen = judge(&job, Ok(None), datetime!(2026-12-08 03:00 UTC));
+    assert_eq!(seen.health, Health::Late, "nothing for 15 hours");
+    // A zone it knows (UTC by another name) is read on.
+    if let Some(spec) = job.spec.as_mut() {
+        spec.time_zone = Some("Etc/UTC".into());
+    }
+    let seen = judge(&job, Ok(None), datetime!(2026-12-07 12:05 UTC));
+    assert_eq!(seen.next.as_deref(), Some("2026-12-07T12:07:00Z"));
 }
 
 #[test]

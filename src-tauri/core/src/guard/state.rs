@@ -100,6 +100,8 @@ pub struct ClusterSeen {
     pub problem_told: Option<Health>,
     /// This computer guards the app while the guard in the cluster is not working.
     pub stand_in: bool,
+    /// That the guard in the cluster cannot be looked at was told (until it can again).
+    pub unseen_told: bool,
 }
 
 impl Default for File {

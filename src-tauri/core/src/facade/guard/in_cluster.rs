@@ -11,7 +11,7 @@ use crate::cluster::Target as ClusterTarget;
 use crate::error::AppError;
 use crate::guard::activity;
 use crate::guard::cluster_ops::Reach;
-use crate::guard::in_cluster::{self, acted, problem, InCluster, TOLD_DOINGS};
+use crate::guard::in_cluster::{self, acted, problem, unseen, Health, InCluster, TOLD_DOINGS};
 use crate::guard::ports::Notifier;
 use crate::guard::{AppKey, ClusterRecords, ClusterSeen, GuardError};
 use crate::sync::lock;
@@ -55,8 +55,9 @@ impl Purser {
             Ok(seen) => seen,
             Err(error) if memory.installed => return Err(error.into()),
             Err(error) => {
+                // Never seen there, and cannot look now: this computer's record, memory kept.
                 tracing::info!(code = %AppError::from(error).code, "guard in the cluster not seen");
-                None
+                return Ok((ports, None));
             }
         };
         self.remember_seen(key, &memory, seen.as_ref());
@@ -71,9 +72,13 @@ impl Purser {
             read_only,
             seen,
         };
-        if let Some(problem) = view.seen.problem.clone() {
+        if let Some(code) = view.seen.problem.clone() {
             if acting {
-                return Err(GuardError::RecordUnreadable(problem).into());
+                return Err(match view.seen.health {
+                    // Its own words: no right to read it here, or no answer.
+                    Health::RecordHidden => problem(key, &view.seen),
+                    _ => GuardError::RecordUnreadable(code).into(),
+                });
             }
             return Ok((ports, Some(view)));
         }
@@ -117,18 +122,30 @@ impl Purser {
                 return Beside::Alone;
             }
             Err(error) => {
-                tracing::info!(code = %AppError::from(error).code, app = %key.app, "guard in the cluster not seen");
-                // Seen before, it may well be running: acting beside it could act twice. Never
-                // seen (or CronJobs not readable here): the round runs and says what it meets.
-                return if before.installed {
-                    Beside::Aside
-                } else {
-                    Beside::Alone
-                };
+                let error = AppError::from(error);
+                tracing::info!(code = %error.code, app = %key.app, "guard in the cluster not seen");
+                // Never seen (or CronJobs not readable here): the round runs and says what it
+                // meets. Seen before, it may well be running: acting beside it could act
+                // twice, so this computer stands aside — and says so, once.
+                if !before.installed {
+                    return Beside::Alone;
+                }
+                if !before.unseen_told {
+                    ports.told.tell(unseen(key, &error));
+                    let told = ClusterSeen {
+                        unseen_told: true,
+                        ..before
+                    };
+                    if let Err(error) = lock(&self.guard).set_cluster_seen(key, told) {
+                        tracing::warn!(code = %AppError::from(error).code, "what was told is not kept");
+                    }
+                }
+                return Beside::Aside;
             }
         };
         let mut after = ClusterSeen {
             installed: true,
+            unseen_told: false,
             ..before.clone()
         };
         if let Some(check) = &seen.last_check {
@@ -156,11 +173,12 @@ impl Purser {
                 tracing::warn!(code = %AppError::from(error).code, "what the guard in the cluster did is not kept");
             }
         }
-        match (after.stand_in, seen.problem.is_some()) {
-            (true, false) => Beside::StandIn,
-            // A record that cannot be read cannot be stood in on: its own record, as before.
-            (true, true) => Beside::Alone,
-            (false, _) => Beside::Aside,
+        match (after.stand_in, seen.health) {
+            // A damaged record stops the guard in the cluster too: this computer's own record.
+            (true, Health::RecordUnreadable) => Beside::Alone,
+            // One only this computer cannot read may be in use there: never act beside it.
+            (true, Health::RecordHidden) | (false, _) => Beside::Aside,
+            (true, _) => Beside::StandIn,
         }
     }
 

@@ -120,18 +120,27 @@ impl GuardFigures for SharedStore<'_> {
                     .month_figures(now)
                     .await
                     .map_err(GuardError::Figures)?;
-                self.records.keep_figures(KeptFigures {
+                // Made-up figures never go where a real cluster is decided by.
+                if figures.sample {
+                    return Err(crate::guard::in_cluster::shared_figures_stale());
+                }
+                // AWS's part alone, as the guard in the cluster counts it (Cost Explorer):
+                // OpenAI's part stays with this computer's OpenAI lever.
+                let kept = KeptFigures {
                     month: crate::month::Month::of(now.date()).to_string(),
-                    spent: figures.spent,
-                    month_end: figures.month_end,
+                    spent: (figures.spent - figures.openai_spent).max(0.0),
+                    month_end: figures
+                        .month_end
+                        .map(|end| (end - figures.openai_month_end).max(0.0)),
                     currency: figures.currency.clone(),
                     read_at: figures
                         .read_at
                         .clone()
                         .unwrap_or_else(|| crate::clock::rfc3339(now)),
                     cost_tag: None,
-                });
-                Ok(figures)
+                };
+                self.records.keep_figures(kept.clone());
+                Ok(kept.figures())
             }
             _ => Err(crate::guard::in_cluster::shared_figures_stale()),
         }
