@@ -151,6 +151,11 @@ impl<'a> Round<'a> {
     pub(super) async fn identity(&mut self) -> Result<ClusterIdentity, GuardError> {
         let identity = self.ports.cluster.identity(self.key).await?;
         if self.ports.records.kept_in_the_cluster() {
+            // Not compared (the record lives in the app's own cluster), but kept: the job in
+            // the cluster reuses it and asks no identity of its own on its next runs.
+            if self.record.cluster.is_none() {
+                self.record.cluster = Some(identity.clone());
+            }
             return Ok(identity);
         }
         match &self.record.cluster {
