@@ -5,8 +5,11 @@
 
 #[path = "support/desktop.rs"]
 mod desktop;
+#[path = "support/layout.rs"]
+mod layout;
 
 use desktop::Desktop;
+use layout::{overflows, resize, show};
 
 /// Words that are English and never Spanish: a line with one of them is English.
 const ENGLISH: &[&str] = &[
@@ -123,6 +126,8 @@ async fn with_spanish_chosen_no_screen_shows_english() {
     app.type_in("Número de copias", "1").await;
     app.click_button("Aplicar").await;
     app.wait_text("rollout-summary", "1 de 1").await;
+
+    guard_in_the_cluster(&app).await;
     app.wait_text("activity-rows", "1 copia").await;
     assert_spanish(&app, "deployment-running").await;
     app.choose("Aplicación", "Aplicación nueva").await;
@@ -160,4 +165,37 @@ async fn with_spanish_chosen_no_screen_shows_english() {
     app.open_section("Ajustes").await;
     assert_spanish(&app, "settings").await;
     app.quit().await;
+}
+
+/// The guard in the cluster, installed from the window on the sandbox: its line, in Spanish,
+/// fits the smallest window; then it is removed. (The objects' own notes for administrators,
+/// in the preview's YAML, stay in English, as kubectl shows them.)
+async fn guard_in_the_cluster(app: &Desktop) {
+    app.open_disclosure("Ejecutar el guardián en el clúster")
+        .await;
+    app.type_in(
+        "Imagen de purser-guard",
+        "registry.example/purser-guard@sha256:0123",
+    )
+    .await;
+    app.click_button("Ver la instalación").await;
+    app.wait_text("guard-install-share", "se comparte con todos")
+        .await;
+    app.click_button("Instalar en el clúster").await;
+    app.wait_text("guard-cluster-title", "Vigilada en el clúster")
+        .await;
+    // No budget was set on this computer yet: none was shared, and the line says so.
+    app.wait_text("guard-cluster-budget", "Aún no hay presupuesto compartido")
+        .await;
+    assert_spanish(app, "guard-cluster-installed").await;
+    resize(app, 760, 520).await;
+    let spilled = overflows(app).await;
+    assert!(spilled.is_empty(), "in Spanish at 760×520: {spilled:?}");
+    show(app, "guard-cluster").await;
+    app.screenshot("spanish-guard-cluster-min.png").await;
+    resize(app, 1100, 720).await;
+    app.click_button("Retirar del clúster").await;
+    app.click_button("Retirar").await;
+    app.wait_text("guard-install-message", "se retiró del clúster")
+        .await;
 }
