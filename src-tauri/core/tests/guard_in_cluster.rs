@@ -14,7 +14,7 @@ use kube::api::{Api, PostParams};
 use purser_core::cluster::{ClusterService, KubeconfigSource};
 use purser_core::guard::cluster_ops::{GuardOps, Reach};
 use purser_core::guard::in_cluster::Health;
-use purser_core::guard::install::{guard_objects, InstallSpec, DEFAULT_SCHEDULE};
+use purser_core::guard::install::DEFAULT_SCHEDULE;
 use purser_core::guard::{ClusterRecords, LastCheck, Policy, SharedBudget};
 use purser_core::testing::ManualClock;
 use purser_core::Purser;
@@ -25,34 +25,11 @@ use time::OffsetDateTime;
 #[path = "common/guard_world.rs"]
 mod guard_world;
 
-use guard_world::{set_up, target, world, World};
-
-fn key() -> purser_core::guard::AppKey {
-    purser_core::guard::AppKey {
-        context: purser_test_support::kube::CONTEXT.into(),
-        namespace: "default".into(),
-        app: "assistant".into(),
-    }
-}
+use guard_world::{apply_guard_objects, key, set_up, target, world, World};
 
 /// `purser-guard`'s objects for the app, applied as an administrator would.
 async fn install(world: &World) {
-    let spec = InstallSpec {
-        app: "assistant".into(),
-        namespace: "default".into(),
-        image: "registry.example/purser-guard@sha256:00".into(),
-        schedule: DEFAULT_SCHEDULE.into(),
-        autoscaler: None,
-        aws_role_arn: None,
-    };
-    let list = json!({"apiVersion": "v1", "kind": "List", "items": guard_objects(&spec).unwrap()});
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("purser-guard.json");
-    std::fs::write(&file, list.to_string()).unwrap();
-    // kubesim serves no OpenAPI schema for kubectl's client-side validation.
-    let file = file.to_str().unwrap();
-    let args = ["apply", "--server-side", "--validate=false", "-f", file];
-    world.cluster.kubectl_ok(&args).await;
+    apply_guard_objects(world).await;
 }
 
 fn k8s_time(at: OffsetDateTime) -> Time {

@@ -13,17 +13,9 @@ use serde_json::Value;
 #[path = "common/guard_world.rs"]
 mod guard_world;
 
-use guard_world::{set_up, target, world, World};
+use guard_world::{key, set_up, target, world, World};
 
 const OBJECTS: [&str; 4] = ["serviceaccount", "role", "rolebinding", "cronjob"];
-
-fn key() -> purser_core::guard::AppKey {
-    purser_core::guard::AppKey {
-        context: purser_test_support::kube::CONTEXT.into(),
-        namespace: "default".into(),
-        app: "assistant".into(),
-    }
-}
 
 fn form(schedule: &str) -> InstallForm {
     InstallForm {

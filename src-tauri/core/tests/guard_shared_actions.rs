@@ -10,9 +10,8 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, PostParams};
 use purser_core::cluster::{ClusterService, KubeconfigSource};
 use purser_core::guard::cluster_ops::{GuardOps, Reach};
-use purser_core::guard::install::{guard_objects, InstallSpec, DEFAULT_SCHEDULE};
 use purser_core::guard::{
-    AppKey, ClusterRecords, HoldChoice, KeptFigures, Policy, Proposal, Shared, SharedBudget,
+    ClusterRecords, HoldChoice, KeptFigures, Policy, Proposal, Shared, SharedBudget,
     Target as Level,
 };
 use serde_json::{json, Map, Value};
@@ -22,36 +21,14 @@ use time::OffsetDateTime;
 #[path = "common/guard_world.rs"]
 mod guard_world;
 
-use guard_world::{set_up, target, world, World};
+use guard_world::{apply_guard_objects, key, set_up, target, world, World};
 
 /// The world's Purser's clock (guard_world): 2026-11-20 12:00 UTC.
 const NOW: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
 
-fn key() -> AppKey {
-    AppKey {
-        context: purser_test_support::kube::CONTEXT.into(),
-        namespace: "default".into(),
-        app: "assistant".into(),
-    }
-}
-
 /// `purser-guard` installed for the app, its 11:07 run finished.
 async fn install(world: &World) {
-    let spec = InstallSpec {
-        app: "assistant".into(),
-        namespace: "default".into(),
-        image: "registry.example/purser-guard@sha256:00".into(),
-        schedule: DEFAULT_SCHEDULE.into(),
-        autoscaler: None,
-        aws_role_arn: None,
-    };
-    let list = json!({"apiVersion": "v1", "kind": "List", "items": guard_objects(&spec).unwrap()});
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("purser-guard.json");
-    std::fs::write(&file, list.to_string()).unwrap();
-    let file = file.to_str().unwrap();
-    let args = ["apply", "--server-side", "--validate=false", "-f", file];
-    world.cluster.kubectl_ok(&args).await;
+    apply_guard_objects(world).await;
     let api: Api<CronJob> = Api::namespaced(world.cluster.client().await, "default");
     let mut job = api.get("purser-guard-assistant").await.unwrap();
     let at =

@@ -171,3 +171,33 @@ pub async fn set_up(purser: &Purser, apps: &[(&str, i64)]) {
         .await
         .expect("every app's copies ready within 20 s");
 }
+
+/// The guarded app's key on the test server.
+pub fn key() -> purser_core::guard::AppKey {
+    purser_core::guard::AppKey {
+        context: CONTEXT.into(),
+        namespace: "default".into(),
+        app: "assistant".into(),
+    }
+}
+
+/// `purser-guard`'s objects for the app, applied as an administrator would (server-side:
+/// kubesim serves no OpenAPI schema for kubectl's client-side validation).
+pub async fn apply_guard_objects(world: &World) {
+    use purser_core::guard::install::{guard_objects, InstallSpec, DEFAULT_SCHEDULE};
+    let spec = InstallSpec {
+        app: "assistant".into(),
+        namespace: "default".into(),
+        image: "registry.example/purser-guard@sha256:00".into(),
+        schedule: DEFAULT_SCHEDULE.into(),
+        autoscaler: None,
+        aws_role_arn: None,
+    };
+    let list = json!({"apiVersion": "v1", "kind": "List", "items": guard_objects(&spec).unwrap()});
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("purser-guard.json");
+    std::fs::write(&file, list.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+    let args = ["apply", "--server-side", "--validate=false", "-f", file];
+    world.cluster.kubectl_ok(&args).await;
+}
