@@ -13,6 +13,7 @@ mod ports;
 mod run;
 mod setup;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use serde_json::json;
@@ -31,7 +32,7 @@ async fn main() -> ExitCode {
     match cli::parse(&args) {
         Ok(cli::Command::Check) => {}
         Ok(cli::Command::Print(text)) => {
-            println!("{text}");
+            say(&text);
             return ExitCode::SUCCESS;
         }
         Err(error) => {
@@ -52,7 +53,7 @@ async fn main() -> ExitCode {
                 "check": outcome.check,
                 "askedCostExplorer": outcome.asked_cost_explorer,
             });
-            println!("{summary}");
+            say(&summary.to_string());
             if outcome.judged() {
                 ExitCode::SUCCESS
             } else {
@@ -61,9 +62,16 @@ async fn main() -> ExitCode {
         }
         Err(error) => {
             let said = purser_core::error::AppError::from(error);
-            println!("{}", json!({"error": said}));
+            say(&json!({"error": said}).to_string());
             eprintln!("purser-guard: {}", said.message);
             ExitCode::from(1)
         }
     }
+}
+
+/// One line on standard output. A reader that went away (`purser-guard iam-policy | head`)
+/// ends the printing, not the program with a panic as `println!` would; the exit code still
+/// says how the run went.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }

@@ -209,3 +209,18 @@ async fn without_a_shared_record_it_makes_none_and_says_what_it_needs() {
     assert!(!found.status.success(), "the job made a record");
     assert_eq!(world.forecasts_asked().await, 0);
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_printing_not_with_a_panic() {
+    // `purser-guard iam-policy | head -1`, with the reader gone before the first line.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_purser-guard"))
+        .arg("iam-policy")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
