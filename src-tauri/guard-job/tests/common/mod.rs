@@ -187,8 +187,10 @@ impl JobWorld {
             .collect()
     }
 
-    /// `purser-guard` with a pod's environment, AWS keys from `aws`, and `extra`.
-    pub fn command(&self, aws: &[(&str, &str)], extra: &[(&str, &str)]) -> std::process::Command {
+    /// What a pod's environment holds for a run, with AWS keys from `aws` and `extra`: the
+    /// app, the API server, the cost endpoints (the local servers) and the region; a later
+    /// name wins, as with `Command::envs`.
+    pub fn pod_env(&self, aws: &[(&str, &str)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
         let port = self
             .cluster
             .sim
@@ -196,23 +198,34 @@ impl JobWorld {
             .rsplit(':')
             .next()
             .unwrap()
+            .trim_end_matches('/')
             .to_string();
+        [
+            ("PURSER_APP", APP),
+            ("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
+            ("KUBERNETES_SERVICE_PORT", &port),
+            ("PURSER_COST_USAGE_ENDPOINT", &self.moto.url),
+            ("PURSER_COST_FORECAST_ENDPOINT", &self.forecast.uri()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_REGION", "us-east-1"),
+        ]
+        .iter()
+        .chain(aws)
+        .chain(extra)
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+    }
+
+    /// `purser-guard` with a pod's environment ([`Self::pod_env`]), its service account
+    /// folder and working folder in this test's temporary folders.
+    pub fn command(&self, aws: &[(&str, &str)], extra: &[(&str, &str)]) -> std::process::Command {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_purser-guard"));
         command
             .env_clear()
             .env("HOME", self.work.path())
-            .env("PURSER_APP", APP)
-            .env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
-            .env("KUBERNETES_SERVICE_PORT", port.trim_end_matches('/'))
             .env("PURSER_SERVICEACCOUNT_DIR", self.account.path())
             .env("PURSER_GUARD_DIR", self.work.path().join("run"))
-            .env("PURSER_COST_USAGE_ENDPOINT", &self.moto.url)
-            .env("PURSER_COST_FORECAST_ENDPOINT", self.forecast.uri())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_REGION", "us-east-1");
-        for (name, value) in aws.iter().chain(extra) {
-            command.env(name, value);
-        }
+            .envs(self.pod_env(aws, extra));
         command
     }
 
