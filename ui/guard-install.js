@@ -31,6 +31,16 @@ export function initGuardInstall(ask, drawn) {
   }
 }
 
+/** The field starts with the image published with this version; a build from source has
+ * none, and says how to make one. */
+export function offerPublishedImage(image) {
+  const field = $('guard-install-image');
+  if (image && !field.value) field.value = image;
+  const hint = $('guard-install-image-hint');
+  hint.dataset.i18n = image ? 'guardInstall.imagePublished' : 'guardInstall.imageFromSource';
+  hint.textContent = t(hint.dataset.i18n);
+}
+
 /** Shows the install for `name` in `where` (installed: whether the guard runs there now). */
 export function showGuardInstall(where, name, installed) {
   const moved = target?.context !== where?.context || target?.namespace !== where?.namespace || app !== name;

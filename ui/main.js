@@ -12,6 +12,7 @@ import { initCredentials, loadCredentials, redrawCredentials } from './credentia
 import { initCost, loadCost, showCostSettings } from './cost.js';
 import { initDeployment, loadDeployment, showDeploymentSettings, contextLabel, openApp } from './deployment.js';
 import { initOverview, loadOverview, redrawOverview } from './overview.js';
+import { offerPublishedImage } from './guard-install.js';
 import { redrawSizes } from './sizes.js';
 import { initAbout, showAbout } from './about.js';
 import { redrawGuard } from './guard.js';
@@ -120,6 +121,7 @@ export function render(status) {
   setStatusValue('status-cost', status.lastCostRefresh
     && new Date(status.lastCostRefresh).toLocaleString(language(), { dateStyle: 'medium', timeStyle: 'short' }));
   document.getElementById('app-version').textContent = status.version;
+  offerPublishedImage(status.guardImage);
   renderNotices(status.notices);
   showSettings(status.settings);
   drawUpdates();

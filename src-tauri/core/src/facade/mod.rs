@@ -116,6 +116,8 @@ impl Backends {
 pub struct AppStatus {
     /// Purser's version, shown in Settings.
     pub version: &'static str,
+    /// The guard's image published with this version, which the install form starts with.
+    pub guard_image: Option<&'static str>,
     /// The language the interface should use now (preference resolved against the OS).
     pub language: Language,
     /// The stored preferences.
@@ -260,6 +262,7 @@ impl Purser {
         let settings = lock(&self.settings).clone();
         AppStatus {
             version: env!("CARGO_PKG_VERSION"),
+            guard_image: crate::guard::install::PUBLISHED_IMAGE,
             language: settings.language.resolve(self.os_locale.as_deref()),
             kube_context: self.cluster.connected_context(),
             settings,

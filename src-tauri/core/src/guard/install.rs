@@ -14,6 +14,11 @@ use super::shared::record_name;
 use crate::cluster::manifests::{MANAGED_BY_LABEL, MANAGER, NAME_LABEL};
 use crate::cluster::names::is_label;
 
+/// The `purser-guard` image published with this version of Purser, by digest, when the
+/// release workflow built this desktop (`PURSER_GUARD_IMAGE`); `None` in builds from source,
+/// whose users build and push their own (`scripts/guard-image.sh`).
+pub const PUBLISHED_IMAGE: Option<&str> = option_env!("PURSER_GUARD_IMAGE");
+
 /// Once an hour, at minute 7 (not on the hour, when every other job in a cluster starts).
 pub const DEFAULT_SCHEDULE: &str = "7 * * * *";
 
