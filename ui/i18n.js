@@ -27,8 +27,9 @@ export function momentText(text) {
   const lang = language();
   const time = { hour: '2-digit', minute: '2-digit' };
   const today = new Date().toDateString() === at.toDateString();
-  // A day's start (a hold "until 1 January") reads as the day alone.
-  if (at.getHours() === 0 && at.getMinutes() === 0) {
+  // A day's start (a hold "until 1 January") reads as the day alone; a moment that only
+  // falls in the first minute (a look at 00:00:30) keeps its time.
+  if (at.getHours() === 0 && at.getMinutes() === 0 && at.getSeconds() === 0 && at.getMilliseconds() === 0) {
     return at.toLocaleDateString(lang, { day: 'numeric', month: 'long' });
   }
   return today

@@ -16,7 +16,10 @@ test('a build from source says why it never looks, whatever the setting', () => 
 
 test('each finding is one plain line with the version it names', () => {
   speak('en');
-  const at = new Date().toISOString();
+  // Today at 14:07, whenever the test runs (a bare `new Date()` at 00:00 once read as a date).
+  const today = new Date();
+  today.setHours(14, 7, 0, 0);
+  const at = today.toISOString();
   assert.equal(updateLine(base), 'Purser has not looked for a new version yet.');
   const refused = { ...base, lastChecked: at, last: { kind: 'badSignature', version: '0.2.0' } };
   assert.match(updateLine(refused), /^Last looked \d\d:\d\d( [AP]M)?: version 0\.2\.0 was refused: .*Nothing was installed\.$/);
@@ -25,6 +28,16 @@ test('each finding is one plain line with the version it names', () => {
   speak('es');
   assert.match(updateLine(refused), /^Última búsqueda \d\d:\d\d: se rechazó la versión 0\.2\.0: .*No se instaló nada\.$/);
   assert.match(updateLine({ ...offline, enabled: false }), /Purser no busca versiones nuevas por sí solo\.$/);
+});
+
+test('a look in the first minute of the day keeps its time; a day\'s start reads as the day', () => {
+  speak('en');
+  const early = new Date();
+  early.setHours(0, 0, 30, 0);
+  const refused = { ...base, lastChecked: early.toISOString(), last: { kind: 'badSignature', version: '0.2.0' } };
+  assert.match(updateLine(refused), /^Last looked (00:00|12:00 AM): /);
+  early.setSeconds(0);
+  assert.doesNotMatch(updateLine({ ...refused, lastChecked: early.toISOString() }), /00:00|12:00/);
 });
 
 test('every finding the core can report has words in both languages', () => {

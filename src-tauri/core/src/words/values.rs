@@ -130,7 +130,8 @@ pub fn moment(language: Language, text: &str, now: OffsetDateTime) -> String {
     let (at, now) = (at.to_offset(offset), now.to_offset(offset));
     let month = usize::from(u8::from(at.month())) - 1;
     let day = at.day();
-    if at.hour() == 0 && at.minute() == 0 {
+    // Exactly a day's start: a moment in its first minute (a look at 00:00:30) keeps its time.
+    if at.time() == time::Time::MIDNIGHT {
         return match language {
             Language::En => format!("{} {day}", LONG_EN[month]),
             Language::Es => format!("{day} de {}", LONG_ES[month]),
@@ -203,6 +204,7 @@ mod tests {
             moment(Language::Es, "2027-01-01T00:00:00Z", now),
             "1 de enero"
         );
+        assert_eq!(moment(Language::Es, "2026-12-01T00:00:30Z", now), "00:00");
         assert_eq!(moment(Language::Es, "not a time", now), "not a time");
     }
 }
