@@ -19,6 +19,10 @@ use purser_core::words;
 /// How often the guard looks when nothing says otherwise.
 const EVERY: Duration = Duration::from_secs(60 * 60);
 
+/// How often the sandbox's stand-in for the CronJob controller looks for a guard run due
+/// there (as a controller does; the schedule itself says when one runs).
+const SANDBOX_EVERY: Duration = Duration::from_secs(60);
+
 /// The first check after start-up: soon, but not in the way of the first screen.
 const FIRST_AFTER: Duration = Duration::from_secs(30);
 
@@ -54,6 +58,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, schedule_of: Schedule) {
         notify(app, &at_start);
     }
     schedule(app.clone(), schedule_of);
+    sandbox_controller(app.clone());
 }
 
 /// When the guard's rounds run: the first soon after start-up, then one every `every`.
@@ -82,14 +87,34 @@ fn schedule<R: Runtime>(app: AppHandle<R>, Schedule { first, every }: Schedule) 
         loop {
             ticks.tick().await;
             let told = app.state::<Purser>().guard_check().await;
-            if !told.is_empty() {
-                notify(&app, &told);
-                if let Err(error) = app.emit(NOTICES_EVENT, &told) {
-                    tracing::warn!(%error, "guard notices not sent to the window");
-                }
-            }
+            tell(&app, &told);
         }
     });
+}
+
+/// The guard checks installed on the sandbox, run when their schedule comes round (nothing
+/// else runs jobs there), so a user without a cluster sees the guard in the cluster work.
+fn sandbox_controller<R: Runtime>(app: AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        let mut ticks = tokio::time::interval(SANDBOX_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            ticks.tick().await;
+            let told = app.state::<Purser>().sandbox_guard_runs().await;
+            tell(&app, &told);
+        }
+    });
+}
+
+/// What the guard has to say, as desktop notifications and to the window.
+fn tell<R: Runtime>(app: &AppHandle<R>, told: &[AppError]) {
+    if told.is_empty() {
+        return;
+    }
+    notify(app, told);
+    if let Err(error) = app.emit(NOTICES_EVENT, told) {
+        tracing::warn!(%error, "guard notices not sent to the window");
+    }
 }
 
 /// The guard's notices as desktop notifications, in the user's language. Some Linux desktops

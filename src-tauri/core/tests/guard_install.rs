@@ -295,12 +295,10 @@ async fn bad_input_and_objects_purser_did_not_create_change_nothing() {
     assert!(exists(&world, "serviceaccount").await);
 }
 
-// Long: install, one simulated run, what the desktop then says, in order.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_the_sandbox_test_now_runs_the_guards_check_as_the_job_would() {
-    let world = world().await;
-    let purser = world.purser();
-    set_up(&purser, &[]).await;
+/// `assistant` on the sandbox at 4 copies, guarded automatically (floor 1), and the guard
+/// installed there on `schedule`.
+async fn on_the_sandbox(purser: &purser_core::Purser, schedule: &str) -> Target {
+    set_up(purser, &[]).await;
     purser.kube_connect(SANDBOX_CONTEXT).await.unwrap();
     let sandbox = Target {
         context: SANDBOX_CONTEXT.into(),
@@ -318,9 +316,17 @@ async fn on_the_sandbox_test_now_runs_the_guards_check_as_the_job_would() {
         .await
         .unwrap();
     purser
-        .guard_install(&sandbox, "assistant", &form("7 * * * *"))
+        .guard_install(&sandbox, "assistant", &form(schedule))
         .await
         .unwrap();
+    sandbox
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_sandbox_test_now_runs_the_guards_check_as_the_job_would() {
+    let world = world().await;
+    let purser = world.purser();
+    let sandbox = on_the_sandbox(&purser, "7 * * * *").await;
 
     // $1,100 spent of the shared $1,000: the simulated run scales down, as the job would.
     let started = purser.guard_test_now(&sandbox, "assistant").await.unwrap();
@@ -386,4 +392,57 @@ async fn installed_again_over_an_old_check_its_first_run_is_due_not_late() {
     let seen = view.in_cluster.expect("installed").seen;
     assert_eq!(seen.health, Health::FirstRunDue, "{seen:?}");
     assert!(seen.last_check.is_some(), "the old check is still shown");
+}
+
+// Long: the sandbox's controller over three looks, in the order they happen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_sandbox_the_guards_checks_run_on_their_schedule() {
+    let world = world().await;
+    let clock = std::sync::Arc::new(purser_core::testing::ManualClock::new(
+        time::macros::datetime!(2026-11-20 12:00:30 UTC),
+    ));
+    let purser = world.purser_at(clock.clone());
+    let sandbox = on_the_sandbox(&purser, "* * * * *").await;
+    let check_at = |view: &purser_core::GuardView| {
+        let seen = view.in_cluster.as_ref().expect("installed");
+        seen.seen
+            .last_check
+            .as_ref()
+            .map(|c| (c.at.clone(), c.did.clone()))
+    };
+    let before = purser.guard_view(&sandbox, "assistant").await.unwrap();
+    assert_eq!((before.copies, check_at(&before)), (4, None));
+
+    // Its first run (the simulator's clock is not this test's, so at once): over the shared
+    // $1,000 it scales down, and what it did is told.
+    let told = purser.sandbox_guard_runs().await;
+    let codes: Vec<&str> = told.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes, ["guard_cluster_scaled"], "{told:?}");
+    let first = purser.guard_view(&sandbox, "assistant").await.unwrap();
+    assert_eq!(first.copies, 1);
+    let (at, did) = check_at(&first).expect("the run's check");
+    assert_eq!(
+        (at.as_str(), did.as_str()),
+        ("2026-11-20T12:00:30Z", "scaled")
+    );
+
+    // Later in the same minute: its schedule has not come round, nothing runs.
+    clock.set(time::macros::datetime!(2026-11-20 12:00:50 UTC));
+    assert!(purser.sandbox_guard_runs().await.is_empty());
+    let same = purser.guard_view(&sandbox, "assistant").await.unwrap();
+    assert_eq!(check_at(&same).map(|c| c.0), Some(at.clone()));
+
+    // A minute later it runs again, and in its cooldown changes nothing.
+    clock.set(time::macros::datetime!(2026-11-20 12:01:05 UTC));
+    let told = purser.sandbox_guard_runs().await;
+    assert!(
+        told.iter().all(|n| n.code != "guard_cluster_scaled"),
+        "{told:?}"
+    );
+    let later = purser.guard_view(&sandbox, "assistant").await.unwrap();
+    let (at, _) = check_at(&later).expect("its second check");
+    assert_eq!(at, "2026-11-20T12:01:05Z");
+    assert_eq!(later.copies, 1);
+    let seen = later.in_cluster.expect("installed").seen;
+    assert_eq!(seen.health, Health::Working, "{seen:?}");
 }

@@ -122,6 +122,28 @@ pub fn schedule(text: &str) -> Option<Cron> {
     Cron::from_str(text).ok()
 }
 
+/// Whether `job`'s controller would start a run at `now`: not suspended, none running, and its
+/// schedule's first time after the last run (or, without one, after it was made) has come.
+/// One whose schedule or zone is not read here is never due; one that never ran and whose
+/// making time is not usable (a clock that disagrees with the cluster's) is due at once.
+pub fn run_due(job: &CronJob, now: OffsetDateTime) -> bool {
+    let spec = job.spec.as_ref();
+    if spec.and_then(|s| s.suspend).unwrap_or(false) {
+        return false;
+    }
+    let (Some(cron), Some(zone)) = (spec.and_then(|s| schedule(&s.schedule)), zone_of(job)) else {
+        return false;
+    };
+    let runs = Runs::of(job, now);
+    if runs.running {
+        return false;
+    }
+    match runs.last_run.or(runs.created) {
+        Some(after) => next_run(&cron, &zone, after).is_some_and(|due| due <= now),
+        None => true,
+    }
+}
+
 /// What the CronJob's controller says of its runs.
 struct Runs {
     last_run: Option<OffsetDateTime>,

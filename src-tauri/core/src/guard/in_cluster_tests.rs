@@ -219,3 +219,29 @@ fn schedules_are_read_as_kubernetes_takes_them() {
     assert!(schedule("hourly").is_none());
     assert!(schedule("").is_none());
 }
+
+#[test]
+fn a_run_is_due_when_its_schedule_comes_round_as_the_controller_would_start_it() {
+    // Made at 12:00, hourly at minute 7: not before 12:07, due from then.
+    assert!(!run_due(&job(), datetime!(2026-12-07 12:06 UTC)));
+    assert!(run_due(&job(), datetime!(2026-12-07 12:07 UTC)));
+    // Ran at 14:07: the next is 15:07.
+    let ran_at = ran(job(), datetime!(2026-12-07 14:07 UTC), None);
+    assert!(!run_due(&ran_at, datetime!(2026-12-07 15:06:59 UTC)));
+    assert!(run_due(&ran_at, datetime!(2026-12-07 15:07 UTC)));
+    // Suspended, still running, or a schedule not read here: never.
+    let mut suspended = job();
+    suspended.spec.as_mut().unwrap().suspend = Some(true);
+    assert!(!run_due(&suspended, datetime!(2026-12-07 13:00 UTC)));
+    let mut running = ran_at.clone();
+    running.status.as_mut().unwrap().active = Some(vec![ObjectReference::default()]);
+    assert!(!run_due(&running, datetime!(2026-12-07 16:00 UTC)));
+    let mut unread = job();
+    unread.spec.as_mut().unwrap().schedule = "every hour".into();
+    assert!(!run_due(&unread, datetime!(2026-12-07 13:00 UTC)));
+    // Made "after now" by a clock that disagrees, and never run: due at once.
+    assert!(run_due(
+        &job_made(datetime!(2026-12-08 09:00 UTC)),
+        datetime!(2026-11-20 12:00 UTC)
+    ));
+}

@@ -259,7 +259,7 @@ impl Purser {
             let intent = audit
                 .begin(&key.context, &key.namespace, subject)
                 .map_err(|e| GuardError::Audit(e.to_string()))?;
-            let run = self.simulate_guard_run(&key).await;
+            let run = self.simulate_guard_run(&key, Reach::Connected).await;
             match &run {
                 Ok(()) => audit.finish(intent, Outcome::Ok, None),
                 Err(error) => audit.finish(intent, Outcome::Failed, Some(error.clone())),
@@ -281,8 +281,8 @@ impl Purser {
     /// One run of the guard's job, simulated on the sandbox: this month's (sample) figures
     /// kept in the shared record as the job keeps Cost Explorer's, the same guard service on
     /// that record, and the run written into the CronJob's status as its controller would.
-    async fn simulate_guard_run(&self, key: &AppKey) -> Result<(), AppError> {
-        let ports = DesktopPorts::new(self, Reach::Connected);
+    async fn simulate_guard_run(&self, key: &AppKey, reach: Reach) -> Result<(), AppError> {
+        let ports = DesktopPorts::new(self, reach);
         if self.cluster_guard(&ports, key).await?.is_none() {
             return Err(GuardError::NotInCluster {
                 app: key.app.clone(),
@@ -324,6 +324,51 @@ impl Purser {
             .await
             .map_err(&classify)?;
         Ok(())
+    }
+
+    /// The sandbox's stand-in for the CronJob controller, called every minute: each guard
+    /// installed there whose schedule has come round runs its check as "Test now" does, and
+    /// is then looked at as the hourly round does, so what it did is told at once. Nothing
+    /// else runs jobs on the sandbox. Returns what the user must be told.
+    pub async fn sandbox_guard_runs(&self) -> Vec<AppError> {
+        let keys: Vec<AppKey> = {
+            let state = lock(&self.guard);
+            let mut keys = state.apps();
+            keys.extend(state.cluster_apps());
+            keys.retain(|k| ClusterService::is_sandbox(&k.context));
+            keys.sort_by(|a, b| (&a.namespace, &a.app).cmp(&(&b.namespace, &b.app)));
+            keys.dedup();
+            keys
+        };
+        if keys.is_empty() || lock(&self.guard).paused() {
+            return Vec::new();
+        }
+        let ports = DesktopPorts::new(self, Reach::Named);
+        for key in &keys {
+            if !self.sandbox_run_due(&ports, key).await {
+                continue;
+            }
+            if let Err(error) = self.simulate_guard_run(key, Reach::Named).await {
+                // As a failed job: the look below says what the run left (or did not).
+                tracing::info!(code = %error.code, app = %key.app, "the sandbox's scheduled check failed");
+            }
+            self.beside_cluster_guard(&ports, key).await;
+        }
+        let told = ports.told.take();
+        lock(&self.notices).extend(told.iter().cloned());
+        told
+    }
+
+    /// Whether `key`'s guard is installed on the sandbox and its schedule has come round.
+    async fn sandbox_run_due(&self, ports: &DesktopPorts<'_>, key: &AppKey) -> bool {
+        let Ok(connection) = ports.cluster().connection(key).await else {
+            return false;
+        };
+        let api: Api<CronJob> = Api::namespaced(connection.client(), &key.namespace);
+        match api.get_opt(&guard_name(&key.app)).await {
+            Ok(Some(job)) => crate::guard::in_cluster::run_due(&job, self.clock.now()),
+            _ => false,
+        }
     }
 }
 
