@@ -149,6 +149,23 @@ export function redrawGuard() {
   if (app) showGuard(target, app);
 }
 
+/** Draws the guard shown again after the guard told something (a check here, or one in the
+ *  cluster seen), keeping the last message. */
+export async function refreshGuard() {
+  if (!app) return;
+  // Someone typing in the guard's form keeps what they typed: the notice area tells meanwhile.
+  const focused = document.activeElement;
+  if ($('guard-box').contains(focused) && focused.matches('input, select, textarea')) return;
+  const [where, name] = [target, app];
+  try {
+    const fresh = await api.guardView(where, name);
+    // Another app opened meanwhile draws its own.
+    if (target === where && app === name) draw(fresh);
+  } catch {
+    // The notice area says what the guard told; the line stays as it was.
+  }
+}
+
 /** Shows the guard for `name` in `where`; `null` hides it. */
 export async function showGuard(where, name) {
   target = where;

@@ -15,7 +15,7 @@ import { initOverview, loadOverview, redrawOverview } from './overview.js';
 import { offerPublishedImage } from './guard-install.js';
 import { redrawSizes } from './sizes.js';
 import { initAbout, showAbout } from './about.js';
-import { redrawGuard } from './guard.js';
+import { redrawGuard, refreshGuard } from './guard.js';
 
 const sections = ['overview', 'credentials', 'deployment', 'cost', 'settings'];
 
@@ -168,7 +168,10 @@ async function start() {
   }).catch(() => {});
   api.onGuardPaused(() => redrawGuard()).catch(() => {});
   // The guard's notices: Rust raised them as desktop notifications; the notice area shows them.
-  api.onGuardNotices(() => refreshStatus()).catch(() => {});
+  api.onGuardNotices(() => {
+    refreshStatus();
+    refreshGuard();
+  }).catch(() => {});
   try {
     const status = await api.firstStatus();
     render(status);
