@@ -8,38 +8,20 @@
 mod desktop;
 #[path = "support/layout.rs"]
 mod layout;
+#[path = "support/scenes.rs"]
+mod scenes;
 #[path = "support/x11.rs"]
 mod x11;
 
 use desktop::Desktop;
 use layout::{overflows, resize, show};
+use scenes::guarded_on_the_sandbox;
 
 // Long: one scenario, told step by step in the order it happens.
 #[tokio::test]
 async fn install_and_remove_the_guard_in_the_cluster_on_the_sandbox() {
     let app = Desktop::launch().await;
-    app.open_section("Cost & budget").await;
-    app.type_in("Amount per month", "800").await;
-    app.click_button("Save budget").await;
-    app.wait_text("budget-message", "Saved.").await;
-
-    app.open_section("Deployment").await;
-    app.choose("Cluster", "purser-sandbox").await;
-    app.click_button("Connect").await;
-    app.wait_text("kube-server", "Connected to simulation")
-        .await;
-    app.type_in("Name", "assistant").await;
-    app.type_in("Image", "ghcr.io/acme/assistant:1.0").await;
-    app.type_in("Copies (0–100)", "2").await;
-    app.click_button("Preview changes").await;
-    app.click_button("Deploy").await;
-    app.wait_text("rollout-summary", "Ready: 2 of 2").await;
-    // The policy this computer shares when it installs the guard.
-    app.choose("When the budget is at risk", "Propose scaling down")
-        .await;
-    app.type_in("Down to (copies)", "1").await;
-    app.click_button("Save guard").await;
-    app.wait_text("guard-message", "Saved.").await;
+    guarded_on_the_sandbox(&app).await;
 
     app.open_disclosure("Run the guard in the cluster").await;
     // A schedule cron cannot read is refused by its field, before anything is shown.
