@@ -23,7 +23,10 @@ done
 
 if [ -z "$binary" ]; then
   (cd "$here" && cargo build --release --locked -p purser-guard)
-  binary="${CARGO_TARGET_DIR:-$here/target}/release/purser-guard"
+  target=${CARGO_TARGET_DIR:-target}
+  # Cargo reads a relative target folder from where it ran: here.
+  case "$target" in /*) ;; *) target="$here/$target" ;; esac
+  binary="$target/release/purser-guard"
 fi
 context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT

@@ -78,29 +78,48 @@ impl Default for Schedule {
     }
 }
 
-fn schedule<R: Runtime>(app: AppHandle<R>, Schedule { first, every }: Schedule) {
+/// What a repeated round of the guard looks at.
+#[derive(Debug, Clone, Copy)]
+enum Round {
+    /// Every guarded app, by this computer's policy (or beside its guard in the cluster).
+    Guard,
+    /// The guard checks installed on the sandbox, run when their schedule comes round
+    /// (nothing else runs jobs there), so a user without a cluster sees the guard in the
+    /// cluster work.
+    SandboxJobs,
+}
+
+impl Round {
+    async fn run(self, purser: &Purser) -> Vec<AppError> {
+        match self {
+            Round::Guard => purser.guard_check().await,
+            Round::SandboxJobs => purser.sandbox_guard_runs().await,
+        }
+    }
+}
+
+fn schedule<R: Runtime>(app: AppHandle<R>, schedule_of: Schedule) {
+    repeat(app, schedule_of, Round::Guard);
+}
+
+fn sandbox_controller<R: Runtime>(app: AppHandle<R>) {
+    let every_minute = Schedule {
+        first: Duration::ZERO,
+        every: SANDBOX_EVERY,
+    };
+    repeat(app, every_minute, Round::SandboxJobs);
+}
+
+/// Runs `round` `first` after start-up, then every `every`, telling what it has to say.
+fn repeat<R: Runtime>(app: AppHandle<R>, Schedule { first, every }: Schedule, round: Round) {
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(first).await;
         let mut ticks = tokio::time::interval(every);
-        // After sleep or a suspended laptop, one round — not every missed hour back to back.
+        // After sleep or a suspended laptop, one round — not every missed one back to back.
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             ticks.tick().await;
-            let told = app.state::<Purser>().guard_check().await;
-            tell(&app, &told);
-        }
-    });
-}
-
-/// The guard checks installed on the sandbox, run when their schedule comes round (nothing
-/// else runs jobs there), so a user without a cluster sees the guard in the cluster work.
-fn sandbox_controller<R: Runtime>(app: AppHandle<R>) {
-    tauri::async_runtime::spawn(async move {
-        let mut ticks = tokio::time::interval(SANDBOX_EVERY);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        loop {
-            ticks.tick().await;
-            let told = app.state::<Purser>().sandbox_guard_runs().await;
+            let told = round.run(&app.state::<Purser>()).await;
             tell(&app, &told);
         }
     });
